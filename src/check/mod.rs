@@ -1,1 +1,74 @@
-//! Name resolution, types and lints.
+//! Name resolution, types and lints: from a syntax tree to a checked `Program`, or diagnostics.
+//!
+//! Checking never panics and never stops at the first problem: every declaration is checked,
+//! and an expression with an error gets the type `Ty::Error` so one mistake is reported once.
+
+mod checker;
+mod cycles;
+mod lints;
+pub mod program;
+mod suggest;
+mod suppress;
+pub mod types;
+
+use crate::diag::{Diagnostic, FileReport, SourceFile};
+use crate::syntax::{self, limits};
+pub use program::Program;
+
+/// The prelude, written in Nurture, loaded before every campaign.
+pub const PRELUDE: &str = include_str!("../../stdlib/prelude.nurture");
+
+/// The outcome of checking one file.
+#[derive(Debug)]
+pub struct Checked {
+    /// Every diagnostic, errors and warnings, in source order.
+    pub report: FileReport,
+    /// The checked program, when there is no error.
+    pub program: Option<Program>,
+}
+
+/// Checks one campaign file given as raw bytes (it may not even be UTF-8).
+pub fn check_source(name: &str, bytes: &[u8]) -> Checked {
+    let text = match limits::decode(bytes) {
+        Ok(text) => text,
+        Err(diag) => {
+            return Checked {
+                report: FileReport {
+                    file: SourceFile {
+                        name: name.to_string(),
+                        text: String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned(),
+                    },
+                    diagnostics: vec![diag],
+                },
+                program: None,
+            }
+        }
+    };
+    let (mut diagnostics, program) = check_text(text);
+    diagnostics.sort_by_key(|d| (d.span.start, d.severity));
+    Checked {
+        report: FileReport {
+            file: SourceFile {
+                name: name.to_string(),
+                text: text.to_string(),
+            },
+            diagnostics,
+        },
+        program,
+    }
+}
+
+/// Parses and checks source text: the diagnostics, and the program when there is no error.
+pub fn check_text(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
+    let (file, parse_diags) = syntax::parse(text);
+    if !parse_diags.is_empty() {
+        return (parse_diags, None);
+    }
+    let (prelude, prelude_diags) = syntax::parse(PRELUDE);
+    debug_assert!(prelude_diags.is_empty(), "the prelude must parse: {prelude_diags:?}");
+    let (program, mut diags) = checker::check(&prelude, &file);
+    lints::run(&file, &program, &mut diags);
+    suppress::apply(text, &mut diags);
+    let ok = !diags.iter().any(|d| d.is_error());
+    (diags, ok.then_some(program))
+}

@@ -75,7 +75,7 @@ codes! {
     TestOnly          = "E0309", "test-only",          Error, "test syntax (`NAME of LEAD`) outside a test";
     BadPercent        = "E0310", "bad-percent",        Error, "a percentage outside 0% to 100%";
     BadAssignment     = "E0311", "bad-assignment",     Error, "a `set` that cannot write that attribute";
-    MisplacedNow      = "E0312", "misplaced-now",      Error, "a construct used where it has no meaning";
+    Misplaced         = "E0312", "misplaced",          Error, "a construct used where it has no meaning";
 
     // Lints: warnings, each silenceable with `// nurture: ignore CODE`.
     BareOptional      = "W0101", "bare-optional",      Warning, "an optional value compared without `is set` or `??`";
