@@ -10,6 +10,7 @@ pub mod program;
 mod suggest;
 mod suppress;
 pub mod types;
+mod visit;
 
 use crate::diag::{Diagnostic, FileReport, SourceFile};
 use crate::syntax::{self, limits};
@@ -65,10 +66,16 @@ pub fn check_text(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
         return (parse_diags, None);
     }
     let (prelude, prelude_diags) = syntax::parse(PRELUDE);
-    debug_assert!(prelude_diags.is_empty(), "the prelude must parse: {prelude_diags:?}");
+    debug_assert!(
+        prelude_diags.is_empty(),
+        "the prelude must parse: {prelude_diags:?}"
+    );
     let (program, mut diags) = checker::check(&prelude, &file);
     lints::run(&file, &program, &mut diags);
     suppress::apply(text, &mut diags);
     let ok = !diags.iter().any(|d| d.is_error());
     (diags, ok.then_some(program))
 }
+
+#[cfg(test)]
+mod tests;

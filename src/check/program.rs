@@ -39,23 +39,38 @@ impl Program {
     }
 
     pub fn attr(&self, name: &str) -> Option<AttrId> {
-        self.attrs.iter().position(|a| a.name == name).map(|i| i as AttrId)
+        self.attrs
+            .iter()
+            .position(|a| a.name == name)
+            .map(|i| i as AttrId)
     }
 
     pub fn event(&self, name: &str) -> Option<EventId> {
-        self.events.iter().position(|e| e.name == name).map(|i| i as EventId)
+        self.events
+            .iter()
+            .position(|e| e.name == name)
+            .map(|i| i as EventId)
     }
 
     pub fn score(&self, name: &str) -> Option<ScoreId> {
-        self.scores.iter().position(|s| s.name == name).map(|i| i as ScoreId)
+        self.scores
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| i as ScoreId)
     }
 
     pub fn list(&self, name: &str) -> Option<ListId> {
-        self.lists.iter().position(|l| l.name == name).map(|i| i as ListId)
+        self.lists
+            .iter()
+            .position(|l| l.name == name)
+            .map(|i| i as ListId)
     }
 
     pub fn workflow(&self, name: &str) -> Option<WorkflowId> {
-        self.workflows.iter().position(|w| w.name == name).map(|i| i as WorkflowId)
+        self.workflows
+            .iter()
+            .position(|w| w.name == name)
+            .map(|i| i as WorkflowId)
     }
 }
 
@@ -88,7 +103,10 @@ pub struct EventDef {
 
 impl EventDef {
     pub fn prop(&self, name: &str) -> Option<PropId> {
-        self.props.iter().position(|p| p.name == name).map(|i| i as PropId)
+        self.props
+            .iter()
+            .position(|p| p.name == name)
+            .map(|i| i as PropId)
     }
 }
 
@@ -159,7 +177,10 @@ pub struct Trigger {
 
 #[derive(Debug, Clone)]
 pub enum TriggerSource {
-    Event { event: EventId, filter: Option<Expr> },
+    Event {
+        event: EventId,
+        filter: Option<Expr>,
+    },
     Enter(ListId),
     Exit(ListId),
 }
@@ -236,21 +257,49 @@ pub struct Step {
 
 #[derive(Debug, Clone)]
 pub enum StepKind {
-    Send { channel: Channel, template: Template },
-    Notify { audience: Audience, message: Template },
-    Retarget { add: bool, audience: Template },
-    Webhook { name: Template, fields: Vec<(String, Expr)> },
-    Set { attr: AttrId, value: Expr },
+    Send {
+        channel: Channel,
+        template: Template,
+    },
+    Notify {
+        audience: Audience,
+        message: Template,
+    },
+    Retarget {
+        add: bool,
+        audience: Template,
+    },
+    Webhook {
+        name: Template,
+        fields: Vec<(String, Expr)>,
+    },
+    Set {
+        attr: AttrId,
+        value: Expr,
+    },
     Tag(Template),
     Untag(Template),
     Start(WorkflowId),
     Stop(WorkflowId),
     WaitFor(i64),
     /// Minutes after midnight in the lead's zone; `weekday` skips Saturday and Sunday.
-    WaitUntil { weekday: bool, minutes: u32 },
-    WaitUpTo { timeout: i64, event: EventId, filter: Option<Expr> },
-    If { cond: Expr, then: Vec<Step>, otherwise: Vec<Step> },
-    Split { arms: Vec<SplitArm> },
+    WaitUntil {
+        weekday: bool,
+        minutes: u32,
+    },
+    WaitUpTo {
+        timeout: i64,
+        event: EventId,
+        filter: Option<Expr>,
+    },
+    If {
+        cond: Expr,
+        then: Vec<Step>,
+        otherwise: Vec<Step>,
+    },
+    Split {
+        arms: Vec<SplitArm>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -322,12 +371,27 @@ pub struct Test {
 #[derive(Debug, Clone)]
 pub enum TestStmt {
     /// Sets attributes (creating the lead if new), like an `identify`.
-    Lead { lead: TestLeadId, attrs: Vec<(AttrId, Value)>, span: Span },
+    Lead {
+        lead: TestLeadId,
+        attrs: Vec<(AttrId, Value)>,
+        span: Span,
+    },
     /// Moves the clock to an instant, then optionally delivers an event.
-    At { time: i64, event: Option<TestEvent>, span: Span },
+    At {
+        time: i64,
+        event: Option<TestEvent>,
+        span: Span,
+    },
     /// Moves the clock forward, then optionally delivers an event.
-    After { seconds: i64, event: Option<TestEvent>, span: Span },
-    Expect { expectation: Expectation, span: Span },
+    After {
+        seconds: i64,
+        event: Option<TestEvent>,
+        span: Span,
+    },
+    Expect {
+        expectation: Expectation,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -341,17 +405,36 @@ pub struct TestEvent {
 
 #[derive(Debug, Clone)]
 pub enum Expectation {
-    Sent { lead: TestLeadId, negated: bool, action: ExpectedAction },
-    InWorkflow { lead: TestLeadId, negated: bool, workflow: WorkflowId, step: Option<String> },
-    Converted { lead: TestLeadId, negated: bool, workflow: WorkflowId },
+    Sent {
+        lead: TestLeadId,
+        negated: bool,
+        action: ExpectedAction,
+    },
+    InWorkflow {
+        lead: TestLeadId,
+        negated: bool,
+        workflow: WorkflowId,
+        step: Option<String>,
+    },
+    Converted {
+        lead: TestLeadId,
+        negated: bool,
+        workflow: WorkflowId,
+    },
     /// A boolean expression over `NAME of LEAD` and `LEAD in LIST`.
     Holds(Expr),
 }
 
 #[derive(Debug, Clone)]
 pub enum ExpectedAction {
-    Send { channel: Channel, template: Option<String> },
-    Notify { audience: Audience, message: Option<String> },
+    Send {
+        channel: Channel,
+        template: Option<String>,
+    },
+    Notify {
+        audience: Audience,
+        message: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -376,15 +459,36 @@ pub enum ExprKind {
     Received,
     Not(Box<Expr>),
     Neg(Box<Expr>),
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    Is { expr: Box<Expr>, set: bool },
-    Matches { expr: Box<Expr>, regex: String },
-    In { expr: Box<Expr>, negated: bool, set: Box<Expr> },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Is {
+        expr: Box<Expr>,
+        set: bool,
+    },
+    Matches {
+        expr: Box<Expr>,
+        regex: String,
+    },
+    In {
+        expr: Box<Expr>,
+        negated: bool,
+        set: Box<Expr>,
+    },
     History(Box<History>),
     /// Tests and REPL: evaluate `expr` for a named lead.
-    Of { expr: Box<Expr>, lead: TestLeadId },
+    Of {
+        expr: Box<Expr>,
+        lead: TestLeadId,
+    },
     /// Tests and REPL: whether a named lead is in a list.
-    LeadInList { lead: TestLeadId, list: ListId, negated: bool },
+    LeadInList {
+        lead: TestLeadId,
+        list: ListId,
+        negated: bool,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -11,7 +11,11 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// A help line for an unknown name: a suggestion, or the names that exist.
-pub fn help<'a>(name: &str, what: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> Option<String> {
+pub fn help<'a>(
+    name: &str,
+    what: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<String> {
     if let Some(c) = closest(name, candidates.clone()) {
         return Some(format!("did you mean `{c}`?"));
     }
@@ -20,7 +24,10 @@ pub fn help<'a>(name: &str, what: &str, candidates: impl IntoIterator<Item = &'a
         0 => None,
         1..=8 => Some(format!(
             "the {what} declared are: {}",
-            all.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            all.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         _ => None,
     }
@@ -40,7 +47,10 @@ mod tests {
 
     #[test]
     fn suggests_near_names_only() {
-        assert_eq!(closest("engagment", ["engagement", "fit"]), Some("engagement"));
+        assert_eq!(
+            closest("engagment", ["engagement", "fit"]),
+            Some("engagement")
+        );
         assert_eq!(closest("xyz", ["engagement", "fit"]), None);
     }
 }

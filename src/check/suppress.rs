@@ -19,7 +19,9 @@ pub fn apply(source: &str, diags: &mut Vec<Diagnostic>) {
             continue;
         }
         let text = source[range.clone()].trim_start_matches('/').trim();
-        let Some(rest) = text.strip_prefix("nurture:") else { continue };
+        let Some(rest) = text.strip_prefix("nurture:") else {
+            continue;
+        };
         let rest = rest.trim();
         let (whole_file, list) = if let Some(l) = rest.strip_prefix("ignore-file") {
             (true, l)
@@ -29,7 +31,10 @@ pub fn apply(source: &str, diags: &mut Vec<Diagnostic>) {
             continue;
         };
         let mut codes = Vec::new();
-        for word in list.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()) {
+        for word in list
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|w| !w.is_empty())
+        {
             match Code::parse(word) {
                 Some(code) if code.severity() == Severity::Warning => codes.push(code),
                 _ => diags.push(
@@ -56,8 +61,8 @@ pub fn apply(source: &str, diags: &mut Vec<Diagnostic>) {
             return true;
         }
         let line = line_col(source, d.span.start).0;
-        !ignores
-            .iter()
-            .any(|ig| ig.codes.contains(&d.code) && (ig.whole_file || ig.line == line || ig.line + 1 == line))
+        !ignores.iter().any(|ig| {
+            ig.codes.contains(&d.code) && (ig.whole_file || ig.line == line || ig.line + 1 == line)
+        })
     });
 }

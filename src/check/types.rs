@@ -74,7 +74,10 @@ impl Ty {
             Ty::Time => "time".into(),
             Ty::TimeOfDay => "time of day".into(),
             Ty::Timezone => "timezone".into(),
-            Ty::Enum(id) => enum_names.get(*id as usize).cloned().unwrap_or_else(|| "enum".into()),
+            Ty::Enum(id) => enum_names
+                .get(*id as usize)
+                .cloned()
+                .unwrap_or_else(|| "enum".into()),
             Ty::List(t) => format!("list<{}>", t.describe(enum_names)),
             Ty::Optional(t) => format!("{}?", t.describe(enum_names)),
             Ty::Error => "unknown".into(),
