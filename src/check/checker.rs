@@ -1651,6 +1651,8 @@ impl<'a> Checker<'a> {
         let typed = |kind: ExprKind, ty: Ty| Expr { kind, ty, span };
         match op {
             BinOp::And | BinOp::Or => {
+                self.mixed_and_or(op, lhs);
+                self.mixed_and_or(op, rhs);
                 let l = self.cond(lhs, scope);
                 let guards = self.guarded.len();
                 if op == BinOp::And {
@@ -1697,6 +1699,23 @@ impl<'a> Checker<'a> {
                     },
                     ty,
                 )
+            }
+        }
+    }
+
+    /// W0109: `a and b or c` reads differently to different people; ask for parentheses.
+    fn mixed_and_or(&mut self, parent: BinOp, child: &ast::Expr) {
+        if let A::Binary {
+            op, lhs, op_span, ..
+        } = &child.kind
+        {
+            let parenthesised = child.span.start < lhs.span.start;
+            if matches!(op, BinOp::And | BinOp::Or) && *op != parent && !parenthesised {
+                self.diags.push(
+                    Diagnostic::new(Code::MixedAndOr, *op_span, "`and` and `or` are mixed here without parentheses")
+                        .with_label(format!("this `{}` binds first", op.symbol()))
+                        .with_help("add parentheses to say which you mean: `(a and b) or c` or `a and (b or c)`"),
+                );
             }
         }
     }
@@ -1798,7 +1817,8 @@ impl<'a> Checker<'a> {
         // Tests and the REPL: `ann in hot`.
         if let (Some(leads), A::Path(l), A::Path(s)) = (scope.test_leads, &lhs.kind, &set.kind) {
             if let ([lead], [list]) = (l.as_slice(), s.as_slice()) {
-                if leads.iter().any(|x| *x == lead.name) {
+                if leads.iter().any(|x| *x == lead.name) || self.program.list(&list.name).is_some()
+                {
                     let lead = self.test_lead(lead, leads);
                     let list = self.list_ref(list);
                     if let (Some(lead), Some(list)) = (lead, list) {

@@ -71,7 +71,7 @@ pub fn check_text(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
         "the prelude must parse: {prelude_diags:?}"
     );
     let (program, mut diags) = checker::check(&prelude, &file);
-    lints::run(&file, &program, &mut diags);
+    lints::run(&program, &mut diags);
     suppress::apply(text, &mut diags);
     let ok = !diags.iter().any(|d| d.is_error());
     (diags, ok.then_some(program))
