@@ -625,21 +625,21 @@ impl<'a> Checker<'a> {
     }
 
     fn trigger(&mut self, t: &ast::Trigger) -> Option<Trigger> {
+        // Both halves are checked even when one is wrong, so every mistake shows at once.
         let source = match &t.source {
             ast::TriggerSource::Event { event, filter } => {
-                let ev = self.event_ref(event)?;
-                TriggerSource::Event {
+                self.event_ref(event).map(|ev| TriggerSource::Event {
                     event: ev,
                     filter: filter.as_ref().map(|f| self.filter(f, ev, false)),
-                }
+                })
             }
-            ast::TriggerSource::Enter(l) => TriggerSource::Enter(self.list_ref(l)?),
-            ast::TriggerSource::Exit(l) => TriggerSource::Exit(self.list_ref(l)?),
+            ast::TriggerSource::Enter(l) => self.list_ref(l).map(TriggerSource::Enter),
+            ast::TriggerSource::Exit(l) => self.list_ref(l).map(TriggerSource::Exit),
         };
-        let action = self.step(&t.action, &mut Scope::default())?;
+        let action = self.step(&t.action, &mut Scope::default());
         Some(Trigger {
-            source,
-            action,
+            source: source?,
+            action: action?,
             span: t.span,
         })
     }

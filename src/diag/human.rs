@@ -37,12 +37,11 @@ pub fn render(diag: &Diagnostic, file: &SourceFile, color: bool) -> String {
         )
         .with_code(diag.code.as_str())
         .with_message(&diag.message);
-    let mut primary_label = Label::new(range(diag.span))
+    // ariadne underlines only labels with text, so the primary span always gets some.
+    let primary_label = Label::new(range(diag.span))
         .with_color(primary)
-        .with_order(0);
-    if let Some(text) = &diag.label {
-        primary_label = primary_label.with_message(text);
-    }
+        .with_order(0)
+        .with_message(diag.label.as_deref().unwrap_or("here"));
     report = report.with_label(primary_label);
     for (i, label) in diag.labels.iter().enumerate() {
         report = report.with_label(
