@@ -4,6 +4,7 @@
 //! JSON, in SARIF or as GitHub annotations.
 
 pub mod codes;
+pub mod explain;
 pub mod github;
 pub mod human;
 pub mod json;
