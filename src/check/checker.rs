@@ -58,8 +58,9 @@ impl<'a> Checker<'a> {
         Pending(self.diags.last_mut().unwrap())
     }
 
-    fn describe(&self, ty: &Ty) -> String {
-        self.program.describe(ty)
+    /// The type's name with its article: "an int", "a string".
+    fn describe_a(&self, ty: &Ty) -> String {
+        with_article(&self.program.describe(ty))
     }
 
     // ---- declarations ------------------------------------------------------------------
@@ -149,7 +150,11 @@ impl<'a> Checker<'a> {
         let d = Diagnostic::new(
             Code::Duplicate,
             name.span,
-            format!("there is already a {what} named `{}`", name.name),
+            format!(
+                "there is already {} named `{}`",
+                with_article(what),
+                name.name
+            ),
         )
         .with_label("declared again here")
         .with_help("rename one of them");
@@ -313,7 +318,8 @@ impl<'a> Checker<'a> {
                             "bool", "int", "number", "string", "duration", "time", "timezone",
                         ];
                         known.extend(self.program.enums.iter().map(|e| e.name.as_str()));
-                        let help = suggest::help(other, "types", known.iter().copied());
+                        let help =
+                            suggest::help(other, "types Nurture knows", known.iter().copied());
                         self.error(
                             Code::UnknownType,
                             name.span,
@@ -407,13 +413,9 @@ impl<'a> Checker<'a> {
     }
 
     fn mismatch(&mut self, span: Span, want: &Ty, got: &Ty) {
-        let (w, g) = (self.describe(want), self.describe(got));
-        self.error(
-            Code::TypeMismatch,
-            span,
-            format!("expected a {w}, found a {g}"),
-        )
-        .with_label(format!("this is a {g}"));
+        let (w, g) = (self.describe_a(want), self.describe_a(got));
+        self.error(Code::TypeMismatch, span, format!("expected {w}, found {g}"))
+            .with_label(format!("this is {g}"));
     }
 
     // ---- bodies ------------------------------------------------------------------------
@@ -457,13 +459,13 @@ impl<'a> Checker<'a> {
             ast::ScoreBody::Derived(e) => {
                 let x = self.expr(e, Scope::default(), Some(&Ty::Number));
                 if !x.ty.base().is_numeric() {
-                    let g = self.describe(&x.ty);
+                    let g = self.describe_a(&x.ty);
                     self.error(
                         Code::TypeMismatch,
                         e.span,
-                        format!("a score is a number, but this is a {g}"),
+                        format!("a score is a number, but this is {g}"),
                     )
-                    .with_label(format!("this is a {g}"));
+                    .with_label(format!("this is {g}"));
                 } else if x.ty.is_optional() {
                     self.error(
                         Code::TypeMismatch,
@@ -561,7 +563,7 @@ impl<'a> Checker<'a> {
         }
         let help = suggest::help(
             &name.name,
-            "events",
+            "declared events",
             self.program.events.iter().map(|e| e.name.as_str()),
         )
         .unwrap_or_else(|| format!("declare it: `event {} {{ … }}`", name.name));
@@ -581,7 +583,7 @@ impl<'a> Checker<'a> {
         }
         let help = suggest::help(
             &name.name,
-            "lists",
+            "declared lists",
             self.program.lists.iter().map(|l| l.name.as_str()),
         );
         self.error(
@@ -599,7 +601,7 @@ impl<'a> Checker<'a> {
         }
         let help = suggest::help(
             &name.name,
-            "workflows",
+            "declared workflows",
             self.program.workflows.iter().map(|w| w.name.as_str()),
         );
         self.error(
@@ -807,8 +809,12 @@ impl<'a> Checker<'a> {
                 let Some(id) = self.program.attr(&attr.name) else {
                     let help = suggest::help(
                         &attr.name,
-                        "attributes",
-                        self.program.attrs.iter().map(|a| a.name.as_str()),
+                        "attributes a `set` can write",
+                        self.program
+                            .attrs
+                            .iter()
+                            .map(|a| a.name.as_str())
+                            .filter(|n| *n != "tags"),
                     )
                     .unwrap_or_else(|| {
                         format!(
@@ -827,13 +833,13 @@ impl<'a> Checker<'a> {
                 let want = self.program.attrs[id as usize].ty.clone();
                 let x = self.expr(value, *scope, Some(&want));
                 if !x.ty.fits(&want) {
-                    let (w, g) = (self.describe(&want), self.describe(&x.ty));
+                    let (w, g) = (self.describe_a(&want), self.describe_a(&x.ty));
                     self.error(
                         Code::TypeMismatch,
                         value.span,
-                        format!("`lead.{}` is a {w}, but this is a {g}", attr.name),
+                        format!("`lead.{}` is {w}, but this is {g}", attr.name),
                     )
-                    .with_label(format!("this is a {g}"));
+                    .with_label(format!("this is {g}"));
                 }
                 if let (Ty::Timezone, ExprKind::Const(Value::Str(name))) = (want.base(), &x.kind) {
                     let name = name.clone();
@@ -1012,7 +1018,7 @@ impl<'a> Checker<'a> {
                         let Some(id) = self.program.attr(&f.name.name) else {
                             let help = suggest::help(
                                 &f.name.name,
-                                "attributes",
+                                "declared attributes",
                                 self.program.attrs.iter().map(|a| a.name.as_str()),
                             );
                             self.error(
@@ -1114,13 +1120,17 @@ impl<'a> Checker<'a> {
         if let Some(i) = leads.iter().position(|l| *l == name.name) {
             return Some(i as TestLeadId);
         }
-        let help = suggest::help(&name.name, "leads", leads.iter().map(|s| s.as_str()))
-            .unwrap_or_else(|| {
-                format!(
-                    "create the lead first: `lead {} {{ email: \"…\" }}`",
-                    name.name
-                )
-            });
+        let help = suggest::help(
+            &name.name,
+            "leads in this test",
+            leads.iter().map(|s| s.as_str()),
+        )
+        .unwrap_or_else(|| {
+            format!(
+                "create the lead first: `lead {} {{ email: \"…\" }}`",
+                name.name
+            )
+        });
         self.error(
             Code::UnknownName,
             name.span,
@@ -1220,7 +1230,7 @@ impl<'a> Checker<'a> {
     fn cond(&mut self, e: &ast::Expr, scope: Scope<'_>) -> Expr {
         let x = self.expr(e, scope, Some(&Ty::Bool));
         if !matches!(x.ty.base(), Ty::Bool | Ty::Error) {
-            let g = self.describe(&x.ty);
+            let g = self.describe_a(&x.ty);
             let help = match x.ty.base() {
                 Ty::Int | Ty::Number => "compare it with a number, as in `total >= 60`",
                 Ty::Str => "compare it with a text, as in `lead.country == \"US\"`",
@@ -1229,9 +1239,9 @@ impl<'a> Checker<'a> {
             self.error(
                 Code::NotACondition,
                 e.span,
-                format!("expected a condition (true or false), found a {g}"),
+                format!("expected a condition (true or false), found {g}"),
             )
-            .with_label(format!("this is a {g}"))
+            .with_label(format!("this is {g}"))
             .with_help(help);
         }
         x
@@ -1298,7 +1308,7 @@ impl<'a> Checker<'a> {
                         "`received` only means something right after `wait up to … for EVENT`",
                     )
                     .with_help(
-                        "put a `wait up to 3d for email.clicked` step before this `if received`",
+                        "`received` tells whether the event of the last `wait up to … for EVENT` arrived; it can only follow such a wait in a workflow",
                     );
                 }
                 typed(ExprKind::Received, Ty::Bool)
@@ -1313,7 +1323,7 @@ impl<'a> Checker<'a> {
                 None => {
                     let help = suggest::help(
                         &name.name,
-                        "attributes",
+                        "declared attributes",
                         self.program.attrs.iter().map(|a| a.name.as_str()),
                     )
                     .unwrap_or_else(|| {
@@ -1336,11 +1346,11 @@ impl<'a> Checker<'a> {
             A::Neg(inner) => {
                 let x = self.expr(inner, scope, expect);
                 if !(x.ty.is_numeric() || x.ty.base() == &Ty::Duration) {
-                    let g = self.describe(&x.ty);
+                    let g = self.describe_a(&x.ty);
                     self.error(
                         Code::BadOperands,
                         span,
-                        format!("`-` needs a number, not a {g}"),
+                        format!("`-` needs a number, not {g}"),
                     );
                 }
                 let ty = x.ty.clone();
@@ -1373,11 +1383,11 @@ impl<'a> Checker<'a> {
             } => {
                 let x = self.expr(expr, scope, Some(&Ty::Str));
                 if !matches!(x.ty.base(), Ty::Str | Ty::Error) {
-                    let g = self.describe(&x.ty);
+                    let g = self.describe_a(&x.ty);
                     self.error(
                         Code::BadOperands,
                         x.span,
-                        format!("`matches` needs a text, not a {g}"),
+                        format!("`matches` needs a text, not {g}"),
                     );
                 }
                 self.bare_optional(&x, "matches");
@@ -1781,9 +1791,13 @@ impl<'a> Checker<'a> {
             Some(t) if optional && !op.is_comparison() => t.optional(),
             Some(t) => t,
             None => {
-                let (a, b) = (self.describe(&l.ty), self.describe(&r.ty));
+                let (a, b) = (self.describe_a(&l.ty), self.describe_a(&r.ty));
                 let help = match op {
                     BinOp::Coalesce => "the fallback after `??` must have the same type as the value before it".to_string(),
+                    BinOp::Contains => {
+                        "`contains` looks for a text inside a text, or a value in a list such as `lead.tags`".to_string()
+                    }
+                    BinOp::StartsWith | BinOp::EndsWith => format!("`{}` works on texts only", op.symbol()),
                     _ if lt == Ty::Str || rt == Ty::Str => {
                         "texts compare with `==`, `!=`, `contains`, `starts_with`, `ends_with`, `matches` and `in`".to_string()
                     }
@@ -1792,10 +1806,10 @@ impl<'a> Checker<'a> {
                 self.error(
                     Code::BadOperands,
                     op_span,
-                    format!("`{}` does not work on a {a} and a {b}", op.symbol()),
+                    format!("`{}` does not work on {a} and {b}", op.symbol()),
                 )
-                .with_secondary(l.span, format!("this is a {a}"))
-                .with_secondary(r.span, format!("this is a {b}"))
+                .with_secondary(l.span, format!("this is {a}"))
+                .with_secondary(r.span, format!("this is {b}"))
                 .with_help(help);
                 if op.is_comparison() {
                     Ty::Bool
@@ -1847,22 +1861,22 @@ impl<'a> Checker<'a> {
             Ty::List(elem) => {
                 let numeric = x.ty.is_numeric() && elem.is_numeric();
                 if !(x.ty.base().fits(elem) || elem.fits(x.ty.base()) || numeric) {
-                    let (a, b) = (self.describe(&x.ty), self.describe(&s.ty));
+                    let (a, b) = (self.describe_a(&x.ty), self.describe_a(&s.ty));
                     self.error(
                         Code::BadOperands,
                         span,
-                        format!("cannot look for a {a} in a {b}"),
+                        format!("cannot look for {a} in {b}"),
                     )
-                    .with_secondary(x.span, format!("this is a {a}"));
+                    .with_secondary(x.span, format!("this is {a}"));
                 }
             }
             Ty::Error => {}
             other => {
-                let b = self.describe(&other.clone());
+                let b = self.describe_a(&other.clone());
                 self.error(
                     Code::BadOperands,
                     s.span,
-                    format!("`in` needs a list, such as `[\"US\", \"GB\"]`, not a {b}"),
+                    format!("`in` needs a list, such as `[\"US\", \"GB\"]`, not {b}"),
                 );
             }
         }
@@ -1936,6 +1950,11 @@ impl<'a> Checker<'a> {
             span,
         }
     }
+}
+
+fn with_article(noun: &str) -> String {
+    let vowel = noun.starts_with(|c: char| "aeiouAEIOU".contains(c));
+    format!("{} {noun}", if vowel { "an" } else { "a" })
 }
 
 fn lead_id(leads: &mut Vec<String>, name: &str) -> TestLeadId {

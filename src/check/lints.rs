@@ -316,13 +316,14 @@ fn never_holds(program: &Program, diags: &mut Vec<Diagnostic>) {
 }
 
 fn unreachable_steps(program: &Program, diags: &mut Vec<Diagnostic>) {
-    let mut report = |span: Span, why: &str| {
+    let mut report = |span: Span, why: &str, help: &str| {
         diags.push(
             Diagnostic::new(Code::UnreachableStep, span, "these steps can never run")
                 .with_label(why.to_string())
-                .with_help("remove them, or fix the condition that keeps them from running"),
+                .with_help(help.to_string()),
         );
     };
+    const FIX_CONDITION: &str = "remove them, or fix the condition that keeps them from running";
     each_step_list(program, &mut |steps| {
         for s in steps {
             match &s.kind {
@@ -332,19 +333,23 @@ fn unreachable_steps(program: &Program, diags: &mut Vec<Diagnostic>) {
                     otherwise,
                 } => {
                     if let (true, Some(first)) = (never_true(cond), then.first()) {
-                        report(first.span, "the `if` condition never holds");
+                        report(first.span, "the `if` condition never holds", FIX_CONDITION);
                     }
                     if let (ExprKind::Const(Value::Bool(true)), Some(first)) =
                         (&cond.kind, otherwise.first())
                     {
-                        report(first.span, "the `if` condition always holds");
+                        report(first.span, "the `if` condition always holds", FIX_CONDITION);
                     }
                 }
                 StepKind::Split { arms } => {
                     for arm in arms {
                         if arm.share == 0.0 {
                             if let Some(first) = arm.steps.first() {
-                                report(first.span, "this variant gets 0% of leads");
+                                report(
+                                    first.span,
+                                    "this variant gets 0% of leads",
+                                    "give the variant a share above 0%, or remove it",
+                                );
                             }
                         }
                     }
@@ -359,7 +364,11 @@ fn unreachable_steps(program: &Program, diags: &mut Vec<Diagnostic>) {
             .iter()
             .position(|s| matches!(s.kind, StepKind::Stop(x) if x as usize == id));
         if let Some(after) = stop.and_then(|i| w.steps.get(i + 1)) {
-            report(after.span, "the workflow stops itself just before");
+            report(
+                after.span,
+                "the workflow stops itself just before",
+                "remove the `stop`, or move these steps before it",
+            );
         }
     }
 }

@@ -32,17 +32,29 @@ pub struct Checked {
 pub fn check_source(name: &str, bytes: &[u8]) -> Checked {
     let text = match limits::decode(bytes) {
         Ok(text) => text,
-        Err(diag) => {
+        Err(mut diag) => {
+            // Keep the valid text before a bad byte, so the diagnostic can point at it.
+            let at = match std::str::from_utf8(bytes) {
+                Err(e) => e.valid_up_to(),
+                Ok(_) => 0,
+            };
+            let shown = &bytes[..bytes.len().min(at + 256)];
+            let text = String::from_utf8_lossy(shown).into_owned();
+            if diag.code == crate::diag::Code::NotUtf8 {
+                let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+                diag.span = crate::syntax::span::Span::new(at, end);
+                diag.label = Some("not UTF-8".into());
+            }
             return Checked {
                 report: FileReport {
                     file: SourceFile {
                         name: name.to_string(),
-                        text: String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned(),
+                        text,
                     },
                     diagnostics: vec![diag],
                 },
                 program: None,
-            }
+            };
         }
     };
     let (mut diagnostics, program) = check_text(text);

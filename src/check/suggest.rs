@@ -23,7 +23,7 @@ pub fn help<'a>(
     match all.len() {
         0 => None,
         1..=8 => Some(format!(
-            "the {what} declared are: {}",
+            "the {what} are: {}",
             all.iter()
                 .map(|c| format!("`{c}`"))
                 .collect::<Vec<_>>()

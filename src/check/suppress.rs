@@ -2,6 +2,7 @@
 //! lint on the same line or the next; `// nurture: ignore-file W0103` silences it everywhere
 //! in the file. Errors cannot be silenced.
 
+use super::suggest;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::syntax::lexer::{tokens, Token};
 use crate::syntax::span::{line_col, Span};
@@ -31,19 +32,31 @@ pub fn apply(source: &str, diags: &mut Vec<Diagnostic>) {
             continue;
         };
         let mut codes = Vec::new();
-        for word in list
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|w| !w.is_empty())
-        {
+        let list_start = list.as_ptr() as usize - source.as_ptr() as usize;
+        for (offset, word) in words(list) {
+            let span = Span::new(list_start + offset, list_start + offset + word.len());
             match Code::parse(word) {
                 Some(code) if code.severity() == Severity::Warning => codes.push(code),
-                _ => diags.push(
+                Some(code) => diags.push(
                     Diagnostic::new(
                         Code::UnknownIgnore,
-                        Span::new(range.start, range.end),
+                        span,
+                        format!("{} is an error, and errors cannot be ignored", code.as_str()),
+                    )
+                    .with_label("an error code")
+                    .with_help("fix the error instead; only warnings (codes starting with W) can be ignored"),
+                ),
+                None => diags.push(
+                    Diagnostic::new(
+                        Code::UnknownIgnore,
+                        span,
                         format!("`{word}` is not a lint that can be ignored"),
                     )
-                    .with_help("name a warning by its code (`W0103`) or its name (`unused-event`); errors cannot be ignored"),
+                    .with_label("no such lint")
+                    .with_help(match suggest::closest(word, Code::ALL.iter().map(|c| c.name())) {
+                        Some(name) => format!("did you mean `{name}`?"),
+                        None => "name a warning by its code (`W0103`) or its name (`unused-event`)".to_string(),
+                    }),
                 ),
             }
         }
@@ -65,4 +78,11 @@ pub fn apply(source: &str, diags: &mut Vec<Diagnostic>) {
             ig.codes.contains(&d.code) && (ig.whole_file || ig.line == line || ig.line + 1 == line)
         })
     });
+}
+
+/// The words of a comma- or space-separated list, with their byte offsets.
+fn words(list: &str) -> impl Iterator<Item = (usize, &str)> {
+    list.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(move |w| (w.as_ptr() as usize - list.as_ptr() as usize, w))
 }

@@ -174,6 +174,20 @@ fn syntax_error(error: pest::error::Error<Rule>, source: &str, offset: usize) ->
         0 => format!("unexpected {found_words}"),
         _ => format!("expected {}, found {found_words}", join_or(&expected)),
     };
+    if ["<", ">", "=", "!"].iter().any(|op| found.starts_with(op))
+        && expected.contains(&"an operator")
+    {
+        let op: String = source[pos..]
+            .chars()
+            .take_while(|c| "<>=!".contains(*c))
+            .collect();
+        let span = Span::new(pos, pos + op.len());
+        return Diagnostic::new(Code::NotComparable, span, "comparisons do not chain")
+            .with_label("a second comparison")
+            .with_help(
+                "compare twice and join with `and`: `50 <= lead.size and lead.size < 1000`",
+            );
+    }
     let mut diag = Diagnostic::new(Code::Syntax, span, message).with_label(label);
     if let Some(help) = syntax_help(&expected, &found) {
         diag = diag.with_help(help);
