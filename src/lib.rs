@@ -6,5 +6,7 @@
 //! `cli` and `repl` do.
 
 pub mod check;
+pub mod compile;
 pub mod diag;
 pub mod syntax;
+pub mod vm;

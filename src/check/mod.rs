@@ -14,6 +14,7 @@ mod visit;
 
 use crate::diag::{Diagnostic, FileReport, SourceFile};
 use crate::syntax::{self, limits};
+pub use checker::REGEX_SIZE_LIMIT;
 pub use program::Program;
 
 /// The prelude, written in Nurture, loaded before every campaign.

@@ -1,0 +1,255 @@
+//! Lowers checked expressions to bytecode chunks, filling the constant, text, list, regex and
+//! history pools they refer to.
+
+use super::bytecode::{Chunk, Op};
+use crate::check::program::{EventId, Expr, ExprKind};
+use crate::check::types::Value;
+use crate::syntax::ast::{BinOp, HistoryKind};
+use crate::syntax::span::Span;
+use crate::vm::value::Val;
+use std::collections::HashMap;
+
+/// Interned texts: each distinct text gets one small number.
+#[derive(Debug, Clone, Default)]
+pub struct Texts {
+    index: HashMap<String, u32>,
+    texts: Vec<String>,
+}
+
+impl Texts {
+    pub fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&i) = self.index.get(text) {
+            return i;
+        }
+        let i = self.texts.len() as u32;
+        self.texts.push(text.to_string());
+        self.index.insert(text.to_string(), i);
+        i
+    }
+
+    pub fn get(&self, sym: u32) -> &str {
+        &self.texts[sym as usize]
+    }
+
+    /// The symbol of a text already interned, without adding it.
+    pub fn lookup(&self, text: &str) -> Option<u32> {
+        self.index.get(text).copied()
+    }
+}
+
+/// One history predicate the lead state must keep an aggregate for. Predicates that read the
+/// same events the same way share one slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryPredicate {
+    pub kind: HistoryKind,
+    pub event: EventId,
+    pub filter: Option<Chunk>,
+    /// Seconds.
+    pub within: Option<i64>,
+    pub since_enrolled: bool,
+}
+
+/// Everything chunks refer to by index.
+#[derive(Debug, Default)]
+pub struct Pools {
+    pub consts: Vec<Val>,
+    pub texts: Texts,
+    pub lists: Vec<Vec<Val>>,
+    pub regexes: Vec<regex::Regex>,
+    pub history: Vec<HistoryPredicate>,
+}
+
+/// Why an expression could not be compiled.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CompileError {
+    /// The construct has no meaning in a compiled condition (test-only syntax, or text
+    /// building that belongs to actions); the span says where.
+    NotCompilable(Span, &'static str),
+}
+
+impl Pools {
+    pub fn val(&mut self, v: &Value) -> Val {
+        match v {
+            Value::Missing => Val::Missing,
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Int(i) => Val::Int(*i),
+            Value::Number(n) => Val::Num(*n),
+            Value::Str(s) => Val::Sym(self.texts.intern(s)),
+            Value::Duration(d) => Val::Dur(*d),
+            Value::Time(t) => Val::Time(*t),
+            Value::TimeOfDay(m) => Val::Tod(*m),
+            Value::Enum(_, v) => Val::Enum(*v),
+            Value::List(items) => {
+                let items = items.iter().map(|i| self.val(i)).collect();
+                self.lists.push(items);
+                Val::List(self.lists.len() as u32 - 1)
+            }
+        }
+    }
+
+    fn constant(&mut self, v: Val) -> u32 {
+        if let Some(i) = self.consts.iter().position(|c| *c == v) {
+            return i as u32;
+        }
+        self.consts.push(v);
+        self.consts.len() as u32 - 1
+    }
+
+    fn regex(&mut self, pattern: &str) -> u16 {
+        if let Some(i) = self.regexes.iter().position(|r| r.as_str() == pattern) {
+            return i as u16;
+        }
+        // The checker has already compiled it within the same size limit.
+        let re = regex::RegexBuilder::new(pattern)
+            .size_limit(crate::check::REGEX_SIZE_LIMIT)
+            .build()
+            .expect("the checker validated this regex");
+        self.regexes.push(re);
+        self.regexes.len() as u16 - 1
+    }
+
+    fn history(&mut self, p: HistoryPredicate) -> u16 {
+        if let Some(i) = self.history.iter().position(|h| *h == p) {
+            return i as u16;
+        }
+        self.history.push(p);
+        self.history.len() as u16 - 1
+    }
+
+    /// Compiles one expression to a chunk of its own.
+    pub fn compile(&mut self, e: &Expr) -> Result<Chunk, CompileError> {
+        let mut chunk = Chunk::default();
+        self.lower(e, &mut chunk)?;
+        Ok(chunk)
+    }
+
+    fn lower(&mut self, e: &Expr, c: &mut Chunk) -> Result<(), CompileError> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Const(v) => {
+                let v = self.val(v);
+                let i = self.constant(v);
+                c.push(Op::Const(i), span);
+            }
+            ExprKind::List(items) => {
+                // Lists of non-constants: only constant lists reach the VM today.
+                let mut vals = Vec::new();
+                for i in items {
+                    match &i.kind {
+                        ExprKind::Const(v) => vals.push(self.val(v)),
+                        _ => {
+                            return Err(CompileError::NotCompilable(
+                                i.span,
+                                "a list of computed values",
+                            ))
+                        }
+                    }
+                }
+                self.lists.push(vals);
+                let i = self.constant(Val::List(self.lists.len() as u32 - 1));
+                c.push(Op::Const(i), span);
+            }
+            ExprKind::Attr(a) => {
+                c.push(Op::Attr(*a as u16), span);
+            }
+            ExprKind::Prop(p) => {
+                c.push(Op::Prop(*p as u16), span);
+            }
+            ExprKind::Score(s) => {
+                c.push(Op::Score(*s as u16), span);
+            }
+            ExprKind::InList(l) => {
+                c.push(Op::InList(*l as u16), span);
+            }
+            ExprKind::Now => {
+                c.push(Op::Now, span);
+            }
+            ExprKind::Received => {
+                c.push(Op::Received, span);
+            }
+            ExprKind::Not(x) => {
+                self.lower(x, c)?;
+                c.push(Op::Not, span);
+            }
+            ExprKind::Neg(x) => {
+                self.lower(x, c)?;
+                c.push(Op::Neg, span);
+            }
+            ExprKind::Is { expr, set } => {
+                self.lower(expr, c)?;
+                c.push(if *set { Op::IsSet } else { Op::IsMissing }, span);
+            }
+            ExprKind::Matches { expr, regex } => {
+                self.lower(expr, c)?;
+                let r = self.regex(regex);
+                c.push(Op::Matches(r), span);
+            }
+            ExprKind::In { expr, negated, set } => {
+                self.lower(expr, c)?;
+                self.lower(set, c)?;
+                c.push(Op::In, span);
+                if *negated {
+                    c.push(Op::Not, span);
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                self.lower(lhs, c)?;
+                let jump = match op {
+                    BinOp::And => Some(c.push(Op::JumpUnlessTrue(0), span)),
+                    BinOp::Or => Some(c.push(Op::JumpIfTrue(0), span)),
+                    BinOp::Coalesce => Some(c.push(Op::JumpIfSet(0), span)),
+                    _ => None,
+                };
+                self.lower(rhs, c)?;
+                match jump {
+                    Some(at) => c.patch_jump(at),
+                    None => {
+                        let op = match op {
+                            BinOp::Eq => Op::Eq,
+                            BinOp::Ne => Op::Ne,
+                            BinOp::Lt => Op::Lt,
+                            BinOp::Le => Op::Le,
+                            BinOp::Gt => Op::Gt,
+                            BinOp::Ge => Op::Ge,
+                            BinOp::Contains => Op::Contains,
+                            BinOp::StartsWith => Op::StartsWith,
+                            BinOp::EndsWith => Op::EndsWith,
+                            BinOp::Add => Op::Add,
+                            BinOp::Sub => Op::Sub,
+                            BinOp::Mul => Op::Mul,
+                            BinOp::Div => Op::Div,
+                            BinOp::And | BinOp::Or | BinOp::Coalesce => {
+                                unreachable!("handled above")
+                            }
+                        };
+                        c.push(op, span);
+                    }
+                }
+            }
+            ExprKind::History(h) => {
+                let filter = match &h.filter {
+                    Some(f) => Some(self.compile(f)?),
+                    None => None,
+                };
+                let slot = self.history(HistoryPredicate {
+                    kind: h.kind,
+                    event: h.event,
+                    filter,
+                    within: h.within,
+                    since_enrolled: h.since_enrolled,
+                });
+                c.push(Op::History(slot), span);
+            }
+            ExprKind::Template(_) => {
+                return Err(CompileError::NotCompilable(
+                    span,
+                    "text with `{…}` inside a condition",
+                ));
+            }
+            ExprKind::Of { .. } | ExprKind::LeadInList { .. } => {
+                return Err(CompileError::NotCompilable(span, "test syntax"));
+            }
+        }
+        Ok(())
+    }
+}
