@@ -6,6 +6,7 @@
 //! `cli` and `repl` do.
 
 pub mod check;
+pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod syntax;
