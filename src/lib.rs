@@ -9,5 +9,6 @@ pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod diag;
+pub mod runtime;
 pub mod syntax;
 pub mod vm;

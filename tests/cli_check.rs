@@ -370,7 +370,6 @@ fn a_regex_that_does_not_compile() {
 }
 
 #[test]
-#[ignore = "pending a decision in the library: check_source accepts an empty file with no diagnostic"]
 fn an_empty_file() {
     let dir = dir_with("empty.nurture", b"");
     let run = run_in(dir.path(), &["check", "--format", "json", "empty.nurture"]);

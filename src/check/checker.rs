@@ -88,31 +88,27 @@ impl<'a> Checker<'a> {
                     }
                 }
                 ast::Item::Event(e) => self.declare_event(e, builtin),
-                ast::Item::Score(s) => {
-                    if self.claim_name(&s.name, "score") {
-                        self.program.scores.push(Score {
-                            name: s.name.name.clone(),
-                            description: s.description.as_ref().map(|d| d.display()),
-                            kind: ScoreKind::Rules {
-                                decay: None,
-                                when: Vec::new(),
-                                on: Vec::new(),
-                            },
-                            span: s.name.span,
-                        });
-                        self.scores.push(s);
-                    }
+                ast::Item::Score(s) if self.claim_name(&s.name, "score") => {
+                    self.program.scores.push(Score {
+                        name: s.name.name.clone(),
+                        description: s.description.as_ref().map(|d| d.display()),
+                        kind: ScoreKind::Rules {
+                            decay: None,
+                            when: Vec::new(),
+                            on: Vec::new(),
+                        },
+                        span: s.name.span,
+                    });
+                    self.scores.push(s);
                 }
-                ast::Item::List(l) => {
-                    if self.claim_name(&l.name, "list") {
-                        self.program.lists.push(List {
-                            name: l.name.name.clone(),
-                            description: l.description.as_ref().map(|d| d.display()),
-                            cond: const_expr(Value::Bool(false), Ty::Bool, l.cond.span),
-                            span: l.name.span,
-                        });
-                        self.lists.push(l);
-                    }
+                ast::Item::List(l) if self.claim_name(&l.name, "list") => {
+                    self.program.lists.push(List {
+                        name: l.name.name.clone(),
+                        description: l.description.as_ref().map(|d| d.display()),
+                        cond: const_expr(Value::Bool(false), Ty::Bool, l.cond.span),
+                        span: l.name.span,
+                    });
+                    self.lists.push(l);
                 }
                 ast::Item::Workflow(w) => {
                     if let Some(i) = self.program.workflow(&w.name.name) {
@@ -517,6 +513,13 @@ impl<'a> Checker<'a> {
                                 percent: percent.value,
                                 every: every.seconds.max(1),
                             });
+                        }
+                        ast::ScoreRule::When { effect, .. }
+                            if effect.kind == ast::EffectKind::Set =>
+                        {
+                            self.error(Code::Misplaced, effect.span, "`set` has no meaning in a `when` rule")
+                                .with_label("`when` rules add up")
+                                .with_help("a `when` rule adds or subtracts while its condition holds; `set` belongs to `on` rules, as in `on email.unsubscribed set 0`");
                         }
                         ast::ScoreRule::When { cond, effect, span } => when.push(WhenRule {
                             cond: self.cond(cond, Scope::default()),
@@ -1280,7 +1283,7 @@ impl<'a> Checker<'a> {
                     .find(|t| !t.is_error())
                     .unwrap_or(Ty::Error);
                 for x in &xs {
-                    if !x.ty.fits(&elem) && !(elem == Ty::Int && x.ty.base() == &Ty::Number) {
+                    if !(x.ty.fits(&elem) || elem == Ty::Int && x.ty.base() == &Ty::Number) {
                         self.mismatch(x.span, &elem, &x.ty.clone());
                     }
                 }
@@ -1831,8 +1834,7 @@ impl<'a> Checker<'a> {
         // Tests and the REPL: `ann in hot`.
         if let (Some(leads), A::Path(l), A::Path(s)) = (scope.test_leads, &lhs.kind, &set.kind) {
             if let ([lead], [list]) = (l.as_slice(), s.as_slice()) {
-                if leads.iter().any(|x| *x == lead.name) || self.program.list(&list.name).is_some()
-                {
+                if leads.contains(&lead.name) || self.program.list(&list.name).is_some() {
                     let lead = self.test_lead(lead, leads);
                     let list = self.list_ref(list);
                     if let (Some(lead), Some(list)) = (lead, list) {

@@ -157,11 +157,9 @@ fn immediate_sets(
     for s in steps {
         match &s.kind {
             StepKind::Set { attr, .. } => out.push(*attr),
-            StepKind::Start(w) => {
-                if !seen.contains(w) {
-                    seen.push(*w);
-                    immediate_sets(program, &program.workflows[*w as usize].steps, seen, out);
-                }
+            StepKind::Start(w) if !seen.contains(w) => {
+                seen.push(*w);
+                immediate_sets(program, &program.workflows[*w as usize].steps, seen, out);
             }
             StepKind::WaitFor(_) | StepKind::WaitUntil { .. } | StepKind::WaitUpTo { .. } => {
                 return true

@@ -10,7 +10,7 @@ pub mod program;
 mod suggest;
 mod suppress;
 pub mod types;
-mod visit;
+pub mod visit;
 
 use crate::diag::{Diagnostic, FileReport, SourceFile};
 use crate::syntax::{self, limits};
@@ -77,6 +77,16 @@ pub fn check_text(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
     let (file, parse_diags) = syntax::parse(text);
     if !parse_diags.is_empty() {
         return (parse_diags, None);
+    }
+    if file.items.is_empty() {
+        let diag = Diagnostic::new(
+            crate::diag::Code::Syntax,
+            crate::syntax::span::Span::new(0, text.len().min(1)),
+            "this file has no declarations: there is no campaign in it",
+        )
+        .with_label("empty")
+        .with_help("a campaign declares at least a `lead { … }` schema; see docs/language.md");
+        return (vec![diag], None);
     }
     let (prelude, prelude_diags) = syntax::parse(PRELUDE);
     debug_assert!(

@@ -187,9 +187,10 @@ fn lints_can_be_ignored_in_the_file() {
     assert!(codes("// nurture: ignore W0103\nevent x.y\n").is_empty());
     assert!(codes("// nurture: ignore-file unused-event\n\nevent x.y\n").is_empty());
     assert_eq!(
-        codes("// nurture: ignore E0101\n"),
+        codes("lead { e: string }\n// nurture: ignore E0101\n"),
         vec![Code::UnknownIgnore]
     );
+    assert_eq!(codes("// only a comment\n"), vec![Code::Syntax]);
 }
 
 #[test]

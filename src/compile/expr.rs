@@ -57,6 +57,9 @@ pub struct Pools {
     pub lists: Vec<Vec<Val>>,
     pub regexes: Vec<regex::Regex>,
     pub history: Vec<HistoryPredicate>,
+    /// Per history predicate: how many recent events a windowed `count` must remember, when
+    /// a comparison with a constant bounds it (`count … within 30d >= 3` needs 3).
+    pub count_bounds: Vec<Option<u32>>,
 }
 
 /// Why an expression could not be compiled.
@@ -113,7 +116,23 @@ impl Pools {
             return i as u16;
         }
         self.history.push(p);
+        self.count_bounds.push(None);
         self.history.len() as u16 - 1
+    }
+
+    /// `count E within D >= K` only ever needs the K+1 most recent events.
+    fn note_count_bound(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, c: &Chunk) {
+        let (ExprKind::History(h), ExprKind::Const(Value::Int(k)), Some(Op::History(slot))) =
+            (&lhs.kind, &rhs.kind, c.ops.last())
+        else {
+            return;
+        };
+        if h.kind != HistoryKind::Count || !op.is_comparison() || *k < 0 || *k > 4096 {
+            return;
+        }
+        let need = *k as u32 + 1;
+        let bound = &mut self.count_bounds[*slot as usize];
+        *bound = Some(bound.map_or(need, |b| b.max(need)));
     }
 
     /// Compiles one expression to a chunk of its own.
@@ -194,6 +213,7 @@ impl Pools {
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 self.lower(lhs, c)?;
+                self.note_count_bound(*op, lhs, rhs, c);
                 let jump = match op {
                     BinOp::And => Some(c.push(Op::JumpUnlessTrue(0), span)),
                     BinOp::Or => Some(c.push(Op::JumpIfTrue(0), span)),

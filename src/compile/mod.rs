@@ -1,6 +1,379 @@
-//! From a checked `Program` to bytecode. So far: conditions and values (`expr`), over the
-//! instruction set in `bytecode`. Workflows, dispatch tables and the serialised program file
-//! follow with the VM (issue: compiler and VM).
+//! From a checked `Program` to the compiled program the VM runs: bytecode for every condition,
+//! instructions for every workflow, dispatch tables per event, and the lead-state layout.
 
 pub mod bytecode;
 pub mod expr;
+pub mod layout;
+pub mod program;
+
+use crate::check::program as p;
+use crate::check::types::Ty;
+use crate::syntax::ast::HistoryKind;
+use expr::{CompileError, Pools};
+use layout::{Layout, RUN_WORDS};
+pub use program::Compiled;
+use program::*;
+
+/// Ring capacity for `count … within D` when no comparison bounds what is needed.
+pub const DEFAULT_COUNT_WINDOW: u32 = 64;
+
+pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
+    let mut c = Compiled {
+        campaign: program.campaign.clone(),
+        ..Compiled::default()
+    };
+    let mut layout = Layout::default();
+    let pools = &mut c.pools;
+
+    layout.attrs = layout.reserve(2 * program.attrs.len() as u32);
+    layout.missing = layout.reserve(program.attrs.len().div_ceil(32) as u32);
+    for a in &program.attrs {
+        let default = pools.val(&a.default);
+        c.attrs.push(AttrInfo {
+            name: a.name.clone(),
+            ty: a.ty.clone(),
+            default,
+        });
+    }
+    c.timezone_attr = program
+        .attrs
+        .iter()
+        .position(|a| a.ty.base() == &Ty::Timezone)
+        .map(|i| i as u16);
+    c.tags_attr = (program.attrs.len() - 1) as u16;
+    c.enums = program.enums.iter().map(|e| e.variants.clone()).collect();
+    c.events = program
+        .events
+        .iter()
+        .map(|e| EventInfo {
+            name: e.name.clone(),
+            segment_name: e.segment_name.clone(),
+            props: e
+                .props
+                .iter()
+                .map(|p| (p.name.clone(), p.ty.clone()))
+                .collect(),
+        })
+        .collect();
+    c.dispatch = vec![Dispatch::default(); program.events.len()];
+
+    for (si, s) in program.scores.iter().enumerate() {
+        let kind = match &s.kind {
+            p::ScoreKind::Derived(e) => ScoreKind::Derived(pools.compile(e)?),
+            p::ScoreKind::Rules { decay, when, on } => {
+                let slot = layout.reserve(3);
+                let mut rules = Vec::new();
+                for (ri, r) in on.iter().enumerate() {
+                    let cap = r.cap.map(|(n, per)| (n, per, layout.reserve(n + 1)));
+                    c.dispatch[r.event as usize]
+                        .on_rules
+                        .push((si as u16, ri as u16));
+                    rules.push(OnRule {
+                        event: r.event as u16,
+                        filter: r.filter.as_ref().map(|f| pools.compile(f)).transpose()?,
+                        effect: r.effect,
+                        amount: r.amount,
+                        cap,
+                        span: r.span,
+                    });
+                }
+                ScoreKind::Rules {
+                    decay: decay.map(|d| ((100.0 - d.percent) / 100.0, d.every)),
+                    when: when
+                        .iter()
+                        .map(|w| {
+                            Ok(WhenRule {
+                                cond: pools.compile(&w.cond)?,
+                                effect: w.effect,
+                                amount: w.amount,
+                                span: w.span,
+                            })
+                        })
+                        .collect::<Result<_, CompileError>>()?,
+                    on: rules,
+                    slot,
+                }
+            }
+        };
+        c.scores.push(Score {
+            name: s.name.clone(),
+            kind,
+        });
+    }
+    for l in &program.lists {
+        c.lists.push(List {
+            name: l.name.clone(),
+            cond: pools.compile(&l.cond)?,
+        });
+    }
+    c.derive_order = derive_order(program);
+
+    for (wi, w) in program.workflows.iter().enumerate() {
+        let mut ops = Vec::new();
+        lower_steps(pools, &w.steps, &mut ops)?;
+        for op in &ops {
+            if let WOp::WaitUpTo { event, .. } = op {
+                let waits = &mut c.dispatch[*event as usize].waits;
+                if !waits.contains(&(wi as u16)) {
+                    waits.push(wi as u16);
+                }
+            }
+        }
+        c.workflows.push(Workflow {
+            name: w.name.clone(),
+            enroll: w.enroll,
+            only_if: w.only_if.as_ref().map(|e| pools.compile(e)).transpose()?,
+            exit_when: w.exit_when.as_ref().map(|e| pools.compile(e)).transpose()?,
+            goal: w.goal.as_ref().map(|e| pools.compile(e)).transpose()?,
+            goal_window: w.goal.as_ref().and_then(|g| match &g.kind {
+                p::ExprKind::History(h) if h.kind == HistoryKind::Did => h.within,
+                _ => None,
+            }),
+            ops,
+            span: w.span,
+        });
+    }
+    for (ti, t) in program.triggers.iter().enumerate() {
+        let source = match &t.source {
+            p::TriggerSource::Event { event, filter } => {
+                c.dispatch[*event as usize].triggers.push(ti as u16);
+                TriggerSource::Event {
+                    event: *event as u16,
+                    filter: filter.as_ref().map(|f| pools.compile(f)).transpose()?,
+                }
+            }
+            p::TriggerSource::Enter(l) => TriggerSource::Enter(*l as u16),
+            p::TriggerSource::Exit(l) => TriggerSource::Exit(*l as u16),
+        };
+        let mut action = Vec::new();
+        lower_steps(pools, std::slice::from_ref(&t.action), &mut action)?;
+        c.triggers.push(Trigger {
+            source,
+            action,
+            span: t.span,
+        });
+    }
+    for f in &program.policy.frequency {
+        c.policy.frequency.push(Frequency {
+            channel: f.channel,
+            times: f.times,
+            per: f.per,
+            slot: layout.reserve(f.times + 1),
+            rule: format!(
+                "frequency {} at most {} per {}",
+                f.channel.name(),
+                f.times,
+                crate::runtime::format::duration(f.per)
+            ),
+        });
+    }
+    c.policy.quiet_hours = program.policy.quiet_hours.map(|q| (q.from, q.to));
+    c.policy.suppress = program
+        .policy
+        .suppress
+        .iter()
+        .map(|e| pools.compile(e))
+        .collect::<Result<_, _>>()?;
+
+    // History aggregates last: every predicate is known now.
+    for (i, h) in pools.history.iter().enumerate() {
+        c.dispatch[h.event as usize].history.push(i as u16);
+        let ring = match (h.kind, h.within.is_some() || h.since_enrolled) {
+            (HistoryKind::Count, true) => pools.count_bounds[i].unwrap_or(DEFAULT_COUNT_WINDOW),
+            _ => 0,
+        };
+        let at = layout.reserve(if ring == 0 { 1 } else { ring + 1 });
+        layout.history.push((at, ring));
+    }
+    layout.lists = layout.reserve(program.lists.len().div_ceil(32) as u32);
+    layout.runs = layout.reserve(RUN_WORDS * program.workflows.len() as u32);
+    layout.recheck = layout.reserve(1);
+    c.layout = layout;
+    Ok(c)
+}
+
+fn lower_steps(
+    pools: &mut Pools,
+    steps: &[p::Step],
+    ops: &mut Vec<WOp>,
+) -> Result<(), CompileError> {
+    for s in steps {
+        let span = s.span;
+        match &s.kind {
+            p::StepKind::Send { channel, template } => {
+                let template = pools.texts.intern(template.as_plain().unwrap_or_default());
+                ops.push(WOp::Send {
+                    channel: *channel,
+                    template,
+                    span,
+                });
+            }
+            p::StepKind::Notify { audience, message } => ops.push(WOp::Notify {
+                audience: *audience,
+                message: template(pools, message)?,
+                span,
+            }),
+            p::StepKind::Retarget { add, audience } => {
+                let audience = pools.texts.intern(audience.as_plain().unwrap_or_default());
+                ops.push(WOp::Retarget {
+                    add: *add,
+                    audience,
+                    span,
+                });
+            }
+            p::StepKind::Webhook { name, fields } => {
+                let name = pools.texts.intern(name.as_plain().unwrap_or_default());
+                let fields = fields
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), pools.compile(v)?)))
+                    .collect::<Result<_, CompileError>>()?;
+                ops.push(WOp::Webhook { name, fields, span });
+            }
+            p::StepKind::Set { attr, value } => ops.push(WOp::Set {
+                attr: *attr as u16,
+                value: pools.compile(value)?,
+                span,
+            }),
+            p::StepKind::Tag(t) | p::StepKind::Untag(t) => {
+                let tag = pools.texts.intern(t.as_plain().unwrap_or_default());
+                let add = matches!(s.kind, p::StepKind::Tag(_));
+                ops.push(WOp::Tag { tag, add, span });
+            }
+            p::StepKind::Start(w) => ops.push(WOp::Start {
+                workflow: *w as u16,
+                span,
+            }),
+            p::StepKind::Stop(w) => ops.push(WOp::Stop {
+                workflow: *w as u16,
+                span,
+            }),
+            p::StepKind::WaitFor(seconds) => ops.push(WOp::WaitFor {
+                seconds: *seconds,
+                span,
+            }),
+            p::StepKind::WaitUntil { weekday, minutes } => ops.push(WOp::WaitUntil {
+                weekday: *weekday,
+                minutes: *minutes,
+                span,
+            }),
+            p::StepKind::WaitUpTo {
+                timeout,
+                event,
+                filter,
+            } => ops.push(WOp::WaitUpTo {
+                timeout: *timeout,
+                event: *event as u16,
+                filter: filter.as_ref().map(|f| pools.compile(f)).transpose()?,
+                span,
+            }),
+            p::StepKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let at = ops.len();
+                ops.push(WOp::Jump { target: 0 });
+                lower_steps(pools, then, ops)?;
+                let cond = pools.compile(cond)?;
+                if otherwise.is_empty() {
+                    let end = ops.len() as u32;
+                    ops[at] = WOp::JumpUnless {
+                        cond,
+                        target: end,
+                        span,
+                    };
+                } else {
+                    let skip = ops.len();
+                    ops.push(WOp::Jump { target: 0 });
+                    let else_start = ops.len() as u32;
+                    lower_steps(pools, otherwise, ops)?;
+                    let end = ops.len() as u32;
+                    ops[at] = WOp::JumpUnless {
+                        cond,
+                        target: else_start,
+                        span,
+                    };
+                    ops[skip] = WOp::Jump { target: end };
+                }
+            }
+            p::StepKind::Split { arms } => {
+                let at = ops.len();
+                ops.push(WOp::Jump { target: 0 });
+                let mut entries = Vec::new();
+                let mut jumps = Vec::new();
+                let mut cumulative = 0.0;
+                for arm in arms {
+                    cumulative += arm.share;
+                    entries.push((cumulative, ops.len() as u32, arm.label.clone()));
+                    lower_steps(pools, &arm.steps, ops)?;
+                    jumps.push(ops.len());
+                    ops.push(WOp::Jump { target: 0 });
+                }
+                let end = ops.len() as u32;
+                for j in jumps {
+                    ops[j] = WOp::Jump { target: end };
+                }
+                ops[at] = WOp::Split {
+                    arms: entries,
+                    span,
+                };
+            }
+        }
+    }
+    Ok(())
+}
+
+fn template(pools: &mut Pools, t: &p::Template) -> Result<Template, CompileError> {
+    let parts = t
+        .parts
+        .iter()
+        .map(|part| match part {
+            p::TemplatePart::Text(s) => Ok(TemplatePart::Text(s.clone())),
+            p::TemplatePart::Expr(e) => Ok(TemplatePart::Value(pools.compile(e)?, e.ty.clone())),
+        })
+        .collect::<Result<_, CompileError>>()?;
+    Ok(Template { parts })
+}
+
+/// Scores and lists ordered so each comes after what it reads. The checker has rejected
+/// cycles, so a depth-first post-order is a valid order.
+fn derive_order(program: &p::Program) -> Vec<Derived> {
+    use crate::check::visit::each_subexpr;
+    fn reads(program: &p::Program, d: Derived) -> Vec<Derived> {
+        let mut out = Vec::new();
+        let mut visit = |e: &p::Expr| {
+            each_subexpr(e, &mut |x| match x.kind {
+                p::ExprKind::Score(s) => out.push(Derived::Score(s as u16)),
+                p::ExprKind::InList(l) => out.push(Derived::List(l as u16)),
+                _ => {}
+            })
+        };
+        match d {
+            Derived::Score(s) => match &program.scores[s as usize].kind {
+                p::ScoreKind::Derived(e) => visit(e),
+                p::ScoreKind::Rules { when, .. } => when.iter().for_each(|w| visit(&w.cond)),
+            },
+            Derived::List(l) => visit(&program.lists[l as usize].cond),
+        }
+        out
+    }
+    fn visit(program: &p::Program, d: Derived, done: &mut Vec<Derived>, depth: usize) {
+        if done.contains(&d) || depth > 10_000 {
+            return;
+        }
+        for r in reads(program, d) {
+            visit(program, r, done, depth + 1);
+        }
+        if !done.contains(&d) {
+            done.push(d);
+        }
+    }
+    let mut done = Vec::new();
+    for s in 0..program.scores.len() {
+        visit(program, Derived::Score(s as u16), &mut done, 0);
+    }
+    for l in 0..program.lists.len() {
+        visit(program, Derived::List(l as u16), &mut done, 0);
+    }
+    done
+}

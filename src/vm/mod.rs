@@ -1,5 +1,8 @@
-//! The bytecode interpreter. So far: runtime values and the condition evaluator; lead state,
-//! timers and workflow runs follow.
+//! The bytecode interpreter: runtime values, the condition evaluator, lead state in flat
+//! slabs, and the machine that runs workflows and timers in event time.
 
+pub mod action;
 pub mod eval;
+pub mod machine;
+pub mod state;
 pub mod value;

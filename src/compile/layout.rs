@@ -1,0 +1,38 @@
+//! Where each piece of lead state lives in the lead's slab of `u32` words.
+//!
+//! All lead state is one flat slab: attributes (two words each), the missing-attribute mask,
+//! score accumulators, rate-limit rings, history aggregates, list membership bits, workflow
+//! runs and the frequency-cap rings. Times are stored as `u32` seconds since the Unix epoch
+//! ("stamps", good until 2106), 0 meaning never. The compiler fixes every offset, so the VM
+//! reads state with no lookups and a lead costs one allocation.
+
+/// Words per workflow run: state (pc, status, flags), wake stamp, enrolled stamp, last
+/// enrollment stamp.
+pub const RUN_WORDS: u32 = 4;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Layout {
+    pub attrs: u32,
+    pub missing: u32,
+    pub lists: u32,
+    pub runs: u32,
+    /// The next time the lead's lists may change with no event (a window closing, a score
+    /// decaying past a threshold).
+    pub recheck: u32,
+    /// Per history predicate: (offset, ring capacity; 0 for a single word).
+    pub history: Vec<(u32, u32)>,
+    pub size: u32,
+}
+
+impl Layout {
+    /// Reserves `words` words and returns their offset.
+    pub fn reserve(&mut self, words: u32) -> u32 {
+        let at = self.size;
+        self.size += words;
+        at
+    }
+
+    pub fn run(&self, workflow: u16) -> u32 {
+        self.runs + workflow as u32 * RUN_WORDS
+    }
+}

@@ -1,0 +1,248 @@
+//! The compiled program: what the VM runs. Names survive only where output needs them.
+
+use super::bytecode::Chunk;
+use super::expr::Pools;
+use super::layout::Layout;
+use crate::check::program::{Audience, Channel, Enroll};
+use crate::check::types::Ty;
+use crate::syntax::ast::EffectKind;
+use crate::syntax::span::Span;
+use crate::vm::value::Val;
+
+#[derive(Debug, Default)]
+pub struct Compiled {
+    pub campaign: Option<String>,
+    pub pools: Pools,
+    pub attrs: Vec<AttrInfo>,
+    /// The attribute holding the lead's time zone, if the schema has one.
+    pub timezone_attr: Option<u16>,
+    pub tags_attr: u16,
+    pub enums: Vec<Vec<String>>,
+    pub events: Vec<EventInfo>,
+    pub scores: Vec<Score>,
+    pub lists: Vec<List>,
+    /// Scores and lists in an order where each comes after everything it reads.
+    pub derive_order: Vec<Derived>,
+    pub triggers: Vec<Trigger>,
+    pub workflows: Vec<Workflow>,
+    pub policy: Policy,
+    /// For each event: exactly what can react to it.
+    pub dispatch: Vec<Dispatch>,
+    pub layout: Layout,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttrInfo {
+    pub name: String,
+    pub ty: Ty,
+    pub default: Val,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventInfo {
+    pub name: String,
+    pub segment_name: String,
+    pub props: Vec<(String, Ty)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derived {
+    Score(u16),
+    List(u16),
+}
+
+#[derive(Debug, Clone)]
+pub struct Score {
+    pub name: String,
+    pub kind: ScoreKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum ScoreKind {
+    Derived(Chunk),
+    Rules {
+        /// Fraction kept after `every` seconds.
+        decay: Option<(f64, i64)>,
+        when: Vec<WhenRule>,
+        on: Vec<OnRule>,
+        /// Slab offset of the accumulated value (f64) and its time.
+        slot: u32,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct WhenRule {
+    pub cond: Chunk,
+    pub effect: EffectKind,
+    pub amount: f64,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct OnRule {
+    pub event: u16,
+    pub filter: Option<Chunk>,
+    pub effect: EffectKind,
+    pub amount: f64,
+    /// (at most N, per D seconds, slab offset of the ring of N stamps)
+    pub cap: Option<(u32, i64, u32)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct List {
+    pub name: String,
+    pub cond: Chunk,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    pub source: TriggerSource,
+    pub action: Vec<WOp>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TriggerSource {
+    Event { event: u16, filter: Option<Chunk> },
+    Enter(u16),
+    Exit(u16),
+}
+
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    pub name: String,
+    pub enroll: Enroll,
+    pub only_if: Option<Chunk>,
+    pub exit_when: Option<Chunk>,
+    pub goal: Option<Chunk>,
+    /// The goal's `within` window, if its condition is a `did … within D`: after the last step
+    /// the run keeps watching its goal this long.
+    pub goal_window: Option<i64>,
+    pub ops: Vec<WOp>,
+    pub span: Span,
+}
+
+/// A workflow instruction. `pc` indexes these; a run ends when `pc` reaches the end.
+#[derive(Debug, Clone)]
+pub enum WOp {
+    Send {
+        channel: Channel,
+        template: u32,
+        span: Span,
+    },
+    Notify {
+        audience: Audience,
+        message: Template,
+        span: Span,
+    },
+    Retarget {
+        add: bool,
+        audience: u32,
+        span: Span,
+    },
+    Webhook {
+        name: u32,
+        fields: Vec<(String, Chunk)>,
+        span: Span,
+    },
+    Set {
+        attr: u16,
+        value: Chunk,
+        span: Span,
+    },
+    Tag {
+        tag: u32,
+        add: bool,
+        span: Span,
+    },
+    Start {
+        workflow: u16,
+        span: Span,
+    },
+    Stop {
+        workflow: u16,
+        span: Span,
+    },
+    WaitFor {
+        seconds: i64,
+        span: Span,
+    },
+    WaitUntil {
+        weekday: bool,
+        minutes: u32,
+        span: Span,
+    },
+    WaitUpTo {
+        timeout: i64,
+        event: u16,
+        filter: Option<Chunk>,
+        span: Span,
+    },
+    /// Go to `target` unless the condition holds.
+    JumpUnless {
+        cond: Chunk,
+        target: u32,
+        span: Span,
+    },
+    Jump {
+        target: u32,
+    },
+    /// Arms as (cumulative share in percent, first instruction, label).
+    Split {
+        arms: Vec<(f64, u32, String)>,
+        span: Span,
+    },
+}
+
+impl WOp {
+    /// Whether a run rests at this instruction.
+    pub fn is_wait(&self) -> bool {
+        matches!(
+            self,
+            WOp::WaitFor { .. } | WOp::WaitUntil { .. } | WOp::WaitUpTo { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+}
+
+#[derive(Debug, Clone)]
+pub enum TemplatePart {
+    Text(String),
+    Value(Chunk, Ty),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// (channel, at most N, per D seconds, slab offset of the ring, the rule's text)
+    pub frequency: Vec<Frequency>,
+    /// (from, to) in minutes after midnight, lead's zone.
+    pub quiet_hours: Option<(u32, u32)>,
+    pub suppress: Vec<Chunk>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Frequency {
+    pub channel: Channel,
+    pub times: u32,
+    pub per: i64,
+    pub slot: u32,
+    pub rule: String,
+}
+
+/// What one event type can set in motion.
+#[derive(Debug, Clone, Default)]
+pub struct Dispatch {
+    /// History predicates counting this event.
+    pub history: Vec<u16>,
+    /// (score, rule index) of `on` rules for this event.
+    pub on_rules: Vec<(u16, u16)>,
+    /// Triggers on this event, in source order.
+    pub triggers: Vec<u16>,
+    /// Workflows that have a `wait up to … for` this event.
+    pub waits: Vec<u16>,
+}

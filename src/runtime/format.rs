@@ -1,0 +1,68 @@
+//! How values are written in actions and messages.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// An instant as RFC 3339 in UTC, to the second.
+pub fn instant(seconds: i64) -> String {
+    DateTime::<Utc>::from_timestamp(seconds, 0)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_else(|| seconds.to_string())
+}
+
+/// A duration in the language's own units: `3d`, `1d12h`, `90s`.
+pub fn duration(seconds: i64) -> String {
+    if seconds == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    let mut rest = seconds.unsigned_abs();
+    if seconds < 0 {
+        out.push('-');
+    }
+    for (unit, size) in [
+        ("w", 604_800),
+        ("d", 86_400),
+        ("h", 3_600),
+        ("m", 60),
+        ("s", 1),
+    ] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
+/// A number with at most two decimals, and none when it is whole.
+pub fn number(n: f64) -> String {
+    let rounded = (n * 100.0).round() / 100.0;
+    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
+        format!("{}", rounded as i64)
+    } else {
+        let s = format!("{rounded:.2}");
+        s.trim_end_matches('0').to_string()
+    }
+}
+
+/// A time of day as `HH:MM`.
+pub fn time_of_day(minutes: u32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(duration(3 * 86_400), "3d");
+        assert_eq!(duration(36 * 3_600), "1d12h");
+        assert_eq!(duration(14 * 86_400), "2w");
+        assert_eq!(number(30.0), "30");
+        assert_eq!(number(2.5), "2.5");
+        assert_eq!(number(1.0 / 3.0), "0.33");
+        assert_eq!(instant(1_772_442_000), "2026-03-02T09:00:00Z");
+        assert_eq!(time_of_day(600), "10:00");
+    }
+}

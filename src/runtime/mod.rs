@@ -1,0 +1,5 @@
+//! Running a campaign over a stream: event intake (Segment JSON lines), the engine that
+//! drives the VM in event time, and action output.
+
+pub mod format;
+pub mod record;

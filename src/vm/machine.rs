@@ -1,0 +1,1225 @@
+//! The VM proper: leads, the timer queue and the event-time cycle of language.md §8–9.
+//!
+//! For each record: timers due at or before its time fire first, oldest first; then the event
+//! updates history, then scores, then list membership, then triggers run in source order, then
+//! waiting workflows resume; exit and goal conditions are checked after every event and timer.
+
+use super::action::{fnv1a, Action, ActionKind, Source};
+use super::eval::{eval, Env};
+use super::state::{ring_count, ring_push, to_stamp, Lead};
+use super::value::Val;
+use crate::check::program::{Channel, Enroll};
+use crate::check::types::Ty;
+use crate::compile::bytecode::Chunk;
+use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
+use crate::compile::Compiled;
+use crate::runtime::format;
+use crate::syntax::ast::{EffectKind, HistoryKind};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Weekday};
+use chrono_tz::Tz;
+use std::cell::{Cell, RefCell};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+/// How deep triggers and `set`s may set each other off within one instant.
+pub const MAX_CASCADE: u32 = 16;
+
+/// Run status, stored in the run's state word.
+mod status {
+    pub const NONE: u32 = 0;
+    pub const WAITING: u32 = 1;
+    pub const WAITING_FOR_EVENT: u32 = 2;
+    pub const HELD: u32 = 3;
+    pub const WATCHING_GOAL: u32 = 4;
+    pub const RUNNING: u32 = 5;
+}
+const RECEIVED: u32 = 1 << 24;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum TimerKind {
+    Run(u16),
+    Recheck,
+}
+
+/// Where emitted actions go.
+pub trait Sink {
+    fn action(&mut self, action: Action);
+}
+
+impl Sink for Vec<Action> {
+    fn action(&mut self, action: Action) {
+        self.push(action);
+    }
+}
+
+/// The event being processed: its type, property values and the texts they point into.
+#[derive(Clone, Copy)]
+pub struct EventRef<'a> {
+    pub event: u16,
+    pub props: &'a [Val],
+    pub texts: &'a [String],
+}
+
+/// Counters for the run summary.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub events: u64,
+    pub identifies: u64,
+    pub actions: u64,
+    pub suppressed: u64,
+    pub conversions: u64,
+    pub cascade_errors: u64,
+}
+
+pub struct Machine {
+    pub c: Compiled,
+    pub leads: Vec<Lead>,
+    pub lead_ids: Vec<String>,
+    index: HashMap<String, u32>,
+    timers: BinaryHeap<Reverse<(i64, u64, u32, TimerKind)>>,
+    timer_seq: u64,
+    /// The clock: the time of the record or timer being processed.
+    pub now: i64,
+    pub stats: Stats,
+    zones: HashMap<u32, Tz>,
+    /// Scratch space for the evaluator, reused so evaluating allocates nothing.
+    stack: RefCell<Vec<Val>>,
+    /// The scores of the lead being processed, at the time being looked at.
+    scores: Vec<Cell<f64>>,
+}
+
+/// Per-call context of a lead's cycle.
+struct Cycle<'s> {
+    lead: u32,
+    sink: &'s mut dyn Sink,
+    /// Attributes changed by `set` since the last settle.
+    dirty: bool,
+}
+
+impl Machine {
+    pub fn new(c: Compiled) -> Machine {
+        let n_scores = c.scores.len();
+        Machine {
+            c,
+            leads: Vec::new(),
+            lead_ids: Vec::new(),
+            index: HashMap::new(),
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            now: 0,
+            stats: Stats::default(),
+            zones: HashMap::new(),
+            stack: RefCell::new(Vec::with_capacity(64)),
+            scores: vec![Cell::new(0.0); n_scores],
+        }
+    }
+
+    /// The lead's index, created from the schema's defaults when first seen.
+    pub fn lead(&mut self, id: &str) -> u32 {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        let i = self.leads.len() as u32;
+        self.leads.push(Lead::new(&self.c));
+        self.lead_ids.push(id.to_string());
+        self.index.insert(id.to_string(), i);
+        i
+    }
+
+    pub fn find_lead(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    /// Fires every timer due at or before `to`, in order, then sets the clock to `to`.
+    pub fn advance(&mut self, to: i64, sink: &mut dyn Sink) {
+        while let Some(Reverse((due, _, lead, kind))) = self.timers.peek().copied() {
+            if due > to {
+                break;
+            }
+            self.timers.pop();
+            self.now = self.now.max(due);
+            self.fire(lead, kind, due, sink);
+        }
+        self.now = self.now.max(to);
+    }
+
+    /// The time of the next pending timer.
+    pub fn next_timer(&self) -> Option<i64> {
+        self.timers.peek().map(|Reverse((due, ..))| *due)
+    }
+
+    fn schedule(&mut self, due: i64, lead: u32, kind: TimerKind) {
+        self.timer_seq += 1;
+        self.timers.push(Reverse((due, self.timer_seq, lead, kind)));
+    }
+
+    fn fire(&mut self, lead: u32, kind: TimerKind, due: i64, sink: &mut dyn Sink) {
+        let mut cy = Cycle {
+            lead,
+            sink,
+            dirty: false,
+        };
+        match kind {
+            TimerKind::Recheck => {
+                // Only the latest recheck counts; earlier ones were superseded.
+                if self.leads[lead as usize].stamp(self.c.layout.recheck) != Some(due) {
+                    return;
+                }
+                self.leads[lead as usize].set_word(self.c.layout.recheck, 0);
+            }
+            TimerKind::Run(w) => {
+                let at = self.c.layout.run(w);
+                let l = &self.leads[lead as usize];
+                if l.stamp(at + 1) != Some(due) {
+                    return;
+                }
+                let state = l.word(at);
+                match state >> 16 & 0xff {
+                    status::WAITING | status::HELD => self.resume(&mut cy, w, 0),
+                    status::WAITING_FOR_EVENT => {
+                        // Timed out: `received` is false.
+                        let l = &mut self.leads[lead as usize];
+                        l.set_word(at, ((state & 0xffff) + 1) | status::RUNNING << 16);
+                        self.resume(&mut cy, w, 0);
+                    }
+                    status::WATCHING_GOAL => self.end_run(lead, w),
+                    _ => {}
+                }
+            }
+        }
+        self.after(&mut cy, None, 0);
+    }
+
+    /// An `identify`: sets attributes (texts interned), then runs the cycle.
+    pub fn identify(
+        &mut self,
+        lead_id: &str,
+        at: i64,
+        traits: &[(u32, Val)],
+        texts: &[String],
+        sink: &mut dyn Sink,
+    ) {
+        self.advance(at, sink);
+        let lead = self.lead(lead_id);
+        self.stats.identifies += 1;
+        for (attr, v) in traits {
+            let v = match v {
+                Val::PropText(i) => Val::Sym(self.c.pools.texts.intern(&texts[*i as usize])),
+                v => *v,
+            };
+            self.leads[lead as usize].set_attr(&self.c, *attr as u16, v);
+        }
+        let mut cy = Cycle {
+            lead,
+            sink,
+            dirty: true,
+        };
+        self.after(&mut cy, None, 0);
+    }
+
+    /// A `track`: the event goes through history, scores, lists, triggers and waits.
+    pub fn track(&mut self, lead_id: &str, at: i64, ev: EventRef<'_>, sink: &mut dyn Sink) {
+        self.advance(at, sink);
+        let lead = self.lead(lead_id);
+        self.stats.events += 1;
+        let e = ev.event as usize;
+        // History.
+        for i in 0..self.c.dispatch[e].history.len() {
+            let slot = self.c.dispatch[e].history[i];
+            let pred = &self.c.pools.history[slot as usize];
+            if let Some(f) = &pred.filter {
+                if !self.test(lead, f, Some(ev), None, false) {
+                    continue;
+                }
+            }
+            let (off, ring) = self.c.layout.history[slot as usize];
+            let kind = pred.kind;
+            let l = &mut self.leads[lead as usize];
+            if ring > 0 {
+                ring_push(l, off, ring, at);
+            } else if kind == HistoryKind::Count {
+                l.set_word(off, l.word(off).saturating_add(1));
+            } else {
+                l.set_word(off, to_stamp(at));
+            }
+        }
+        // Scores with `on` rules.
+        for i in 0..self.c.dispatch[e].on_rules.len() {
+            let (s, r) = self.c.dispatch[e].on_rules[i];
+            self.apply_on_rule(lead, s, r, ev);
+        }
+        let mut cy = Cycle {
+            lead,
+            sink,
+            dirty: true,
+        };
+        self.after(&mut cy, Some(ev), 0);
+    }
+
+    fn apply_on_rule(&mut self, lead: u32, s: u16, r: u16, ev: EventRef<'_>) {
+        let ScoreKind::Rules {
+            on, slot, decay, ..
+        } = &self.c.scores[s as usize].kind
+        else {
+            return;
+        };
+        let rule = &on[r as usize];
+        let (slot, decay, effect, amount, cap) =
+            (*slot, *decay, rule.effect, rule.amount, rule.cap);
+        if let Some(f) = &rule.filter {
+            if !self.test(lead, f, Some(ev), None, false) {
+                return;
+            }
+        }
+        let now = self.now;
+        let l = &mut self.leads[lead as usize];
+        if let Some((times, per, ring)) = cap {
+            if ring_count(l, ring, times, now, Some(per), None) >= times {
+                return;
+            }
+            ring_push(l, ring, times, now);
+        }
+        let current = accumulated(l, slot, decay, now);
+        let next = match effect {
+            EffectKind::Add => current + amount,
+            EffectKind::Subtract => current - amount,
+            EffectKind::Set => amount,
+        };
+        l.set_f64(slot, next);
+        l.set_word(slot + 2, to_stamp(now));
+    }
+
+    /// After an event or timer: settle lists, run triggers, resume waits, check exits and
+    /// goals, and schedule the next recheck. Repeats while `set`s change the lead.
+    fn after(&mut self, cy: &mut Cycle<'_>, ev: Option<EventRef<'_>>, depth: u32) {
+        let mut ev = ev;
+        let mut depth = depth;
+        loop {
+            let changes = self.settle(cy.lead);
+            cy.dirty = false;
+            let mut fired: Vec<u16> = Vec::new();
+            if let Some(e) = ev {
+                for &t in &self.c.dispatch[e.event as usize].triggers {
+                    fired.push(t);
+                }
+            }
+            for (i, t) in self.c.triggers.iter().enumerate() {
+                match t.source {
+                    TriggerSource::Enter(l)
+                        if changes.iter().any(|(x, entered)| *x == l && *entered) =>
+                    {
+                        fired.push(i as u16)
+                    }
+                    TriggerSource::Exit(l)
+                        if changes.iter().any(|(x, entered)| *x == l && !*entered) =>
+                    {
+                        fired.push(i as u16)
+                    }
+                    _ => {}
+                }
+            }
+            for (list, entered) in &changes {
+                let name = self.c.lists[*list as usize].name.clone();
+                let kind = if *entered {
+                    ActionKind::Entered { list: name }
+                } else {
+                    ActionKind::Exited { list: name }
+                };
+                self.emit(cy, kind, Source::Engine, 0);
+            }
+            fired.sort_unstable();
+            fired.dedup();
+            for t in fired {
+                let holds = match &self.c.triggers[t as usize].source {
+                    TriggerSource::Event {
+                        filter: Some(f), ..
+                    } => {
+                        let f = f.clone();
+                        self.test(cy.lead, &f, ev, None, false)
+                    }
+                    _ => true,
+                };
+                if holds {
+                    self.run_trigger(cy, t, depth);
+                }
+            }
+            if let Some(e) = ev {
+                self.resume_waits(cy, e, depth);
+            }
+            self.check_exits(cy);
+            if !cy.dirty {
+                break;
+            }
+            depth += 1;
+            if depth >= MAX_CASCADE {
+                self.stats.cascade_errors += 1;
+                self.emit(cy, ActionKind::CascadeLimit { depth }, Source::Engine, 0);
+                break;
+            }
+            ev = None;
+        }
+        self.schedule_recheck(cy.lead);
+    }
+
+    /// Recomputes scores and lists at the clock; returns the lists entered (true) or left.
+    fn settle(&mut self, lead: u32) -> Vec<(u16, bool)> {
+        self.compute_scores(lead, self.now);
+        let mut changes = Vec::new();
+        for i in 0..self.c.derive_order.len() {
+            if let Derived::List(l) = self.c.derive_order[i] {
+                let member = self.test(lead, &self.c.lists[l as usize].cond, None, None, false);
+                let lead_state = &mut self.leads[lead as usize];
+                if lead_state.in_list(&self.c, l) != member {
+                    lead_state.set_in_list(&self.c, l, member);
+                    changes.push((l, member));
+                }
+            }
+        }
+        changes
+    }
+
+    /// Fills the score cache for a lead at time `t`, in dependency order.
+    fn compute_scores(&self, lead: u32, t: i64) {
+        for d in &self.c.derive_order {
+            let Derived::Score(s) = *d else { continue };
+            let value = match &self.c.scores[s as usize].kind {
+                ScoreKind::Derived(chunk) => self.value_at(lead, chunk, t).as_f64().unwrap_or(0.0),
+                ScoreKind::Rules {
+                    decay, when, slot, ..
+                } => {
+                    let mut total = accumulated(&self.leads[lead as usize], *slot, *decay, t);
+                    for w in when {
+                        if self.value_at(lead, &w.cond, t).truthy() {
+                            total = match w.effect {
+                                EffectKind::Add => total + w.amount,
+                                EffectKind::Subtract => total - w.amount,
+                                EffectKind::Set => w.amount,
+                            };
+                        }
+                    }
+                    total
+                }
+            };
+            self.scores[s as usize].set(value);
+        }
+    }
+
+    fn value_at(&self, lead: u32, chunk: &Chunk, t: i64) -> Val {
+        self.eval_at(lead, chunk, None, None, false, t)
+    }
+
+    /// Evaluates a condition for a lead; `enrolled` is the run's start for `since enrolled`.
+    fn test(
+        &self,
+        lead: u32,
+        chunk: &Chunk,
+        ev: Option<EventRef<'_>>,
+        enrolled: Option<i64>,
+        received: bool,
+    ) -> bool {
+        self.eval_chunk(lead, chunk, ev, enrolled, received)
+            .truthy()
+    }
+
+    fn eval_chunk(
+        &self,
+        lead: u32,
+        chunk: &Chunk,
+        ev: Option<EventRef<'_>>,
+        enrolled: Option<i64>,
+        received: bool,
+    ) -> Val {
+        self.eval_at(lead, chunk, ev, enrolled, received, self.now)
+    }
+
+    fn eval_at(
+        &self,
+        lead: u32,
+        chunk: &Chunk,
+        ev: Option<EventRef<'_>>,
+        enrolled: Option<i64>,
+        received: bool,
+        now: i64,
+    ) -> Val {
+        let env = LeadEnv {
+            m: self,
+            lead: &self.leads[lead as usize],
+            ev,
+            enrolled,
+            received,
+            now,
+        };
+        eval(chunk, &self.c.pools, &env, &mut self.stack.borrow_mut())
+    }
+
+    // ---- triggers and workflows ------------------------------------------------------
+
+    fn run_trigger(&mut self, cy: &mut Cycle<'_>, t: u16, depth: u32) {
+        let ops = self.c.triggers[t as usize].action.clone();
+        for op in &ops {
+            match op {
+                WOp::Start { workflow, .. } => self.start(cy, *workflow, depth),
+                WOp::Stop { workflow, .. } => self.end_run(cy.lead, *workflow),
+                op => {
+                    let source = Source::Trigger { index: t };
+                    self.act(cy, op, source, None, t as u64);
+                }
+            }
+        }
+    }
+
+    /// Enrolls the lead in a workflow if its enrollment rule and `only if` allow.
+    fn start(&mut self, cy: &mut Cycle<'_>, w: u16, depth: u32) {
+        if depth >= MAX_CASCADE {
+            return;
+        }
+        let at = self.c.layout.run(w);
+        let wf = &self.c.workflows[w as usize];
+        let (enroll, only_if) = (wf.enroll, wf.only_if.clone());
+        let l = &self.leads[cy.lead as usize];
+        let active = l.word(at) >> 16 & 0xff != status::NONE;
+        let last = l.stamp(at + 3);
+        let allowed = match enroll {
+            Enroll::EveryTime => true,
+            _ if active => false,
+            Enroll::Once => last.is_none(),
+            Enroll::OncePer(d) => last.is_none_or(|t| self.now - t >= d),
+        };
+        if !allowed {
+            return;
+        }
+        if let Some(cond) = only_if {
+            if !self.test(cy.lead, &cond, None, Some(self.now), false) {
+                return;
+            }
+        }
+        let now = to_stamp(self.now);
+        let l = &mut self.leads[cy.lead as usize];
+        l.set_word(at, status::RUNNING << 16);
+        l.set_word(at + 1, 0);
+        l.set_word(at + 2, now);
+        l.set_word(at + 3, now);
+        if self.exit_or_goal(cy, w) {
+            return;
+        }
+        self.resume(cy, w, depth);
+    }
+
+    /// Ends a run if its goal or exit condition holds; true when it ended.
+    fn exit_or_goal(&mut self, cy: &mut Cycle<'_>, w: u16) -> bool {
+        let at = self.c.layout.run(w);
+        let enrolled = self.leads[cy.lead as usize].stamp(at + 2);
+        let wf = &self.c.workflows[w as usize];
+        let (goal, exit) = (wf.goal.clone(), wf.exit_when.clone());
+        if let Some(g) = goal {
+            if self.test(cy.lead, &g, None, enrolled, false) {
+                self.stats.conversions += 1;
+                let name = self.c.workflows[w as usize].name.clone();
+                self.emit(
+                    cy,
+                    ActionKind::Converted {
+                        workflow: name.clone(),
+                    },
+                    Source::Engine,
+                    w as u64,
+                );
+                self.end_run(cy.lead, w);
+                return true;
+            }
+        }
+        if let Some(x) = exit {
+            if self.test(cy.lead, &x, None, enrolled, false) {
+                self.end_run(cy.lead, w);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn check_exits(&mut self, cy: &mut Cycle<'_>) {
+        for w in 0..self.c.workflows.len() as u16 {
+            let at = self.c.layout.run(w);
+            if self.leads[cy.lead as usize].word(at) >> 16 & 0xff != status::NONE {
+                self.exit_or_goal(cy, w);
+            }
+        }
+    }
+
+    fn end_run(&mut self, lead: u32, w: u16) {
+        let at = self.c.layout.run(w);
+        let l = &mut self.leads[lead as usize];
+        l.set_word(at, status::NONE << 16);
+        l.set_word(at + 1, 0);
+    }
+
+    fn resume_waits(&mut self, cy: &mut Cycle<'_>, ev: EventRef<'_>, depth: u32) {
+        for i in 0..self.c.dispatch[ev.event as usize].waits.len() {
+            let w = self.c.dispatch[ev.event as usize].waits[i];
+            let at = self.c.layout.run(w);
+            let state = self.leads[cy.lead as usize].word(at);
+            if state >> 16 & 0xff != status::WAITING_FOR_EVENT {
+                continue;
+            }
+            let pc = state & 0xffff;
+            let WOp::WaitUpTo { event, filter, .. } =
+                &self.c.workflows[w as usize].ops[pc as usize]
+            else {
+                continue;
+            };
+            if *event != ev.event {
+                continue;
+            }
+            let enrolled = self.leads[cy.lead as usize].stamp(at + 2);
+            if let Some(f) = filter.clone() {
+                if !self.test(cy.lead, &f, Some(ev), enrolled, false) {
+                    continue;
+                }
+            }
+            let l = &mut self.leads[cy.lead as usize];
+            l.set_word(at, (pc + 1) | status::RUNNING << 16 | RECEIVED);
+            l.set_word(at + 1, 0);
+            self.resume(cy, w, depth);
+        }
+    }
+
+    /// Runs a workflow from its stored pc until it waits or ends.
+    fn resume(&mut self, cy: &mut Cycle<'_>, w: u16, depth: u32) {
+        let at = self.c.layout.run(w);
+        let mut steps = 0u32;
+        loop {
+            let l = &self.leads[cy.lead as usize];
+            let state = l.word(at);
+            if state >> 16 & 0xff == status::NONE {
+                return;
+            }
+            let pc = state & 0xffff;
+            let flags = state & RECEIVED;
+            let enrolled = l.stamp(at + 2);
+            let ops_len = self.c.workflows[w as usize].ops.len() as u32;
+            if pc >= ops_len {
+                // The last step is done: watch the goal for its window, or end.
+                match self.c.workflows[w as usize].goal_window {
+                    Some(window) => {
+                        let due = self.now + window;
+                        let l = &mut self.leads[cy.lead as usize];
+                        l.set_word(at, pc | status::WATCHING_GOAL << 16);
+                        l.set_word(at + 1, to_stamp(due));
+                        self.schedule(due, cy.lead, TimerKind::Run(w));
+                    }
+                    None => self.end_run(cy.lead, w),
+                }
+                return;
+            }
+            steps += 1;
+            if steps > 10_000 {
+                // Workflows have no loops; this only guards against a compiler bug.
+                self.end_run(cy.lead, w);
+                return;
+            }
+            let op = self.c.workflows[w as usize].ops[pc as usize].clone();
+            let mut next = pc + 1;
+            let lead = cy.lead;
+            let set_state = move |m: &mut Machine, pc: u32, st: u32, wake: Option<i64>| {
+                let l = &mut m.leads[lead as usize];
+                l.set_word(at, pc | st << 16 | flags);
+                l.set_word(at + 1, wake.map_or(0, to_stamp));
+            };
+            match &op {
+                WOp::WaitFor { seconds, .. } => {
+                    let due = self.now + seconds;
+                    set_state(self, next, status::WAITING, Some(due));
+                    self.schedule(due, cy.lead, TimerKind::Run(w));
+                    return;
+                }
+                WOp::WaitUntil {
+                    weekday, minutes, ..
+                } => {
+                    let tz = self.zone(cy.lead);
+                    let due = next_local_time(tz, self.now, *minutes, *weekday);
+                    if due > self.now {
+                        set_state(self, next, status::WAITING, Some(due));
+                        self.schedule(due, cy.lead, TimerKind::Run(w));
+                        return;
+                    }
+                }
+                WOp::WaitUpTo { timeout, .. } => {
+                    let due = self.now + timeout;
+                    let l = &mut self.leads[cy.lead as usize];
+                    l.set_word(at, pc | status::WAITING_FOR_EVENT << 16);
+                    l.set_word(at + 1, to_stamp(due));
+                    self.schedule(due, cy.lead, TimerKind::Run(w));
+                    return;
+                }
+                WOp::JumpUnless { cond, target, .. } => {
+                    if !self.test(cy.lead, cond, None, enrolled, flags != 0) {
+                        next = *target;
+                    }
+                }
+                WOp::Jump { target } => next = *target,
+                WOp::Split { arms, .. } => {
+                    let key = format!(
+                        "{}/{}",
+                        self.c.workflows[w as usize].name, self.lead_ids[cy.lead as usize]
+                    );
+                    let bucket = (fnv1a(key.as_bytes()) % 100) as f64;
+                    next = arms
+                        .iter()
+                        .find(|(cum, _, _)| bucket < *cum)
+                        .or(arms.last())
+                        .map_or(next, |a| a.1);
+                }
+                WOp::Start { workflow, .. } => {
+                    set_state(self, next, status::RUNNING, None);
+                    self.start(cy, *workflow, depth + 1);
+                    continue;
+                }
+                WOp::Stop { workflow, .. } => {
+                    set_state(self, next, status::RUNNING, None);
+                    self.end_run(cy.lead, *workflow);
+                    continue;
+                }
+                WOp::Send { .. } => {
+                    if let Some(release) = self.quiet_until(cy.lead) {
+                        set_state(self, pc, status::HELD, Some(release));
+                        self.schedule(release, cy.lead, TimerKind::Run(w));
+                        return;
+                    }
+                    let step = self.step_label(w, pc);
+                    let source = Source::Workflow {
+                        workflow: self.c.workflows[w as usize].name.clone(),
+                        step,
+                    };
+                    let salt = (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
+                    self.act(cy, &op, source, enrolled, salt);
+                }
+                op => {
+                    let step = self.step_label(w, pc);
+                    let source = Source::Workflow {
+                        workflow: self.c.workflows[w as usize].name.clone(),
+                        step,
+                    };
+                    let salt = (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
+                    self.act(cy, op, source, enrolled, salt);
+                }
+            }
+            set_state(self, next, status::RUNNING, None);
+        }
+    }
+
+    /// A short label for a workflow instruction, for output and `in workflow W at step S`.
+    pub fn step_label(&self, w: u16, pc: u32) -> String {
+        op_label(&self.c, &self.c.workflows[w as usize].ops[pc as usize])
+    }
+
+    /// Performs one action instruction.
+    fn act(
+        &mut self,
+        cy: &mut Cycle<'_>,
+        op: &WOp,
+        source: Source,
+        enrolled: Option<i64>,
+        salt: u64,
+    ) {
+        let kind = match op {
+            WOp::Send {
+                channel, template, ..
+            } => {
+                let template = self.c.pools.texts.get(*template).to_string();
+                match self.blocked(cy.lead, *channel, enrolled) {
+                    Some(rule) => {
+                        self.stats.suppressed += 1;
+                        ActionKind::Suppressed {
+                            channel: *channel,
+                            template,
+                            rule,
+                        }
+                    }
+                    None => {
+                        for f in &self.c.policy.frequency {
+                            if f.channel == *channel {
+                                ring_push(
+                                    &mut self.leads[cy.lead as usize],
+                                    f.slot,
+                                    f.times,
+                                    self.now,
+                                );
+                            }
+                        }
+                        ActionKind::Send {
+                            channel: *channel,
+                            template,
+                        }
+                    }
+                }
+            }
+            WOp::Notify {
+                audience, message, ..
+            } => ActionKind::Notify {
+                audience: *audience,
+                message: self.render(cy.lead, message),
+            },
+            WOp::Retarget { add, audience, .. } => ActionKind::Retarget {
+                add: *add,
+                audience: self.c.pools.texts.get(*audience).to_string(),
+            },
+            WOp::Webhook { name, fields, .. } => {
+                let mut out = Vec::new();
+                for (k, chunk) in fields {
+                    let v = self.eval_chunk(cy.lead, chunk, None, enrolled, false);
+                    out.push((k.clone(), self.json(v, None)));
+                }
+                ActionKind::Webhook {
+                    name: self.c.pools.texts.get(*name).to_string(),
+                    fields: out,
+                }
+            }
+            WOp::Set { attr, value, .. } => {
+                let v = self.eval_chunk(cy.lead, value, None, enrolled, false);
+                let v = match v {
+                    Val::PropText(_) => Val::Missing,
+                    v => v,
+                };
+                let before = self.leads[cy.lead as usize].attr(&self.c, *attr);
+                if before == v {
+                    return;
+                }
+                self.leads[cy.lead as usize].set_attr(&self.c, *attr, v);
+                cy.dirty = true;
+                let ty = self.c.attrs[*attr as usize].ty.clone();
+                ActionKind::Set {
+                    attr: self.c.attrs[*attr as usize].name.clone(),
+                    value: self.json(v, Some(&ty)),
+                }
+            }
+            WOp::Tag { tag, add, .. } => {
+                let tags = &mut self.leads[cy.lead as usize].tags;
+                let has = tags.contains(tag);
+                match (add, has) {
+                    (true, false) => tags.push(*tag),
+                    (false, true) => tags.retain(|t| t != tag),
+                    _ => return,
+                }
+                cy.dirty = true;
+                ActionKind::Tag {
+                    tag: self.c.pools.texts.get(*tag).to_string(),
+                    add: *add,
+                }
+            }
+            _ => return,
+        };
+        self.emit(cy, kind, source, salt);
+    }
+
+    fn emit(&mut self, cy: &mut Cycle<'_>, kind: ActionKind, source: Source, salt: u64) {
+        if !kind.is_membership() {
+            self.stats.actions += 1;
+        }
+        let lead = self.lead_ids[cy.lead as usize].clone();
+        let mut key = Vec::with_capacity(lead.len() + 40);
+        key.extend_from_slice(lead.as_bytes());
+        key.extend_from_slice(&self.now.to_le_bytes());
+        key.extend_from_slice(&salt.to_le_bytes());
+        key.extend_from_slice(kind.name().as_bytes());
+        if let ActionKind::Entered { list } | ActionKind::Exited { list } = &kind {
+            key.extend_from_slice(list.as_bytes());
+        }
+        cy.sink.action(Action {
+            at: self.now,
+            lead,
+            id: fnv1a(&key),
+            kind,
+            source,
+        });
+    }
+
+    /// The rule that blocks a send now, if any: `suppress when`, then frequency caps.
+    fn blocked(&mut self, lead: u32, channel: Channel, enrolled: Option<i64>) -> Option<String> {
+        for i in 0..self.c.policy.suppress.len() {
+            let cond = self.c.policy.suppress[i].clone();
+            if self.test(lead, &cond, None, enrolled, false) {
+                return Some("suppress when".into());
+            }
+        }
+        let l = &self.leads[lead as usize];
+        self.c
+            .policy
+            .frequency
+            .iter()
+            .find(|f| {
+                f.channel == channel
+                    && ring_count(l, f.slot, f.times, self.now, Some(f.per), None) >= f.times
+            })
+            .map(|f| f.rule.clone())
+    }
+
+    /// When quiet hours hold a send now, the time they end.
+    fn quiet_until(&mut self, lead: u32) -> Option<i64> {
+        let (from, to) = self.c.policy.quiet_hours?;
+        let tz = self.zone(lead);
+        let local = tz.timestamp_opt(self.now, 0).single()?.naive_local();
+        let minute = local.hour() * 60 + local.minute();
+        let quiet = if from < to {
+            minute >= from && minute < to
+        } else {
+            minute >= from || minute < to
+        };
+        quiet.then(|| next_local_time(tz, self.now, to, false))
+    }
+
+    fn zone(&mut self, lead: u32) -> Tz {
+        let Some(attr) = self.c.timezone_attr else {
+            return Tz::UTC;
+        };
+        let Val::Sym(s) = self.leads[lead as usize].attr(&self.c, attr) else {
+            return Tz::UTC;
+        };
+        if let Some(tz) = self.zones.get(&s) {
+            return *tz;
+        }
+        let tz = self.c.pools.texts.get(s).parse::<Tz>().unwrap_or(Tz::UTC);
+        self.zones.insert(s, tz);
+        tz
+    }
+
+    fn render(&mut self, lead: u32, t: &Template) -> String {
+        let mut out = String::new();
+        for part in &t.parts {
+            match part {
+                TemplatePart::Text(s) => out.push_str(s),
+                TemplatePart::Value(chunk, ty) => {
+                    if matches!(ty.base(), Ty::Number)
+                        || chunk
+                            .ops
+                            .iter()
+                            .any(|o| matches!(o, crate::compile::bytecode::Op::Score(_)))
+                    {
+                        self.compute_scores(lead, self.now);
+                    }
+                    let v = self.eval_chunk(lead, chunk, None, None, false);
+                    out.push_str(&self.text_of(v, ty));
+                }
+            }
+        }
+        out
+    }
+
+    /// A value as a marketer reads it in a message.
+    pub fn text_of(&self, v: Val, ty: &Ty) -> String {
+        match v {
+            Val::Missing => String::new(),
+            Val::Bool(b) => b.to_string(),
+            Val::Int(i) => i.to_string(),
+            Val::Num(n) => format::number(n),
+            Val::Sym(s) => self.c.pools.texts.get(s).to_string(),
+            Val::PropText(_) | Val::List(_) => String::new(),
+            Val::Time(t) => format::instant(t),
+            Val::Dur(d) => format::duration(d),
+            Val::Tod(m) => format::time_of_day(m),
+            Val::Enum(i) => match ty.base() {
+                Ty::Enum(e) => self.c.enums[*e as usize]
+                    .get(i as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                _ => i.to_string(),
+            },
+        }
+    }
+
+    fn json(&self, v: Val, ty: Option<&Ty>) -> serde_json::Value {
+        use serde_json::Value as J;
+        match v {
+            Val::Missing => J::Null,
+            Val::Bool(b) => J::Bool(b),
+            Val::Int(i) => J::from(i),
+            Val::Num(n) => serde_json::Number::from_f64(n).map_or(J::Null, J::Number),
+            v => J::String(self.text_of(v, ty.unwrap_or(&Ty::Error))),
+        }
+    }
+
+    /// Schedules the next moment the lead's lists may change with no event: a `within`
+    /// window closing, or a decaying score crossing what a list compares it with.
+    fn schedule_recheck(&mut self, lead: u32) {
+        let now = self.now;
+        let mut next: Option<i64> = None;
+        let mut consider = |t: i64| {
+            if t > now {
+                next = Some(next.map_or(t, |n: i64| n.min(t)));
+            }
+        };
+        let l = &self.leads[lead as usize];
+        for (i, pred) in self.c.pools.history.iter().enumerate() {
+            let Some(w) = pred.within else { continue };
+            let (off, ring) = self.c.layout.history[i];
+            if ring == 0 {
+                if let Some(t) = l.stamp(off) {
+                    consider(t + w);
+                }
+            } else {
+                for k in 0..ring {
+                    if let Some(t) = l.stamp(off + 1 + k) {
+                        consider(t + w);
+                    }
+                }
+            }
+        }
+        if let Some(t) = self.decay_crossing(lead) {
+            consider(t);
+        }
+        if let Some(due) = next {
+            let l = &mut self.leads[lead as usize];
+            if l.stamp(self.c.layout.recheck) != Some(due) {
+                l.set_word(self.c.layout.recheck, to_stamp(due));
+                self.schedule(due, lead, TimerKind::Recheck);
+            }
+        }
+    }
+
+    /// The first moment a list's membership flips as scores decay, found by bisection (decay
+    /// is monotonic, so membership flips at most once while no event arrives).
+    fn decay_crossing(&mut self, lead: u32) -> Option<i64> {
+        let now = self.now;
+        let mut horizon: Option<i64> = None;
+        for s in &self.c.scores {
+            if let ScoreKind::Rules {
+                decay: Some((keep, every)),
+                slot,
+                ..
+            } = &s.kind
+            {
+                let acc = self.leads[lead as usize].f64(*slot).abs();
+                if acc > 0.005 && *keep < 1.0 {
+                    let periods = if *keep <= 0.0 {
+                        1.0
+                    } else {
+                        (0.005 / acc).ln() / keep.ln()
+                    };
+                    let h = (periods.max(0.0) * *every as f64).ceil() as i64 + 1;
+                    horizon = Some(horizon.map_or(h, |x: i64| x.max(h)));
+                }
+            }
+        }
+        let horizon = horizon?;
+        let members = |m: &Machine, t: i64| -> Vec<bool> {
+            m.compute_scores(lead, t);
+            m.c.lists
+                .iter()
+                .map(|l| m.value_at(lead, &l.cond, t).truthy())
+                .collect()
+        };
+        // Windows close at their own rechecks; compare only at the next window close or
+        // the horizon, whichever comes first.
+        let now_members = members(self, now);
+        let end = now + horizon.min(366 * 86_400);
+        let end_members = members(self, end);
+        if now_members == end_members {
+            self.compute_scores(lead, now);
+            return None;
+        }
+        let (mut lo, mut hi) = (now, end);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if members(self, mid) == now_members {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        self.compute_scores(lead, now);
+        Some(hi)
+    }
+
+    /// A score's value for a lead now (tests, the REPL).
+    pub fn score(&self, lead: u32, score: u16) -> f64 {
+        self.compute_scores(lead, self.now);
+        self.scores[score as usize].get()
+    }
+
+    /// Whether a workflow run is open for a lead, and at which instruction.
+    pub fn run_at(&self, lead: u32, w: u16) -> Option<u32> {
+        let state = self.leads[lead as usize].word(self.c.layout.run(w));
+        (state >> 16 & 0xff != status::NONE).then_some(state & 0xffff)
+    }
+
+    /// Bytes of lead state, all leads together.
+    pub fn state_bytes(&self) -> usize {
+        self.leads.iter().map(|l| l.bytes()).sum()
+    }
+
+    /// Moves the clock to `to`, firing every timer due on the way (`--until`, tests).
+    pub fn advance_to(&mut self, to: i64, sink: &mut dyn Sink) {
+        self.advance(to, sink);
+    }
+}
+
+/// The accumulated part of a rules score at `t`, decayed since its last update.
+fn accumulated(l: &Lead, slot: u32, decay: Option<(f64, i64)>, t: i64) -> f64 {
+    let acc = l.f64(slot);
+    match (decay, l.stamp(slot + 2)) {
+        (Some((keep, every)), Some(since)) if acc != 0.0 && t > since => {
+            acc * keep.powf((t - since) as f64 / every as f64)
+        }
+        _ => acc,
+    }
+}
+
+/// A label for an instruction: what a marketer would call the step.
+pub fn op_label(c: &Compiled, op: &WOp) -> String {
+    let text = |s: &u32| c.pools.texts.get(*s).to_string();
+    match op {
+        WOp::Send {
+            channel, template, ..
+        } => format!("send {} \"{}\"", channel.name(), text(template)),
+        WOp::Notify { audience, .. } => format!("notify {}", audience.name()),
+        WOp::Retarget { add, audience, .. } => format!(
+            "retarget {} \"{}\"",
+            if *add { "add" } else { "remove" },
+            text(audience)
+        ),
+        WOp::Webhook { name, .. } => format!("webhook \"{}\"", text(name)),
+        WOp::Set { attr, .. } => format!("set lead.{}", c.attrs[*attr as usize].name),
+        WOp::Tag { tag, add, .. } => {
+            format!("{} \"{}\"", if *add { "tag" } else { "untag" }, text(tag))
+        }
+        WOp::Start { workflow, .. } => format!(
+            "start {}",
+            c.workflows.get(*workflow as usize).map_or("?", |w| &w.name)
+        ),
+        WOp::Stop { workflow, .. } => format!(
+            "stop {}",
+            c.workflows.get(*workflow as usize).map_or("?", |w| &w.name)
+        ),
+        WOp::WaitFor { seconds, .. } => format!("wait {}", format::duration(*seconds)),
+        WOp::WaitUntil {
+            weekday, minutes, ..
+        } => {
+            format!(
+                "wait until {}{}",
+                if *weekday { "weekday " } else { "" },
+                format::time_of_day(*minutes)
+            )
+        }
+        WOp::WaitUpTo { timeout, event, .. } => format!(
+            "wait up to {} for {}",
+            format::duration(*timeout),
+            c.events[*event as usize].name
+        ),
+        WOp::JumpUnless { .. } => "if".into(),
+        WOp::Jump { .. } => "jump".into(),
+        WOp::Split { .. } => "split".into(),
+    }
+}
+
+/// The first instant at or after `now` when the local time in `tz` is `minutes` after
+/// midnight (on a weekday, if asked). A time in a daylight-saving gap moves forward to the
+/// first valid instant.
+pub fn next_local_time(tz: Tz, now: i64, minutes: u32, weekday: bool) -> i64 {
+    let Some(local_now) = tz.timestamp_opt(now, 0).single().map(|t| t.naive_local()) else {
+        return now;
+    };
+    let mut day: NaiveDate = local_now.date();
+    for _ in 0..14 {
+        let skip = weekday && matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+        if !skip {
+            let naive: NaiveDateTime = day
+                .and_hms_opt(minutes / 60, minutes % 60, 0)
+                .expect("valid time of day");
+            if let Some(t) = resolve_local(tz, naive) {
+                if t >= now {
+                    return t;
+                }
+            }
+        }
+        day = day.succ_opt().unwrap_or(day);
+    }
+    now
+}
+
+fn resolve_local(tz: Tz, naive: NaiveDateTime) -> Option<i64> {
+    use chrono::LocalResult;
+    let mut n = naive;
+    // Walk forward minute by minute out of a gap (at most a few hours).
+    for _ in 0..(4 * 60) {
+        match tz.from_local_datetime(&n) {
+            LocalResult::Single(t) => return Some(t.timestamp()),
+            LocalResult::Ambiguous(a, _) => return Some(a.timestamp()),
+            LocalResult::None => n += chrono::Duration::minutes(1),
+        }
+    }
+    None
+}
+
+/// The VM's view of one lead while evaluating a chunk.
+struct LeadEnv<'a> {
+    m: &'a Machine,
+    lead: &'a Lead,
+    ev: Option<EventRef<'a>>,
+    enrolled: Option<i64>,
+    received: bool,
+    now: i64,
+}
+
+impl Env for LeadEnv<'_> {
+    fn attr(&self, id: u16) -> Val {
+        if id == self.m.c.tags_attr {
+            // `lead.tags contains "x"` reads the tags through a list value of its own.
+            return Val::Missing;
+        }
+        self.lead.attr(&self.m.c, id)
+    }
+
+    fn prop(&self, id: u16) -> Val {
+        self.ev
+            .and_then(|e| e.props.get(id as usize).copied())
+            .unwrap_or(Val::Missing)
+    }
+
+    fn score(&self, id: u16) -> f64 {
+        self.m.scores[id as usize].get()
+    }
+
+    fn in_list(&self, id: u16) -> bool {
+        self.lead.in_list(&self.m.c, id)
+    }
+
+    fn history(&self, slot: u16) -> Val {
+        let c = &self.m.c;
+        let pred = &c.pools.history[slot as usize];
+        let (off, ring) = c.layout.history[slot as usize];
+        let now = self.now;
+        let since = if pred.since_enrolled {
+            self.enrolled
+        } else {
+            None
+        };
+        let ok = |t: i64| {
+            t <= now && pred.within.is_none_or(|w| now - t < w) && since.is_none_or(|s| t > s)
+        };
+        match pred.kind {
+            HistoryKind::Count if ring == 0 => Val::Int(self.lead.word(off) as i64),
+            HistoryKind::Count => {
+                Val::Int(ring_count(self.lead, off, ring, now, pred.within, since) as i64)
+            }
+            HistoryKind::Did => Val::Bool(self.lead.stamp(off).is_some_and(ok)),
+            HistoryKind::Last => self
+                .lead
+                .stamp(off)
+                .filter(|t| ok(*t))
+                .map_or(Val::Missing, Val::Time),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.now
+    }
+
+    fn received(&self) -> bool {
+        self.received
+    }
+
+    fn prop_text(&self, id: u16) -> &str {
+        match self.ev.and_then(|e| e.props.get(id as usize)) {
+            Some(Val::PropText(i)) => self.ev.map_or("", |e| e.texts[*i as usize].as_str()),
+            _ => "",
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! One lead's state: a flat slab of `u32` words laid out by the compiler (`compile::layout`),
+//! plus its tags.
+
+use super::value::Val;
+use crate::check::types::Ty;
+use crate::compile::Compiled;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lead {
+    pub slab: Box<[u32]>,
+    pub tags: Vec<u32>,
+}
+
+/// A time as stored in the slab: seconds since the Unix epoch as `u32`, 0 for never.
+pub fn to_stamp(t: i64) -> u32 {
+    t.clamp(1, u32::MAX as i64) as u32
+}
+
+impl Lead {
+    /// A lead first seen now: the schema's defaults, every attribute without one missing.
+    pub fn new(c: &Compiled) -> Lead {
+        let mut lead = Lead {
+            slab: vec![0; c.layout.size as usize].into_boxed_slice(),
+            tags: Vec::new(),
+        };
+        for (i, a) in c.attrs.iter().enumerate() {
+            if i as u16 != c.tags_attr {
+                lead.set_attr(c, i as u16, a.default);
+            }
+        }
+        lead
+    }
+
+    pub fn word(&self, at: u32) -> u32 {
+        self.slab[at as usize]
+    }
+
+    pub fn set_word(&mut self, at: u32, v: u32) {
+        self.slab[at as usize] = v;
+    }
+
+    pub fn u64(&self, at: u32) -> u64 {
+        (self.slab[at as usize] as u64) | ((self.slab[at as usize + 1] as u64) << 32)
+    }
+
+    pub fn set_u64(&mut self, at: u32, v: u64) {
+        self.slab[at as usize] = v as u32;
+        self.slab[at as usize + 1] = (v >> 32) as u32;
+    }
+
+    pub fn f64(&self, at: u32) -> f64 {
+        f64::from_bits(self.u64(at))
+    }
+
+    pub fn set_f64(&mut self, at: u32, v: f64) {
+        self.set_u64(at, v.to_bits())
+    }
+
+    /// A stored time, or `None` for never.
+    pub fn stamp(&self, at: u32) -> Option<i64> {
+        match self.slab[at as usize] {
+            0 => None,
+            s => Some(s as i64),
+        }
+    }
+
+    pub fn attr(&self, c: &Compiled, id: u16) -> Val {
+        let l = &c.layout;
+        if id == c.tags_attr {
+            return Val::Missing;
+        }
+        let (word, bit) = (l.missing + id as u32 / 32, id as u32 % 32);
+        if self.slab[word as usize] & (1 << bit) != 0 {
+            return Val::Missing;
+        }
+        let raw = self.u64(l.attrs + 2 * id as u32);
+        match c.attrs[id as usize].ty.base() {
+            Ty::Bool => Val::Bool(raw != 0),
+            Ty::Int => Val::Int(raw as i64),
+            Ty::Number => Val::Num(f64::from_bits(raw)),
+            Ty::Str | Ty::Timezone => Val::Sym(raw as u32),
+            Ty::Duration => Val::Dur(raw as i64),
+            Ty::Time => Val::Time(raw as i64),
+            Ty::TimeOfDay => Val::Tod(raw as u32),
+            Ty::Enum(_) => Val::Enum(raw as u32),
+            Ty::List(_) | Ty::Optional(_) | Ty::Error => Val::Missing,
+        }
+    }
+
+    /// Stores an attribute value; texts must already be interned (`Val::Sym`).
+    pub fn set_attr(&mut self, c: &Compiled, id: u16, v: Val) {
+        let l = &c.layout;
+        let (word, bit) = ((l.missing + id as u32 / 32) as usize, id as u32 % 32);
+        let raw = match v {
+            Val::Missing | Val::PropText(_) | Val::List(_) => {
+                self.slab[word] |= 1 << bit;
+                return;
+            }
+            Val::Bool(b) => b as u64,
+            Val::Int(i) | Val::Time(i) | Val::Dur(i) => i as u64,
+            Val::Num(n) => n.to_bits(),
+            Val::Sym(s) | Val::Tod(s) | Val::Enum(s) => s as u64,
+        };
+        self.slab[word] &= !(1 << bit);
+        self.set_u64(l.attrs + 2 * id as u32, raw);
+    }
+
+    pub fn in_list(&self, c: &Compiled, list: u16) -> bool {
+        self.slab[(c.layout.lists + list as u32 / 32) as usize] & (1 << (list % 32)) != 0
+    }
+
+    pub fn set_in_list(&mut self, c: &Compiled, list: u16, member: bool) {
+        let w = (c.layout.lists + list as u32 / 32) as usize;
+        if member {
+            self.slab[w] |= 1 << (list % 32);
+        } else {
+            self.slab[w] &= !(1 << (list % 32));
+        }
+    }
+
+    /// Bytes this lead's state takes: the slab, the tags, and the struct itself.
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of::<Lead>() + self.slab.len() * 4 + self.tags.capacity() * 4
+    }
+}
+
+/// A ring of stamps at `at`: word 0 is the next write position, then `cap` stamps.
+pub fn ring_push(lead: &mut Lead, at: u32, cap: u32, t: i64) {
+    if cap == 0 {
+        return;
+    }
+    let head = lead.word(at) % cap;
+    lead.set_word(at + 1 + head, to_stamp(t));
+    lead.set_word(at, (head + 1) % cap);
+}
+
+/// The stamps in a ring that fall in `(now - window, now]`, or all of them after `since`.
+pub fn ring_count(
+    lead: &Lead,
+    at: u32,
+    cap: u32,
+    now: i64,
+    window: Option<i64>,
+    since: Option<i64>,
+) -> u32 {
+    (0..cap)
+        .filter_map(|i| lead.stamp(at + 1 + i))
+        .filter(|t| *t <= now && window.is_none_or(|w| now - t < w) && since.is_none_or(|s| *t > s))
+        .count() as u32
+}
