@@ -11,4 +11,5 @@ pub mod compile;
 pub mod diag;
 pub mod runtime;
 pub mod syntax;
+pub mod testing;
 pub mod vm;

@@ -18,7 +18,7 @@ const DOC_PATH: &str = "docs/diagnostics.md";
 
 /// Codes whose `Wrong:` example cannot be shown as a campaign (a file that is not UTF-8, a
 /// file of 16 MiB); they are tested below on their own.
-const NOT_SHOWN_AS_CAMPAIGN: &[Code] = &[Code::NotUtf8, Code::TooLarge];
+const NOT_SHOWN_AS_CAMPAIGN: &[Code] = &[Code::NotUtf8, Code::TooLarge, Code::TestFailed];
 
 // ---------------------------------------------------------------------------------------------
 // The cases
@@ -180,6 +180,29 @@ fn e0002_not_utf8() {
     let shown = "(bytes, shown with the invalid one escaped)\n".to_string()
         + &String::from_utf8_lossy(bytes).replace('\u{FFFD}', "\\xFC");
     assert_reports("E0002", Code::NotUtf8, bytes, &shown);
+}
+
+/// E0401 comes from `nurture test`, not `nurture check`: the page's example is run as a test.
+#[test]
+fn e0401_test_failed() {
+    let source = "lead {\n  email: string\n}\n\nscore fit {\n  when lead.email ends_with \"@gmail.com\" subtract 15\n}\n\n\
+                  test \"a gmail address costs fit points\" {\n  lead bob { email: \"bob@gmail.com\" }\n  expect fit of bob == 15\n}\n";
+    let checked = check_source("campaign.nurture", source.as_bytes());
+    let program = checked.program.expect("the campaign checks");
+    let reports = nurture::testing::run(&program).expect("compiles");
+    let diags = nurture::testing::failure_diagnostics(&reports[0]);
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].code, Code::TestFailed);
+    assert!(
+        diags[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("fit of bob is -15"),
+        "{diags:#?}"
+    );
+    let rendered = human::render(&diags[0], &checked.report.file, false);
+    insta::assert_snapshot!("E0401", format!("{source}---\n{rendered}"));
 }
 
 #[test]

@@ -96,13 +96,13 @@ fn append(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// The name a file goes by in diagnostics: the path as given, with `/` separators.
-fn display(path: &Path) -> String {
+pub(super) fn display(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
 /// The files to check: each argument that is not a directory as it is, and the `*.nurture`
 /// files under each directory. Every problem is reported, not only the first.
-fn collect(args: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<String>> {
+pub(super) fn collect(args: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<String>> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for arg in args {

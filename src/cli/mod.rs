@@ -8,6 +8,7 @@
 
 mod check;
 mod explain;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -36,6 +37,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Explain(explain::ExplainArgs),
+    Test(test::TestArgs),
 }
 
 /// Parses the process's arguments, runs the command and returns its exit code.
@@ -60,6 +62,7 @@ where
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Test(args) => test::run(&args),
     }
 }
 

@@ -77,6 +77,9 @@ codes! {
     BadAssignment     = "E0311", "bad-assignment",     Error, "a `set` that cannot write that attribute";
     Misplaced         = "E0312", "misplaced",          Error, "a construct used where it has no meaning";
 
+    // Running tests.
+    TestFailed        = "E0401", "test-failed",        Error, "an expectation in a `test` block did not hold";
+
     // Lints: warnings, each silenceable with `// nurture: ignore CODE`.
     BareOptional      = "W0101", "bare-optional",      Warning, "an optional value compared without `is set` or `??`";
     UnstartedWorkflow = "W0102", "unstarted-workflow", Warning, "a workflow that nothing starts";

@@ -343,9 +343,11 @@ fn parts(pair: Pair<'_, Rule>) -> Vec<Pair<'_, Rule>> {
 }
 
 impl Builder {
+    /// A pair's span, without the whitespace pest may leave at its end.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(s.start() + self.offset, s.end() + self.offset)
+        let len = pair.as_str().trim_end().len();
+        Span::new(s.start() + self.offset, s.start() + len + self.offset)
     }
 
     fn bad_literal(&mut self, span: Span, message: String, help: &str) {

@@ -1040,6 +1040,32 @@ impl Machine {
         (state >> 16 & 0xff != status::NONE).then_some(state & 0xffff)
     }
 
+    /// The step a lead's run of a workflow rests at, as `op_label` names it.
+    pub fn run_step(&self, lead: u32, w: u16) -> Option<String> {
+        let state = self.leads[lead as usize].word(self.c.layout.run(w));
+        let pc = state & 0xffff;
+        let ops = &self.c.workflows[w as usize].ops;
+        let at = match state >> 16 & 0xff {
+            status::NONE => return None,
+            // A timed wait stores the instruction after it.
+            status::WAITING => pc.checked_sub(1)?,
+            status::WATCHING_GOAL => return Some("goal".into()),
+            _ => pc,
+        };
+        ops.get(at as usize).map(|op| op_label(&self.c, op))
+    }
+
+    /// Evaluates a checked expression for a lead now (tests and the REPL).
+    pub fn eval_expr(
+        &mut self,
+        lead: u32,
+        e: &crate::check::program::Expr,
+    ) -> Result<Val, crate::compile::expr::CompileError> {
+        let chunk = self.c.pools.compile(e)?;
+        self.compute_scores(lead, self.now);
+        Ok(self.eval_chunk(lead, &chunk, None, None, false))
+    }
+
     /// Bytes of lead state, all leads together.
     pub fn state_bytes(&self) -> usize {
         self.leads.iter().map(|l| l.bytes()).sum()
