@@ -8,6 +8,7 @@
 
 mod check;
 mod explain;
+mod run;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +38,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Explain(explain::ExplainArgs),
+    Run(run::RunArgs),
     Test(test::TestArgs),
 }
 
@@ -62,6 +64,7 @@ where
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Run(args) => run::run(&args),
         Command::Test(args) => test::run(&args),
     }
 }

@@ -9,7 +9,8 @@ pub fn instant(seconds: i64) -> String {
         .unwrap_or_else(|| seconds.to_string())
 }
 
-/// A duration in the language's own units: `3d`, `1d12h`, `90s`.
+/// A duration in the language's own units: `3d`, `1d12h`, `90s`. Days are the largest unit,
+/// as marketers write them (`7d`, `30d`).
 pub fn duration(seconds: i64) -> String {
     if seconds == 0 {
         return "0s".into();
@@ -20,7 +21,6 @@ pub fn duration(seconds: i64) -> String {
         out.push('-');
     }
     for (unit, size) in [
-        ("w", 604_800),
         ("d", 86_400),
         ("h", 3_600),
         ("m", 60),
@@ -58,7 +58,7 @@ mod tests {
     fn formats() {
         assert_eq!(duration(3 * 86_400), "3d");
         assert_eq!(duration(36 * 3_600), "1d12h");
-        assert_eq!(duration(14 * 86_400), "2w");
+        assert_eq!(duration(14 * 86_400), "14d");
         assert_eq!(number(30.0), "30");
         assert_eq!(number(2.5), "2.5");
         assert_eq!(number(1.0 / 3.0), "0.33");

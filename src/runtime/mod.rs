@@ -1,5 +1,8 @@
 //! Running a campaign over a stream: event intake (Segment JSON lines), the engine that
 //! drives the VM in event time, and action output.
 
+pub mod engine;
 pub mod format;
+pub mod intake;
+pub mod output;
 pub mod record;

@@ -1,0 +1,146 @@
+//! The engine: intake, the VM and the clock together, one input line at a time. It does no
+//! I/O: lines come in as text and actions go out through a `Sink`.
+
+use super::intake::Reader;
+use super::record::{Intake, Record, RecordKind, Reject};
+use crate::check::Program;
+use crate::compile::expr::CompileError;
+use crate::compile::{compile, Compiled};
+use crate::vm::machine::{EventRef, Machine, Sink};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Reject events the campaign does not declare, instead of skipping them.
+    pub strict: bool,
+}
+
+/// What a run did, for the summary.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub lines: u64,
+    pub events: u64,
+    pub identifies: u64,
+    pub leads: u64,
+    pub actions: u64,
+    pub suppressed: u64,
+    pub conversions: u64,
+    pub rejected: u64,
+    /// Skipped lines by name: undeclared events, and Segment calls other than identify/track.
+    pub skipped: BTreeMap<String, u64>,
+    /// `identify` traits the schema does not declare.
+    pub ignored_traits: u64,
+    pub cascade_errors: u64,
+    pub state_bytes: u64,
+}
+
+pub struct Engine {
+    pub machine: Machine,
+    reader: Reader,
+    record: Record,
+    rejected: u64,
+    lines: u64,
+    skipped: BTreeMap<String, u64>,
+    ignored_traits: u64,
+}
+
+impl Engine {
+    pub fn new(program: &Program, options: &Options) -> Result<Engine, CompileError> {
+        Ok(Engine::with_compiled(program, compile(program)?, options))
+    }
+
+    pub fn with_compiled(program: &Program, compiled: Compiled, options: &Options) -> Engine {
+        Engine {
+            machine: Machine::new(compiled),
+            reader: Reader::new(program, options.strict),
+            record: Record::default(),
+            rejected: 0,
+            lines: 0,
+            skipped: BTreeMap::new(),
+            ignored_traits: 0,
+        }
+    }
+
+    /// Processes one input line (1-based `line_no`). A line that cannot be used is returned
+    /// as a reject; the run goes on.
+    pub fn feed(&mut self, line: &str, line_no: u64, sink: &mut dyn Sink) -> Option<Reject> {
+        self.lines += 1;
+        if line.trim().is_empty() {
+            return None;
+        }
+        let m = &mut self.machine;
+        match self
+            .reader
+            .read(line, line_no, &mut m.c.pools.texts, &mut self.record)
+        {
+            Intake::Record => {}
+            Intake::Skipped { name } => {
+                *self.skipped.entry(name).or_default() += 1;
+                return None;
+            }
+            Intake::Rejected(r) => {
+                self.rejected += 1;
+                return Some(r);
+            }
+        }
+        let r = &self.record;
+        // Event time: the clock never goes back. A late record is refused, not reordered.
+        if r.at < m.now && m.now > 0 {
+            self.rejected += 1;
+            return Some(Reject {
+                line: line_no,
+                reason: format!(
+                    "timestamp {} is earlier than {} already processed: the input must be in time order",
+                    super::format::instant(r.at),
+                    super::format::instant(m.now)
+                ),
+            });
+        }
+        match &r.kind {
+            RecordKind::Identify { traits, ignored } => {
+                self.ignored_traits += *ignored as u64;
+                m.identify(&r.lead, r.at, traits, &r.texts, sink);
+            }
+            RecordKind::Track { event, props } => {
+                let ev = EventRef {
+                    event: *event as u16,
+                    props,
+                    texts: &r.texts,
+                };
+                m.track(&r.lead, r.at, ev, sink);
+            }
+        }
+        None
+    }
+
+    /// Counts a line the caller rejected before it reached the intake (not UTF-8 text).
+    pub fn reject_external(&mut self) {
+        self.lines += 1;
+        self.rejected += 1;
+    }
+
+    /// After the input: moves the clock to `until`, firing every timer due by then.
+    pub fn finish(&mut self, until: Option<i64>, sink: &mut dyn Sink) {
+        if let Some(t) = until {
+            self.machine.advance_to(t, sink);
+        }
+    }
+
+    pub fn summary(&self) -> Summary {
+        let s = &self.machine.stats;
+        Summary {
+            lines: self.lines,
+            events: s.events,
+            identifies: s.identifies,
+            leads: self.machine.leads.len() as u64,
+            actions: s.actions,
+            suppressed: s.suppressed,
+            conversions: s.conversions,
+            rejected: self.rejected,
+            skipped: self.skipped.clone(),
+            ignored_traits: self.ignored_traits,
+            cascade_errors: s.cascade_errors,
+            state_bytes: self.machine.state_bytes() as u64,
+        }
+    }
+}
