@@ -7,6 +7,8 @@
 //! 2 usage or I/O error.
 
 mod check;
+mod compile;
+mod disasm;
 mod explain;
 mod run;
 mod test;
@@ -37,6 +39,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(check::CheckArgs),
+    Compile(compile::CompileArgs),
+    Disasm(disasm::DisasmArgs),
     Explain(explain::ExplainArgs),
     Run(run::RunArgs),
     Test(test::TestArgs),
@@ -63,6 +67,8 @@ where
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Compile(args) => compile::run(&args),
+        Command::Disasm(args) => disasm::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::run(&args),

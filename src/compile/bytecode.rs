@@ -4,8 +4,9 @@
 //! relative to the instruction after the jump, so a chunk can be moved as a whole.
 
 use crate::syntax::span::Span;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Op {
     /// Push a constant from the pool.
     Const(u32),
@@ -47,7 +48,7 @@ pub enum Op {
 }
 
 /// A compiled expression: its instructions, each with the source span it came from.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Chunk {
     pub ops: Vec<Op>,
     pub spans: Vec<Span>,

@@ -7,6 +7,7 @@ use crate::check::types::Value;
 use crate::syntax::ast::{BinOp, HistoryKind};
 use crate::syntax::span::Span;
 use crate::vm::value::Val;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Interned texts: each distinct text gets one small number.
@@ -35,12 +36,18 @@ impl Texts {
     pub fn lookup(&self, text: &str) -> Option<u32> {
         self.index.get(text).copied()
     }
+
+    /// Every interned text, in symbol order.
+    pub fn all(&self) -> &[String] {
+        &self.texts
+    }
 }
 
 /// One history predicate the lead state must keep an aggregate for. Predicates that read the
 /// same events the same way share one slot.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryPredicate {
+    #[serde(with = "crate::compile::file::remote::HistoryKind")]
     pub kind: HistoryKind,
     pub event: EventId,
     pub filter: Option<Chunk>,
@@ -50,11 +57,16 @@ pub struct HistoryPredicate {
 }
 
 /// Everything chunks refer to by index.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Pools {
+    #[serde(with = "crate::compile::file::remote::vals")]
     pub consts: Vec<Val>,
+    /// Rebuilds its index when loaded.
     pub texts: Texts,
+    #[serde(with = "crate::compile::file::remote::val_lists")]
     pub lists: Vec<Vec<Val>>,
+    /// Stored as patterns; compiled again, within the checker's size limit, when loaded.
+    #[serde(with = "crate::compile::file::remote::regexes")]
     pub regexes: Vec<regex::Regex>,
     pub history: Vec<HistoryPredicate>,
     /// Per history predicate: how many recent events a windowed `count` must remember, when

@@ -10,7 +10,7 @@
 /// enrollment stamp.
 pub const RUN_WORDS: u32 = 4;
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Layout {
     pub attrs: u32,
     pub missing: u32,

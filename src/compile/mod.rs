@@ -2,7 +2,9 @@
 //! instructions for every workflow, dispatch tables per event, and the lead-state layout.
 
 pub mod bytecode;
+pub mod disasm;
 pub mod expr;
+pub mod file;
 pub mod layout;
 pub mod program;
 

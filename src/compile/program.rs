@@ -8,8 +8,9 @@ use crate::check::types::Ty;
 use crate::syntax::ast::EffectKind;
 use crate::syntax::span::Span;
 use crate::vm::value::Val;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Compiled {
     pub campaign: Option<String>,
     pub pools: Pools,
@@ -31,33 +32,34 @@ pub struct Compiled {
     pub layout: Layout,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AttrInfo {
     pub name: String,
     pub ty: Ty,
+    #[serde(with = "crate::compile::file::remote::Val")]
     pub default: Val,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventInfo {
     pub name: String,
     pub segment_name: String,
     pub props: Vec<(String, Ty)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Derived {
     Score(u16),
     List(u16),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Score {
     pub name: String,
     pub kind: ScoreKind,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ScoreKind {
     Derived(Chunk),
     Rules {
@@ -70,18 +72,20 @@ pub enum ScoreKind {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WhenRule {
     pub cond: Chunk,
+    #[serde(with = "crate::compile::file::remote::EffectKind")]
     pub effect: EffectKind,
     pub amount: f64,
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OnRule {
     pub event: u16,
     pub filter: Option<Chunk>,
+    #[serde(with = "crate::compile::file::remote::EffectKind")]
     pub effect: EffectKind,
     pub amount: f64,
     /// (at most N, per D seconds, slab offset of the ring of N stamps)
@@ -89,29 +93,30 @@ pub struct OnRule {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct List {
     pub name: String,
     pub cond: Chunk,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Trigger {
     pub source: TriggerSource,
     pub action: Vec<WOp>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TriggerSource {
     Event { event: u16, filter: Option<Chunk> },
     Enter(u16),
     Exit(u16),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Workflow {
     pub name: String,
+    #[serde(with = "crate::compile::file::remote::Enroll")]
     pub enroll: Enroll,
     pub only_if: Option<Chunk>,
     pub exit_when: Option<Chunk>,
@@ -124,14 +129,16 @@ pub struct Workflow {
 }
 
 /// A workflow instruction. `pc` indexes these; a run ends when `pc` reaches the end.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WOp {
     Send {
+        #[serde(with = "crate::compile::file::remote::Channel")]
         channel: Channel,
         template: u32,
         span: Span,
     },
     Notify {
+        #[serde(with = "crate::compile::file::remote::Audience")]
         audience: Audience,
         message: Template,
         span: Span,
@@ -205,18 +212,18 @@ impl WOp {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Template {
     pub parts: Vec<TemplatePart>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum TemplatePart {
     Text(String),
     Value(Chunk, Ty),
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Policy {
     /// (channel, at most N, per D seconds, slab offset of the ring, the rule's text)
     pub frequency: Vec<Frequency>,
@@ -225,8 +232,9 @@ pub struct Policy {
     pub suppress: Vec<Chunk>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Frequency {
+    #[serde(with = "crate::compile::file::remote::Channel")]
     pub channel: Channel,
     pub times: u32,
     pub per: i64,
@@ -235,7 +243,7 @@ pub struct Frequency {
 }
 
 /// What one event type can set in motion.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Dispatch {
     /// History predicates counting this event.
     pub history: Vec<u16>,
