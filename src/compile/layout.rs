@@ -19,6 +19,8 @@ pub struct Layout {
     /// The next time the lead's lists may change with no event (a window closing, a score
     /// decaying past a threshold).
     pub recheck: u32,
+    /// When decaying scores next flip a list, as last computed (0: never).
+    pub decay_due: u32,
     /// Per history predicate: (offset, ring capacity; 0 for a single word).
     pub history: Vec<(u32, u32)>,
     pub size: u32,

@@ -7,6 +7,7 @@ pub mod expr;
 pub mod file;
 pub mod layout;
 pub mod program;
+pub mod reactions;
 
 use crate::check::program as p;
 use crate::check::types::Ty;
@@ -64,6 +65,20 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             p::ScoreKind::Derived(e) => ScoreKind::Derived(pools.compile(e)?),
             p::ScoreKind::Rules { decay, when, on } => {
                 let slot = layout.reserve(3);
+                let attrs_only = when.iter().all(|w| {
+                    let mut pure = true;
+                    crate::check::visit::each_subexpr(&w.cond, &mut |x| {
+                        pure &= !matches!(
+                            x.kind,
+                            p::ExprKind::Score(_)
+                                | p::ExprKind::InList(_)
+                                | p::ExprKind::History(_)
+                                | p::ExprKind::Now
+                        );
+                    });
+                    pure
+                });
+                let when_cache = (attrs_only && !when.is_empty()).then(|| layout.reserve(2));
                 let mut rules = Vec::new();
                 for (ri, r) in on.iter().enumerate() {
                     let cap = r.cap.map(|(n, per)| (n, per, layout.reserve(n + 1)));
@@ -94,6 +109,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                         .collect::<Result<_, CompileError>>()?,
                     on: rules,
                     slot,
+                    when_cache,
                 }
             }
         };
@@ -190,7 +206,9 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     layout.lists = layout.reserve(program.lists.len().div_ceil(32) as u32);
     layout.runs = layout.reserve(RUN_WORDS * program.workflows.len() as u32);
     layout.recheck = layout.reserve(1);
+    layout.decay_due = layout.reserve(1);
     c.layout = layout;
+    c.reactions = reactions::derive(&c);
     Ok(c)
 }
 

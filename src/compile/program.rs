@@ -30,6 +30,7 @@ pub struct Compiled {
     /// For each event: exactly what can react to it.
     pub dispatch: Vec<Dispatch>,
     pub layout: Layout,
+    pub reactions: super::reactions::Reactions,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +70,9 @@ pub enum ScoreKind {
         on: Vec<OnRule>,
         /// Slab offset of the accumulated value (f64) and its time.
         slot: u32,
+        /// When every `when` condition reads only attributes, the slab offset where the
+        /// lead's `when` total is kept (f64), refreshed when attributes change.
+        when_cache: Option<u32>,
     },
 }
 

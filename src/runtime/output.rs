@@ -1,83 +1,139 @@
 //! Actions as JSON lines: the shape downstream senders read. Fields are only ever added.
 //!
 //! `{"at": RFC 3339, "lead": id, "action": kind, …its arguments, "workflow"/"step" or
-//! "trigger", "id": 16 hex digits}`.
+//! "trigger", "id": 16 hex digits}`. Serialised straight from borrowed fields, with no
+//! intermediate JSON tree.
 
 use super::format;
 use crate::vm::action::{Action, ActionKind, Source};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
+use std::borrow::Cow;
 
-pub fn to_json(a: &Action) -> Value {
-    let mut o = Map::new();
-    o.insert("at".into(), json!(format::instant(a.at)));
-    o.insert("lead".into(), json!(a.lead));
-    o.insert("action".into(), json!(a.kind.name()));
+#[derive(Serialize, Default)]
+struct Line<'a> {
+    at: String,
+    lead: &'a str,
+    action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audience: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    change: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<Payload<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attribute: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    list: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workflow: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    step: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trigger: Option<u32>,
+    id: String,
+}
+
+/// A webhook's fields, in the order written.
+struct Payload<'a>(&'a [(String, Value)]);
+
+impl Serialize for Payload<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+fn fields(a: &Action) -> Line<'_> {
+    let mut l = Line {
+        at: format::instant(a.at),
+        lead: &a.lead,
+        action: a.kind.name(),
+        id: format!("{:016x}", a.id),
+        ..Line::default()
+    };
     match &a.kind {
         ActionKind::Send { channel, template } => {
-            o.insert("channel".into(), json!(channel.name()));
-            o.insert("template".into(), json!(template));
+            l.channel = Some(channel.name());
+            l.template = Some(template);
         }
         ActionKind::Suppressed {
             channel,
             template,
             rule,
         } => {
-            o.insert("channel".into(), json!(channel.name()));
-            o.insert("template".into(), json!(template));
-            o.insert("rule".into(), json!(rule));
+            l.channel = Some(channel.name());
+            l.template = Some(template);
+            l.rule = Some(rule);
         }
         ActionKind::Notify { audience, message } => {
-            o.insert("audience".into(), json!(audience.name()));
-            o.insert("message".into(), json!(message));
+            l.audience = Some(audience.name());
+            l.message = Some(Cow::Borrowed(message));
         }
         ActionKind::Retarget { add, audience } => {
-            o.insert("audience".into(), json!(audience));
-            o.insert("change".into(), json!(if *add { "add" } else { "remove" }));
+            l.audience = Some(audience);
+            l.change = Some(if *add { "add" } else { "remove" });
         }
         ActionKind::Webhook { name, fields } => {
-            o.insert("name".into(), json!(name));
-            let payload: Map<String, Value> = fields.iter().cloned().collect();
-            o.insert("payload".into(), Value::Object(payload));
+            l.name = Some(name);
+            l.payload = Some(Payload(fields));
         }
         ActionKind::Set { attr, value } => {
-            o.insert("attribute".into(), json!(attr));
-            o.insert("value".into(), value.clone());
+            l.attribute = Some(attr);
+            l.value = Some(value);
         }
-        ActionKind::Tag { tag, .. } => {
-            o.insert("tag".into(), json!(tag));
-        }
-        ActionKind::Converted { workflow } => {
-            o.insert("workflow".into(), json!(workflow));
-        }
-        ActionKind::Entered { list } | ActionKind::Exited { list } => {
-            o.insert("list".into(), json!(list));
-        }
+        ActionKind::Tag { tag, .. } => l.tag = Some(tag),
+        ActionKind::Converted { workflow } => l.workflow = Some(workflow),
+        ActionKind::Entered { list } | ActionKind::Exited { list } => l.list = Some(list),
         ActionKind::CascadeLimit { depth } => {
-            o.insert(
-                "message".into(),
-                json!(format!(
-                    "triggers and `set`s set each other off {depth} times in one instant; stopped"
-                )),
-            );
+            l.message = Some(Cow::Owned(format!(
+                "triggers and `set`s set each other off {depth} times in one instant; stopped"
+            )));
         }
     }
     match &a.source {
         Source::Workflow { workflow, step } => {
-            o.insert("workflow".into(), json!(workflow));
-            o.insert("step".into(), json!(step));
+            l.workflow = Some(workflow);
+            l.step = Some(step);
         }
-        Source::Trigger { index } => {
-            o.insert("trigger".into(), json!(index + 1));
-        }
+        Source::Trigger { index } => l.trigger = Some(*index as u32 + 1),
         Source::Engine => {}
     }
-    o.insert("id".into(), json!(format!("{:016x}", a.id)));
-    Value::Object(o)
+    l
+}
+
+/// One action as a JSON value (tests, the REPL).
+pub fn to_json(a: &Action) -> Value {
+    serde_json::to_value(fields(a)).expect("actions serialise")
+}
+
+/// Appends one action as a line of JSON, with its newline.
+pub fn write_line(a: &Action, out: &mut Vec<u8>) {
+    serde_json::to_writer(&mut *out, &fields(a)).expect("writing to a Vec cannot fail");
+    out.push(b'\n');
 }
 
 /// One action as a line of JSON, with its newline.
 pub fn line(a: &Action) -> String {
-    let mut s = serde_json::to_string(&to_json(a)).expect("actions serialise");
-    s.push('\n');
-    s
+    let mut out = Vec::with_capacity(160);
+    write_line(a, &mut out);
+    String::from_utf8(out).expect("JSON is UTF-8")
 }

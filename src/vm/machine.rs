@@ -4,7 +4,7 @@
 //! updates history, then scores, then list membership, then triggers run in source order, then
 //! waiting workflows resume; exit and goal conditions are checked after every event and timer.
 
-use super::action::{fnv1a, Action, ActionKind, Source};
+use super::action::{fnv1a, Action, ActionKind, Fnv1a, Source};
 use super::eval::{eval, Env};
 use super::state::{ring_count, ring_push, to_stamp, Lead};
 use super::value::Val;
@@ -39,6 +39,19 @@ const RECEIVED: u32 = 1 << 24;
 enum TimerKind {
     Run(u16),
     Recheck,
+}
+
+/// What changed for a lead, so the cycle re-evaluates just the lists that can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    /// An event of this type arrived.
+    Event(u16),
+    /// Attributes or tags changed (`identify`, `set`, `tag`).
+    Attrs,
+    /// Only the clock moved (a workflow timer).
+    Clock,
+    /// Anything may have changed (a new lead, a recheck).
+    All,
 }
 
 /// Where emitted actions go.
@@ -86,6 +99,10 @@ pub struct Machine {
     stack: RefCell<Vec<Val>>,
     /// The scores of the lead being processed, at the time being looked at.
     scores: Vec<Cell<f64>>,
+    /// Scratch lists reused by every cycle, so processing an event allocates nothing.
+    scratch_lists: Vec<u16>,
+    scratch_changes: Vec<(u16, bool)>,
+    scratch_fired: Vec<u16>,
 }
 
 /// Per-call context of a lead's cycle.
@@ -111,19 +128,27 @@ impl Machine {
             zones: HashMap::new(),
             stack: RefCell::new(Vec::with_capacity(64)),
             scores: vec![Cell::new(0.0); n_scores],
+            scratch_lists: Vec::new(),
+            scratch_changes: Vec::new(),
+            scratch_fired: Vec::new(),
         }
     }
 
     /// The lead's index, created from the schema's defaults when first seen.
     pub fn lead(&mut self, id: &str) -> u32 {
+        self.lead_seen(id).0
+    }
+
+    /// The lead's index, and whether it was created just now.
+    fn lead_seen(&mut self, id: &str) -> (u32, bool) {
         if let Some(&i) = self.index.get(id) {
-            return i;
+            return (i, false);
         }
         let i = self.leads.len() as u32;
         self.leads.push(Lead::new(&self.c));
         self.lead_ids.push(id.to_string());
         self.index.insert(id.to_string(), i);
-        i
+        (i, true)
     }
 
     pub fn find_lead(&self, id: &str) -> Option<u32> {
@@ -159,6 +184,10 @@ impl Machine {
             sink,
             dirty: false,
         };
+        let cause = match kind {
+            TimerKind::Recheck => Cause::All,
+            TimerKind::Run(_) => Cause::Clock,
+        };
         match kind {
             TimerKind::Recheck => {
                 // Only the latest recheck counts; earlier ones were superseded.
@@ -187,7 +216,7 @@ impl Machine {
                 }
             }
         }
-        self.after(&mut cy, None, 0);
+        self.after(&mut cy, None, cause, 0);
     }
 
     /// An `identify`: sets attributes (texts interned), then runs the cycle.
@@ -200,7 +229,7 @@ impl Machine {
         sink: &mut dyn Sink,
     ) {
         self.advance(at, sink);
-        let lead = self.lead(lead_id);
+        let (lead, new) = self.lead_seen(lead_id);
         self.stats.identifies += 1;
         for (attr, v) in traits {
             let v = match v {
@@ -212,15 +241,16 @@ impl Machine {
         let mut cy = Cycle {
             lead,
             sink,
-            dirty: true,
+            dirty: false,
         };
-        self.after(&mut cy, None, 0);
+        let cause = if new { Cause::All } else { Cause::Attrs };
+        self.after(&mut cy, None, cause, 0);
     }
 
     /// A `track`: the event goes through history, scores, lists, triggers and waits.
     pub fn track(&mut self, lead_id: &str, at: i64, ev: EventRef<'_>, sink: &mut dyn Sink) {
         self.advance(at, sink);
-        let lead = self.lead(lead_id);
+        let (lead, new) = self.lead_seen(lead_id);
         self.stats.events += 1;
         let e = ev.event as usize;
         // History.
@@ -251,9 +281,14 @@ impl Machine {
         let mut cy = Cycle {
             lead,
             sink,
-            dirty: true,
+            dirty: false,
         };
-        self.after(&mut cy, Some(ev), 0);
+        let cause = if new {
+            Cause::All
+        } else {
+            Cause::Event(ev.event)
+        };
+        self.after(&mut cy, Some(ev), cause, 0);
     }
 
     fn apply_on_rule(&mut self, lead: u32, s: u16, r: u16, ev: EventRef<'_>) {
@@ -291,58 +326,57 @@ impl Machine {
 
     /// After an event or timer: settle lists, run triggers, resume waits, check exits and
     /// goals, and schedule the next recheck. Repeats while `set`s change the lead.
-    fn after(&mut self, cy: &mut Cycle<'_>, ev: Option<EventRef<'_>>, depth: u32) {
+    fn after(&mut self, cy: &mut Cycle<'_>, ev: Option<EventRef<'_>>, cause: Cause, depth: u32) {
         let mut ev = ev;
+        let mut cause = cause;
         let mut depth = depth;
+        let mut decay_moved = match cause {
+            Cause::All | Cause::Attrs => true,
+            Cause::Event(e) => self.c.reactions.event_decays[e as usize],
+            Cause::Clock => false,
+        };
         loop {
-            let changes = self.settle(cy.lead);
-            cy.dirty = false;
-            let mut fired: Vec<u16> = Vec::new();
+            let attrs = std::mem::take(&mut cy.dirty);
+            decay_moved |= attrs;
+            let mut changes = std::mem::take(&mut self.scratch_changes);
+            self.settle(cy.lead, cause, attrs, &mut changes);
+            let mut fired = std::mem::take(&mut self.scratch_fired);
+            fired.clear();
             if let Some(e) = ev {
-                for &t in &self.c.dispatch[e.event as usize].triggers {
-                    fired.push(t);
-                }
+                fired.extend_from_slice(&self.c.dispatch[e.event as usize].triggers);
             }
-            for (i, t) in self.c.triggers.iter().enumerate() {
-                match t.source {
-                    TriggerSource::Enter(l)
-                        if changes.iter().any(|(x, entered)| *x == l && *entered) =>
-                    {
-                        fired.push(i as u16)
-                    }
-                    TriggerSource::Exit(l)
-                        if changes.iter().any(|(x, entered)| *x == l && !*entered) =>
-                    {
-                        fired.push(i as u16)
-                    }
-                    _ => {}
-                }
-            }
-            for (list, entered) in &changes {
-                let name = self.c.lists[*list as usize].name.clone();
-                let kind = if *entered {
+            for &(list, entered) in &changes {
+                let r = &self.c.reactions;
+                let on = if entered {
+                    &r.enter_triggers
+                } else {
+                    &r.exit_triggers
+                };
+                fired.extend_from_slice(&on[list as usize]);
+                let name = self.c.lists[list as usize].name.clone();
+                let kind = if entered {
                     ActionKind::Entered { list: name }
                 } else {
                     ActionKind::Exited { list: name }
                 };
                 self.emit(cy, kind, Source::Engine, 0);
             }
+            self.scratch_changes = changes;
+            // Triggers run in source order, whatever set them off.
             fired.sort_unstable();
             fired.dedup();
-            for t in fired {
+            for &t in &fired {
                 let holds = match &self.c.triggers[t as usize].source {
                     TriggerSource::Event {
                         filter: Some(f), ..
-                    } => {
-                        let f = f.clone();
-                        self.test(cy.lead, &f, ev, None, false)
-                    }
+                    } => self.test(cy.lead, f, ev, None, false),
                     _ => true,
                 };
                 if holds {
                     self.run_trigger(cy, t, depth);
                 }
             }
+            self.scratch_fired = fired;
             if let Some(e) = ev {
                 self.resume_waits(cy, e, depth);
             }
@@ -357,25 +391,84 @@ impl Machine {
                 break;
             }
             ev = None;
+            cause = Cause::Attrs;
         }
-        self.schedule_recheck(cy.lead);
+        self.schedule_recheck(cy.lead, decay_moved);
     }
 
-    /// Recomputes scores and lists at the clock; returns the lists entered (true) or left.
-    fn settle(&mut self, lead: u32) -> Vec<(u16, bool)> {
+    /// Recomputes scores, and the lists that `cause` (and changed attributes) can move, at
+    /// the clock. Fills `changes` with the lists entered (true) or left.
+    fn settle(&mut self, lead: u32, cause: Cause, attrs: bool, changes: &mut Vec<(u16, bool)>) {
+        changes.clear();
+        if attrs || matches!(cause, Cause::Attrs | Cause::All) {
+            self.refresh_when_caches(lead);
+        }
         self.compute_scores(lead, self.now);
-        let mut changes = Vec::new();
-        for i in 0..self.c.derive_order.len() {
-            if let Derived::List(l) = self.c.derive_order[i] {
-                let member = self.test(lead, &self.c.lists[l as usize].cond, None, None, false);
-                let lead_state = &mut self.leads[lead as usize];
-                if lead_state.in_list(&self.c, l) != member {
-                    lead_state.set_in_list(&self.c, l, member);
-                    changes.push((l, member));
-                }
+        let mut lists = std::mem::take(&mut self.scratch_lists);
+        lists.clear();
+        let r = &self.c.reactions;
+        match cause {
+            Cause::All => lists.extend_from_slice(&r.all_lists),
+            Cause::Event(e) => lists.extend_from_slice(&r.event_lists[e as usize]),
+            Cause::Attrs => lists.extend_from_slice(&r.attr_lists),
+            Cause::Clock => {}
+        }
+        if attrs && cause != Cause::Attrs {
+            lists.extend_from_slice(&r.attr_lists);
+        }
+        lists.extend_from_slice(&r.clock_lists);
+        // Each list after the lists it reads: `all_lists` is in that order.
+        if lists.len() > 1 {
+            let rank = &r.list_rank;
+            lists.sort_unstable_by_key(|l| rank[*l as usize]);
+            lists.dedup();
+        }
+        for &l in &lists {
+            let member = self.test(lead, &self.c.lists[l as usize].cond, None, None, false);
+            let lead_state = &mut self.leads[lead as usize];
+            if lead_state.in_list(&self.c, l) != member {
+                lead_state.set_in_list(&self.c, l, member);
+                changes.push((l, member));
             }
         }
-        changes
+        self.scratch_lists = lists;
+    }
+
+    /// Recomputes the cached `when` totals of scores whose conditions read only attributes.
+    fn refresh_when_caches(&mut self, lead: u32) {
+        for s in 0..self.c.scores.len() {
+            let ScoreKind::Rules {
+                when,
+                when_cache: Some(at),
+                ..
+            } = &self.c.scores[s].kind
+            else {
+                continue;
+            };
+            let total = self.when_total(lead, when, 0.0, self.now);
+            let at = *at;
+            self.leads[lead as usize].set_f64(at, total);
+        }
+    }
+
+    fn when_total(
+        &self,
+        lead: u32,
+        when: &[crate::compile::program::WhenRule],
+        start: f64,
+        t: i64,
+    ) -> f64 {
+        let mut total = start;
+        for w in when {
+            if self.value_at(lead, &w.cond, t).truthy() {
+                total = match w.effect {
+                    EffectKind::Add => total + w.amount,
+                    EffectKind::Subtract => total - w.amount,
+                    EffectKind::Set => w.amount,
+                };
+            }
+        }
+        total
     }
 
     /// Fills the score cache for a lead at time `t`, in dependency order.
@@ -385,19 +478,18 @@ impl Machine {
             let value = match &self.c.scores[s as usize].kind {
                 ScoreKind::Derived(chunk) => self.value_at(lead, chunk, t).as_f64().unwrap_or(0.0),
                 ScoreKind::Rules {
-                    decay, when, slot, ..
+                    decay,
+                    when,
+                    slot,
+                    when_cache,
+                    ..
                 } => {
-                    let mut total = accumulated(&self.leads[lead as usize], *slot, *decay, t);
-                    for w in when {
-                        if self.value_at(lead, &w.cond, t).truthy() {
-                            total = match w.effect {
-                                EffectKind::Add => total + w.amount,
-                                EffectKind::Subtract => total - w.amount,
-                                EffectKind::Set => w.amount,
-                            };
-                        }
+                    let l = &self.leads[lead as usize];
+                    let acc = accumulated(l, *slot, *decay, t);
+                    match when_cache {
+                        Some(at) => acc + l.f64(*at),
+                        None => self.when_total(lead, when, acc, t),
                     }
-                    total
                 }
             };
             self.scores[s as usize].set(value);
@@ -815,18 +907,18 @@ impl Machine {
             self.stats.actions += 1;
         }
         let lead = self.lead_ids[cy.lead as usize].clone();
-        let mut key = Vec::with_capacity(lead.len() + 40);
-        key.extend_from_slice(lead.as_bytes());
-        key.extend_from_slice(&self.now.to_le_bytes());
-        key.extend_from_slice(&salt.to_le_bytes());
-        key.extend_from_slice(kind.name().as_bytes());
+        let mut h = Fnv1a::default();
+        h.write(lead.as_bytes());
+        h.write(&self.now.to_le_bytes());
+        h.write(&salt.to_le_bytes());
+        h.write(kind.name().as_bytes());
         if let ActionKind::Entered { list } | ActionKind::Exited { list } = &kind {
-            key.extend_from_slice(list.as_bytes());
+            h.write(list.as_bytes());
         }
         cy.sink.action(Action {
             at: self.now,
             lead,
-            id: fnv1a(&key),
+            id: h.finish(),
             kind,
             source,
         });
@@ -938,7 +1030,9 @@ impl Machine {
 
     /// Schedules the next moment the lead's lists may change with no event: a `within`
     /// window closing, or a decaying score crossing what a list compares it with.
-    fn schedule_recheck(&mut self, lead: u32) {
+    /// The decay crossing is recomputed only when `decay_moved`: something that moves it
+    /// changed; otherwise the one computed before still stands.
+    fn schedule_recheck(&mut self, lead: u32, decay_moved: bool) {
         let now = self.now;
         let mut next: Option<i64> = None;
         let mut consider = |t: i64| {
@@ -962,7 +1056,15 @@ impl Machine {
                 }
             }
         }
-        if let Some(t) = self.decay_crossing(lead) {
+        let due_at = self.c.layout.decay_due;
+        let crossing = if decay_moved && !self.c.reactions.decay_lists.is_empty() {
+            let t = self.decay_crossing(lead);
+            self.leads[lead as usize].set_word(due_at, t.map_or(0, to_stamp));
+            t
+        } else {
+            self.leads[lead as usize].stamp(due_at)
+        };
+        if let Some(t) = crossing {
             consider(t);
         }
         if let Some(due) = next {
@@ -999,13 +1101,7 @@ impl Machine {
             }
         }
         let horizon = horizon?;
-        let members = |m: &Machine, t: i64| -> Vec<bool> {
-            m.compute_scores(lead, t);
-            m.c.lists
-                .iter()
-                .map(|l| m.value_at(lead, &l.cond, t).truthy())
-                .collect()
-        };
+        let members = |m: &Machine, t: i64| -> u64 { m.decay_members(lead, t) };
         // Windows close at their own rechecks; compare only at the next window close or
         // the horizon, whichever comes first.
         let now_members = members(self, now);
@@ -1026,6 +1122,22 @@ impl Machine {
         }
         self.compute_scores(lead, now);
         Some(hi)
+    }
+
+    /// Membership of the lists that read decaying scores, at time `t`, as bits (the first 64
+    /// such lists; campaigns have far fewer).
+    fn decay_members(&self, lead: u32, t: i64) -> u64 {
+        self.compute_scores(lead, t);
+        let mut bits = 0u64;
+        for (i, &l) in self.c.reactions.decay_lists.iter().take(64).enumerate() {
+            if self
+                .value_at(lead, &self.c.lists[l as usize].cond, t)
+                .truthy()
+            {
+                bits |= 1 << i;
+            }
+        }
+        bits
     }
 
     /// A score's value for a lead now (tests, the REPL).

@@ -1,0 +1,152 @@
+//! What must be recomputed when something changes: for each event type, the lists that can
+//! change with it; the lists that read attributes, the clock or a decaying score; the
+//! triggers waiting on each list. Derived at compile time so an event touches nothing else.
+
+use super::bytecode::{Chunk, Op};
+use super::program::{Compiled, Derived, ScoreKind, TriggerSource};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reactions {
+    /// Per event type: the lists to re-evaluate after it, in evaluation order.
+    pub event_lists: Vec<Vec<u16>>,
+    /// Lists that read attributes, directly or through scores and lists.
+    pub attr_lists: Vec<u16>,
+    /// Lists that read the clock (`now`): re-evaluated whenever the lead is looked at.
+    pub clock_lists: Vec<u16>,
+    /// Lists that read a decaying score: their membership can flip with no event.
+    pub decay_lists: Vec<u16>,
+    /// Every list, in evaluation order.
+    pub all_lists: Vec<u16>,
+    /// Per list: its position in evaluation order.
+    pub list_rank: Vec<u16>,
+    /// Per list: the triggers on entering it, and on leaving it, in source order.
+    pub enter_triggers: Vec<Vec<u16>>,
+    pub exit_triggers: Vec<Vec<u16>>,
+    /// Per event type: whether it can move the moment a decaying score flips a list (it
+    /// changes a decaying score, or another input of such a list).
+    pub event_decays: Vec<bool>,
+}
+
+/// What a node (score or list) depends on, transitively.
+#[derive(Clone, Default)]
+struct Reads {
+    attrs: bool,
+    clock: bool,
+    decays: bool,
+    events: Vec<u16>,
+}
+
+fn direct(c: &Compiled, chunk: &Chunk, r: &mut Reads, deps: &mut Vec<Derived>) {
+    for op in &chunk.ops {
+        match op {
+            Op::Attr(_) => r.attrs = true,
+            Op::Now => r.clock = true,
+            // A `within` window closes with time; the lead's recheck timer covers that.
+            Op::History(slot) => r.events.push(c.pools.history[*slot as usize].event as u16),
+            Op::Score(s) => deps.push(Derived::Score(*s)),
+            Op::InList(l) => deps.push(Derived::List(*l)),
+            _ => {}
+        }
+    }
+}
+
+pub fn derive(c: &Compiled) -> Reactions {
+    let n_scores = c.scores.len();
+    let idx = |d: Derived| match d {
+        Derived::Score(s) => s as usize,
+        Derived::List(l) => n_scores + l as usize,
+    };
+    let mut reads: Vec<Reads> = vec![Reads::default(); n_scores + c.lists.len()];
+    // `derive_order` puts every node after what it reads, so one pass settles the closure.
+    for &d in &c.derive_order {
+        let mut r = Reads::default();
+        let mut deps = Vec::new();
+        match d {
+            Derived::Score(s) => match &c.scores[s as usize].kind {
+                ScoreKind::Derived(chunk) => direct(c, chunk, &mut r, &mut deps),
+                ScoreKind::Rules {
+                    decay, when, on, ..
+                } => {
+                    r.decays = decay.is_some();
+                    for w in when {
+                        direct(c, &w.cond, &mut r, &mut deps);
+                    }
+                    r.events.extend(on.iter().map(|o| o.event));
+                }
+            },
+            Derived::List(l) => direct(c, &c.lists[l as usize].cond, &mut r, &mut deps),
+        }
+        for dep in deps {
+            let other = reads[idx(dep)].clone();
+            r.attrs |= other.attrs;
+            r.clock |= other.clock;
+            r.decays |= other.decays;
+            r.events.extend(other.events);
+        }
+        r.events.sort_unstable();
+        r.events.dedup();
+        reads[idx(d)] = r;
+    }
+    let lists: Vec<u16> = c
+        .derive_order
+        .iter()
+        .filter_map(|d| match d {
+            Derived::List(l) => Some(*l),
+            Derived::Score(_) => None,
+        })
+        .collect();
+    let of = |pred: &dyn Fn(&Reads) -> bool| -> Vec<u16> {
+        lists
+            .iter()
+            .copied()
+            .filter(|l| pred(&reads[n_scores + *l as usize]))
+            .collect()
+    };
+    let mut event_decays = vec![false; c.events.len()];
+    for s in &c.scores {
+        if let ScoreKind::Rules {
+            decay: Some(_), on, ..
+        } = &s.kind
+        {
+            for o in on {
+                event_decays[o.event as usize] = true;
+            }
+        }
+    }
+    let decay_lists = of(&|r: &Reads| r.decays);
+    let event_lists: Vec<Vec<u16>> = (0..c.events.len() as u16)
+        .map(|e| of(&|r: &Reads| r.events.binary_search(&e).is_ok()))
+        .collect();
+    // An event that changes a decay list's other inputs moves its crossing too.
+    for (e, lists) in event_lists.iter().enumerate() {
+        if lists.iter().any(|l| decay_lists.contains(l)) {
+            event_decays[e] = true;
+        }
+    }
+    let mut enter_triggers = vec![Vec::new(); c.lists.len()];
+    let mut exit_triggers = vec![Vec::new(); c.lists.len()];
+    for (i, t) in c.triggers.iter().enumerate() {
+        match t.source {
+            TriggerSource::Enter(l) => enter_triggers[l as usize].push(i as u16),
+            TriggerSource::Exit(l) => exit_triggers[l as usize].push(i as u16),
+            TriggerSource::Event { .. } => {}
+        }
+    }
+    Reactions {
+        event_lists,
+        attr_lists: of(&|r: &Reads| r.attrs),
+        clock_lists: of(&|r: &Reads| r.clock),
+        decay_lists,
+        list_rank: {
+            let mut rank = vec![0u16; c.lists.len()];
+            for (i, l) in lists.iter().enumerate() {
+                rank[*l as usize] = i as u16;
+            }
+            rank
+        },
+        all_lists: lists.clone(),
+        enter_triggers,
+        exit_triggers,
+        event_decays,
+    }
+}
