@@ -1,6 +1,7 @@
 //! Where each piece of lead state lives in the lead's slab of `u32` words.
 //!
-//! All lead state is one flat slab: attributes (two words each), the missing-attribute mask,
+//! All lead state is one flat slab: attributes (one word, two for 64-bit values), the
+//! missing-attribute mask,
 //! score accumulators, rate-limit rings, history aggregates, list membership bits, workflow
 //! runs and the frequency-cap rings. Times are stored as `u32` seconds since the Unix epoch
 //! ("stamps", good until 2106), 0 meaning never. The compiler fixes every offset, so the VM
@@ -12,7 +13,10 @@ pub const RUN_WORDS: u32 = 4;
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Layout {
-    pub attrs: u32,
+    /// Per attribute: its offset (the built-in tags live outside the slab).
+    pub attr_offsets: Vec<u32>,
+    /// Two words that stay zero: the accumulator of a score with no `on` rules.
+    pub zero: u32,
     pub missing: u32,
     pub lists: u32,
     pub runs: u32,
@@ -21,9 +25,33 @@ pub struct Layout {
     pub recheck: u32,
     /// When decaying scores next flip a list, as last computed (0: never).
     pub decay_due: u32,
-    /// Per history predicate: (offset, ring capacity; 0 for a single word).
+    /// Per history predicate: (offset, ring capacity; 0 for a single word). Predicates
+    /// that read the same events alike share storage: `did order.placed`, `… within 30d` and
+    /// `… since enrolled` all read one "last seen" stamp.
     pub history: Vec<(u32, u32)>,
+    /// The stored aggregates, each updated once per matching event.
+    pub aggregates: Vec<Aggregate>,
     pub size: u32,
+}
+
+/// One piece of stored history: what it counts and where it lives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    pub event: u32,
+    /// The filter a matching event passes: the chunk of the first predicate that uses it.
+    pub filter: Option<super::bytecode::Chunk>,
+    pub kind: AggregateKind,
+    pub offset: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateKind {
+    /// The last matching event's stamp.
+    Last,
+    /// How many matching events there were.
+    Counter,
+    /// The stamps of the most recent N matching events.
+    Ring(u32),
 }
 
 impl Layout {

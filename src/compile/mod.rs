@@ -28,7 +28,17 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     let mut layout = Layout::default();
     let pools = &mut c.pools;
 
-    layout.attrs = layout.reserve(2 * program.attrs.len() as u32);
+    let tags = program.attrs.len() - 1;
+    for (i, a) in program.attrs.iter().enumerate() {
+        let words = match i {
+            _ if i == tags => 0,
+            _ if crate::vm::state::wide(&a.ty) => 2,
+            _ => 1,
+        };
+        let at = layout.reserve(words);
+        layout.attr_offsets.push(at);
+    }
+    layout.zero = layout.reserve(2);
     layout.missing = layout.reserve(program.attrs.len().div_ceil(32) as u32);
     for a in &program.attrs {
         let default = pools.val(&a.default);
@@ -64,7 +74,12 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         let kind = match &s.kind {
             p::ScoreKind::Derived(e) => ScoreKind::Derived(pools.compile(e)?),
             p::ScoreKind::Rules { decay, when, on } => {
-                let slot = layout.reserve(3);
+                // Accumulated value (f32) and when it was last updated.
+                let slot = if on.is_empty() {
+                    layout.zero
+                } else {
+                    layout.reserve(2)
+                };
                 let attrs_only = when.iter().all(|w| {
                     let mut pure = true;
                     crate::check::visit::each_subexpr(&w.cond, &mut |x| {
@@ -78,10 +93,10 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                     });
                     pure
                 });
-                let when_cache = (attrs_only && !when.is_empty()).then(|| layout.reserve(2));
+                let when_cache = (attrs_only && !when.is_empty()).then(|| layout.reserve(1));
                 let mut rules = Vec::new();
                 for (ri, r) in on.iter().enumerate() {
-                    let cap = r.cap.map(|(n, per)| (n, per, layout.reserve(n + 1)));
+                    let cap = r.cap.map(|(n, per)| (n, per, layout.reserve(n)));
                     c.dispatch[r.event as usize]
                         .on_rules
                         .push((si as u16, ri as u16));
@@ -176,7 +191,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             channel: f.channel,
             times: f.times,
             per: f.per,
-            slot: layout.reserve(f.times + 1),
+            slot: layout.reserve(f.times),
             rule: format!(
                 "frequency {} at most {} per {}",
                 f.channel.name(),
@@ -193,15 +208,69 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .map(|e| pools.compile(e))
         .collect::<Result<_, _>>()?;
 
-    // History aggregates last: every predicate is known now.
+    // History aggregates last: every predicate is known now. Predicates reading the same
+    // events through the same filter share storage.
+    use layout::{Aggregate, AggregateKind};
     for (i, h) in pools.history.iter().enumerate() {
-        c.dispatch[h.event as usize].history.push(i as u16);
-        let ring = match (h.kind, h.within.is_some() || h.since_enrolled) {
-            (HistoryKind::Count, true) => pools.count_bounds[i].unwrap_or(DEFAULT_COUNT_WINDOW),
-            _ => 0,
+        let windowed = h.within.is_some() || h.since_enrolled;
+        let kind = match h.kind {
+            HistoryKind::Count if windowed => {
+                AggregateKind::Ring(pools.count_bounds[i].unwrap_or(DEFAULT_COUNT_WINDOW))
+            }
+            HistoryKind::Count => AggregateKind::Counter,
+            HistoryKind::Did | HistoryKind::Last => AggregateKind::Last,
         };
-        let at = layout.reserve(if ring == 0 { 1 } else { ring + 1 });
-        layout.history.push((at, ring));
+        let same = |a: &Aggregate| {
+            a.event == h.event
+                && a.filter.as_ref().map(|c| &c.ops) == h.filter.as_ref().map(|c| &c.ops)
+                && matches!(
+                    (a.kind, kind),
+                    (AggregateKind::Last, AggregateKind::Last)
+                        | (AggregateKind::Counter, AggregateKind::Counter)
+                        | (AggregateKind::Ring(_), AggregateKind::Ring(_))
+                )
+        };
+        let found = layout.aggregates.iter().position(same);
+        let index = match found {
+            Some(a) => {
+                // A ring shared by several counts keeps as many stamps as the largest needs.
+                if let (AggregateKind::Ring(have), AggregateKind::Ring(need)) =
+                    (layout.aggregates[a].kind, kind)
+                {
+                    if need > have {
+                        layout.aggregates[a].kind = AggregateKind::Ring(need);
+                        layout.aggregates[a].offset = layout.reserve(need);
+                    }
+                }
+                a
+            }
+            None => {
+                let words = match kind {
+                    AggregateKind::Ring(n) => n,
+                    _ => 1,
+                };
+                let offset = layout.reserve(words);
+                layout.aggregates.push(Aggregate {
+                    event: h.event,
+                    filter: h.filter.clone(),
+                    kind,
+                    offset,
+                });
+                c.dispatch[h.event as usize]
+                    .history
+                    .push((layout.aggregates.len() - 1) as u16);
+                layout.aggregates.len() - 1
+            }
+        };
+        layout.history.push((index as u32, 0));
+    }
+    // Predicates point at their aggregate's final offset (a ring may have grown).
+    for h in layout.history.iter_mut() {
+        let a = &layout.aggregates[h.0 as usize];
+        *h = match a.kind {
+            AggregateKind::Ring(n) => (a.offset, n),
+            _ => (a.offset, 0),
+        };
     }
     layout.lists = layout.reserve(program.lists.len().div_ceil(32) as u32);
     layout.runs = layout.reserve(RUN_WORDS * program.workflows.len() as u32);

@@ -249,7 +249,7 @@ pub struct Frequency {
 /// What one event type can set in motion.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Dispatch {
-    /// History predicates counting this event.
+    /// The history aggregates (`layout.aggregates`) this event can update.
     pub history: Vec<u16>,
     /// (score, rule index) of `on` rules for this event.
     pub on_rules: Vec<(u16, u16)>,

@@ -11,6 +11,7 @@ use super::value::Val;
 use crate::check::program::{Channel, Enroll};
 use crate::check::types::Ty;
 use crate::compile::bytecode::Chunk;
+use crate::compile::layout::AggregateKind;
 use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
 use crate::compile::Compiled;
 use crate::runtime::format;
@@ -255,22 +256,18 @@ impl Machine {
         let e = ev.event as usize;
         // History.
         for i in 0..self.c.dispatch[e].history.len() {
-            let slot = self.c.dispatch[e].history[i];
-            let pred = &self.c.pools.history[slot as usize];
-            if let Some(f) = &pred.filter {
+            let a = &self.c.layout.aggregates[self.c.dispatch[e].history[i] as usize];
+            if let Some(f) = &a.filter {
                 if !self.test(lead, f, Some(ev), None, false) {
                     continue;
                 }
             }
-            let (off, ring) = self.c.layout.history[slot as usize];
-            let kind = pred.kind;
+            let (off, kind) = (a.offset, a.kind);
             let l = &mut self.leads[lead as usize];
-            if ring > 0 {
-                ring_push(l, off, ring, at);
-            } else if kind == HistoryKind::Count {
-                l.set_word(off, l.word(off).saturating_add(1));
-            } else {
-                l.set_word(off, to_stamp(at));
+            match kind {
+                AggregateKind::Ring(n) => ring_push(l, off, n, at),
+                AggregateKind::Counter => l.set_word(off, l.word(off).saturating_add(1)),
+                AggregateKind::Last => l.set_word(off, to_stamp(at)),
             }
         }
         // Scores with `on` rules.
@@ -320,8 +317,8 @@ impl Machine {
             EffectKind::Subtract => current - amount,
             EffectKind::Set => amount,
         };
-        l.set_f64(slot, next);
-        l.set_word(slot + 2, to_stamp(now));
+        l.set_f32(slot, next);
+        l.set_word(slot + 1, to_stamp(now));
     }
 
     /// After an event or timer: settle lists, run triggers, resume waits, check exits and
@@ -447,7 +444,7 @@ impl Machine {
             };
             let total = self.when_total(lead, when, 0.0, self.now);
             let at = *at;
-            self.leads[lead as usize].set_f64(at, total);
+            self.leads[lead as usize].set_f32(at, total);
         }
     }
 
@@ -487,7 +484,7 @@ impl Machine {
                     let l = &self.leads[lead as usize];
                     let acc = accumulated(l, *slot, *decay, t);
                     match when_cache {
-                        Some(at) => acc + l.f64(*at),
+                        Some(at) => acc + l.f32(*at),
                         None => self.when_total(lead, when, acc, t),
                     }
                 }
@@ -1088,7 +1085,7 @@ impl Machine {
                 ..
             } = &s.kind
             {
-                let acc = self.leads[lead as usize].f64(*slot).abs();
+                let acc = self.leads[lead as usize].f32(*slot).abs();
                 if acc > 0.005 && *keep < 1.0 {
                     let periods = if *keep <= 0.0 {
                         1.0
@@ -1191,8 +1188,8 @@ impl Machine {
 
 /// The accumulated part of a rules score at `t`, decayed since its last update.
 fn accumulated(l: &Lead, slot: u32, decay: Option<(f64, i64)>, t: i64) -> f64 {
-    let acc = l.f64(slot);
-    match (decay, l.stamp(slot + 2)) {
+    let acc = l.f32(slot);
+    match (decay, l.stamp(slot + 1)) {
         (Some((keep, every)), Some(since)) if acc != 0.0 && t > since => {
             acc * keep.powf((t - since) as f64 / every as f64)
         }

@@ -8,7 +8,38 @@ use crate::compile::Compiled;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lead {
     pub slab: Box<[u32]>,
-    pub tags: Vec<u32>,
+    pub tags: Tags,
+}
+
+/// A lead's tags (interned texts). Most leads have none, so the list is allocated only when
+/// the first tag arrives and costs one pointer until then.
+// A boxed Vec is one pointer (8 bytes) where a Vec is three words, on every lead.
+#[allow(clippy::box_collection)]
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tags(Option<Box<Vec<u32>>>);
+
+impl Tags {
+    pub fn contains(&self, tag: &u32) -> bool {
+        self.0.as_ref().is_some_and(|t| t.contains(tag))
+    }
+
+    pub fn push(&mut self, tag: u32) {
+        self.0.get_or_insert_with(Default::default).push(tag);
+    }
+
+    pub fn retain(&mut self, keep: impl FnMut(&u32) -> bool) {
+        if let Some(t) = self.0.as_mut() {
+            t.retain(keep);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &u32> {
+        self.0.iter().flat_map(|t| t.iter())
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.0.as_ref().map_or(0, |t| t.capacity() + 6)
+    }
 }
 
 /// A time as stored in the slab: seconds since the Unix epoch as `u32`, 0 for never.
@@ -21,7 +52,7 @@ impl Lead {
     pub fn new(c: &Compiled) -> Lead {
         let mut lead = Lead {
             slab: vec![0; c.layout.size as usize].into_boxed_slice(),
-            tags: Vec::new(),
+            tags: Tags::default(),
         };
         for (i, a) in c.attrs.iter().enumerate() {
             if i as u16 != c.tags_attr {
@@ -48,12 +79,14 @@ impl Lead {
         self.slab[at as usize + 1] = (v >> 32) as u32;
     }
 
-    pub fn f64(&self, at: u32) -> f64 {
-        f64::from_bits(self.u64(at))
+    /// Scores are kept as `f32` (one word): seven significant digits is more than the two
+    /// decimals a score is shown with.
+    pub fn f32(&self, at: u32) -> f64 {
+        f32::from_bits(self.slab[at as usize]) as f64
     }
 
-    pub fn set_f64(&mut self, at: u32, v: f64) {
-        self.set_u64(at, v.to_bits())
+    pub fn set_f32(&mut self, at: u32, v: f64) {
+        self.slab[at as usize] = (v as f32).to_bits();
     }
 
     /// A stored time, or `None` for never.
@@ -73,7 +106,12 @@ impl Lead {
         if self.slab[word as usize] & (1 << bit) != 0 {
             return Val::Missing;
         }
-        let raw = self.u64(l.attrs + 2 * id as u32);
+        let at = l.attr_offsets[id as usize];
+        let raw = if wide(&c.attrs[id as usize].ty) {
+            self.u64(at)
+        } else {
+            self.word(at) as u64
+        };
         match c.attrs[id as usize].ty.base() {
             Ty::Bool => Val::Bool(raw != 0),
             Ty::Int => Val::Int(raw as i64),
@@ -102,7 +140,12 @@ impl Lead {
             Val::Sym(s) | Val::Tod(s) | Val::Enum(s) => s as u64,
         };
         self.slab[word] &= !(1 << bit);
-        self.set_u64(l.attrs + 2 * id as u32, raw);
+        let at = l.attr_offsets[id as usize];
+        if wide(&c.attrs[id as usize].ty) {
+            self.set_u64(at, raw);
+        } else {
+            self.set_word(at, raw as u32);
+        }
     }
 
     pub fn in_list(&self, c: &Compiled, list: u16) -> bool {
@@ -124,17 +167,21 @@ impl Lead {
     }
 }
 
-/// A ring of stamps at `at`: word 0 is the next write position, then `cap` stamps.
+/// Whether an attribute of this type takes two words (64-bit values) rather than one.
+pub fn wide(ty: &Ty) -> bool {
+    matches!(ty.base(), Ty::Int | Ty::Number | Ty::Time | Ty::Duration)
+}
+
+/// A ring of `cap` stamps at `at`: a new stamp replaces the oldest (or an empty slot).
 pub fn ring_push(lead: &mut Lead, at: u32, cap: u32, t: i64) {
     if cap == 0 {
         return;
     }
-    let head = lead.word(at) % cap;
-    lead.set_word(at + 1 + head, to_stamp(t));
-    lead.set_word(at, (head + 1) % cap);
+    let oldest = (0..cap).min_by_key(|i| lead.word(at + i)).unwrap_or(0);
+    lead.set_word(at + oldest, to_stamp(t));
 }
 
-/// The stamps in a ring that fall in `(now - window, now]`, or all of them after `since`.
+/// The stamps in a ring that fall in `(now - window, now]`, and after `since` if given.
 pub fn ring_count(
     lead: &Lead,
     at: u32,
@@ -144,7 +191,7 @@ pub fn ring_count(
     since: Option<i64>,
 ) -> u32 {
     (0..cap)
-        .filter_map(|i| lead.stamp(at + 1 + i))
+        .filter_map(|i| lead.stamp(at + i))
         .filter(|t| *t <= now && window.is_none_or(|w| now - t < w) && since.is_none_or(|s| *t > s))
         .count() as u32
 }
