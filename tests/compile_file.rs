@@ -251,7 +251,7 @@ fn the_header_is_magic_version_length_checksum() {
         u32::from_le_bytes(bytes[8..12].try_into().unwrap()),
         FORMAT_VERSION
     );
-    assert_eq!(FORMAT_VERSION, 1);
+    assert_eq!(FORMAT_VERSION, 2);
     let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
     assert_eq!(len as usize, bytes.len() - HEADER_LEN);
     let sum = u64::from_le_bytes(bytes[20..28].try_into().unwrap());
@@ -283,7 +283,7 @@ fn another_format_version_is_refused_with_the_fix() {
     assert_eq!(e, LoadError::Version { found: 3 });
     assert_eq!(
         e.describe("FILE.nbc"),
-        "FILE.nbc was written by format version 3; this nurture reads version 1: recompile it \
+        "FILE.nbc was written by format version 3; this nurture reads version 2: recompile it \
          with `nurture compile`"
     );
     // The version is read before anything else, so even a bare header from another version
@@ -619,7 +619,7 @@ fn cli_unreadable_and_damaged_files_exit_2() {
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        "nurture disasm: old.nbc was written by format version 3; this nurture reads version 1: \
+        "nurture disasm: old.nbc was written by format version 3; this nurture reads version 2: \
          recompile it with `nurture compile`\n"
     );
 

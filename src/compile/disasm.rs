@@ -683,30 +683,51 @@ impl<'a> Disasm<'a> {
             l.size as u64 * 4
         );
         let n_attrs = c.attrs.len() as u32;
-        let mut regions: Vec<(u32, u32, String)> = vec![(
-            l.attrs,
-            2 * n_attrs,
-            "attributes, 2 words each (offsets under attributes)".into(),
-        )];
+        let mut regions: Vec<(u32, u32, String)> = c
+            .attrs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i as u16 != c.tags_attr)
+            .map(|(i, a)| {
+                let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
+                (l.attr_offsets[i], words, format!("a{i} {}", a.name))
+            })
+            .collect();
+        regions.push((
+            l.zero,
+            2,
+            "zero accumulator (scores with no `on` rules)".into(),
+        ));
         regions.push((
             l.missing,
             n_attrs.div_ceil(32),
             "missing-attribute mask, bit i for attribute a<i>".into(),
         ));
         for s in &c.scores {
-            if let ScoreKind::Rules { on, slot, .. } = &s.kind {
-                regions.push((
-                    *slot,
-                    3,
-                    format!("score {}: value (f64) and its time", s.name),
-                ));
+            if let ScoreKind::Rules {
+                on,
+                slot,
+                when_cache,
+                ..
+            } = &s.kind
+            {
+                if !on.is_empty() {
+                    regions.push((
+                        *slot,
+                        2,
+                        format!("score {}: value (f32) and its time", s.name),
+                    ));
+                }
+                if let Some(at) = when_cache {
+                    regions.push((*at, 1, format!("score {}: `when` total (f32)", s.name)));
+                }
                 for (i, r) in on.iter().enumerate() {
                     if let Some((n, per, at)) = r.cap {
                         regions.push((
                             at,
-                            n + 1,
+                            n,
                             format!(
-                                "score {} on[{i}] cap: head and {} (at most {n} per {})",
+                                "score {} on[{i}] cap: {} (at most {n} per {})",
                                 s.name,
                                 stamps(n),
                                 format::duration(per)
@@ -717,23 +738,28 @@ impl<'a> Disasm<'a> {
             }
         }
         for f in &c.policy.frequency {
-            regions.push((
-                f.slot,
-                f.times + 1,
-                format!("{}: head and {}", f.rule, stamps(f.times)),
-            ));
+            regions.push((f.slot, f.times, format!("{}: {}", f.rule, stamps(f.times))));
         }
-        for (i, (at, ring)) in l.history.iter().enumerate() {
-            let kind = c.pools.history.get(i).map(|h| h.kind);
-            let what = match (ring, kind) {
-                (0, Some(HistoryKind::Count)) => "counter".to_string(),
-                (0, _) => "stamp of the latest match".to_string(),
-                (n, _) => format!("ring: head and {}", stamps(*n)),
+        for a in &l.aggregates {
+            let event = &c.events[a.event as usize].name;
+            let (words, what) = match a.kind {
+                crate::compile::layout::AggregateKind::Counter => (1, "counter".to_string()),
+                crate::compile::layout::AggregateKind::Last => {
+                    (1, "stamp of the latest match".to_string())
+                }
+                crate::compile::layout::AggregateKind::Ring(n) => (n, stamps(n)),
             };
+            let users: Vec<String> = l
+                .history
+                .iter()
+                .enumerate()
+                .filter(|(_, (at, _))| *at == a.offset)
+                .map(|(h, _)| format!("h{h}"))
+                .collect();
             regions.push((
-                *at,
-                if *ring == 0 { 1 } else { ring + 1 },
-                format!("h{i} {what}"),
+                a.offset,
+                words,
+                format!("{event}: {what} ({})", users.join(" ")),
             ));
         }
         regions.push((
@@ -756,6 +782,11 @@ impl<'a> Disasm<'a> {
             1,
             "recheck: when lists may next change with no event".into(),
         ));
+        regions.push((
+            l.decay_due,
+            1,
+            "when decaying scores next flip a list, as last computed".into(),
+        ));
         regions.retain(|r| r.1 > 0);
         regions.sort_by_key(|r| (r.0, r.1));
         let mut next = 0;
@@ -775,7 +806,7 @@ impl<'a> Disasm<'a> {
         let c = self.c;
         self.section("attributes");
         for (i, a) in c.attrs.iter().enumerate() {
-            let at = c.layout.attrs + 2 * i as u32;
+            let at = c.layout.attr_offsets[i];
             let mut line = format!("a{i:<3} @{at:<4} {}: {}", a.name, self.ty(&a.ty));
             if i as u16 == c.tags_attr {
                 line.push_str(" (kept beside the slab)");
@@ -864,14 +895,12 @@ impl<'a> Disasm<'a> {
                 (_, 0) => format!("stamp @{at}: time of the latest match"),
                 (_, n) => {
                     let why = match c.pools.count_bounds.get(i).copied().flatten() {
-                        Some(b) => format!("the comparison needs {b}"),
-                        None => "no comparison bounds it: the default".into(),
+                        Some(b) if b < crate::compile::DEFAULT_COUNT_WINDOW => {
+                            format!("the comparison needs {b}")
+                        }
+                        _ => "no comparison bounds it: the default".into(),
                     };
-                    format!(
-                        "ring @{at}..{}: head and the latest {} ({why})",
-                        at + n + 1,
-                        stamps(n)
-                    )
+                    format!("ring @{at}..{}: the latest {} ({why})", at + n, stamps(n))
                 }
             };
             let _ = writeln!(self.out, "  kept: {kept}");
@@ -899,11 +928,13 @@ impl<'a> Disasm<'a> {
                     when,
                     on,
                     slot,
+                    when_cache,
                 } => {
                     self.plain(&format!(
-                        "score {} (s{si}) = rules, value @{slot}..{}",
+                        "score {} (s{si}) = rules, value @{slot}..{}{}",
                         s.name,
-                        slot + 3
+                        slot + 2,
+                        when_cache.map_or(String::new(), |at| format!(", `when` total @{at}"))
                     ));
                     if let Some((keep, every)) = decay {
                         let _ = writeln!(
@@ -929,7 +960,7 @@ impl<'a> Disasm<'a> {
                                 head,
                                 " at most {n} per {}, ring @{at}..{}",
                                 format::duration(per),
-                                at + n + 1
+                                at + n
                             );
                         }
                         self.line(&head, Some(r.span));
@@ -1050,7 +1081,7 @@ impl<'a> Disasm<'a> {
                 "{}, ring @{}..{}",
                 f.rule,
                 f.slot,
-                f.slot + f.times + 1
+                f.slot + f.times
             );
         }
         if let Some((from, to)) = p.quiet_hours {

@@ -72,6 +72,9 @@ pub struct Pools {
     /// Per history predicate: how many recent events a windowed `count` must remember, when
     /// a comparison with a constant bounds it (`count … within 30d >= 3` needs 3).
     pub count_bounds: Vec<Option<u32>>,
+    /// While lowering the left side of `count … >= K`: the K+1 that use needs.
+    #[serde(skip)]
+    bounding: Option<u32>,
 }
 
 /// Why an expression could not be compiled.
@@ -132,19 +135,18 @@ impl Pools {
         self.history.len() as u16 - 1
     }
 
-    /// `count E within D >= K` only ever needs the K+1 most recent events.
-    fn note_count_bound(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, c: &Chunk) {
-        let (ExprKind::History(h), ExprKind::Const(Value::Int(k)), Some(Op::History(slot))) =
-            (&lhs.kind, &rhs.kind, c.ops.last())
-        else {
-            return;
-        };
-        if h.kind != HistoryKind::Count || !op.is_comparison() || *k < 0 || *k > 4096 {
-            return;
+    /// `count E within D >= K` only ever needs the K+1 most recent events; any other use of
+    /// a windowed count (in a message, in arithmetic, on the right of a comparison) may need
+    /// them all, up to the default window.
+    fn comparison_bound(op: BinOp, lhs: &Expr, rhs: &Expr) -> Option<u32> {
+        match (&lhs.kind, &rhs.kind) {
+            (ExprKind::History(h), ExprKind::Const(Value::Int(k)))
+                if h.kind == HistoryKind::Count && op.is_comparison() && (0..4096).contains(k) =>
+            {
+                Some(*k as u32 + 1)
+            }
+            _ => None,
         }
-        let need = *k as u32 + 1;
-        let bound = &mut self.count_bounds[*slot as usize];
-        *bound = Some(bound.map_or(need, |b| b.max(need)));
     }
 
     /// Compiles one expression to a chunk of its own.
@@ -224,8 +226,9 @@ impl Pools {
                 }
             }
             ExprKind::Binary { op, lhs, rhs } => {
+                self.bounding = Self::comparison_bound(*op, lhs, rhs);
                 self.lower(lhs, c)?;
-                self.note_count_bound(*op, lhs, rhs, c);
+                self.bounding = None;
                 let jump = match op {
                     BinOp::And => Some(c.push(Op::JumpUnlessTrue(0), span)),
                     BinOp::Or => Some(c.push(Op::JumpIfTrue(0), span)),
@@ -263,6 +266,10 @@ impl Pools {
                     Some(f) => Some(self.compile(f)?),
                     None => None,
                 };
+                let need = self
+                    .bounding
+                    .take()
+                    .unwrap_or(crate::compile::DEFAULT_COUNT_WINDOW);
                 let slot = self.history(HistoryPredicate {
                     kind: h.kind,
                     event: h.event,
@@ -270,6 +277,10 @@ impl Pools {
                     within: h.within,
                     since_enrolled: h.since_enrolled,
                 });
+                if h.kind == HistoryKind::Count {
+                    let bound = &mut self.count_bounds[slot as usize];
+                    *bound = Some(bound.map_or(need, |b| b.max(need)));
+                }
                 c.push(Op::History(slot), span);
             }
             ExprKind::Template(_) => {

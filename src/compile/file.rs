@@ -30,7 +30,7 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// The version of the file format this nurture writes and reads. Bump it whenever the body's
 /// shape changes (any type under `Compiled`): postcard has no field names, so an old file
 /// read as a new shape would be garbage, and the version check turns that into a clear error.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Bytes before the body: magic, version, body length, checksum.
 pub const HEADER_LEN: usize = 28;
@@ -188,7 +188,7 @@ pub fn read(bytes: &[u8]) -> Result<CompiledFile, LoadError> {
         ));
     }
     DECODE_ERROR.with(|d| d.borrow_mut().take());
-    let body: Body = postcard::from_bytes(body).map_err(|e| {
+    let mut body: Body = postcard::from_bytes(body).map_err(|e| {
         // postcard keeps only the kind of a custom error; ours left its message aside.
         let detail = DECODE_ERROR
             .with(|d| d.borrow_mut().take())
@@ -198,6 +198,8 @@ pub fn read(bytes: &[u8]) -> Result<CompiledFile, LoadError> {
     validate(&body.program).map_err(|e| {
         LoadError::Corrupt(format!("the program in it does not hang together: {e}"))
     })?;
+    // What reacts to what is derived from the program, not stored.
+    body.program.reactions = super::reactions::derive(&body.program);
     Ok(CompiledFile {
         source: body.source,
         program: body.program,
@@ -286,7 +288,7 @@ impl V<'_> {
                 self.chunk(f, &format!("the filter of history predicate {i}"))?;
             }
             let (at, ring) = l.history[i];
-            let words = if ring == 0 { 1 } else { ring as u64 + 1 };
+            let words = if ring == 0 { 1 } else { ring as u64 };
             self.region(at, words, &format!("history predicate {i}"))?;
         }
         check(!c.attrs.is_empty(), || "it has no attributes".into())?;
@@ -305,7 +307,28 @@ impl V<'_> {
             })?;
         }
         let n = c.attrs.len() as u64;
-        self.region(l.attrs, 2 * n, "the attributes")?;
+        check(l.attr_offsets.len() == c.attrs.len(), || {
+            "its attribute offsets do not match its attributes".into()
+        })?;
+        for (i, a) in c.attrs.iter().enumerate() {
+            if i as u16 != c.tags_attr {
+                let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
+                self.region(l.attr_offsets[i], words, &format!("attribute {}", a.name))?;
+            }
+        }
+        self.region(l.zero, 2, "the zero accumulator")?;
+        for (i, a) in l.aggregates.iter().enumerate() {
+            let what = format!("history aggregate {i}");
+            self.event(a.event as usize, || what.clone())?;
+            if let Some(f) = &a.filter {
+                self.chunk(f, &what)?;
+            }
+            let words = match a.kind {
+                super::layout::AggregateKind::Ring(n) => n as u64,
+                _ => 1,
+            };
+            self.region(a.offset, words, &what)?;
+        }
         self.region(l.missing, n.div_ceil(32), "the missing-attribute mask")?;
         for e in &c.events {
             for (name, ty) in &e.props {
@@ -318,7 +341,7 @@ impl V<'_> {
         for (e, d) in c.dispatch.iter().enumerate() {
             let what = || format!("the dispatch entry of event {e}");
             for h in &d.history {
-                check((*h as usize) < p.history.len(), what)?;
+                check((*h as usize) < l.aggregates.len(), what)?;
             }
             for (s, r) in &d.on_rules {
                 let ok = match c.scores.get(*s as usize).map(|s| &s.kind) {
@@ -338,8 +361,17 @@ impl V<'_> {
             let what = format!("score {}", s.name);
             match &s.kind {
                 ScoreKind::Derived(chunk) => self.chunk(chunk, &what)?,
-                ScoreKind::Rules { when, on, slot, .. } => {
-                    self.region(*slot, 3, &what)?;
+                ScoreKind::Rules {
+                    when,
+                    on,
+                    slot,
+                    when_cache,
+                    ..
+                } => {
+                    self.region(*slot, 2, &what)?;
+                    if let Some(at) = when_cache {
+                        self.region(*at, 1, &what)?;
+                    }
                     for w in when {
                         self.chunk(&w.cond, &what)?;
                     }
@@ -349,7 +381,7 @@ impl V<'_> {
                             self.chunk(f, &what)?;
                         }
                         if let Some((times, _, at)) = r.cap {
-                            self.region(at, times as u64 + 1, &what)?;
+                            self.region(at, times as u64, &what)?;
                         }
                     }
                 }
@@ -400,8 +432,9 @@ impl V<'_> {
             "the workflow runs",
         )?;
         self.region(l.recheck, 1, "the recheck stamp")?;
+        self.region(l.decay_due, 1, "the decay crossing stamp")?;
         for f in &c.policy.frequency {
-            self.region(f.slot, f.times as u64 + 1, &f.rule)?;
+            self.region(f.slot, f.times as u64, &f.rule)?;
         }
         for chunk in &c.policy.suppress {
             self.chunk(chunk, "the suppress rules")?;

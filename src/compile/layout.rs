@@ -35,7 +35,7 @@ pub struct Layout {
 }
 
 /// One piece of stored history: what it counts and where it lives.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Aggregate {
     pub event: u32,
     /// The filter a matching event passes: the chunk of the first predicate that uses it.
@@ -44,7 +44,7 @@ pub struct Aggregate {
     pub offset: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AggregateKind {
     /// The last matching event's stamp.
     Last,

@@ -30,6 +30,8 @@ pub struct Compiled {
     /// For each event: exactly what can react to it.
     pub dispatch: Vec<Dispatch>,
     pub layout: Layout,
+    /// Derived from the rest on compile and on load; not stored in `.nbc` files.
+    #[serde(skip)]
     pub reactions: super::reactions::Reactions,
 }
 
