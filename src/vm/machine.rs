@@ -1190,6 +1190,40 @@ impl Machine {
     pub fn advance_to(&mut self, to: i64, sink: &mut dyn Sink) {
         self.advance(to, sink);
     }
+
+    /// Evaluates a compiled chunk for a lead now, with fresh scores (REPL explanations);
+    /// `enrolled` is the run's start for `since enrolled`.
+    pub fn eval_compiled(&self, lead: u32, chunk: &Chunk, enrolled: Option<i64>) -> Val {
+        self.compute_scores(lead, self.now);
+        self.eval_chunk(lead, chunk, None, enrolled, false)
+    }
+
+    /// Whether a `where` filter holds for a lead and an event now (the REPL's score ledger).
+    pub fn filter_holds(&self, lead: u32, chunk: &Chunk, ev: EventRef<'_>) -> bool {
+        self.test(lead, chunk, Some(ev), None, false)
+    }
+
+    /// The accumulated (`on` rules) part of a score now, decayed; 0 for a derived score.
+    pub fn accumulated_now(&self, lead: u32, score: u16) -> f64 {
+        match &self.c.scores[score as usize].kind {
+            ScoreKind::Rules { slot, decay, .. } => {
+                accumulated(&self.leads[lead as usize], *slot, *decay, self.now)
+            }
+            ScoreKind::Derived(_) => 0.0,
+        }
+    }
+
+    /// A lead's run of a workflow: (next wake, enrolled at) while open, and the last enrollment.
+    pub fn run_times(&self, lead: u32, w: u16) -> (Option<i64>, Option<i64>, Option<i64>) {
+        let at = self.c.layout.run(w);
+        let l = &self.leads[lead as usize];
+        let open = l.word(at) >> 16 & 0xff != status::NONE;
+        let (wake, enrolled) = match open {
+            true => (l.stamp(at + 1), l.stamp(at + 2)),
+            false => (None, None),
+        };
+        (wake, enrolled, l.stamp(at + 3))
+    }
 }
 
 /// Whether a chunk reads a score (so the score cache must be filled for its lead first).
