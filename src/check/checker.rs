@@ -2028,3 +2028,32 @@ impl Pending<'_> {
         self
     }
 }
+
+/// REPL input (`check::repl`): an expression that may name the session's leads, checked
+/// against a program already checked.
+pub(crate) fn repl_expr(
+    program: Program,
+    e: &ast::Expr,
+    leads: &[String],
+) -> (Expr, Vec<Diagnostic>) {
+    let mut c = Checker {
+        program,
+        ..Checker::default()
+    };
+    let scope = Scope {
+        test_leads: Some(leads),
+        ..Scope::default()
+    };
+    let x = c.expr(e, scope, None);
+    (x, c.diags)
+}
+
+/// REPL input (`check::repl`): test statements, checked as a test of their own.
+pub(crate) fn repl_test(program: Program, t: &ast::TestDecl) -> (Test, Vec<Diagnostic>) {
+    let mut c = Checker {
+        program,
+        ..Checker::default()
+    };
+    let t = c.test(t);
+    (t, c.diags)
+}

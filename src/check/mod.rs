@@ -7,6 +7,7 @@ mod checker;
 mod cycles;
 mod lints;
 pub mod program;
+pub mod repl;
 mod suggest;
 mod suppress;
 pub mod types;

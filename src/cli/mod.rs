@@ -10,6 +10,7 @@ mod check;
 mod compile;
 mod disasm;
 mod explain;
+mod repl;
 mod run;
 mod test;
 
@@ -42,6 +43,7 @@ pub enum Command {
     Compile(compile::CompileArgs),
     Disasm(disasm::DisasmArgs),
     Explain(explain::ExplainArgs),
+    Repl(repl::ReplArgs),
     Run(run::RunArgs),
     Test(test::TestArgs),
 }
@@ -70,6 +72,7 @@ where
         Command::Compile(args) => compile::run(&args),
         Command::Disasm(args) => disasm::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Repl(args) => repl::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::run(&args),
     }

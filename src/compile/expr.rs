@@ -262,14 +262,15 @@ impl Pools {
                 }
             }
             ExprKind::History(h) => {
-                let filter = match &h.filter {
-                    Some(f) => Some(self.compile(f)?),
-                    None => None,
-                };
+                // Taken before the filter is compiled: its own comparisons reset it.
                 let need = self
                     .bounding
                     .take()
                     .unwrap_or(crate::compile::DEFAULT_COUNT_WINDOW);
+                let filter = match &h.filter {
+                    Some(f) => Some(self.compile(f)?),
+                    None => None,
+                };
                 let slot = self.history(HistoryPredicate {
                     kind: h.kind,
                     event: h.event,

@@ -16,6 +16,26 @@ pub trait Env {
     fn received(&self) -> bool;
     /// The text of the current event's text property.
     fn prop_text(&self, id: u16) -> &str;
+    /// The lead's tags (interned texts) when `list` is the list value that stands for them:
+    /// `lead.tags` evaluates to `Val::List` of a list number the environment reserves.
+    fn tags(&self, _list: u32) -> Option<&[u32]> {
+        None
+    }
+}
+
+/// Whether a list value (a constant list, or the lead's tags) holds `v`.
+fn list_has(list: u32, v: Val, pools: &Pools, env: &dyn Env) -> bool {
+    if v.is_missing() {
+        return false;
+    }
+    if let Some(tags) = env.tags(list) {
+        return tags
+            .iter()
+            .any(|t| equal(Val::Sym(*t), v, pools, env) == Some(true));
+    }
+    pools.lists[list as usize]
+        .iter()
+        .any(|x| equal(*x, v, pools, env) == Some(true))
 }
 
 /// Runs a chunk and returns the value it leaves. `stack` is scratch space, kept between calls.
@@ -78,9 +98,7 @@ pub fn eval(chunk: &Chunk, pools: &Pools, env: &dyn Env, stack: &mut Vec<Val>) -
                 let b = pop(stack);
                 let a = pop(stack);
                 let r = match (op, a) {
-                    (Op::Contains, Val::List(l)) => pools.lists[l as usize]
-                        .iter()
-                        .any(|x| equal(*x, b, pools, env) == Some(true)),
+                    (Op::Contains, Val::List(l)) => list_has(l, b, pools, env),
                     _ => match (text(a, pools, env), text(b, pools, env)) {
                         (Some(a), Some(b)) => match op {
                             Op::Contains => a.contains(b),
@@ -101,9 +119,7 @@ pub fn eval(chunk: &Chunk, pools: &Pools, env: &dyn Env, stack: &mut Vec<Val>) -
                 let list = pop(stack);
                 let v = pop(stack);
                 let found = match list {
-                    Val::List(l) if !v.is_missing() => pools.lists[l as usize]
-                        .iter()
-                        .any(|x| equal(v, *x, pools, env) == Some(true)),
+                    Val::List(l) => list_has(l, v, pools, env),
                     _ => false,
                 };
                 stack.push(Val::Bool(found));

@@ -40,6 +40,8 @@ const RECEIVED: u32 = 1 << 24;
 enum TimerKind {
     Run(u16),
     Recheck,
+    /// A trigger's `send` held by quiet hours, by trigger index.
+    HeldSend(u16),
 }
 
 /// What changed for a lead, so the cycle re-evaluates just the lists that can change.
@@ -104,6 +106,10 @@ pub struct Machine {
     scratch_lists: Vec<u16>,
     scratch_changes: Vec<(u16, bool)>,
     scratch_fired: Vec<u16>,
+    /// The list number `lead.tags` evaluates to (`Val::List`): an empty list in the pool,
+    /// so code that reads it as a constant list sees no items rather than a bad index;
+    /// the evaluator reads the lead's own tags for it.
+    pub tags_list: u32,
 }
 
 /// Per-call context of a lead's cycle.
@@ -115,9 +121,12 @@ struct Cycle<'s> {
 }
 
 impl Machine {
-    pub fn new(c: Compiled) -> Machine {
+    pub fn new(mut c: Compiled) -> Machine {
         let n_scores = c.scores.len();
+        let tags_list = c.pools.lists.len() as u32;
+        c.pools.lists.push(Vec::new());
         Machine {
+            tags_list,
             c,
             leads: Vec::new(),
             lead_ids: Vec::new(),
@@ -185,9 +194,15 @@ impl Machine {
             sink,
             dirty: false,
         };
+        // Lists change with no event only at the lead's recheck time; a timer at or after it
+        // must see them as they are now.
+        let recheck_due = self.leads[lead as usize]
+            .stamp(self.c.layout.recheck)
+            .is_some_and(|r| r <= due);
         let cause = match kind {
             TimerKind::Recheck => Cause::All,
-            TimerKind::Run(_) => Cause::Clock,
+            _ if recheck_due => Cause::All,
+            TimerKind::Run(_) | TimerKind::HeldSend(_) => Cause::Clock,
         };
         match kind {
             TimerKind::Recheck => {
@@ -199,8 +214,16 @@ impl Machine {
             }
             TimerKind::Run(w) => {
                 let at = self.c.layout.run(w);
+                if self.leads[lead as usize].stamp(at + 1) != Some(due) {
+                    return;
+                }
+                // Bring the lead's scores and lists to this moment before its steps read
+                // them (the score cache may hold another lead's values), and end the run
+                // if its goal or exit holds now.
+                self.cycle(&mut cy, None, cause, 0);
                 let l = &self.leads[lead as usize];
                 if l.stamp(at + 1) != Some(due) {
+                    self.schedule_recheck(lead, false);
                     return;
                 }
                 let state = l.word(at);
@@ -214,6 +237,16 @@ impl Machine {
                     }
                     status::WATCHING_GOAL => self.end_run(lead, w),
                     _ => {}
+                }
+            }
+            TimerKind::HeldSend(t) => {
+                // The send goes out now: the policy reads the lead as it is at this moment.
+                self.cycle(&mut cy, None, cause, 0);
+                for i in 0..self.c.triggers[t as usize].action.len() {
+                    let op = self.c.triggers[t as usize].action[i].clone();
+                    if let WOp::Send { .. } = op {
+                        self.act(&mut cy, &op, Source::Trigger { index: t }, None, t as u64);
+                    }
                 }
             }
         }
@@ -254,10 +287,18 @@ impl Machine {
         let (lead, new) = self.lead_seen(lead_id);
         self.stats.events += 1;
         let e = ev.event as usize;
+        // A filter may read a score: the cache must hold this lead's, before this event.
+        let mut scored = false;
         // History.
         for i in 0..self.c.dispatch[e].history.len() {
             let a = &self.c.layout.aggregates[self.c.dispatch[e].history[i] as usize];
             if let Some(f) = &a.filter {
+                if !scored && reads_scores(f) {
+                    self.compute_scores(lead, at);
+                    scored = true;
+                }
+                let a = &self.c.layout.aggregates[self.c.dispatch[e].history[i] as usize];
+                let f = a.filter.as_ref().expect("checked above");
                 if !self.test(lead, f, Some(ev), None, false) {
                     continue;
                 }
@@ -273,6 +314,14 @@ impl Machine {
         // Scores with `on` rules.
         for i in 0..self.c.dispatch[e].on_rules.len() {
             let (s, r) = self.c.dispatch[e].on_rules[i];
+            if !scored {
+                if let ScoreKind::Rules { on, .. } = &self.c.scores[s as usize].kind {
+                    if on[r as usize].filter.as_ref().is_some_and(reads_scores) {
+                        self.compute_scores(lead, at);
+                        scored = true;
+                    }
+                }
+            }
             self.apply_on_rule(lead, s, r, ev);
         }
         let mut cy = Cycle {
@@ -324,6 +373,19 @@ impl Machine {
     /// After an event or timer: settle lists, run triggers, resume waits, check exits and
     /// goals, and schedule the next recheck. Repeats while `set`s change the lead.
     fn after(&mut self, cy: &mut Cycle<'_>, ev: Option<EventRef<'_>>, cause: Cause, depth: u32) {
+        let decay_moved = self.cycle(cy, ev, cause, depth);
+        self.schedule_recheck(cy.lead, decay_moved);
+    }
+
+    /// The cycle of `after`, without scheduling the next recheck. Returns whether anything
+    /// that moves a decay crossing changed.
+    fn cycle(
+        &mut self,
+        cy: &mut Cycle<'_>,
+        ev: Option<EventRef<'_>>,
+        cause: Cause,
+        depth: u32,
+    ) -> bool {
         let mut ev = ev;
         let mut cause = cause;
         let mut depth = depth;
@@ -332,6 +394,9 @@ impl Machine {
             Cause::Event(e) => self.c.reactions.event_decays[e as usize],
             Cause::Clock => false,
         };
+        // The runs already waiting for this event when it arrived: a wait that this event's
+        // own triggers lead to waits for a later one.
+        let armed = ev.map_or(0, |e| self.armed_waits(cy.lead, e.event));
         loop {
             let attrs = std::mem::take(&mut cy.dirty);
             decay_moved |= attrs;
@@ -375,7 +440,7 @@ impl Machine {
             }
             self.scratch_fired = fired;
             if let Some(e) = ev {
-                self.resume_waits(cy, e, depth);
+                self.resume_waits(cy, e, depth, armed);
             }
             self.check_exits(cy);
             if !cy.dirty {
@@ -390,7 +455,7 @@ impl Machine {
             ev = None;
             cause = Cause::Attrs;
         }
-        self.schedule_recheck(cy.lead, decay_moved);
+        decay_moved
     }
 
     /// Recomputes scores, and the lists that `cause` (and changed attributes) can move, at
@@ -549,6 +614,12 @@ impl Machine {
             match op {
                 WOp::Start { workflow, .. } => self.start(cy, *workflow, depth),
                 WOp::Stop { workflow, .. } => self.end_run(cy.lead, *workflow),
+                WOp::Send { .. } if self.c.policy.quiet_hours.is_some() => {
+                    match self.quiet_until(cy.lead) {
+                        Some(release) => self.schedule(release, cy.lead, TimerKind::HeldSend(t)),
+                        None => self.act(cy, op, Source::Trigger { index: t }, None, t as u64),
+                    }
+                }
                 op => {
                     let source = Source::Trigger { index: t };
                     self.act(cy, op, source, None, t as u64);
@@ -599,7 +670,9 @@ impl Machine {
         let at = self.c.layout.run(w);
         let enrolled = self.leads[cy.lead as usize].stamp(at + 2);
         let wf = &self.c.workflows[w as usize];
-        let (goal, exit) = (wf.goal.clone(), wf.exit_when.clone());
+        // After its last step a run watches its goal only.
+        let watching = self.leads[cy.lead as usize].word(at) >> 16 & 0xff == status::WATCHING_GOAL;
+        let (goal, exit) = (wf.goal.clone(), wf.exit_when.clone().filter(|_| !watching));
         if let Some(g) = goal {
             if self.test(cy.lead, &g, None, enrolled, false) {
                 self.stats.conversions += 1;
@@ -641,8 +714,26 @@ impl Machine {
         l.set_word(at + 1, 0);
     }
 
-    fn resume_waits(&mut self, cy: &mut Cycle<'_>, ev: EventRef<'_>, depth: u32) {
+    /// Which of the workflows with a `wait up to … for` this event (by position in the
+    /// event's dispatch list, as bits) have a run waiting for it now. Positions past 63 are
+    /// always taken as waiting.
+    fn armed_waits(&self, lead: u32, event: u16) -> u64 {
+        let mut armed = 0u64;
+        let waits = &self.c.dispatch[event as usize].waits;
+        for (i, w) in waits.iter().enumerate().take(64) {
+            let state = self.leads[lead as usize].word(self.c.layout.run(*w));
+            if state >> 16 & 0xff == status::WAITING_FOR_EVENT {
+                armed |= 1 << i;
+            }
+        }
+        armed
+    }
+
+    fn resume_waits(&mut self, cy: &mut Cycle<'_>, ev: EventRef<'_>, depth: u32, armed: u64) {
         for i in 0..self.c.dispatch[ev.event as usize].waits.len() {
+            if i < 64 && armed & (1 << i) == 0 {
+                continue;
+            }
             let w = self.c.dispatch[ev.event as usize].waits[i];
             let at = self.c.layout.run(w);
             let state = self.leads[cy.lead as usize].word(at);
@@ -855,7 +946,7 @@ impl Machine {
                 let mut out = Vec::new();
                 for (k, chunk) in fields {
                     let v = self.eval_chunk(cy.lead, chunk, None, enrolled, false);
-                    out.push((k.clone(), self.json(v, None)));
+                    out.push((k.clone(), self.json(cy.lead, v, self.enum_ty(chunk))));
                 }
                 ActionKind::Webhook {
                     name: self.c.pools.texts.get(*name).to_string(),
@@ -877,7 +968,7 @@ impl Machine {
                 let ty = self.c.attrs[*attr as usize].ty.clone();
                 ActionKind::Set {
                     attr: self.c.attrs[*attr as usize].name.clone(),
-                    value: self.json(v, Some(&ty)),
+                    value: self.json(cy.lead, v, Some(&ty)),
                 }
             }
             WOp::Tag { tag, add, .. } => {
@@ -1014,15 +1105,42 @@ impl Machine {
         }
     }
 
-    fn json(&self, v: Val, ty: Option<&Ty>) -> serde_json::Value {
+    /// A value as JSON, for webhook fields and `set` records: texts and enum variants by
+    /// name, lists (the lead's tags included) as arrays.
+    fn json(&self, lead: u32, v: Val, ty: Option<&Ty>) -> serde_json::Value {
         use serde_json::Value as J;
         match v {
             Val::Missing => J::Null,
             Val::Bool(b) => J::Bool(b),
             Val::Int(i) => J::from(i),
             Val::Num(n) => serde_json::Number::from_f64(n).map_or(J::Null, J::Number),
+            Val::List(l) if l == self.tags_list => J::Array(
+                self.leads[lead as usize]
+                    .tags
+                    .iter()
+                    .map(|t| J::String(self.c.pools.texts.get(*t).to_string()))
+                    .collect(),
+            ),
+            Val::List(l) => J::Array(
+                self.c.pools.lists[l as usize]
+                    .iter()
+                    .map(|x| self.json(lead, *x, None))
+                    .collect(),
+            ),
             v => J::String(self.text_of(v, ty.unwrap_or(&Ty::Error))),
         }
+    }
+
+    /// The enum type a chunk's value has, when it reads an enum attribute (webhook fields
+    /// carry no type of their own; an enum constant alone is written by its index).
+    fn enum_ty(&self, chunk: &Chunk) -> Option<&Ty> {
+        chunk.ops.iter().find_map(|o| match o {
+            crate::compile::bytecode::Op::Attr(a) => {
+                let ty = &self.c.attrs.get(*a as usize)?.ty;
+                matches!(ty.base(), Ty::Enum(_)).then_some(ty)
+            }
+            _ => None,
+        })
     }
 
     /// Schedules the next moment the lead's lists may change with no event: a `within`
@@ -1047,7 +1165,7 @@ impl Machine {
                 }
             } else {
                 for k in 0..ring {
-                    if let Some(t) = l.stamp(off + 1 + k) {
+                    if let Some(t) = l.stamp(off + k) {
                         consider(t + w);
                     }
                 }
@@ -1170,7 +1288,18 @@ impl Machine {
         lead: u32,
         e: &crate::check::program::Expr,
     ) -> Result<Val, crate::compile::expr::CompileError> {
+        // A history predicate that nothing in the campaign uses has no aggregate in lead
+        // state: say so rather than read past the layout.
+        let kept = self.c.pools.history.len();
         let chunk = self.c.pools.compile(e)?;
+        if self.c.pools.history.len() > kept {
+            self.c.pools.history.truncate(kept);
+            self.c.pools.count_bounds.truncate(kept);
+            return Err(crate::compile::expr::CompileError::NotCompilable(
+                e.span,
+                "a history predicate that no part of the campaign keeps",
+            ));
+        }
         self.compute_scores(lead, self.now);
         Ok(self.eval_chunk(lead, &chunk, None, None, false))
     }
@@ -1184,6 +1313,48 @@ impl Machine {
     pub fn advance_to(&mut self, to: i64, sink: &mut dyn Sink) {
         self.advance(to, sink);
     }
+
+    /// Evaluates a compiled chunk for a lead now, with fresh scores (REPL explanations);
+    /// `enrolled` is the run's start for `since enrolled`.
+    pub fn eval_compiled(&self, lead: u32, chunk: &Chunk, enrolled: Option<i64>) -> Val {
+        self.compute_scores(lead, self.now);
+        self.eval_chunk(lead, chunk, None, enrolled, false)
+    }
+
+    /// Whether a `where` filter holds for a lead and an event now (the REPL's score ledger).
+    pub fn filter_holds(&self, lead: u32, chunk: &Chunk, ev: EventRef<'_>) -> bool {
+        self.test(lead, chunk, Some(ev), None, false)
+    }
+
+    /// The accumulated (`on` rules) part of a score now, decayed; 0 for a derived score.
+    pub fn accumulated_now(&self, lead: u32, score: u16) -> f64 {
+        match &self.c.scores[score as usize].kind {
+            ScoreKind::Rules { slot, decay, .. } => {
+                accumulated(&self.leads[lead as usize], *slot, *decay, self.now)
+            }
+            ScoreKind::Derived(_) => 0.0,
+        }
+    }
+
+    /// A lead's run of a workflow: (next wake, enrolled at) while open, and the last enrollment.
+    pub fn run_times(&self, lead: u32, w: u16) -> (Option<i64>, Option<i64>, Option<i64>) {
+        let at = self.c.layout.run(w);
+        let l = &self.leads[lead as usize];
+        let open = l.word(at) >> 16 & 0xff != status::NONE;
+        let (wake, enrolled) = match open {
+            true => (l.stamp(at + 1), l.stamp(at + 2)),
+            false => (None, None),
+        };
+        (wake, enrolled, l.stamp(at + 3))
+    }
+}
+
+/// Whether a chunk reads a score (so the score cache must be filled for its lead first).
+fn reads_scores(chunk: &Chunk) -> bool {
+    chunk
+        .ops
+        .iter()
+        .any(|o| matches!(o, crate::compile::bytecode::Op::Score(_)))
 }
 
 /// The accumulated part of a rules score at `t`, decayed since its last update.
@@ -1297,9 +1468,13 @@ impl Env for LeadEnv<'_> {
     fn attr(&self, id: u16) -> Val {
         if id == self.m.c.tags_attr {
             // `lead.tags contains "x"` reads the tags through a list value of its own.
-            return Val::Missing;
+            return Val::List(self.m.tags_list);
         }
         self.lead.attr(&self.m.c, id)
+    }
+
+    fn tags(&self, list: u32) -> Option<&[u32]> {
+        (list == self.m.tags_list).then_some(self.lead.tags.as_slice())
     }
 
     fn prop(&self, id: u16) -> Val {

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod eval;
+pub mod explain;
 pub mod machine;
 pub mod state;
 pub mod value;

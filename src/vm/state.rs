@@ -33,6 +33,10 @@ impl Tags {
         }
     }
 
+    pub fn as_slice(&self) -> &[u32] {
+        self.0.as_deref().map_or(&[], |t| t.as_slice())
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &u32> {
         self.0.iter().flat_map(|t| t.iter())
     }

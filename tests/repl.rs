@@ -1,0 +1,473 @@
+//! `nurture repl` as a marketer's dry-run script runs it in CI: the built binary reading a
+//! journey on standard input, with snapshots of the transcripts; the `:save` file replayed
+//! through `nurture run` gives the same actions; `:reload` after an edit shows what changed.
+
+use nurture::repl::helper::open_brackets;
+use nurture::repl::{Session, Style};
+use nurture::runtime::output;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_nurture");
+
+/// A trial-to-paid campaign with a bit of everything the REPL explains: `when` and `on` rules,
+/// decay and a cap, lists with `and` and `not`, triggers on events and on entering lists,
+/// waits, a branch, quiet hours and a frequency cap.
+const CAMPAIGN: &str = r#"campaign "Trial to paid"
+
+lead {
+  email: string
+  company_size: int?
+  plan: Plan = trial
+  timezone: timezone = "UTC"
+  consent_email: bool = true
+}
+
+enum Plan { trial, paid }
+
+event trial.started as "Trial Started" { source: string }
+event feature.used { feature: string }
+event upgraded { seats: int }
+
+score fit "Company size and email domain" {
+  when lead.company_size >= 50            add 20
+  when lead.email ends_with "@gmail.com"  subtract 10
+}
+
+score activity {
+  decay 50% every 14d
+  on feature.used                             add 5  at most 3 times per 7d
+  on feature.used where feature == "reports"  add 10
+  on email.clicked                            add 3
+}
+
+score total = fit + activity
+
+list active = activity >= 15 and lead.plan == trial
+list paying = did upgraded
+list idle   = did trial.started within 30d and not did feature.used within 3d
+
+on trial.started  start onboarding
+on enter active   notify sales "{lead.email} is active: {total} points"
+on enter idle     start nudge
+on upgraded       set lead.plan = paid
+
+workflow onboarding {
+  exit when did email.unsubscribed
+  goal did upgraded within 14d
+  send email "welcome"
+  wait 2d
+  if did feature.used since enrolled {
+    send email "tips"
+  } else {
+    send email "getting-started"
+  }
+  wait until 09:00
+  send email "case-study"
+}
+
+workflow nudge {
+  only if lead.consent_email
+  send email "we-miss-you"
+}
+
+policy {
+  frequency email at most 3 per 7d
+  quiet hours 21:00 to 08:00
+}
+"#;
+
+/// Two leads through a week: events, clock moves, questions, and the journey saved.
+const JOURNEY: &str = r#"// A trial from a big company: two features used, then quiet, then an upgrade.
+:lead ann { email: "ann@bigco.com", company_size: 200 }
+:at 2026-03-02T10:00:00Z
+:event ann trial.started { source: "ads" }
+:advance 1h
+:event ann feature.used { feature: "reports" }
+:event ann feature.used { feature: "export" }
+total of ann
+ann in active
+:show ann
+:why ann active
+:why ann activity
+:why ann total
+:why ann onboarding
+:advance 2d
+:advance 3d
+:why ann idle
+:why ann nudge
+:at 2026-03-07T22:00:00Z
+:lead bob {
+  email: "bob@gmail.com",
+  consent_email: false
+}
+:event bob trial.started { source: "blog" }
+:show bob
+:why bob nudge
+:advance 12h
+:event ann upgraded { seats: 5 }
+:why ann paying
+:leads
+fit of bob
+total of ann > total of bob
+:save journey.jsonl
+"#;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn nurture(dir: &Path, args: &[&str], stdin: &str) -> Run {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the nurture binary runs");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin takes the journey");
+    let out = child.wait_with_output().expect("nurture finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+fn workdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join("campaign.nurture"), CAMPAIGN).expect("campaign written");
+    dir
+}
+
+/// The inputs of a script, as `nurture repl` splits them: a line, or several while braces
+/// are open. `:save` goes to `dir`.
+fn inputs(script: &str, dir: &Path) -> Vec<String> {
+    let saved = format!(":save \"{}\"", dir.join("library.jsonl").display());
+    let script = script.replace(":save journey.jsonl", &saved);
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for line in script.lines() {
+        if !pending.is_empty() {
+            pending.push('\n');
+        }
+        pending.push_str(line);
+        if open_brackets(&pending) <= 0 {
+            out.push(std::mem::take(&mut pending));
+        }
+    }
+    out
+}
+
+fn session_in(dir: &Path, style: Style) -> Session {
+    let mut s = Session::new(style);
+    let reply = s.load(&dir.join("campaign.nurture"));
+    assert!(!reply.error, "{}", reply.text);
+    s
+}
+
+#[test]
+fn a_whole_journey_through_standard_input() {
+    let dir = workdir();
+    let run = nurture(dir.path(), &["repl", "campaign.nurture", "--echo"], JOURNEY);
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.code, 0);
+    assert!(!run.stdout.contains('\x1b'), "no colour without a terminal");
+    insta::assert_snapshot!("journey", run.stdout);
+}
+
+#[test]
+fn the_saved_journey_replays_to_the_same_actions() {
+    let dir = workdir();
+    let run = nurture(dir.path(), &["repl", "campaign.nurture"], JOURNEY);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let saved = std::fs::read_to_string(dir.path().join("journey.jsonl")).expect(":save wrote");
+    assert_eq!(
+        saved.lines().count(),
+        7,
+        "2 identifies and 5 tracks:\n{saved}"
+    );
+    assert!(
+        saved.contains(r#""event":"Trial Started""#),
+        "Segment names"
+    );
+
+    // The same journey through the library gives the actions, ids and all.
+    let mut session = session_in(dir.path(), Style::plain());
+    for input in inputs(JOURNEY, dir.path()) {
+        let reply = session.run(&input);
+        assert!(!reply.error, "{input}: {}", reply.text);
+    }
+    let library = std::fs::read_to_string(dir.path().join("library.jsonl")).expect("saved");
+    assert_eq!(library, saved, "the binary and the library save the same journey");
+    let until = nurture::runtime::format::instant(session.clock().expect("the clock started"));
+    let expected: String = session.actions().iter().map(output::line).collect();
+
+    let replay = nurture(
+        dir.path(),
+        &[
+            "run",
+            "campaign.nurture",
+            "--events",
+            "journey.jsonl",
+            "--until",
+            &until,
+            "--memberships",
+        ],
+        "",
+    );
+    assert_eq!(replay.code, 0, "{}", replay.stderr);
+    assert_eq!(replay.stdout, expected);
+    for needle in [
+        r#""action":"send""#,
+        r#""action":"suppressed""#,
+        r#""action":"notify""#,
+        r#""action":"converted""#,
+        r#""template":"welcome","workflow":"onboarding""#,
+    ] {
+        assert!(
+            replay.stdout.contains(needle),
+            "{needle} in\n{}",
+            replay.stdout
+        );
+    }
+
+    // And the transcript printed each of them, with its time and lead.
+    let printed = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("2026-") && l.split("  ").count() >= 3)
+        .count();
+    assert_eq!(printed, replay.stdout.lines().count(), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!(
+        "replay: nurture run campaign.nurture --events journey.jsonl --until {until}"
+    )));
+}
+
+#[test]
+fn mistakes_are_shown_against_the_typed_line_and_the_session_goes_on() {
+    let dir = workdir();
+    let script = r#":at 2026-03-02T10:00:00Z
+:lead ann { email: "ann@bigco.com", company_size: "big" }
+:lead ann { email: "ann@bigco.com" }
+:event ann trial.strated { source: "ads" }
+:event ann trial.started { }
+:event ann trial.started { source: "ads" }
+total
+total of carl
+:show carl
+:why ann hott
+:at yesterday
+:at 2025-01-01T00:00:00Z
+:advance soon
+:shwo ann
+total of ann
+"#;
+    let run = nurture(dir.path(), &["repl", "campaign.nurture", "--echo"], script);
+    assert_eq!(run.code, 1, "a failed command fails the script");
+    // The good commands ran, between and after the bad ones.
+    assert!(
+        run.stdout.contains("created ann with email"),
+        "{}",
+        run.stdout
+    );
+    assert!(run
+        .stdout
+        .contains("ann  sent email \"welcome\"  [onboarding: send email \"welcome\"]"));
+    assert!(
+        run.stdout.ends_with("> total of ann\n0\n"),
+        "{}",
+        run.stdout
+    );
+    insta::assert_snapshot!("mistakes", run.stderr);
+}
+
+#[test]
+fn reload_replays_the_journey_against_the_edited_campaign() {
+    let dir = workdir();
+    let mut session = session_in(dir.path(), Style::plain());
+    for input in inputs(JOURNEY, dir.path()) {
+        assert!(!session.run(&input).error, "{input}");
+    }
+    let before = session.actions().len();
+    let edited = CAMPAIGN
+        .replace("  wait 2d\n", "  wait 1d\n")
+        .replace("send email \"tips\"", "send email \"power-tips\"");
+    std::fs::write(dir.path().join("campaign.nurture"), edited).expect("edit");
+    let reply = session.run(":reload");
+    assert!(!reply.error, "{}", reply.text);
+    assert!(reply
+        .text
+        .contains("- 2026-03-04T10:00:00Z  ann  sent email \"tips\""));
+    assert!(reply
+        .text
+        .contains("+ 2026-03-03T10:00:00Z  ann  sent email \"power-tips\""));
+    let shown = reply
+        .text
+        .replace(&dir.path().display().to_string(), "[DIR]");
+    insta::assert_snapshot!("reload", shown);
+    // The session goes on with the edited campaign.
+    assert_eq!(session.actions().len(), before);
+    let show = session.run(":show ann");
+    assert!(
+        show.text.contains("last enrolled 2026-03-02T10:00:00Z"),
+        "{}",
+        show.text
+    );
+
+    // An edit that does not check leaves the session as it was.
+    std::fs::write(
+        dir.path().join("campaign.nurture"),
+        "lead { email: strin }\n",
+    )
+    .expect("edit");
+    let reply = session.run(":reload");
+    assert!(reply.error);
+    assert!(
+        reply
+            .text
+            .contains("[E0106] Error: there is no type `strin`"),
+        "{}",
+        reply.text
+    );
+    assert!(reply.text.contains("not loaded: fix the errors above"));
+    assert_eq!(session.actions().len(), before);
+    assert_eq!(session.run("total of ann").text, "34.89\n");
+}
+
+#[test]
+fn a_journey_replayed_on_another_campaign_through_load() {
+    let dir = workdir();
+    let variant = CAMPAIGN.replace("quiet hours 21:00 to 08:00", "quiet hours 23:00 to 06:00");
+    std::fs::write(dir.path().join("variant.nurture"), variant).expect("variant");
+    let script = r#":at 2026-03-07T22:00:00Z
+:event bob trial.started { source: "blog" }
+:advance 12h
+:load variant.nurture
+"#;
+    let run = nurture(dir.path(), &["repl", "campaign.nurture"], script);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("load_variant", run.stdout);
+}
+
+#[test]
+fn trace_and_input_across_lines() {
+    let dir = workdir();
+    let script = r#":trace on
+:lead ann {
+  email: "ann@bigco.com",
+  // a comment inside the braces
+  company_size: 200
+}
+:event ann feature.used {
+  feature: "reports"
+}
+:trace off
+:event ann feature.used { feature: "reports" }
+"#;
+    let run = nurture(dir.path(), &["repl", "campaign.nurture", "--echo"], script);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("trace", run.stdout);
+}
+
+#[test]
+fn without_a_campaign_commands_wait_for_load() {
+    let dir = workdir();
+    let script = ":lead ann { email: \"a@b.c\" }\n:load campaign.nurture\n:lead ann { email: \"a@b.c\" }\n:help show\n";
+    let run = nurture(dir.path(), &["repl"], script);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "no campaign loaded: start with `nurture repl CAMPAIGN`, or `:load FILE`\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "loaded campaign.nurture (\"Trial to paid\")\ncreated ann with email\n:show ID\n  a lead's attributes, scores rule by rule, lists and workflow runs\n"
+    );
+}
+
+#[test]
+fn a_campaign_with_errors_does_not_start() {
+    let dir = workdir();
+    std::fs::write(dir.path().join("bad.nurture"), "lead { email: strin }\n").expect("bad");
+    let run = nurture(dir.path(), &["repl", "bad.nurture"], ":leads\n");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("there is no type `strin`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+    let run = nurture(dir.path(), &["repl", "missing.nurture"], "");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("cannot read missing.nurture"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn quit_stops_reading_and_open_braces_at_the_end_fail() {
+    let dir = workdir();
+    let run = nurture(dir.path(), &["repl", "campaign.nurture"], ":quit\n:bogus\n");
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", "")
+    );
+    let run = nurture(dir.path(), &["repl", "campaign.nurture"], ":lead ann {\n");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("the input ended inside braces"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_clock_starts_at_the_first_at_or_on_new_year_2026() {
+    let dir = workdir();
+    let mut s = session_in(dir.path(), Style::plain());
+    assert_eq!(s.clock(), None);
+    assert_eq!(
+        s.run(":at 2025-06-01T00:00:00Z").text,
+        "clock 2025-06-01T00:00:00Z\n"
+    );
+    assert_eq!(s.run(":advance 1d12h").text, "clock 2025-06-02T12:00:00Z\n");
+    let mut s = session_in(dir.path(), Style::plain());
+    assert!(!s.run(":lead ann { email: \"a@b.c\" }").error);
+    assert_eq!(
+        s.clock().map(nurture::runtime::format::instant).as_deref(),
+        Some("2026-01-01T00:00:00Z")
+    );
+    let back = s.run(":at 2025-06-01T00:00:00Z");
+    assert!(back.error);
+    assert!(back.text.contains("the clock only moves forward"));
+}
+
+#[test]
+fn colour_on_a_terminal_only() {
+    let dir = workdir();
+    let mut s = session_in(dir.path(), Style { color: true });
+    s.run(":at 2026-03-02T10:00:00Z");
+    let reply = s.run(":event ann trial.started { source: \"ads\" }");
+    assert!(
+        reply.text.contains("\x1b[1;36mann\x1b[0m"),
+        "{:?}",
+        reply.text
+    );
+    assert!(reply.text.contains("\x1b[32msent email \"welcome\"\x1b[0m"));
+    let reply = s.run(":why ann nothing");
+    assert!(reply.error);
+    assert!(reply.text.contains("\x1b["), "ariadne colours errors too");
+}
