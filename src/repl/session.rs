@@ -271,6 +271,17 @@ impl Session {
         let result = commands::parse(input)
             .map_err(Problem::from)
             .and_then(|cmd| self.execute(cmd, input));
+        self.reply(result, input)
+    }
+
+    /// Loads a campaign file (the command line's CAMPAIGN, `:load`).
+    pub fn load(&mut self, path: &Path) -> Reply {
+        let result = self.load_campaign(path);
+        self.reply(result, "")
+    }
+
+    /// What to print: the text, or the problem, with diagnostics rendered against the input.
+    fn reply(&self, result: Result<String, Problem>, input: &str) -> Reply {
         match result {
             Ok(text) => Reply::ok(text),
             Err(Problem::Input(diags)) => {
@@ -285,15 +296,6 @@ impl Session {
                 Reply::failed(text)
             }
             Err(Problem::Text(text)) => Reply::failed(text),
-        }
-    }
-
-    /// Loads a campaign file (the command line's CAMPAIGN, `:load`).
-    pub fn load(&mut self, path: &Path) -> Reply {
-        match self.load_campaign(path) {
-            Ok(text) => Reply::ok(text),
-            Err(Problem::Text(t)) => Reply::failed(t),
-            Err(Problem::Input(d)) => Reply::failed(format!("{d:?}")),
         }
     }
 
