@@ -209,7 +209,10 @@ fn the_saved_journey_replays_to_the_same_actions() {
         assert!(!reply.error, "{input}: {}", reply.text);
     }
     let library = std::fs::read_to_string(dir.path().join("library.jsonl")).expect("saved");
-    assert_eq!(library, saved, "the binary and the library save the same journey");
+    assert_eq!(
+        library, saved,
+        "the binary and the library save the same journey"
+    );
     let until = nurture::runtime::format::instant(session.clock().expect("the clock started"));
     let expected: String = session.actions().iter().map(output::line).collect();
 
@@ -470,4 +473,44 @@ fn colour_on_a_terminal_only() {
     let reply = s.run(":why ann nothing");
     assert!(reply.error);
     assert!(reply.text.contains("\x1b["), "ariadne colours errors too");
+}
+
+/// The session at the top of docs/repl.md, replayed: each prompt's command gives the output
+/// shown under it.
+#[test]
+fn the_example_in_the_docs_is_what_the_repl_prints() {
+    let doc = include_str!("../docs/repl.md");
+    let block = doc
+        .split("```")
+        .nth(1)
+        .expect("docs/repl.md opens with an example session");
+    let dir = workdir();
+    let mut s = session_in(dir.path(), Style::plain());
+    let mut expected: Option<(String, String)> = None;
+    let mut checked = 0;
+    let mut finish = |pending: Option<(String, String)>, s: &mut Session| {
+        if let Some((command, output)) = pending {
+            assert_eq!(s.run(&command).text, output, "after `{command}`");
+            checked += 1;
+        }
+    };
+    for line in block.lines() {
+        let prompt = line
+            .split_once("> ")
+            .filter(|(p, _)| *p == "nurture" || p.ends_with('Z'));
+        match prompt {
+            Some((_, command)) => {
+                finish(expected.take(), &mut s);
+                expected = Some((command.to_string(), String::new()));
+            }
+            None => {
+                if let Some((_, out)) = &mut expected {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    finish(expected.take(), &mut s);
+    assert_eq!(checked, 4);
 }

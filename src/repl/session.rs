@@ -271,6 +271,17 @@ impl Session {
         let result = commands::parse(input)
             .map_err(Problem::from)
             .and_then(|cmd| self.execute(cmd, input));
+        self.reply(result, input)
+    }
+
+    /// Loads a campaign file (the command line's CAMPAIGN, `:load`).
+    pub fn load(&mut self, path: &Path) -> Reply {
+        let result = self.load_campaign(path);
+        self.reply(result, "")
+    }
+
+    /// What to print: the text, or the problem, with diagnostics rendered against the input.
+    fn reply(&self, result: Result<String, Problem>, input: &str) -> Reply {
         match result {
             Ok(text) => Reply::ok(text),
             Err(Problem::Input(diags)) => {
@@ -285,15 +296,6 @@ impl Session {
                 Reply::failed(text)
             }
             Err(Problem::Text(text)) => Reply::failed(text),
-        }
-    }
-
-    /// Loads a campaign file (the command line's CAMPAIGN, `:load`).
-    pub fn load(&mut self, path: &Path) -> Reply {
-        match self.load_campaign(path) {
-            Ok(text) => Reply::ok(text),
-            Err(Problem::Text(t)) => Reply::failed(t),
-            Err(Problem::Input(d)) => Reply::failed(format!("{d:?}")),
         }
     }
 
@@ -449,6 +451,13 @@ impl Session {
             let src = format!("{PREFIX}{}", &input[body.at..].trim_end());
             let shift = |ds| shift(ds, PREFIX.len(), body.at);
             let stmts = parse_test_stmts(&src).map_err(shift)?;
+            let fields: Vec<(String, Span)> = match stmts.first() {
+                Some(ast::TestStmt::Lead { fields, .. }) => fields
+                    .iter()
+                    .map(|f| (f.name.name.clone(), f.name.span.to(f.value.span)))
+                    .collect(),
+                _ => Vec::new(),
+            };
             let test = check_test_stmts_in(&c.program, stmts).map_err(shift)?;
             let Some(TestStmt::Lead { attrs, span, .. }) = test.stmts.first() else {
                 return Err(Problem::Text("expected `{ attr: value, … }`\n".into()));
@@ -456,7 +465,8 @@ impl Session {
             for (a, v) in attrs {
                 let attr = &c.program.attrs[*a as usize];
                 let Some(j) = value_json(&c.program, v) else {
-                    let span = shift_span(*span, PREFIX.len(), body.at);
+                    let field = fields.iter().find(|(n, _)| *n == attr.name);
+                    let span = shift_span(field.map_or(*span, |f| f.1), PREFIX.len(), body.at);
                     return Err(Diagnostic::new(
                         Code::TypeMismatch,
                         span,

@@ -718,6 +718,115 @@ pub fn sub_chunk(chunk: &Chunk, span: Span) -> Option<Chunk> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::check_text;
+    use crate::compile::compile;
+
+    const CAMPAIGN: &str = r#"
+lead { email: string }
+event ping { n: int }
+score s {
+  decay 50% every 1d
+  on ping                 add 10  at most 2 times per 7d
+  on ping where n > 5     add 1
+  on email.unsubscribed   set 0
+}
+list big = s >= 15
+"#;
+
+    /// Sends `ev` with one int property (or one text) through the ledger and the machine.
+    fn send(m: &mut Machine, ledger: &mut Ledger, at: i64, event: &str, n: Val) {
+        let e = m.c.events.iter().position(|x| x.name == event).unwrap() as u16;
+        let texts = vec!["t".to_string()];
+        let props = [n];
+        let ev = EventRef {
+            event: e,
+            props: &props,
+            texts: &texts,
+        };
+        let mut sink = Vec::new();
+        m.advance_to(at, &mut sink);
+        let lead = m.lead("a");
+        let plan = Ledger::plan(m, lead, ev);
+        m.track("a", at, ev, &mut sink);
+        ledger.record(m, plan);
+    }
+
+    fn rules(ex: &Explainer<'_>) -> Vec<(f64, RuleKind)> {
+        match ex.score(0, 0).parts {
+            Parts::Rules { rules, other, .. } => {
+                assert_eq!(other, 0.0, "the ledger accounts for everything");
+                rules
+                    .into_iter()
+                    .map(|r| ((r.points * 100.0).round() / 100.0, r.kind))
+                    .collect()
+            }
+            p => panic!("{p:?}"),
+        }
+    }
+
+    #[test]
+    fn the_ledger_attributes_on_rules_through_caps_decay_and_resets() {
+        let (diags, program) = check_text(CAMPAIGN);
+        let program = program.unwrap_or_else(|| panic!("{diags:?}"));
+        let mut m = Machine::new(compile(&program).unwrap());
+        let mut ledger = Ledger::default();
+        let t0 = 1_767_225_600;
+        let day = 86_400;
+        send(&mut m, &mut ledger, t0, "ping", Val::Int(1));
+        send(&mut m, &mut ledger, t0 + day, "ping", Val::Int(9));
+        send(&mut m, &mut ledger, t0 + day, "ping", Val::Int(1));
+        let ex = Explainer {
+            m: &m,
+            program: &program,
+            source: CAMPAIGN,
+            ledger: &ledger,
+        };
+        assert_eq!(m.score(0, 0), 16.0);
+        let on = |counted, capped, last| RuleKind::On {
+            counted,
+            capped,
+            last,
+        };
+        assert_eq!(
+            rules(&ex),
+            vec![
+                (15.0, on(2, 1, Some(t0 + day))),
+                (1.0, on(1, 0, Some(t0 + day))),
+                (0.0, on(0, 0, None)),
+            ]
+        );
+        let view = ex.score(0, 0);
+        assert_eq!(
+            ex.score(0, 0).parts,
+            view.parts,
+            "explaining does not change the machine"
+        );
+        let (member, cond) = ex.list(0, 0);
+        assert!(member);
+        assert_eq!(cond.facts, vec!["s is 16".to_string()]);
+
+        send(
+            &mut m,
+            &mut ledger,
+            t0 + 2 * day,
+            "email.unsubscribed",
+            Val::PropText(0),
+        );
+        let ex = Explainer {
+            m: &m,
+            program: &program,
+            source: CAMPAIGN,
+            ledger: &ledger,
+        };
+        assert_eq!(
+            rules(&ex),
+            vec![
+                (0.0, on(2, 1, Some(t0 + day))),
+                (0.0, on(1, 0, Some(t0 + day))),
+                (0.0, on(1, 0, Some(t0 + 2 * day))),
+            ]
+        );
+    }
 
     #[test]
     fn a_sub_chunk_is_the_run_of_instructions_inside_the_span() {
