@@ -20,12 +20,7 @@ pub fn duration(seconds: i64) -> String {
     if seconds < 0 {
         out.push('-');
     }
-    for (unit, size) in [
-        ("d", 86_400),
-        ("h", 3_600),
-        ("m", 60),
-        ("s", 1),
-    ] {
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
         if rest >= size {
             out.push_str(&format!("{}{unit}", rest / size));
             rest %= size;
