@@ -181,7 +181,7 @@ fn a_clean_run_exits_0_with_actions_and_a_summary() {
     );
     assert!(
         r.stderr.starts_with(
-            "1 lines: 1 events, 0 identifies, 1 leads; 1 actions (0 suppressed sends, 0 conversions); 0 rejected\n"
+            "1 line: 1 event, 0 identifies, 1 lead; 1 action (0 suppressed sends, 0 conversions); 0 rejected\n"
         ),
         "{}",
         r.stderr
@@ -429,7 +429,7 @@ fn undeclared_events_are_skipped_and_counted() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("4 lines: 1 events,"), "{}", r.stderr);
+    assert!(r.stderr.contains("4 lines: 1 event,"), "{}", r.stderr);
     assert!(!r.stderr.contains("rejected:"), "{}", r.stderr);
 }
 
@@ -636,7 +636,7 @@ fn an_order_counts_a_conversion_in_the_summary() {
         ]
     );
     assert!(
-        r.stderr.contains("(0 suppressed sends, 1 conversions)"),
+        r.stderr.contains("(0 suppressed sends, 1 conversion)"),
         "{}",
         r.stderr
     );
@@ -1013,4 +1013,41 @@ proptest! {
             prop_assert!(serde_json::from_str::<Value>(&line).is_ok(), "{}", line);
         }
     }
+}
+
+#[test]
+fn a_compiled_program_runs_like_its_campaign() {
+    let d = Dir::new(include_str!("fixtures/contract.nurture"));
+    d.write(
+        "events.jsonl",
+        include_bytes!("../examples/ebook_welcome.jsonl"),
+    );
+    let compiled = Command::new(BIN)
+        .current_dir(d.dir.path())
+        .args(["compile", "campaign.nurture", "-o", "campaign.nbc"])
+        .output()
+        .expect("nurture compiles");
+    assert!(compiled.status.success(), "{:?}", compiled);
+    let from_source = d.run(&[
+        "--events",
+        "events.jsonl",
+        "--until",
+        "2026-04-01T00:00:00Z",
+    ]);
+    let out = Command::new(BIN)
+        .current_dir(d.dir.path())
+        .args([
+            "run",
+            "campaign.nbc",
+            "--events",
+            "events.jsonl",
+            "--until",
+            "2026-04-01T00:00:00Z",
+        ])
+        .output()
+        .expect("nurture runs");
+    let from_nbc = String::from_utf8(out.stdout).unwrap();
+    assert!(!from_source.stdout.is_empty());
+    assert_eq!(from_nbc, from_source.stdout);
+    assert_eq!(out.status.code(), from_source.code);
 }

@@ -7,6 +7,7 @@
 use chrono::DateTime;
 use nurture::check::check_text;
 use nurture::compile::compile;
+use nurture::runtime::engine::{Engine, Options};
 use nurture::testing;
 use nurture::vm::action::{fnv1a, Action, ActionKind, Source};
 use nurture::vm::machine::{EventRef, Machine};
@@ -2032,4 +2033,56 @@ test "three opens, two in the run" {
 }
 "#,
     ));
+}
+
+#[test]
+fn a_set_is_seen_at_once_by_the_steps_after_it() {
+    passes(include_str!("fixtures/set_seen_at_once.nurture"));
+}
+
+#[test]
+fn a_filter_on_an_on_rule_reads_its_own_leads_score() {
+    passes(
+        r#"
+lead { email: string }
+event visit.made as "Visit" { n: int }
+score seen { on visit.made add 10 }
+score vip { on visit.made where seen >= 20 add 1 }
+// Rules apply in source order: by ann's second visit `seen` is 20, so `vip` counts it.
+test "another lead's score does not leak into the filter" {
+  lead ann { email: "a@b.c" }
+  lead bob { email: "b@b.c" }
+  at 2026-03-02T09:00:00Z ann visit.made { n: 1 }
+  at 2026-03-02T09:01:00Z ann visit.made { n: 1 }
+  at 2026-03-02T09:02:00Z ann visit.made { n: 1 }
+  at 2026-03-02T09:03:00Z bob visit.made { n: 1 }
+  expect vip of ann == 2
+  expect vip of bob == 0
+}
+"#,
+    );
+}
+
+#[test]
+fn no_two_actions_share_an_id() {
+    let src = r#"
+lead { email: string, spent: number = 0 }
+event order.made as "Order" { total: number }
+on order.made webhook "crm-order"
+"#;
+    let (diags, program) = check_text(src);
+    let program = program.unwrap_or_else(|| panic!("{diags:#?}"));
+    let mut engine = Engine::new(&program, &Options::default()).unwrap();
+    let mut actions: Vec<Action> = Vec::new();
+    for (i, total) in [1.0, 2.0, 3.0].iter().enumerate() {
+        let line = format!(
+            r#"{{"type":"track","userId":"ann","event":"Order","properties":{{"total":{total}}},"timestamp":"2026-03-02T09:00:00Z"}}"#
+        );
+        assert!(engine.feed(&line, i as u64 + 1, &mut actions).is_none());
+    }
+    let mut ids: Vec<u64> = actions.iter().map(|a| a.id).collect();
+    assert_eq!(ids.len(), 3);
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "{actions:#?}");
 }

@@ -2,6 +2,7 @@
 
 use super::{use_color, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use crate::check::check_source;
+use crate::compile::file;
 use crate::diag::{self, Format};
 use crate::runtime::engine::{Engine, Options, Summary};
 use crate::runtime::intake::parse_rfc3339;
@@ -23,8 +24,8 @@ use std::time::{Duration, Instant};
 /// reason, and the run goes on; the exit code is then 1.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The campaign file.
-    #[arg(value_name = "CAMPAIGN")]
+    /// The campaign file, or a program compiled with `nurture compile` (`.nbc`).
+    #[arg(value_name = "CAMPAIGN|FILE.nbc")]
     pub campaign: PathBuf,
 
     /// The events, as JSON lines; `-` reads standard input.
@@ -93,24 +94,33 @@ pub fn run(args: &RunArgs) -> u8 {
         }
     };
     let name = args.campaign.to_string_lossy().replace('\\', "/");
-    let checked = check_source(&name, &bytes);
-    let Some(program) = checked.program else {
-        eprint!(
-            "{}",
-            diag::render(&[checked.report], Format::Human, use_color())
-        );
-        return EXIT_PROBLEMS;
+    let options = Options {
+        strict: args.strict,
     };
-    let mut engine = match Engine::new(
-        &program,
-        &Options {
-            strict: args.strict,
-        },
-    ) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("nurture run: cannot compile {name}: {e:?}");
+    let is_nbc = args.campaign.extension().is_some_and(|e| e == "nbc");
+    let mut engine = if file::is_compiled(&bytes) || is_nbc {
+        match file::read(&bytes) {
+            Ok(f) => Engine::from_compiled(f.program, &options),
+            Err(e) => {
+                eprintln!("nurture run: {}", e.describe(&name));
+                return EXIT_USAGE;
+            }
+        }
+    } else {
+        let checked = check_source(&name, &bytes);
+        let Some(program) = checked.program else {
+            eprint!(
+                "{}",
+                diag::render(&[checked.report], Format::Human, use_color())
+            );
             return EXIT_PROBLEMS;
+        };
+        match Engine::new(&program, &options) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("nurture run: cannot compile {name}: {e:?}");
+                return EXIT_PROBLEMS;
+            }
         }
     };
 
@@ -262,8 +272,15 @@ fn report_reject(
 pub fn describe(s: &Summary, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64().max(1e-9);
     let mut out = format!(
-        "{} lines: {} events, {} identifies, {} leads; {} actions ({} suppressed sends, {} conversions); {} rejected\n",
-        s.lines, s.events, s.identifies, s.leads, s.actions, s.suppressed, s.conversions, s.rejected
+        "{}: {}, {}, {}; {} ({}, {}); {} rejected\n",
+        plural(s.lines, "line"),
+        plural(s.events, "event"),
+        plural(s.identifies, "identify"),
+        plural(s.leads, "lead"),
+        plural(s.actions, "action"),
+        plural(s.suppressed, "suppressed send"),
+        plural(s.conversions, "conversion"),
+        s.rejected
     );
     if !s.skipped.is_empty() {
         let names: Vec<String> = s
@@ -295,6 +312,14 @@ pub fn describe(s: &Summary, elapsed: Duration) -> String {
         s.state_bytes.checked_div(s.leads).unwrap_or(0)
     ));
     out
+}
+
+fn plural(n: u64, word: &str) -> String {
+    match (n, word) {
+        (1, _) => format!("1 {word}"),
+        (_, "identify") => format!("{n} identifies"),
+        _ => format!("{n} {word}s"),
+    }
 }
 
 /// A progress bar on a terminal, shown only once a run has taken more than two seconds.

@@ -46,13 +46,14 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(program: &Program, options: &Options) -> Result<Engine, CompileError> {
-        Ok(Engine::with_compiled(program, compile(program)?, options))
+        Ok(Engine::from_compiled(compile(program)?, options))
     }
 
-    pub fn with_compiled(program: &Program, compiled: Compiled, options: &Options) -> Engine {
+    /// An engine for a compiled program, such as one loaded from an `.nbc` file.
+    pub fn from_compiled(compiled: Compiled, options: &Options) -> Engine {
         Engine {
+            reader: Reader::from_compiled(&compiled, options.strict),
             machine: Machine::new(compiled),
-            reader: Reader::new(program, options.strict),
             record: Record::default(),
             rejected: 0,
             lines: 0,

@@ -37,6 +37,9 @@ use crate::check::types::Ty;
 use crate::compile::expr::Texts;
 use crate::vm::value::Val;
 
+/// An event's names and typed properties: (name, Segment name, properties).
+type EventShape<'a> = (&'a str, &'a str, Vec<(&'a str, &'a Ty)>);
+
 /// The longest line the intake reads, in bytes.
 pub const MAX_LINE: usize = 1 << 20;
 
@@ -51,26 +54,65 @@ impl Reader {
     /// Nurture name and its Segment name), each event's property names, attribute names.
     /// `strict` rejects events the campaign does not declare instead of skipping them.
     pub fn new(program: &Program, strict: bool) -> Reader {
-        let enums = program
+        let enums: Vec<&[String]> = program
             .enums
             .iter()
-            .map(|e| e.variants.iter().map(|v| v.as_str().into()).collect())
+            .map(|e| e.variants.as_slice())
             .collect();
-        // A Segment name wins over a Nurture name when the two collide: it is the name the
-        // stream uses.
-        let mut event_names: Vec<(&str, u32)> = Vec::with_capacity(program.events.len() * 2);
-        for (i, e) in program.events.iter().enumerate() {
-            event_names.push((&e.segment_name, i as EventId));
-        }
-        for (i, e) in program.events.iter().enumerate() {
-            event_names.push((&e.name, i as EventId));
-        }
-        let events = program
+        let events: Vec<EventShape<'_>> = program
             .events
             .iter()
             .map(|e| {
-                let fields: Vec<Field> =
-                    e.props.iter().map(|p| Field::new(&p.name, &p.ty)).collect();
+                let props = e.props.iter().map(|p| (p.name.as_str(), &p.ty)).collect();
+                (e.name.as_str(), e.segment_name.as_str(), props)
+            })
+            .collect();
+        let attrs: Vec<(&str, &Ty)> = program
+            .attrs
+            .iter()
+            .map(|a| (a.name.as_str(), &a.ty))
+            .collect();
+        Reader::from_parts(strict, &enums, &events, &attrs)
+    }
+
+    /// The same reader for a compiled program (an `.nbc` file has no checked `Program`).
+    pub fn from_compiled(c: &crate::compile::Compiled, strict: bool) -> Reader {
+        let enums: Vec<&[String]> = c.enums.iter().map(|e| e.as_slice()).collect();
+        let events: Vec<EventShape<'_>> = c
+            .events
+            .iter()
+            .map(|e| {
+                let props = e.props.iter().map(|(n, t)| (n.as_str(), t)).collect();
+                (e.name.as_str(), e.segment_name.as_str(), props)
+            })
+            .collect();
+        let attrs: Vec<(&str, &Ty)> = c.attrs.iter().map(|a| (a.name.as_str(), &a.ty)).collect();
+        Reader::from_parts(strict, &enums, &events, &attrs)
+    }
+
+    fn from_parts(
+        strict: bool,
+        enum_variants: &[&[String]],
+        program_events: &[EventShape<'_>],
+        program_attrs: &[(&str, &Ty)],
+    ) -> Reader {
+        let enums = enum_variants
+            .iter()
+            .map(|e| e.iter().map(|v| v.as_str().into()).collect())
+            .collect();
+        // A Segment name wins over a Nurture name when the two collide: it is the name the
+        // stream uses.
+        let mut event_names: Vec<(&str, u32)> = Vec::with_capacity(program_events.len() * 2);
+        for (i, (_, segment, _)) in program_events.iter().enumerate() {
+            event_names.push((segment, i as EventId));
+        }
+        for (i, (name, _, _)) in program_events.iter().enumerate() {
+            event_names.push((name, i as EventId));
+        }
+        let events = program_events
+            .iter()
+            .map(|(_, _, props)| {
+                let fields: Vec<Field> = props.iter().map(|(n, t)| Field::new(n, t)).collect();
                 EventSchema {
                     index: NameIndex::new(fields.iter().map(|f| &*f.name)),
                     required: fields
@@ -83,10 +125,9 @@ impl Reader {
                 }
             })
             .collect();
-        let attrs: Vec<Field> = program
-            .attrs
+        let attrs: Vec<Field> = program_attrs
             .iter()
-            .map(|a| Field::new(&a.name, &a.ty))
+            .map(|(n, t)| Field::new(n, t))
             .collect();
         Reader {
             schema: Schema {

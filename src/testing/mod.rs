@@ -387,7 +387,18 @@ fn truth(
         p::ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
             let a = value(m, test, lhs, seen)?;
             let b = value(m, test, rhs, seen)?;
-            compare(&m.c, *op, a, b)
+            // Numbers compare with a tolerance; anything else about one lead (its tags, a
+            // text) is asked of the engine whole, as the campaign would ask it.
+            let numbers = a.as_f64().is_some() && b.as_f64().is_some();
+            match for_one_lead(e, &mut None) {
+                Some(plain) if !numbers => {
+                    let mut lead = None;
+                    for_one_lead(e, &mut lead);
+                    let l = m.lead(&test.leads[lead.unwrap_or(0) as usize]);
+                    m.eval_expr(l, &plain)?.truthy()
+                }
+                _ => compare(&m.c, *op, a, b),
+            }
         }
         _ => value(m, test, e, seen)?.truthy(),
     })
@@ -408,10 +419,20 @@ fn value(
             let id = &test.leads[lead.unwrap_or(0) as usize];
             let l = m.lead(id);
             let v = m.eval_expr(l, &plain)?;
+            let shown = match v {
+                Val::List(list) if list == m.tags_list => {
+                    let tags: Vec<String> = m.leads[l as usize]
+                        .tags
+                        .iter()
+                        .map(|t| format!("\"{}\"", m.c.pools.texts.get(*t)))
+                        .collect();
+                    format!("[{}]", tags.join(", "))
+                }
+                v => show(m, v, &plain.ty),
+            };
             seen.push(format!(
-                "{} of {id} is {}",
-                describe_expr(&m.c, &plain),
-                show(m, v, &plain.ty)
+                "{} of {id} is {shown}",
+                describe_expr(&m.c, &plain)
             ));
             Ok(v)
         }

@@ -106,6 +106,12 @@ pub struct Machine {
     scratch_lists: Vec<u16>,
     scratch_changes: Vec<(u16, bool)>,
     scratch_fired: Vec<u16>,
+    /// Lists moved by a `set` in the middle of a run, not yet reported by the cycle.
+    pending_changes: Vec<(u16, bool)>,
+    /// Actions emitted so far: part of each action's id, so no two share one.
+    emitted: u64,
+    /// A hash of the campaign's name, also part of each id.
+    campaign_hash: u64,
     /// The list number `lead.tags` evaluates to (`Val::List`): an empty list in the pool,
     /// so code that reads it as a constant list sees no items rather than a bad index;
     /// the evaluator reads the lead's own tags for it.
@@ -125,6 +131,7 @@ impl Machine {
         let n_scores = c.scores.len();
         let tags_list = c.pools.lists.len() as u32;
         c.pools.lists.push(Vec::new());
+        let campaign_hash = fnv1a(c.campaign.as_deref().unwrap_or("").as_bytes());
         Machine {
             tags_list,
             c,
@@ -141,6 +148,9 @@ impl Machine {
             scratch_lists: Vec::new(),
             scratch_changes: Vec::new(),
             scratch_fired: Vec::new(),
+            pending_changes: Vec::new(),
+            emitted: 0,
+            campaign_hash,
         }
     }
 
@@ -348,6 +358,10 @@ impl Machine {
         let (slot, decay, effect, amount, cap) =
             (*slot, *decay, rule.effect, rule.amount, rule.cap);
         if let Some(f) = &rule.filter {
+            // A filter may read a score: the cache must hold this lead's.
+            if reads_scores(f) {
+                self.compute_scores(lead, self.now);
+            }
             if !self.test(lead, f, Some(ev), None, false) {
                 return;
             }
@@ -402,6 +416,10 @@ impl Machine {
             decay_moved |= attrs;
             let mut changes = std::mem::take(&mut self.scratch_changes);
             self.settle(cy.lead, cause, attrs, &mut changes);
+            if !self.pending_changes.is_empty() {
+                // Moved earlier in this cycle by a run's `set`: they come first.
+                changes.splice(0..0, self.pending_changes.drain(..));
+            }
             let mut fired = std::mem::take(&mut self.scratch_fired);
             fired.clear();
             if let Some(e) = ev {
@@ -965,6 +983,7 @@ impl Machine {
                 }
                 self.leads[cy.lead as usize].set_attr(&self.c, *attr, v);
                 cy.dirty = true;
+                self.refresh_after_set(cy.lead);
                 let ty = self.c.attrs[*attr as usize].ty.clone();
                 ActionKind::Set {
                     attr: self.c.attrs[*attr as usize].name.clone(),
@@ -980,6 +999,7 @@ impl Machine {
                     _ => return,
                 }
                 cy.dirty = true;
+                self.refresh_after_set(cy.lead);
                 ActionKind::Tag {
                     tag: self.c.pools.texts.get(*tag).to_string(),
                     add: *add,
@@ -990,12 +1010,24 @@ impl Machine {
         self.emit(cy, kind, source, salt);
     }
 
+    /// After a `set` or `tag` inside a run: scores and lists catch up at once, so the run's
+    /// next steps read them as they now are. The lists it moved are reported (and their
+    /// triggers run) by the cycle, which goes round again because the lead changed.
+    fn refresh_after_set(&mut self, lead: u32) {
+        let mut changes = Vec::new();
+        self.settle(lead, Cause::Attrs, false, &mut changes);
+        self.pending_changes.extend(changes);
+    }
+
     fn emit(&mut self, cy: &mut Cycle<'_>, kind: ActionKind, source: Source, salt: u64) {
         if !kind.is_membership() {
             self.stats.actions += 1;
         }
         let lead = self.lead_ids[cy.lead as usize].clone();
+        self.emitted += 1;
         let mut h = Fnv1a::default();
+        h.write(&self.campaign_hash.to_le_bytes());
+        h.write(&self.emitted.to_le_bytes());
         h.write(lead.as_bytes());
         h.write(&self.now.to_le_bytes());
         h.write(&salt.to_le_bytes());
