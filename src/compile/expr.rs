@@ -47,7 +47,6 @@ impl Texts {
 /// same events the same way share one slot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryPredicate {
-    #[serde(with = "crate::compile::file::remote::HistoryKind")]
     pub kind: HistoryKind,
     pub event: EventId,
     pub filter: Option<Chunk>,
@@ -59,11 +58,9 @@ pub struct HistoryPredicate {
 /// Everything chunks refer to by index.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Pools {
-    #[serde(with = "crate::compile::file::remote::vals")]
     pub consts: Vec<Val>,
     /// Rebuilds its index when loaded.
     pub texts: Texts,
-    #[serde(with = "crate::compile::file::remote::val_lists")]
     pub lists: Vec<Vec<Val>>,
     /// Stored as patterns; compiled again, within the checker's size limit, when loaded.
     #[serde(with = "crate::compile::file::remote::regexes")]

@@ -39,7 +39,6 @@ pub struct Compiled {
 pub struct AttrInfo {
     pub name: String,
     pub ty: Ty,
-    #[serde(with = "crate::compile::file::remote::Val")]
     pub default: Val,
 }
 
@@ -81,7 +80,6 @@ pub enum ScoreKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WhenRule {
     pub cond: Chunk,
-    #[serde(with = "crate::compile::file::remote::EffectKind")]
     pub effect: EffectKind,
     pub amount: f64,
     pub span: Span,
@@ -91,7 +89,6 @@ pub struct WhenRule {
 pub struct OnRule {
     pub event: u16,
     pub filter: Option<Chunk>,
-    #[serde(with = "crate::compile::file::remote::EffectKind")]
     pub effect: EffectKind,
     pub amount: f64,
     /// (at most N, per D seconds, slab offset of the ring of N stamps)
@@ -122,7 +119,6 @@ pub enum TriggerSource {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Workflow {
     pub name: String,
-    #[serde(with = "crate::compile::file::remote::Enroll")]
     pub enroll: Enroll,
     pub only_if: Option<Chunk>,
     pub exit_when: Option<Chunk>,
@@ -138,13 +134,11 @@ pub struct Workflow {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WOp {
     Send {
-        #[serde(with = "crate::compile::file::remote::Channel")]
         channel: Channel,
         template: u32,
         span: Span,
     },
     Notify {
-        #[serde(with = "crate::compile::file::remote::Audience")]
         audience: Audience,
         message: Template,
         span: Span,
@@ -240,7 +234,6 @@ pub struct Policy {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Frequency {
-    #[serde(with = "crate::compile::file::remote::Channel")]
     pub channel: Channel,
     pub times: u32,
     pub per: i64,

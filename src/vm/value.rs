@@ -3,7 +3,7 @@
 /// A value on the evaluator's stack or in lead state. Texts are never owned here: a `Sym` is
 /// an interned text (constants, attribute values), a `PropText` is a text property of the
 /// event being processed, read in place.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Val {
     Missing,
     Bool(bool),
