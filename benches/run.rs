@@ -6,6 +6,9 @@
 //! - intake alone: parsing and checking every line against the schema (the parse ceiling);
 //! - the whole engine: intake, VM, timers and action output (written to a counting sink).
 //!
+//! - with NURTURE_BENCH_STATE=1: the whole engine with its state in a SQLite database
+//!   (`--state`), committed every 10,000 lines.
+//!
 //! Prints events per second for each, their ratio, and the bytes of state per lead.
 
 use nurture::runtime::engine::{Engine, Options};
@@ -102,4 +105,40 @@ fn main() {
         sink.0 / 1_000_000
     );
     assert_eq!(s.rejected, 0, "the workload is valid input");
+
+    // With NURTURE_BENCH_STATE=1 (or under `cargo test`): the same engine with `--state`, its
+    // lead state committed to a SQLite database every 10,000 lines and at the end, as
+    // `nurture run --state` does.
+    if testing || std::env::var_os("NURTURE_BENCH_STATE").is_some() {
+        use nurture::runtime::store::{Position, Store};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let compiled = nurture::compile::compile(&program).expect("compiles");
+        let bytes = compiled.to_bytes();
+        let mut engine = Engine::from_compiled(compiled, &Options::default());
+        let mut store = Store::open(&dir.path().join("state.db")).expect("opens");
+        let mut position = Position::default();
+        store
+            .init(&bytes, None, &mut engine, &position)
+            .expect("starts the state");
+        let mut sink = Count(0);
+        let started = Instant::now();
+        for (i, l) in lines.iter().enumerate() {
+            engine.feed(l, i as u64 + 1, &mut sink);
+            if (i + 1) % 10_000 == 0 {
+                position.line = i as u64 + 1;
+                store.commit(&mut engine, &position).expect("commits");
+            }
+        }
+        position.done = true;
+        store.commit(&mut engine, &position).expect("commits");
+        let stated = started.elapsed().as_secs_f64();
+        println!(
+            "{:<28} {:>14.0} {:>10.2}   ({:.2}x the in-memory engine's time)",
+            "whole engine, --state",
+            n / stated,
+            intake / stated,
+            stated / total
+        );
+        assert_eq!(engine.summary().actions, s.actions, "the same run");
+    }
 }

@@ -12,6 +12,7 @@ mod disasm;
 mod explain;
 mod repl;
 mod run;
+mod state;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +46,7 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     Repl(repl::ReplArgs),
     Run(run::RunArgs),
+    State(state::StateArgs),
     Test(test::TestArgs),
 }
 
@@ -74,6 +76,7 @@ where
         Command::Explain(args) => explain::run(&args),
         Command::Repl(args) => repl::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::State(args) => state::run(&args),
         Command::Test(args) => test::run(&args),
     }
 }

@@ -34,6 +34,15 @@ pub struct Summary {
     pub state_bytes: u64,
 }
 
+/// The engine's counters, as `--state` keeps them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counters {
+    pub lines: u64,
+    pub rejected: u64,
+    pub skipped: BTreeMap<String, u64>,
+    pub ignored_traits: u64,
+}
+
 pub struct Engine {
     pub machine: Machine,
     reader: Reader,
@@ -125,6 +134,23 @@ impl Engine {
         if let Some(t) = until {
             self.machine.advance_to(t, sink);
         }
+    }
+
+    /// The engine's own counters (lines, rejects, skips), persisted with the machine's.
+    pub fn counters(&self) -> Counters {
+        Counters {
+            lines: self.lines,
+            rejected: self.rejected,
+            skipped: self.skipped.clone(),
+            ignored_traits: self.ignored_traits,
+        }
+    }
+
+    pub fn restore_counters(&mut self, c: Counters) {
+        self.lines = c.lines;
+        self.rejected = c.rejected;
+        self.skipped = c.skipped;
+        self.ignored_traits = c.ignored_traits;
     }
 
     pub fn summary(&self) -> Summary {

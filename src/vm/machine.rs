@@ -116,6 +116,74 @@ pub struct Machine {
     /// so code that reads it as a constant list sees no items rather than a bad index;
     /// the evaluator reads the lead's own tags for it.
     pub tags_list: u32,
+    /// Persistence (`--state`): when on, the leads touched and the timers scheduled and
+    /// fired since the last `take_changes` are kept, so a commit writes only those.
+    journal: bool,
+    dirty: Vec<u32>,
+    dirty_bits: Vec<u64>,
+    timers_added: Vec<TimerRow>,
+    timers_fired: Vec<u64>,
+}
+
+/// A pending timer as persisted: due time, sequence (unique, orders timers due together),
+/// lead, and what it does (`kind`: 0 a run's wake for workflow `arg`, 1 a recheck, 2 a
+/// trigger's held send for trigger `arg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimerRow {
+    pub due: i64,
+    pub seq: u64,
+    pub lead: u32,
+    pub kind: u8,
+    pub arg: u16,
+}
+
+impl TimerRow {
+    fn of(due: i64, seq: u64, lead: u32, kind: TimerKind) -> TimerRow {
+        let (kind, arg) = match kind {
+            TimerKind::Run(w) => (0, w),
+            TimerKind::Recheck => (1, 0),
+            TimerKind::HeldSend(t) => (2, t),
+        };
+        TimerRow {
+            due,
+            seq,
+            lead,
+            kind,
+            arg,
+        }
+    }
+
+    /// What the timer does, in words (`nurture state`).
+    pub fn describe(&self, c: &Compiled) -> String {
+        match self.kind {
+            0 => format!(
+                "wake of {}",
+                c.workflows.get(self.arg as usize).map_or("?", |w| &w.name)
+            ),
+            1 => "list recheck".into(),
+            _ => format!("held send of trigger {}", self.arg + 1),
+        }
+    }
+}
+
+/// The machine's counters, persisted with its leads and timers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counters {
+    pub now: i64,
+    pub timer_seq: u64,
+    pub emitted: u64,
+    pub stats: Stats,
+}
+
+/// What changed since the last commit.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Leads whose slab or tags may have changed.
+    pub leads: Vec<u32>,
+    /// Timers scheduled (and not yet fired).
+    pub added: Vec<TimerRow>,
+    /// Sequence numbers of timers fired or dropped that had been scheduled before.
+    pub fired: Vec<u64>,
 }
 
 /// Per-call context of a lead's cycle.
@@ -151,7 +219,189 @@ impl Machine {
             pending_changes: Vec::new(),
             emitted: 0,
             campaign_hash,
+            journal: false,
+            dirty: Vec::new(),
+            dirty_bits: Vec::new(),
+            timers_added: Vec::new(),
+            timers_fired: Vec::new(),
         }
+    }
+
+    /// Keeps track of what changes from now on, for `take_changes` (`--state`).
+    pub fn set_journal(&mut self, on: bool) {
+        self.journal = on;
+    }
+
+    fn touch(&mut self, lead: u32) {
+        if !self.journal {
+            return;
+        }
+        let (w, b) = ((lead / 64) as usize, lead % 64);
+        if w >= self.dirty_bits.len() {
+            self.dirty_bits.resize(w + 1, 0);
+        }
+        if self.dirty_bits[w] & (1 << b) == 0 {
+            self.dirty_bits[w] |= 1 << b;
+            self.dirty.push(lead);
+        }
+    }
+
+    /// The leads touched and the timers scheduled and fired since the last call. A timer
+    /// scheduled and fired in between appears in neither list.
+    pub fn take_changes(&mut self) -> Changes {
+        for &l in &self.dirty {
+            self.dirty_bits[(l / 64) as usize] &= !(1 << (l % 64));
+        }
+        let mut added = std::mem::take(&mut self.timers_added);
+        let mut fired = std::mem::take(&mut self.timers_fired);
+        if !fired.is_empty() && !added.is_empty() {
+            let first_new = added[0].seq;
+            let gone: std::collections::HashSet<u64> =
+                fired.iter().copied().filter(|s| *s >= first_new).collect();
+            added.retain(|t| !gone.contains(&t.seq));
+            fired.retain(|s| *s < first_new);
+        }
+        Changes {
+            leads: std::mem::take(&mut self.dirty),
+            added,
+            fired,
+        }
+    }
+
+    pub fn counters(&self) -> Counters {
+        Counters {
+            now: self.now,
+            timer_seq: self.timer_seq,
+            emitted: self.emitted,
+            stats: self.stats.clone(),
+        }
+    }
+
+    pub fn restore_counters(&mut self, c: Counters) {
+        self.now = c.now;
+        self.timer_seq = c.timer_seq;
+        self.emitted = c.emitted;
+        self.stats = c.stats;
+    }
+
+    /// Adds a lead as it was persisted; leads must come back in index order.
+    pub fn restore_lead(&mut self, id: String, lead: Lead) -> u32 {
+        let i = self.leads.len() as u32;
+        self.leads.push(lead);
+        self.index.insert(id.clone(), i);
+        self.lead_ids.push(id);
+        i
+    }
+
+    /// Puts back a persisted timer; refused when it names a lead, workflow or trigger the
+    /// program does not have.
+    pub fn restore_timer(&mut self, t: TimerRow) -> Result<(), String> {
+        let kind = match t.kind {
+            0 if (t.arg as usize) < self.c.workflows.len() => TimerKind::Run(t.arg),
+            1 => TimerKind::Recheck,
+            2 if (t.arg as usize) < self.c.triggers.len() => TimerKind::HeldSend(t.arg),
+            _ => return Err(format!("timer {} has an unknown kind", t.seq)),
+        };
+        if t.lead as usize >= self.leads.len() {
+            return Err(format!(
+                "timer {} names lead {} of {}",
+                t.seq,
+                t.lead,
+                self.leads.len()
+            ));
+        }
+        self.timers.push(Reverse((t.due, t.seq, t.lead, kind)));
+        Ok(())
+    }
+
+    /// Carries this machine's run of workflow `w` for `lead` over to workflow `to_w` of
+    /// another program, into `into` (a lead laid out for `to`): the step is found by its
+    /// label (`op_label`), the n-th step so labelled if several are; the wake, enrollment and
+    /// last-enrollment times come along. `Ok(false)` when no run was open (only the last
+    /// enrollment is carried); `Err` names the step that has no place in the new workflow.
+    pub fn carry_run(
+        &self,
+        lead: u32,
+        w: u16,
+        to: &Compiled,
+        to_w: u16,
+        into: &mut Lead,
+    ) -> Result<bool, String> {
+        let (from_at, to_at) = (self.c.layout.run(w), to.layout.run(to_w));
+        let l = &self.leads[lead as usize];
+        into.set_word(to_at + 3, l.word(from_at + 3));
+        let state = l.word(from_at);
+        let st = state >> 16 & 0xff;
+        if st == status::NONE {
+            return Ok(false);
+        }
+        let ops = &self.c.workflows[w as usize].ops;
+        let new_ops = &to.workflows[to_w as usize].ops;
+        let pc = state & 0xffff;
+        let new_pc = if st == status::WATCHING_GOAL {
+            if to.workflows[to_w as usize].goal.is_none() {
+                return Err("watching its goal, and the workflow has no goal now".into());
+            }
+            new_ops.len() as u32
+        } else {
+            let at = if st == status::WAITING {
+                pc.checked_sub(1)
+            } else {
+                Some(pc)
+            };
+            let Some(op) = at.and_then(|a| ops.get(a as usize)) else {
+                return Err(format!("at instruction {pc}, which is not a step"));
+            };
+            let label = op_label(&self.c, op);
+            let nth = ops[..at.unwrap_or(0) as usize]
+                .iter()
+                .filter(|o| op_label(&self.c, o) == label)
+                .count();
+            let Some(found) = new_ops
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| op_label(to, o) == label)
+                .nth(nth)
+                .map(|(i, _)| i as u32)
+            else {
+                return Err(format!("at step {label}, which the workflow no longer has"));
+            };
+            if st == status::WAITING {
+                found + 1
+            } else {
+                found
+            }
+        };
+        into.set_word(to_at, new_pc | (state & !0xffff));
+        into.set_word(to_at + 1, l.word(from_at + 1));
+        into.set_word(to_at + 2, l.word(from_at + 2));
+        Ok(true)
+    }
+
+    /// Every pending timer, in no particular order.
+    pub fn timer_rows(&self) -> Vec<TimerRow> {
+        self.timers
+            .iter()
+            .map(|Reverse((due, seq, lead, kind))| TimerRow::of(*due, *seq, *lead, *kind))
+            .collect()
+    }
+
+    /// Schedules a lead's timers again from its slab: the wake of every open run that has
+    /// one, and its next list recheck (after a migration, which drops the old timers).
+    pub fn rearm(&mut self, lead: u32) {
+        for w in 0..self.c.workflows.len() as u16 {
+            let at = self.c.layout.run(w);
+            let l = &self.leads[lead as usize];
+            if l.word(at) >> 16 & 0xff != status::NONE {
+                if let Some(due) = l.stamp(at + 1) {
+                    self.schedule(due, lead, TimerKind::Run(w));
+                }
+            }
+        }
+        self.refresh_when_caches(lead);
+        self.leads[lead as usize].set_word(self.c.layout.recheck, 0);
+        self.schedule_recheck(lead, true);
+        self.touch(lead);
     }
 
     /// The lead's index, created from the schema's defaults when first seen.
@@ -162,12 +412,14 @@ impl Machine {
     /// The lead's index, and whether it was created just now.
     fn lead_seen(&mut self, id: &str) -> (u32, bool) {
         if let Some(&i) = self.index.get(id) {
+            self.touch(i);
             return (i, false);
         }
         let i = self.leads.len() as u32;
         self.leads.push(Lead::new(&self.c));
         self.lead_ids.push(id.to_string());
         self.index.insert(id.to_string(), i);
+        self.touch(i);
         (i, true)
     }
 
@@ -177,11 +429,14 @@ impl Machine {
 
     /// Fires every timer due at or before `to`, in order, then sets the clock to `to`.
     pub fn advance(&mut self, to: i64, sink: &mut dyn Sink) {
-        while let Some(Reverse((due, _, lead, kind))) = self.timers.peek().copied() {
+        while let Some(Reverse((due, seq, lead, kind))) = self.timers.peek().copied() {
             if due > to {
                 break;
             }
             self.timers.pop();
+            if self.journal {
+                self.timers_fired.push(seq);
+            }
             self.now = self.now.max(due);
             self.fire(lead, kind, due, sink);
         }
@@ -196,9 +451,14 @@ impl Machine {
     fn schedule(&mut self, due: i64, lead: u32, kind: TimerKind) {
         self.timer_seq += 1;
         self.timers.push(Reverse((due, self.timer_seq, lead, kind)));
+        if self.journal {
+            self.timers_added
+                .push(TimerRow::of(due, self.timer_seq, lead, kind));
+        }
     }
 
     fn fire(&mut self, lead: u32, kind: TimerKind, due: i64, sink: &mut dyn Sink) {
+        self.touch(lead);
         let mut cy = Cycle {
             lead,
             sink,
