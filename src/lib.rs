@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod diag;
+pub mod graph;
 pub mod repl;
 pub mod runtime;
 pub mod syntax;

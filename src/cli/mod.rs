@@ -10,6 +10,7 @@ mod check;
 mod compile;
 mod disasm;
 mod explain;
+mod graph;
 mod repl;
 mod run;
 mod state;
@@ -44,6 +45,7 @@ pub enum Command {
     Compile(compile::CompileArgs),
     Disasm(disasm::DisasmArgs),
     Explain(explain::ExplainArgs),
+    Graph(graph::GraphArgs),
     Repl(repl::ReplArgs),
     Run(run::RunArgs),
     State(state::StateArgs),
@@ -74,6 +76,7 @@ where
         Command::Compile(args) => compile::run(&args),
         Command::Disasm(args) => disasm::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Graph(args) => graph::run(&args),
         Command::Repl(args) => repl::run(&args),
         Command::Run(args) => run::run(&args),
         Command::State(args) => state::run(&args),

@@ -1,0 +1,98 @@
+//! Mermaid flowcharts: one `flowchart TD` block per workflow, blocks separated by a blank
+//! line. Every label is quoted, with `"` written `#quot;` and the other characters Mermaid
+//! could read as markup written as entity codes, so any condition survives.
+
+use super::{Graph, NodeKind, WorkflowGraph};
+
+/// The first line of each block. Mermaid wraps a label at 200 pixels of its own accord, about
+/// 28 characters, which would break the lines the model already wrapped at `WIDTH`; 400
+/// pixels leaves them whole.
+pub const INIT: &str = r#"%%{init: {"flowchart": {"wrappingWidth": 400}}}%%"#;
+
+/// Every workflow of `graph`, each its own flowchart.
+pub fn render(graph: &Graph) -> String {
+    graph
+        .workflows
+        .iter()
+        .map(render_workflow)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One workflow as a flowchart: the `INIT` line, then the nodes in the order they were made,
+/// then the edges.
+pub fn render_workflow(wf: &WorkflowGraph) -> String {
+    let mut out = format!("{INIT}\nflowchart TD\n");
+    for node in &wf.nodes {
+        let (open, close) = shape(node.kind);
+        let label = node
+            .lines
+            .iter()
+            .map(|l| escape(l))
+            .collect::<Vec<_>>()
+            .join("<br/>");
+        out.push_str(&format!("  {}{open}\"{label}\"{close}\n", node.id));
+    }
+    for edge in &wf.edges {
+        let arrow = if edge.dashed { "-.->" } else { "-->" };
+        match &edge.label {
+            Some(label) => out.push_str(&format!(
+                "  {} {arrow}|\"{}\"| {}\n",
+                edge.from,
+                escape(label),
+                edge.to
+            )),
+            None => out.push_str(&format!("  {} {arrow} {}\n", edge.from, edge.to)),
+        }
+    }
+    out
+}
+
+/// The brackets around a node's label.
+fn shape(kind: NodeKind) -> (&'static str, &'static str) {
+    match kind {
+        NodeKind::Entry => (">", "]"),
+        NodeKind::Workflow => ("[[", "]]"),
+        NodeKind::Action => ("[", "]"),
+        NodeKind::Wait => ("[/", "/]"),
+        NodeKind::Decision => ("{", "}"),
+        NodeKind::Split => ("{{", "}}"),
+        NodeKind::Exit | NodeKind::Goal => ("([", "])"),
+        NodeKind::End => ("((", "))"),
+    }
+}
+
+/// Text for inside a quoted Mermaid label. Mermaid decodes `#name;` and `#number;` entity
+/// codes in labels, so `#` itself is written as one too; `<` and `>` would be read as HTML,
+/// `` ` `` as the start of a Markdown string, `|` as the end of an edge label.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            '`' => out.push_str("#96;"),
+            '|' => out.push_str("#124;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_cannot_break_out_of_their_quotes() {
+        assert_eq!(
+            escape(r#"a >= "b" | #c & <d> `e`"#),
+            "a #gt;= #quot;b#quot; #124; #35;c #amp; #lt;d#gt; #96;e#96;"
+        );
+        assert!(!escape("x\ny\"").contains(['\n', '"']));
+    }
+}
