@@ -1,0 +1,355 @@
+//! The reference benchmark: `cargo bench --bench reference` (BENCHMARKS.md).
+//!
+//! One process, one workload (benches/support/workload.rs `reference`, for the campaign in
+//! benches/reference.nurture), measured side by side:
+//! - (a) JSON intake alone: every line parsed and checked against the schema (the parse ceiling);
+//! - (b) the VM on records parsed beforehand (`Machine::track`/`identify` only);
+//! - (c) the whole `nurture run` pipeline: `Engine::feed` and each action serialised as `run`
+//!   writes it;
+//! - (d) the native baseline (benches/support/native.rs) on events parsed beforehand;
+//! - (e) peers: the scoring rules and list conditions alone in rhai and in cel-interpreter,
+//!   next to the VM running a campaign cut down to the same scores and lists.
+//!
+//! Size: NURTURE_BENCH_SIZE=small|1m|10m (1m by default: 1,000,000 events over 100,000 leads;
+//! `cargo test --benches` runs small). Peers run on a prefix of the events
+//! (NURTURE_BENCH_PEER_EVENTS, 200,000 by default) since they are far slower.
+
+use nurture::runtime::engine::{Engine, Options};
+use nurture::runtime::intake::Reader;
+use nurture::runtime::record::{Intake, Record, RecordKind};
+use nurture::vm::action::Action;
+use nurture::vm::machine::{EventRef, Sink};
+use std::time::Instant;
+
+#[path = "support/native.rs"]
+#[allow(dead_code)]
+mod native;
+#[path = "support/peers.rs"]
+mod peers;
+#[path = "support/workload.rs"]
+#[allow(dead_code)]
+mod workload;
+
+const CAMPAIGN: &str = include_str!("reference.nurture");
+
+/// Counts actions, dropping them (the VM's cost without output).
+struct Drop(u64);
+
+impl Sink for Drop {
+    fn action(&mut self, a: Action) {
+        self.0 += 1;
+        std::hint::black_box(a);
+    }
+}
+
+/// Serialises each action as `nurture run` writes it (memberships only with --memberships).
+struct Serialise {
+    actions: u64,
+    bytes: u64,
+}
+
+impl Sink for Serialise {
+    fn action(&mut self, a: Action) {
+        if a.kind.is_membership() {
+            return;
+        }
+        self.actions += 1;
+        self.bytes += nurture::runtime::output::line(&a).len() as u64 + 1;
+    }
+}
+
+/// Peak resident memory since the last reset, in MB (VmHWM), and resets it.
+fn peak_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = s
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    // Writing 5 to clear_refs resets the peak to the current resident size.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    Some(kb / 1024.0)
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse::<f64>()
+                .ok()
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+struct Row {
+    name: String,
+    events: usize,
+    secs: f64,
+    peak: Option<f64>,
+    note: String,
+}
+
+fn main() {
+    let testing = !std::env::args().any(|a| a == "--bench");
+    let size = match std::env::var("NURTURE_BENCH_SIZE").as_deref() {
+        _ if testing => workload::Size::Small,
+        Ok("small") => workload::Size::Small,
+        Ok("10m") => workload::Size::TenMillion,
+        _ => workload::Size::Million,
+    };
+    let peer_events: usize = if testing {
+        2_000
+    } else {
+        std::env::var("NURTURE_BENCH_PEER_EVENTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200_000)
+    };
+    let (_, leads, days) = size.shape();
+    let (diags, program) = nurture::check::check_text(CAMPAIGN);
+    assert!(diags.is_empty(), "benches/reference.nurture checks clean");
+    let program = program.expect("the reference campaign checks");
+    let started = Instant::now();
+    let lines = workload::reference(42, size);
+    let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+    println!(
+        "workload: {} lines ({} MB) for {leads} leads over {days} days, generated in {:.1}s",
+        lines.len(),
+        bytes / 1_000_000,
+        started.elapsed().as_secs_f64()
+    );
+    let n = lines.len();
+    let mut rows: Vec<Row> = Vec::new();
+    peak_mb();
+
+    // (a) Intake alone.
+    {
+        let mut reader = Reader::new(&program, false);
+        let mut texts = nurture::compile::expr::Texts::default();
+        let mut record = Record::default();
+        let before = rss_mb();
+        peak_mb();
+        let t = Instant::now();
+        for (i, l) in lines.iter().enumerate() {
+            std::hint::black_box(reader.read(l, i as u64 + 1, &mut texts, &mut record));
+        }
+        rows.push(Row {
+            name: "(a) JSON intake alone".into(),
+            events: n,
+            secs: t.elapsed().as_secs_f64(),
+            peak: peak_mb().map(|p| p - before),
+            note: "parse + schema check, the ceiling".into(),
+        });
+    }
+
+    // (b) The VM on records parsed beforehand.
+    let state_per_lead;
+    {
+        let mut engine = Engine::new(&program, &Options::default()).expect("compiles");
+        let records = parse_all(&program, &mut engine, &lines);
+        let before = rss_mb();
+        peak_mb();
+        let m = &mut engine.machine;
+        let mut sink = Drop(0);
+        let t = Instant::now();
+        for r in &records {
+            feed_record(m, r, &mut sink);
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let s = engine.summary();
+        state_per_lead = s.state_bytes / s.leads.max(1);
+        rows.push(Row {
+            name: "(b) VM, records parsed".into(),
+            events: records.len(),
+            secs,
+            peak: peak_mb().map(|p| p - before),
+            note: format!(
+                "{} actions incl. memberships, {} B state/lead",
+                sink.0, state_per_lead
+            ),
+        });
+    }
+
+    // (c) The whole pipeline.
+    {
+        let mut engine = Engine::new(&program, &Options::default()).expect("compiles");
+        let mut sink = Serialise {
+            actions: 0,
+            bytes: 0,
+        };
+        let before = rss_mb();
+        peak_mb();
+        let t = Instant::now();
+        for (i, l) in lines.iter().enumerate() {
+            engine.feed(l, i as u64 + 1, &mut sink);
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let s = engine.summary();
+        assert_eq!(s.rejected, 0, "the workload is valid input");
+        rows.push(Row {
+            name: "(c) nurture run pipeline".into(),
+            events: n,
+            secs,
+            peak: peak_mb().map(|p| p - before),
+            note: format!(
+                "{} actions, {} MB of output",
+                sink.actions,
+                sink.bytes / 1_000_000
+            ),
+        });
+    }
+
+    // (d) The native baseline.
+    let inputs: Vec<native::Input> = lines.iter().filter_map(|l| native::parse(l)).collect();
+    let baseline;
+    {
+        let before = rss_mb();
+        peak_mb();
+        let mut nat = native::Native::new();
+        let mut out = native::Count::default();
+        let t = Instant::now();
+        for r in &inputs {
+            nat.feed(r, &mut out);
+        }
+        let secs = t.elapsed().as_secs_f64();
+        baseline = inputs.len() as f64 / secs;
+        rows.push(Row {
+            name: "(d) native Rust baseline".into(),
+            events: inputs.len(),
+            secs,
+            peak: peak_mb().map(|p| p - before),
+            note: format!(
+                "{} actions, {} B state/lead",
+                out.0,
+                native::Native::lead_bytes()
+            ),
+        });
+    }
+
+    // (e) Peers, on a prefix, next to the VM on the same part of the campaign.
+    let prefix = &inputs[..peer_events.min(inputs.len())];
+    {
+        let scoring = scoring_only(CAMPAIGN);
+        let (_, sp) = nurture::check::check_text(&scoring);
+        let sp = sp.expect("the scoring part checks");
+        let mut engine = Engine::new(&sp, &Options::default()).expect("compiles");
+        let prefix_lines: Vec<String> = lines
+            .iter()
+            .filter(|l| native::parse(l).is_some())
+            .take(prefix.len())
+            .cloned()
+            .collect();
+        let records = parse_all(&sp, &mut engine, &prefix_lines);
+        let mut sink = Drop(0);
+        let t = Instant::now();
+        for r in &records {
+            feed_record(&mut engine.machine, r, &mut sink);
+        }
+        rows.push(Row {
+            name: "(e) VM, scores + lists only".into(),
+            events: records.len(),
+            secs: t.elapsed().as_secs_f64(),
+            peak: None,
+            note: format!("{} membership changes", sink.0),
+        });
+        let mut nat = native::Native::new();
+        let mut out = native::Count::default();
+        let t = Instant::now();
+        for r in prefix {
+            nat.feed(r, &mut out);
+        }
+        rows.push(Row {
+            name: "(e) native, whole campaign".into(),
+            events: prefix.len(),
+            secs: t.elapsed().as_secs_f64(),
+            peak: None,
+            note: "the same prefix, for scale".into(),
+        });
+        let mut r = peers::Rhai::new();
+        let mut c = peers::Cel::new();
+        for p in [&mut r as &mut dyn peers::Peer, &mut c] {
+            let t = Instant::now();
+            let changes = peers::run(p, prefix);
+            rows.push(Row {
+                name: format!("(e) {}, scores + lists", p.name()),
+                events: prefix.len(),
+                secs: t.elapsed().as_secs_f64(),
+                peak: None,
+                note: format!("{changes} membership changes"),
+            });
+        }
+    }
+
+    println!(
+        "\n{:<30} {:>10} {:>14} {:>9} {:>10}  notes",
+        "stage", "events", "events/s", "vs native", "+peak MB"
+    );
+    for r in &rows {
+        let rate = r.events as f64 / r.secs;
+        println!(
+            "{:<30} {:>10} {:>14.0} {:>9.3} {:>10}  {}",
+            r.name,
+            r.events,
+            rate,
+            rate / baseline,
+            r.peak.map_or("-".into(), |p| format!("{p:.0}")),
+            r.note
+        );
+    }
+    println!(
+        "\n+peak MB: the stage's peak resident memory (VmHWM) over what was resident before it \
+         (the input lines, and for (b) and (d) the records parsed beforehand, are not counted).\n\
+         state: VM {state_per_lead} B/lead (engine summary), native {} B/lead (size of its struct)",
+        native::Native::lead_bytes()
+    );
+}
+
+/// The campaign cut down to its schema, events, scores and lists: what the peers evaluate.
+fn scoring_only(source: &str) -> String {
+    let end = source.find("\non ").expect("the triggers follow the lists");
+    format!("{}\n// nurture: ignore-file unused-event\n", &source[..end])
+}
+
+/// Every usable line as a record, in order (skipped lines left out, as the engine leaves
+/// them out), with texts interned in the engine's own pool.
+fn parse_all(
+    program: &nurture::check::Program,
+    engine: &mut Engine,
+    lines: &[String],
+) -> Vec<Record> {
+    let mut reader = Reader::new(program, false);
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        let mut record = Record::default();
+        if let Intake::Record = reader.read(
+            l,
+            i as u64 + 1,
+            &mut engine.machine.c.pools.texts,
+            &mut record,
+        ) {
+            out.push(record);
+        }
+    }
+    out
+}
+
+fn feed_record(m: &mut nurture::vm::machine::Machine, r: &Record, sink: &mut dyn Sink) {
+    match &r.kind {
+        RecordKind::Identify { traits, .. } => m.identify(&r.lead, r.at, traits, &r.texts, sink),
+        RecordKind::Track { event, props } => {
+            let ev = EventRef {
+                event: *event as u16,
+                props,
+                texts: &r.texts,
+            };
+            m.track(&r.lead, r.at, ev, sink);
+        }
+    }
+}
