@@ -107,10 +107,10 @@ fn main() {
     assert_eq!(s.rejected, 0, "the workload is valid input");
 
     // With NURTURE_BENCH_STATE=1 (or under `cargo test`): the same engine with `--state`, its
-    // lead state committed to a SQLite database every 10,000 lines and at the end, as
+    // lead state committed to a SQLite database every 100,000 lines (the default) and at the end, as
     // `nurture run --state` does.
     if testing || std::env::var_os("NURTURE_BENCH_STATE").is_some() {
-        use nurture::runtime::store::{Position, Store};
+        use nurture::runtime::store::{Position, Store, DEFAULT_COMMIT_EVERY};
         let dir = tempfile::tempdir().expect("temp dir");
         let compiled = nurture::compile::compile(&program).expect("compiles");
         let bytes = compiled.to_bytes();
@@ -124,7 +124,7 @@ fn main() {
         let started = Instant::now();
         for (i, l) in lines.iter().enumerate() {
             engine.feed(l, i as u64 + 1, &mut sink);
-            if (i + 1) % 10_000 == 0 {
+            if ((i + 1) as u64).is_multiple_of(DEFAULT_COMMIT_EVERY) {
                 position.line = i as u64 + 1;
                 store.commit(&mut engine, &position).expect("commits");
             }

@@ -72,7 +72,7 @@ pub struct RunArgs {
     pub migrate: bool,
 
     /// With `--state`, commit after this many input lines (and at the end).
-    #[arg(long, value_name = "LINES", default_value_t = 10_000)]
+    #[arg(long, value_name = "LINES", default_value_t = store::DEFAULT_COMMIT_EVERY)]
     pub commit_every: u64,
 }
 

@@ -7,10 +7,14 @@
 //! meta    (key TEXT PRIMARY KEY, value BLOB)      program, source, progress
 //! texts   (sym INTEGER PRIMARY KEY, text TEXT)     the interned texts, append-only
 //! leads   (idx INTEGER PRIMARY KEY, id TEXT,       one row a lead: its slab as little-endian
-//!          slab BLOB, tags BLOB)                   u32 words, its tags as u32 text symbols
-//! timers  (seq INTEGER PRIMARY KEY, due INTEGER,   the pending timers
-//!          lead INTEGER, kind INTEGER, arg INTEGER)
+//!          slab BLOB, tags BLOB, timers BLOB)      u32 words, its tags as u32 text symbols,
+//!                                                  its pending timers (20 bytes each: due
+//!                                                  i64, sequence u64, kind u16, arg u16)
 //! ```
+//!
+//! A lead's timers live in its row because a timer is only scheduled or fired while its lead
+//! is processed: a commit rewrites the rows of the leads touched since the last, and nothing
+//! else.
 //!
 //! `meta.program` holds the compiled program (`Compiled::to_bytes`) the state was written
 //! by: slabs only mean something under its layout. `meta.progress` (JSON) holds the clock,
@@ -27,16 +31,20 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// Input lines between two commits unless `--commit-every` says otherwise. A commit rewrites
+/// the database pages of every lead touched since the last, and with leads spread over the
+/// table that is most pages whatever the batch: fewer, larger batches cost far less (the
+/// README's Performance section), and a crash only makes the resumed run redo more.
+pub const DEFAULT_COMMIT_EVERY: u64 = 100_000;
+
 /// The layout of the tables; bumped when it changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS texts (sym INTEGER PRIMARY KEY, text TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS leads (idx INTEGER PRIMARY KEY, id TEXT NOT NULL,
-    slab BLOB NOT NULL, tags BLOB);
-CREATE TABLE IF NOT EXISTS timers (seq INTEGER PRIMARY KEY, due INTEGER NOT NULL,
-    lead INTEGER NOT NULL, kind INTEGER NOT NULL, arg INTEGER NOT NULL);
+    slab BLOB NOT NULL, tags BLOB, timers BLOB);
 ";
 
 /// Why the state database could not be used.
@@ -149,6 +157,8 @@ pub struct Store {
     conn: Connection,
     /// Texts already in the `texts` table.
     texts_saved: usize,
+    /// Rows in the `leads` table.
+    leads_saved: usize,
 }
 
 impl Store {
@@ -206,9 +216,16 @@ impl Store {
                 "state database: cannot create its tables ({e}): is it a Nurture state database?"
             ))
         })?;
+        // Lead rows are read and rewritten all the time: keep the pages in memory.
+        conn.pragma_update(None, "cache_size", -262_144)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Checkpoint every 64 MiB of log rather than 4: a page rewritten by several commits
+        // is copied back once.
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         let mut store = Store {
             conn,
             texts_saved: 0,
+            leads_saved: 0,
         };
         match store.meta("schema")? {
             None => {}
@@ -223,6 +240,10 @@ impl Store {
         store.texts_saved = store
             .conn
             .query_row("SELECT COUNT(*) FROM texts", [], |r| r.get::<_, i64>(0))?
+            as usize;
+        store.leads_saved = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM leads", [], |r| r.get::<_, i64>(0))?
             as usize;
         Ok(store)
     }
@@ -286,9 +307,10 @@ impl Store {
         let size = m.c.layout.size as usize;
         let mut q = self
             .conn
-            .prepare("SELECT idx, id, slab, tags FROM leads ORDER BY idx")?;
+            .prepare("SELECT idx, id, slab, tags, timers FROM leads ORDER BY idx")?;
         let mut rows = q.query([])?;
         let texts = m.c.pools.texts.all().len() as u32;
+        let mut timers = Vec::new();
         while let Some(r) = rows.next()? {
             let (idx, id): (i64, String) = (r.get(0)?, r.get(1)?);
             let slab: Vec<u8> = r.get(2)?;
@@ -313,20 +335,13 @@ impl Store {
                 }
                 lead.tags.push(t);
             }
-            m.restore_lead(id, lead);
+            let lead = m.restore_lead(id, lead);
+            let blob: Option<Vec<u8>> = r.get(4)?;
+            for t in blob.as_deref().unwrap_or(&[]).chunks_exact(TIMER_BYTES) {
+                timers.push(timer_from(lead, t));
+            }
         }
-        let mut q = self
-            .conn
-            .prepare("SELECT due, seq, lead, kind, arg FROM timers")?;
-        let mut rows = q.query([])?;
-        while let Some(r) = rows.next()? {
-            let t = TimerRow {
-                due: r.get(0)?,
-                seq: r.get::<_, i64>(1)? as u64,
-                lead: r.get::<_, i64>(2)? as u32,
-                kind: r.get::<_, i64>(3)? as u8,
-                arg: r.get::<_, i64>(4)? as u16,
-            };
+        for t in timers {
             m.restore_timer(t).map_err(damaged)?;
         }
         let progress = self.progress()?.unwrap_or_default();
@@ -362,7 +377,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         engine.machine.set_journal(true);
         let tx = self.conn.transaction()?;
-        for t in ["meta", "texts", "leads", "timers"] {
+        for t in ["meta", "texts", "leads"] {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }
         put_meta(&tx, "schema", SCHEMA_VERSION.to_string().as_bytes())?;
@@ -373,6 +388,7 @@ impl Store {
         }
         tx.commit()?;
         self.texts_saved = 0;
+        self.leads_saved = 0;
         self.commit(engine, position)
     }
 
@@ -390,46 +406,42 @@ impl Store {
             for (i, t) in all.iter().enumerate().skip(self.texts_saved) {
                 put.execute(params![i as i64, t])?;
             }
-            let mut put = tx.prepare_cached(
-                "INSERT INTO leads (idx, id, slab, tags) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT(idx) DO UPDATE SET slab = excluded.slab, tags = excluded.tags",
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO leads (idx, id, slab, tags, timers) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            let mut slab = Vec::new();
-            let mut tags = Vec::new();
+            let mut update = tx.prepare_cached(
+                "UPDATE leads SET slab = ?2, tags = ?3, timers = ?4 WHERE idx = ?1",
+            )?;
+            let mut row = Row::default();
+            let mut timers = changes.timers.iter().peekable();
             for &l in &changes.leads {
-                let lead = &m.leads[l as usize];
-                slab.clear();
-                slab.extend(lead.slab.iter().flat_map(|w| w.to_le_bytes()));
-                tags.clear();
-                tags.extend(lead.tags.iter().flat_map(|w| w.to_le_bytes()));
-                let tags = (!tags.is_empty()).then_some(&tags[..]);
-                put.execute(params![l as i64, &m.lead_ids[l as usize], &slab[..], tags])?;
-            }
-            let mut put = tx.prepare_cached(
-                "INSERT OR REPLACE INTO timers (seq, due, lead, kind, arg) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for t in &changes.added {
-                put.execute(params![
-                    t.seq as i64,
-                    t.due,
-                    t.lead as i64,
-                    t.kind as i64,
-                    t.arg as i64
-                ])?;
-            }
-            let mut del = tx.prepare_cached("DELETE FROM timers WHERE seq = ?1")?;
-            for s in &changes.fired {
-                del.execute([*s as i64])?;
+                row.fill(m, l);
+                while let Some(t) = timers.next_if(|t| t.lead == l) {
+                    row.timer(t);
+                }
+                if (l as usize) < self.leads_saved {
+                    update.execute(params![l as i64, &row.slab[..], row.tags(), row.timers()])?;
+                } else {
+                    insert.execute(params![
+                        l as i64,
+                        &m.lead_ids[l as usize],
+                        &row.slab[..],
+                        row.tags(),
+                        row.timers()
+                    ])?;
+                }
             }
         }
         put_meta(&tx, "progress", &progress)?;
         tx.commit()?;
         self.texts_saved = all.len();
+        self.leads_saved = m.leads.len();
         Ok(())
     }
 
-    /// Replaces the whole state (after a migration): the program, its source, every text,
-    /// lead and timer.
+    /// Replaces the whole state (after a migration): the program, its source, every text
+    /// and lead with its timers. The machine's journal must have been on while its leads were
+    /// made, so that every lead is in the commit.
     pub fn rewrite(
         &mut self,
         program: &[u8],
@@ -437,35 +449,58 @@ impl Store {
         engine: &mut Engine,
         position: &Position,
     ) -> Result<(), StoreError> {
-        self.init(program, source, engine, position)?;
-        // `init` wrote only what the journal holds: write every lead and timer.
-        let m = &engine.machine;
-        let tx = self.conn.transaction()?;
-        {
-            let mut put = tx.prepare_cached(
-                "INSERT OR REPLACE INTO leads (idx, id, slab, tags) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (l, lead) in m.leads.iter().enumerate() {
-                let slab: Vec<u8> = lead.slab.iter().flat_map(|w| w.to_le_bytes()).collect();
-                let tags: Vec<u8> = lead.tags.iter().flat_map(|w| w.to_le_bytes()).collect();
-                let tags = (!tags.is_empty()).then_some(tags);
-                put.execute(params![l as i64, &m.lead_ids[l], slab, tags])?;
-            }
-            let mut put = tx.prepare_cached(
-                "INSERT OR REPLACE INTO timers (seq, due, lead, kind, arg) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for t in m.timer_rows() {
-                put.execute(params![
-                    t.seq as i64,
-                    t.due,
-                    t.lead as i64,
-                    t.kind as i64,
-                    t.arg as i64
-                ])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
+        self.init(program, source, engine, position)
+    }
+}
+
+/// One lead row's blobs, reused from lead to lead.
+#[derive(Default)]
+struct Row {
+    slab: Vec<u8>,
+    tags: Vec<u8>,
+    timers: Vec<u8>,
+}
+
+/// Bytes of one timer in a lead's row.
+const TIMER_BYTES: usize = 20;
+
+impl Row {
+    fn fill(&mut self, m: &Machine, l: u32) {
+        let lead = &m.leads[l as usize];
+        self.slab.clear();
+        self.slab
+            .extend(lead.slab.iter().flat_map(|w| w.to_le_bytes()));
+        self.tags.clear();
+        self.tags
+            .extend(lead.tags.iter().flat_map(|w| w.to_le_bytes()));
+        self.timers.clear();
+    }
+
+    fn timer(&mut self, t: &TimerRow) {
+        self.timers.extend_from_slice(&t.due.to_le_bytes());
+        self.timers.extend_from_slice(&t.seq.to_le_bytes());
+        self.timers
+            .extend_from_slice(&(t.kind as u16).to_le_bytes());
+        self.timers.extend_from_slice(&t.arg.to_le_bytes());
+    }
+
+    fn tags(&self) -> Option<&[u8]> {
+        (!self.tags.is_empty()).then_some(&self.tags[..])
+    }
+
+    fn timers(&self) -> Option<&[u8]> {
+        (!self.timers.is_empty()).then_some(&self.timers[..])
+    }
+}
+
+fn timer_from(lead: u32, b: &[u8]) -> TimerRow {
+    let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    TimerRow {
+        due: u64_at(0) as i64,
+        seq: u64_at(8),
+        lead,
+        kind: u16::from_le_bytes([b[16], b[17]]) as u8,
+        arg: u16::from_le_bytes([b[18], b[19]]),
     }
 }
 

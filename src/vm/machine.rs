@@ -116,13 +116,12 @@ pub struct Machine {
     /// so code that reads it as a constant list sees no items rather than a bad index;
     /// the evaluator reads the lead's own tags for it.
     pub tags_list: u32,
-    /// Persistence (`--state`): when on, the leads touched and the timers scheduled and
-    /// fired since the last `take_changes` are kept, so a commit writes only those.
+    /// Persistence (`--state`): when on, the leads touched since the last `take_changes`
+    /// are kept, so a commit writes only those (with their timers: a timer is scheduled or
+    /// fired only while its lead is being processed, so only touched leads' timers change).
     journal: bool,
     dirty: Vec<u32>,
     dirty_bits: Vec<u64>,
-    timers_added: Vec<TimerRow>,
-    timers_fired: Vec<u64>,
 }
 
 /// A pending timer as persisted: due time, sequence (unique, orders timers due together),
@@ -178,12 +177,10 @@ pub struct Counters {
 /// What changed since the last commit.
 #[derive(Debug, Default)]
 pub struct Changes {
-    /// Leads whose slab or tags may have changed.
+    /// Leads whose slab, tags or timers may have changed, in increasing order.
     pub leads: Vec<u32>,
-    /// Timers scheduled (and not yet fired).
-    pub added: Vec<TimerRow>,
-    /// Sequence numbers of timers fired or dropped that had been scheduled before.
-    pub fired: Vec<u64>,
+    /// The pending timers of those leads, by lead.
+    pub timers: Vec<TimerRow>,
 }
 
 /// Per-call context of a lead's cycle.
@@ -222,8 +219,6 @@ impl Machine {
             journal: false,
             dirty: Vec::new(),
             dirty_bits: Vec::new(),
-            timers_added: Vec::new(),
-            timers_fired: Vec::new(),
         }
     }
 
@@ -246,26 +241,26 @@ impl Machine {
         }
     }
 
-    /// The leads touched and the timers scheduled and fired since the last call. A timer
-    /// scheduled and fired in between appears in neither list.
+    /// The leads touched since the last call, and their pending timers.
     pub fn take_changes(&mut self) -> Changes {
+        let bits = &self.dirty_bits;
+        let dirty = |l: u32| {
+            bits.get((l / 64) as usize)
+                .is_some_and(|w| w & (1 << (l % 64)) != 0)
+        };
+        let mut timers: Vec<TimerRow> = self
+            .timers
+            .iter()
+            .filter(|Reverse((_, _, lead, _))| dirty(*lead))
+            .map(|Reverse((due, seq, lead, kind))| TimerRow::of(*due, *seq, *lead, *kind))
+            .collect();
+        timers.sort_unstable_by_key(|t| (t.lead, t.seq));
         for &l in &self.dirty {
             self.dirty_bits[(l / 64) as usize] &= !(1 << (l % 64));
         }
-        let mut added = std::mem::take(&mut self.timers_added);
-        let mut fired = std::mem::take(&mut self.timers_fired);
-        if !fired.is_empty() && !added.is_empty() {
-            let first_new = added[0].seq;
-            let gone: std::collections::HashSet<u64> =
-                fired.iter().copied().filter(|s| *s >= first_new).collect();
-            added.retain(|t| !gone.contains(&t.seq));
-            fired.retain(|s| *s < first_new);
-        }
-        Changes {
-            leads: std::mem::take(&mut self.dirty),
-            added,
-            fired,
-        }
+        let mut leads = std::mem::take(&mut self.dirty);
+        leads.sort_unstable();
+        Changes { leads, timers }
     }
 
     pub fn counters(&self) -> Counters {
@@ -429,14 +424,11 @@ impl Machine {
 
     /// Fires every timer due at or before `to`, in order, then sets the clock to `to`.
     pub fn advance(&mut self, to: i64, sink: &mut dyn Sink) {
-        while let Some(Reverse((due, seq, lead, kind))) = self.timers.peek().copied() {
+        while let Some(Reverse((due, _, lead, kind))) = self.timers.peek().copied() {
             if due > to {
                 break;
             }
             self.timers.pop();
-            if self.journal {
-                self.timers_fired.push(seq);
-            }
             self.now = self.now.max(due);
             self.fire(lead, kind, due, sink);
         }
@@ -451,10 +443,6 @@ impl Machine {
     fn schedule(&mut self, due: i64, lead: u32, kind: TimerKind) {
         self.timer_seq += 1;
         self.timers.push(Reverse((due, self.timer_seq, lead, kind)));
-        if self.journal {
-            self.timers_added
-                .push(TimerRow::of(due, self.timer_seq, lead, kind));
-        }
     }
 
     fn fire(&mut self, lead: u32, kind: TimerKind, due: i64, sink: &mut dyn Sink) {
