@@ -395,3 +395,45 @@ fn a_changed_campaign_is_refused_and_migrate_carries_runs_over() {
     ]);
     assert_eq!(r.status.code(), Some(2));
 }
+
+#[test]
+fn a_new_comment_is_not_a_change_of_campaign() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let v1 = dir.path().join("v1.nurture");
+    let commented = dir.path().join("commented.nurture");
+    std::fs::write(&v1, V1).expect("writes");
+    std::fs::write(
+        &commented,
+        format!("// A note for the team, and a blank line.\n\n{V1}"),
+    )
+    .expect("writes");
+    let (v1, commented) = (v1.to_string_lossy(), commented.to_string_lossy());
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[signed("ann", "2026-03-01T09:00:00Z")],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    let r = nurture(&["run", &v1, "--state", &db, "--events", &events]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let r = nurture(&[
+        "run",
+        &commented,
+        "--state",
+        &db,
+        "--until",
+        "2026-03-10T00:00:00Z",
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&r.stdout).is_empty());
+}

@@ -232,6 +232,16 @@ fn open_state(
         return Ok((engine, store, position));
     }
     let old = Compiled::load(&stored).map_err(|e| e.describe(&path.display().to_string()))?;
+    if store::same_behaviour(&old, &compiled) {
+        // Only comments or line positions moved: the state carries on under the new source.
+        store
+            .replace_program(&program, source.as_ref())
+            .map_err(|e| e.to_string())?;
+        let mut engine = Engine::from_compiled(compiled, options);
+        engine.machine.set_journal(true);
+        let position = store.load(&mut engine).map_err(|e| e.to_string())?;
+        return Ok((engine, store, position));
+    }
     let diffs = store::differences(&old, &compiled);
     if !args.migrate {
         let mut msg = format!(

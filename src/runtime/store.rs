@@ -367,6 +367,23 @@ impl Store {
         Ok(progress.position)
     }
 
+    /// Records a program that differs from the stored one only in where things stand in the
+    /// source (comments, blank lines): the state carries on unchanged under it.
+    pub fn replace_program(
+        &mut self,
+        program: &[u8],
+        source: Option<&SourceText>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        put_meta(&tx, "program", program)?;
+        if let Some(s) = source {
+            put_meta(&tx, "source_name", s.name.as_bytes())?;
+            put_meta(&tx, "source", s.text.as_bytes())?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Starts a state: records the program (and its source) that will write it.
     pub fn init(
         &mut self,
@@ -514,6 +531,18 @@ fn put_meta(tx: &rusqlite::Transaction<'_>, key: &str, value: &[u8]) -> Result<(
 fn words(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
     b.chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+}
+
+/// Whether two programs do the same: their listings agree once source positions are left out,
+/// so a new comment or a moved line is not a change.
+pub fn same_behaviour(a: &Compiled, b: &Compiled) -> bool {
+    let listing = |c: &Compiled| -> Vec<String> {
+        crate::compile::disasm::disasm(c, None)
+            .lines()
+            .map(|l| l.split(';').next().unwrap_or("").trim_end().to_string())
+            .collect()
+    };
+    listing(a) == listing(b)
 }
 
 /// What changed between the program that wrote a state and the one now given, in words; empty
