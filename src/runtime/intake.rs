@@ -16,7 +16,8 @@
 //! and an identify trait for a list attribute (such as the built-in `tags`) is ignored.
 //! Extra properties are ignored; traits the schema does not declare are counted in
 //! `ignored`. Events the campaign does not declare are skipped by name, or rejected when the
-//! reader is strict.
+//! reader is strict. A line longer than `MAX_LINE` (1 MiB), or whose `properties` or `traits`
+//! have more than `MAX_PROPERTIES` (1,000) keys, is rejected.
 //!
 //! The reader parses each line in one pass where the keys come in the usual order (`type`
 //! and `event` before `properties` and `traits`), and otherwise keeps the properties as raw
@@ -42,6 +43,8 @@ type EventShape<'a> = (&'a str, &'a str, Vec<(&'a str, &'a Ty)>);
 
 /// The longest line the intake reads, in bytes.
 pub const MAX_LINE: usize = 1 << 20;
+/// The most keys a record's `properties` or `traits` object may have.
+pub const MAX_PROPERTIES: usize = 1000;
 
 /// Reads Segment JSON lines into records for one campaign.
 pub struct Reader {
@@ -1228,9 +1231,17 @@ impl<'de> Visitor<'de> for PropsSeed<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let cx = self.cx;
         let schema = &cx.schema.events[self.event as usize];
+        let mut keys = 0usize;
         while let Some(key) = map.next_key_seed(KeySeed {
             index: &schema.index,
         })? {
+            keys += 1;
+            if keys > MAX_PROPERTIES && cx.props_problem.is_none() {
+                cx.props_problem = Some(format!(
+                    "event `{}`: `properties` has more than {MAX_PROPERTIES} keys",
+                    cx.event
+                ));
+            }
             let Some(i) = key.filter(|_| cx.props_problem.is_none()) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
@@ -1335,9 +1346,14 @@ impl<'de> Visitor<'de> for TraitsSeed<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let cx = self.cx;
         let schema = cx.schema;
+        let mut keys = 0usize;
         while let Some(key) = map.next_key_seed(KeySeed {
             index: &schema.attr_index,
         })? {
+            keys += 1;
+            if keys > MAX_PROPERTIES && cx.traits_problem.is_none() {
+                cx.traits_problem = Some(format!("`traits` has more than {MAX_PROPERTIES} keys"));
+            }
             let field = key.map(|id| (id, &schema.attrs[id as usize]));
             let Some((id, field)) = field.filter(|(_, f)| f.kind != Kind::Ignored) else {
                 cx.ignored = cx.ignored.saturating_add(1);
