@@ -555,3 +555,61 @@ fn the_code_a_campaign_runs_in_does_no_io() {
     }
     assert!(seen > 20, "read only {seen} files");
 }
+
+// ---- regressions for B1–B3, B5 and B6 of docs/fuzzing.md --------------------------------
+
+fn codes_of(src: &str) -> Vec<nurture::diag::Code> {
+    nurture::check::check_source("hostile.nurture", src.as_bytes())
+        .report
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+#[test]
+fn b1_a_long_operator_chain_is_refused_not_a_crash() {
+    let src = format!("list l = true{}\n", " and true".repeat(1000));
+    assert_eq!(codes_of(&src), vec![nurture::diag::Code::TooDeep]);
+}
+
+#[test]
+fn b2_a_long_else_if_chain_is_refused_not_a_crash() {
+    let arm = " else if lead.a { tag \"x\" }";
+    let src = format!(
+        "lead {{ a: bool = true }}\non x.y start w\nevent x.y\nworkflow w {{ if lead.a {{ tag \"x\" }}{} }}\n",
+        arm.repeat(3000)
+    );
+    assert_eq!(codes_of(&src), vec![nurture::diag::Code::TooDeep]);
+}
+
+#[test]
+fn b3_nested_interpolations_count_as_nesting() {
+    let src = format!(
+        "lead {{ email: string }}\nevent x.y\non x.y notify owner {}lead.email{}\n",
+        "\"{".repeat(126),
+        "}\"".repeat(126)
+    );
+    assert_eq!(codes_of(&src), vec![nurture::diag::Code::TooDeep]);
+}
+
+#[test]
+fn b5_built_text_outside_a_message_is_an_error_at_check_time() {
+    let src = "lead { email: string }\nlist l = lead.email == \"x{lead.email}\"\n";
+    assert_eq!(codes_of(src), vec![nurture::diag::Code::Misplaced]);
+}
+
+#[test]
+fn b6_the_allowed_nesting_checks_on_a_small_thread() {
+    let src = format!("list x = {}true{}\n", "(".repeat(64), ")".repeat(64));
+    let codes = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || codes_of(&src))
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert!(
+        codes.iter().all(|c| !c.as_str().starts_with('E')),
+        "{codes:?}"
+    );
+}

@@ -1265,7 +1265,20 @@ impl<'a> Checker<'a> {
                 let t = self.template(s, scope);
                 match t.as_plain() {
                     Some(text) => typed(ExprKind::Const(Value::Str(text.to_string())), Ty::Str),
-                    None => typed(ExprKind::Template(t), Ty::Str),
+                    None => {
+                        // Only messages are built from text with values in it; the VM has
+                        // no instruction to build text inside a condition or a value.
+                        self.error(
+                            Code::Misplaced,
+                            span,
+                            "text with `{…}` in it can only be a `notify` message",
+                        )
+                        .with_label("built text")
+                        .with_help(
+                            "compare or store the value itself, or write `{{` for a literal brace",
+                        );
+                        typed(ExprKind::Template(t), Ty::Error)
+                    }
                 }
             }
             A::List(items) => {

@@ -1,7 +1,7 @@
 //! Limits checked before parsing, so hostile input gets a clear diagnostic instead of a deep
 //! recursion or a long wait.
 
-use super::lexer::{tokens, Token};
+use super::lexer::{is_keyword, tokens, Token};
 use super::span::Span;
 use crate::diag::{Code, Diagnostic};
 
@@ -36,13 +36,56 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
 }
 
 /// Finds unclosed strings and nesting beyond `MAX_NESTING`, one diagnostic each.
+/// How many operators one condition or value may chain (`a and b and …`): a chain nests as
+/// deeply as it is long.
+pub const MAX_CHAIN: usize = 128;
+
+/// Words that continue an expression; any other reserved word starts a new statement.
+const EXPRESSION_WORDS: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "set",
+    "missing",
+    "of",
+    "did",
+    "count",
+    "last",
+    "where",
+    "within",
+    "since",
+    "enrolled",
+    "now",
+    "true",
+    "false",
+    "received",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+];
+
+/// Words that open a top-level declaration.
+const DECLARATION_WORDS: &[&str] = &[
+    "campaign", "lead", "enum", "event", "score", "list", "on", "workflow", "policy", "test",
+];
+
+/// Finds unclosed strings and nesting beyond the limits, one diagnostic each: brackets and
+/// braces (those inside strings too, as interpolations nest), runs of `not` and `-`, chains
+/// of binary operators, and `else if` chains.
 pub fn scan(source: &str) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
+    let mut chain = 0usize;
+    let mut else_ifs = 0usize;
+    let mut after_else = false;
     let mut reported_depth = false;
     for (tok, range) in tokens(source) {
         let span = Span::new(range.start, range.end);
+        let text = &source[range.clone()];
         match tok {
             Some(Token::Whitespace | Token::Comment) => continue,
             Some(Token::UnclosedString) => diags.push(
@@ -62,13 +105,52 @@ pub fn scan(source: &str) -> Vec<Diagnostic> {
             }
             _ => {}
         }
+        if matches!(tok, Some(Token::String | Token::UnclosedString)) {
+            // Interpolations nest inside strings: count their braces (`{{` and `}}` are text).
+            let inner = text.replace("{{", "").replace("}}", "");
+            for c in inner.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                if depth > MAX_NESTING {
+                    break;
+                }
+            }
+        }
         let is_prefix = match tok {
-            Some(Token::Word) => &source[range.clone()] == "not",
-            Some(Token::Operator) => &source[range.clone()] == "-",
+            Some(Token::Word) => text == "not",
+            Some(Token::Operator) => text == "-",
             _ => false,
         };
         prefix_run = if is_prefix { prefix_run + 1 } else { 0 };
-        if !reported_depth && (depth > MAX_NESTING || prefix_run > MAX_NESTING) {
+        match tok {
+            Some(Token::Operator) if text != "=" && text != "?" => chain += 1,
+            Some(Token::Word)
+                if matches!(
+                    text,
+                    "and" | "or" | "in" | "contains" | "starts_with" | "ends_with" | "matches"
+                ) =>
+            {
+                chain += 1
+            }
+            Some(Token::Word) if is_keyword(text) && !EXPRESSION_WORDS.contains(&text) => chain = 0,
+            _ => {}
+        }
+        if tok == Some(Token::Word) {
+            if text == "if" && after_else {
+                else_ifs += 1;
+            }
+            if depth == 0 && DECLARATION_WORDS.contains(&text) {
+                else_ifs = 0;
+            }
+            after_else = text == "else";
+        } else {
+            after_else = false;
+        }
+        let too_deep = depth > MAX_NESTING || prefix_run > MAX_NESTING || else_ifs > MAX_NESTING;
+        if !reported_depth && too_deep {
             reported_depth = true;
             diags.push(
                 Diagnostic::new(
@@ -78,6 +160,18 @@ pub fn scan(source: &str) -> Vec<Diagnostic> {
                 )
                 .with_label("too deep here")
                 .with_help("split the condition into named lists or scores"),
+            );
+        }
+        if !reported_depth && chain > MAX_CHAIN {
+            reported_depth = true;
+            diags.push(
+                Diagnostic::new(
+                    Code::TooDeep,
+                    span,
+                    format!("this condition chains more than {MAX_CHAIN} operators"),
+                )
+                .with_label("too long here")
+                .with_help("split the condition into named lists or scores, and combine those"),
             );
         }
     }
@@ -100,6 +194,39 @@ mod tests {
     fn long_not_chains_count_as_nesting() {
         let src = format!("list x = {} true", "not ".repeat(1000));
         assert_eq!(scan(&src)[0].code, Code::TooDeep);
+    }
+
+    #[test]
+    fn long_operator_chains_are_refused() {
+        let src = format!("list x = true{}", " and true".repeat(1000));
+        assert_eq!(scan(&src)[0].code, Code::TooDeep);
+        let ok = format!(
+            "list x = true{}\nlist y = true{}",
+            " and true".repeat(100),
+            " or true".repeat(100)
+        );
+        assert!(scan(&ok).is_empty());
+    }
+
+    #[test]
+    fn long_else_if_chains_are_refused() {
+        let arm = " else if lead.a { tag \"x\" }";
+        let src = format!(
+            "workflow w {{ if lead.a {{ tag \"x\" }}{} }}",
+            arm.repeat(3000)
+        );
+        assert_eq!(scan(&src)[0].code, Code::TooDeep);
+    }
+
+    #[test]
+    fn nested_interpolations_count_as_nesting() {
+        let src = format!(
+            "on x.y notify owner {}lead.email{}",
+            "\"{".repeat(200),
+            "}\"".repeat(200)
+        );
+        assert_eq!(scan(&src)[0].code, Code::TooDeep);
+        assert!(scan("on x.y notify owner \"a {lead.email} {{b}}\"").is_empty());
     }
 
     #[test]
