@@ -72,6 +72,13 @@ pub struct Pools {
     /// While lowering the left side of `count … >= K`: the K+1 that use needs.
     #[serde(skip)]
     bounding: Option<u32>,
+    /// Constants by their debug text (values hold floats, so they do not hash themselves):
+    /// keeps deduplication linear in the program's size.
+    #[serde(skip)]
+    const_index: HashMap<String, u32>,
+    /// How many of `consts` are in `const_index`.
+    #[serde(skip)]
+    indexed: usize,
 }
 
 /// Why an expression could not be compiled.
@@ -103,11 +110,23 @@ impl Pools {
     }
 
     fn constant(&mut self, v: Val) -> u32 {
-        if let Some(i) = self.consts.iter().position(|c| *c == v) {
-            return i as u32;
+        // A loaded program arrives without the index: index what is not indexed yet.
+        while self.indexed < self.consts.len() {
+            let c = self.consts[self.indexed];
+            self.const_index
+                .entry(format!("{c:?}"))
+                .or_insert(self.indexed as u32);
+            self.indexed += 1;
+        }
+        let key = format!("{v:?}");
+        if let Some(&i) = self.const_index.get(&key) {
+            return i;
         }
         self.consts.push(v);
-        self.consts.len() as u32 - 1
+        let i = self.consts.len() as u32 - 1;
+        self.const_index.insert(key, i);
+        self.indexed = self.consts.len();
+        i
     }
 
     fn regex(&mut self, pattern: &str) -> u16 {

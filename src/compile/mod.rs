@@ -446,23 +446,34 @@ fn derive_order(program: &p::Program) -> Vec<Derived> {
         }
         out
     }
-    fn visit(program: &p::Program, d: Derived, done: &mut Vec<Derived>, depth: usize) {
-        if done.contains(&d) || depth > 10_000 {
+    /// Depth-first post-order; `seen` (indexed like `slot`) keeps it linear in the program.
+    fn visit(
+        program: &p::Program,
+        d: Derived,
+        order: &mut Vec<Derived>,
+        seen: &mut [bool],
+        depth: usize,
+    ) {
+        let slot = |d: Derived| match d {
+            Derived::Score(s) => s as usize,
+            Derived::List(l) => program.scores.len() + l as usize,
+        };
+        if seen[slot(d)] || depth > 10_000 {
             return;
         }
+        seen[slot(d)] = true;
         for r in reads(program, d) {
-            visit(program, r, done, depth + 1);
+            visit(program, r, order, seen, depth + 1);
         }
-        if !done.contains(&d) {
-            done.push(d);
-        }
+        order.push(d);
     }
     let mut done = Vec::new();
+    let mut seen = vec![false; program.scores.len() + program.lists.len()];
     for s in 0..program.scores.len() {
-        visit(program, Derived::Score(s as u16), &mut done, 0);
+        visit(program, Derived::Score(s as u16), &mut done, &mut seen, 0);
     }
     for l in 0..program.lists.len() {
-        visit(program, Derived::List(l as u16), &mut done, 0);
+        visit(program, Derived::List(l as u16), &mut done, &mut seen, 0);
     }
     done
 }
