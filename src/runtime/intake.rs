@@ -1186,6 +1186,47 @@ impl PropsSeed<'_, '_> {
     }
 }
 
+/// The arms of a properties or traits visitor for anything but an object: `null` is no
+/// properties, any other value is reported through the seed's `not_an_object`.
+macro_rules! non_object_arms {
+    () => {
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+            self.not_an_object(&v.to_string());
+            Ok(())
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+            self.not_an_object(&v.to_string());
+            Ok(())
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+            self.not_an_object(&v.to_string());
+            Ok(())
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+            self.not_an_object(&v.to_string());
+            Ok(())
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+            self.not_an_object(&quote(v));
+            Ok(())
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            self.not_an_object("an array");
+            Ok(())
+        }
+    };
+}
+
 impl<'de> Visitor<'de> for PropsSeed<'_, '_> {
     type Value = ();
 
@@ -1193,40 +1234,7 @@ impl<'de> Visitor<'de> for PropsSeed<'_, '_> {
         f.write_str("an object of properties")
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.not_an_object(&v.to_string());
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.not_an_object(&v.to_string());
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.not_an_object(&v.to_string());
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.not_an_object(&v.to_string());
-        Ok(())
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.not_an_object(&quote(v));
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        self.not_an_object("an array");
-        Ok(())
-    }
+    non_object_arms!();
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let cx = self.cx;
@@ -1308,40 +1316,7 @@ impl<'de> Visitor<'de> for TraitsSeed<'_, '_> {
         f.write_str("an object of traits")
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.not_an_object(&v.to_string());
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.not_an_object(&v.to_string());
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.not_an_object(&v.to_string());
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.not_an_object(&v.to_string());
-        Ok(())
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.not_an_object(&quote(v));
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        self.not_an_object("an array");
-        Ok(())
-    }
+    non_object_arms!();
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let cx = self.cx;

@@ -120,6 +120,12 @@ pub const KEYWORDS: &[&str] = &[
     "weekday",
 ];
 
+/// Words that open a top-level declaration: where the parser resumes after a syntax error,
+/// and where the pre-parse scan starts counting afresh.
+pub const DECLARATION_WORDS: &[&str] = &[
+    "campaign", "lead", "enum", "event", "score", "list", "on", "workflow", "policy", "test",
+];
+
 pub fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }

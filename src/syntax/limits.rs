@@ -1,7 +1,7 @@
 //! Limits checked before parsing, so hostile input gets a clear diagnostic instead of a deep
 //! recursion or a long wait.
 
-use super::lexer::{is_keyword, tokens, Token};
+use super::lexer::{is_keyword, tokens, Token, DECLARATION_WORDS};
 use super::span::Span;
 use crate::diag::{Code, Diagnostic};
 
@@ -65,11 +65,6 @@ const EXPRESSION_WORDS: &[&str] = &[
     "starts_with",
     "ends_with",
     "matches",
-];
-
-/// Words that open a top-level declaration.
-const DECLARATION_WORDS: &[&str] = &[
-    "campaign", "lead", "enum", "event", "score", "list", "on", "workflow", "policy", "test",
 ];
 
 /// Finds unclosed strings and nesting beyond the limits, one diagnostic each: brackets and

@@ -1,6 +1,7 @@
 //! pest pairs -> AST, and syntax errors in a marketer's words.
 
 use super::ast::*;
+use super::lexer::DECLARATION_WORDS;
 use super::limits;
 use super::span::Span;
 use crate::diag::{Code, Diagnostic};
@@ -94,11 +95,6 @@ fn parse_rule(
         .collect();
     Ok((File { items }, b.diags))
 }
-
-/// Words that open a top-level declaration when they start a line.
-const DECLARATION_WORDS: &[&str] = &[
-    "campaign", "lead", "enum", "event", "score", "list", "on", "workflow", "policy", "test",
-];
 
 fn parse_by_declaration(source: &str) -> (File, Vec<Diagnostic>) {
     let mut starts = vec![0];
