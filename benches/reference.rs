@@ -126,11 +126,14 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     let n = lines.len();
+    // NURTURE_BENCH_STAGES=b,d runs only those stages (for profiling one of them).
+    let stages = std::env::var("NURTURE_BENCH_STAGES").unwrap_or_else(|_| "abcde".into());
+    let want = |s: char| stages.contains(s);
     let mut rows: Vec<Row> = Vec::new();
     peak_mb();
 
     // (a) Intake alone.
-    {
+    if want('a') {
         let mut reader = Reader::new(&program, false);
         let mut texts = nurture::compile::expr::Texts::default();
         let mut record = Record::default();
@@ -150,8 +153,8 @@ fn main() {
     }
 
     // (b) The VM on records parsed beforehand.
-    let state_per_lead;
-    {
+    let mut state_per_lead = 0;
+    if want('b') {
         let mut engine = Engine::new(&program, &Options::default()).expect("compiles");
         let records = parse_all(&program, &mut engine, &lines);
         let before = rss_mb();
@@ -178,7 +181,7 @@ fn main() {
     }
 
     // (c) The whole pipeline.
-    {
+    if want('c') {
         let mut engine = Engine::new(&program, &Options::default()).expect("compiles");
         let mut sink = Serialise {
             actions: 0,
@@ -208,8 +211,8 @@ fn main() {
 
     // (d) The native baseline.
     let inputs: Vec<native::Input> = lines.iter().filter_map(|l| native::parse(l)).collect();
-    let baseline;
-    {
+    let mut baseline = f64::NAN;
+    if want('d') {
         let before = rss_mb();
         peak_mb();
         let mut nat = native::Native::new();
@@ -235,7 +238,7 @@ fn main() {
 
     // (e) Peers, on a prefix, next to the VM on the same part of the campaign.
     let prefix = &inputs[..peer_events.min(inputs.len())];
-    {
+    if want('e') {
         let scoring = scoring_only(CAMPAIGN);
         let (_, sp) = nurture::check::check_text(&scoring);
         let sp = sp.expect("the scoring part checks");
