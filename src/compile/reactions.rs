@@ -25,6 +25,26 @@ pub struct Reactions {
     /// Per event type: whether it can move the moment a decaying score flips a list (it
     /// changes a decaying score, or another input of such a list).
     pub event_decays: Vec<bool>,
+    /// Per event type: whether a list that reads a decaying score also reads the event's
+    /// history, so that merely recording the event moves the crossing (otherwise only a
+    /// score rule that applies does).
+    pub event_history_decays: Vec<bool>,
+    /// For the first decay list that compares a score with a number (`total >= 80`): that
+    /// score and number. The VM solves the decay for where the score meets the number to
+    /// guess where the list flips, and checks the guess.
+    pub decay_probe: Option<(u16, f64)>,
+}
+
+/// The first comparison of a score with a numeric constant in a chunk.
+fn score_threshold(c: &Compiled, chunk: &Chunk) -> Option<(u16, f64)> {
+    let number = |i: u32| c.pools.consts.get(i as usize)?.as_f64();
+    let compares = |op: &Op| matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge);
+    chunk.ops.windows(3).find_map(|w| match w {
+        [Op::Score(s), Op::Const(k), op] | [Op::Const(k), Op::Score(s), op] if compares(op) => {
+            Some((*s, number(*k)?))
+        }
+        _ => None,
+    })
 }
 
 /// What a node (score or list) depends on, transitively.
@@ -34,6 +54,8 @@ struct Reads {
     clock: bool,
     decays: bool,
     events: Vec<u16>,
+    /// The events read through history predicates (a subset of `events`).
+    history: Vec<u16>,
 }
 
 fn direct(c: &Compiled, chunk: &Chunk, r: &mut Reads, deps: &mut Vec<Derived>) {
@@ -42,7 +64,11 @@ fn direct(c: &Compiled, chunk: &Chunk, r: &mut Reads, deps: &mut Vec<Derived>) {
             Op::Attr(_) => r.attrs = true,
             Op::Now => r.clock = true,
             // A `within` window closes with time; the lead's recheck timer covers that.
-            Op::History(slot) => r.events.push(c.pools.history[*slot as usize].event as u16),
+            Op::History(slot) => {
+                let e = c.pools.history[*slot as usize].event as u16;
+                r.events.push(e);
+                r.history.push(e);
+            }
             Op::Score(s) => deps.push(Derived::Score(*s)),
             Op::InList(l) => deps.push(Derived::List(*l)),
             _ => {}
@@ -82,9 +108,12 @@ pub fn derive(c: &Compiled) -> Reactions {
             r.clock |= other.clock;
             r.decays |= other.decays;
             r.events.extend(other.events);
+            r.history.extend(other.history);
         }
         r.events.sort_unstable();
         r.events.dedup();
+        r.history.sort_unstable();
+        r.history.dedup();
         reads[idx(d)] = r;
     }
     let lists: Vec<u16> = c
@@ -123,6 +152,15 @@ pub fn derive(c: &Compiled) -> Reactions {
             event_decays[e] = true;
         }
     }
+    let mut event_history_decays = vec![false; c.events.len()];
+    for &l in &decay_lists {
+        for &e in &reads[n_scores + l as usize].history {
+            event_history_decays[e as usize] = true;
+        }
+    }
+    let decay_probe = decay_lists
+        .iter()
+        .find_map(|&l| score_threshold(c, &c.lists[l as usize].cond));
     let mut enter_triggers = vec![Vec::new(); c.lists.len()];
     let mut exit_triggers = vec![Vec::new(); c.lists.len()];
     for (i, t) in c.triggers.iter().enumerate() {
@@ -148,5 +186,7 @@ pub fn derive(c: &Compiled) -> Reactions {
         enter_triggers,
         exit_triggers,
         event_decays,
+        event_history_decays,
+        decay_probe,
     }
 }

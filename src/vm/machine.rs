@@ -21,6 +21,7 @@ use chrono_tz::Tz;
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::hash::BuildHasher;
 
 /// How deep triggers and `set`s may set each other off within one instant.
 pub const MAX_CASCADE: u32 = 16;
@@ -91,7 +92,10 @@ pub struct Machine {
     pub c: Compiled,
     pub leads: Vec<Lead>,
     pub lead_ids: Vec<String>,
-    index: HashMap<String, u32>,
+    /// Lead ids to indices: the table holds indices into `lead_ids`, so each id is kept
+    /// once; the hasher is seeded per process, as lead ids come from outside.
+    index: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
     timers: BinaryHeap<Reverse<(i64, u64, u32, TimerKind)>>,
     timer_seq: u64,
     /// The clock: the time of the record or timer being processed.
@@ -202,7 +206,8 @@ impl Machine {
             c,
             leads: Vec::new(),
             lead_ids: Vec::new(),
-            index: HashMap::new(),
+            index: hashbrown::HashTable::new(),
+            hasher: Default::default(),
             timers: BinaryHeap::new(),
             timer_seq: 0,
             now: 0,
@@ -283,7 +288,7 @@ impl Machine {
     pub fn restore_lead(&mut self, id: String, lead: Lead) -> u32 {
         let i = self.leads.len() as u32;
         self.leads.push(lead);
-        self.index.insert(id.clone(), i);
+        self.index_lead(&id, i);
         self.lead_ids.push(id);
         i
     }
@@ -406,20 +411,31 @@ impl Machine {
 
     /// The lead's index, and whether it was created just now.
     fn lead_seen(&mut self, id: &str) -> (u32, bool) {
-        if let Some(&i) = self.index.get(id) {
+        if let Some(i) = self.find_lead(id) {
             self.touch(i);
             return (i, false);
         }
         let i = self.leads.len() as u32;
         self.leads.push(Lead::new(&self.c));
+        self.index_lead(id, i);
         self.lead_ids.push(id.to_string());
-        self.index.insert(id.to_string(), i);
         self.touch(i);
         (i, true)
     }
 
     pub fn find_lead(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        let ids = &self.lead_ids;
+        self.index
+            .find(self.hasher.hash_one(id), |&i| ids[i as usize] == id)
+            .copied()
+    }
+
+    /// Adds lead `i` (not yet in the index) under `id`.
+    fn index_lead(&mut self, id: &str, i: u32) {
+        let (ids, hasher) = (&self.lead_ids, &self.hasher);
+        self.index.insert_unique(hasher.hash_one(id), i, |&j| {
+            hasher.hash_one(ids[j as usize].as_str())
+        });
     }
 
     /// Fires every timer due at or before `to`, in order, then sets the clock to `to`.
@@ -454,21 +470,34 @@ impl Machine {
         };
         // Lists change with no event only at the lead's recheck time; a timer at or after it
         // must see them as they are now.
-        let recheck_due = self.leads[lead as usize]
-            .stamp(self.c.layout.recheck)
-            .is_some_and(|r| r <= due);
         let cause = match kind {
             TimerKind::Recheck => Cause::All,
-            _ if recheck_due => Cause::All,
+            _ if self.recheck_due(lead, due) => Cause::All,
             TimerKind::Run(_) | TimerKind::HeldSend(_) => Cause::Clock,
         };
+        // Whether a `set` in the cycles below moved a decay crossing.
+        let mut moved = false;
         match kind {
             TimerKind::Recheck => {
-                // Only the latest recheck counts; earlier ones were superseded.
+                // Only the latest queued recheck counts; earlier ones were superseded.
                 if self.leads[lead as usize].stamp(self.c.layout.recheck) != Some(due) {
                     return;
                 }
-                self.leads[lead as usize].set_word(self.c.layout.recheck, 0);
+                match self.next_recheck(lead, due - 1) {
+                    Some(next) if next == due => {
+                        self.leads[lead as usize].set_word(self.c.layout.recheck, 0)
+                    }
+                    // Queued early (the window moved on since): wait for the new time.
+                    Some(next) => {
+                        self.leads[lead as usize].set_word(self.c.layout.recheck, to_stamp(next));
+                        self.schedule(next, lead, TimerKind::Recheck);
+                        return;
+                    }
+                    None => {
+                        self.leads[lead as usize].set_word(self.c.layout.recheck, 0);
+                        return;
+                    }
+                }
             }
             TimerKind::Run(w) => {
                 let at = self.c.layout.run(w);
@@ -478,10 +507,10 @@ impl Machine {
                 // Bring the lead's scores and lists to this moment before its steps read
                 // them (the score cache may hold another lead's values), and end the run
                 // if its goal or exit holds now.
-                self.cycle(&mut cy, None, cause, 0);
+                moved |= self.cycle(&mut cy, None, cause, 0, false);
                 let l = &self.leads[lead as usize];
                 if l.stamp(at + 1) != Some(due) {
-                    self.schedule_recheck(lead, false);
+                    self.schedule_recheck(lead, moved);
                     return;
                 }
                 let state = l.word(at);
@@ -499,7 +528,7 @@ impl Machine {
             }
             TimerKind::HeldSend(t) => {
                 // The send goes out now: the policy reads the lead as it is at this moment.
-                self.cycle(&mut cy, None, cause, 0);
+                moved |= self.cycle(&mut cy, None, cause, 0, false);
                 for i in 0..self.c.triggers[t as usize].action.len() {
                     let op = self.c.triggers[t as usize].action[i].clone();
                     if let WOp::Send { .. } = op {
@@ -508,7 +537,7 @@ impl Machine {
                 }
             }
         }
-        self.after(&mut cy, None, cause, 0);
+        self.after(&mut cy, None, cause, moved);
     }
 
     /// An `identify`: sets attributes (texts interned), then runs the cycle.
@@ -536,7 +565,7 @@ impl Machine {
             dirty: false,
         };
         let cause = if new { Cause::All } else { Cause::Attrs };
-        self.after(&mut cy, None, cause, 0);
+        self.after(&mut cy, None, cause, false);
     }
 
     /// A `track`: the event goes through history, scores, lists, triggers and waits.
@@ -570,6 +599,7 @@ impl Machine {
             }
         }
         // Scores with `on` rules.
+        let mut applied = false;
         for i in 0..self.c.dispatch[e].on_rules.len() {
             let (s, r) = self.c.dispatch[e].on_rules[i];
             if !scored {
@@ -580,7 +610,7 @@ impl Machine {
                     }
                 }
             }
-            self.apply_on_rule(lead, s, r, ev);
+            applied |= self.apply_on_rule(lead, s, r, ev);
         }
         let mut cy = Cycle {
             lead,
@@ -592,15 +622,20 @@ impl Machine {
         } else {
             Cause::Event(ev.event)
         };
-        self.after(&mut cy, Some(ev), cause, 0);
+        // A decay crossing moves only if a score rule applied or a list that reads decaying
+        // scores reads this event's history.
+        let decay_moved = new || applied || self.c.reactions.event_history_decays[e];
+        let moved = self.cycle(&mut cy, Some(ev), cause, 0, decay_moved);
+        self.schedule_recheck(lead, moved);
     }
 
-    fn apply_on_rule(&mut self, lead: u32, s: u16, r: u16, ev: EventRef<'_>) {
+    /// Applies a score's `on` rule to the event; whether it applied (filter and cap passed).
+    fn apply_on_rule(&mut self, lead: u32, s: u16, r: u16, ev: EventRef<'_>) -> bool {
         let ScoreKind::Rules {
             on, slot, decay, ..
         } = &self.c.scores[s as usize].kind
         else {
-            return;
+            return false;
         };
         let rule = &on[r as usize];
         let (slot, decay, effect, amount, cap) =
@@ -611,14 +646,14 @@ impl Machine {
                 self.compute_scores(lead, self.now);
             }
             if !self.test(lead, f, Some(ev), None, false) {
-                return;
+                return false;
             }
         }
         let now = self.now;
         let l = &mut self.leads[lead as usize];
         if let Some((times, per, ring)) = cap {
             if ring_count(l, ring, times, now, Some(per), None) >= times {
-                return;
+                return false;
             }
             ring_push(l, ring, times, now);
         }
@@ -630,32 +665,37 @@ impl Machine {
         };
         l.set_f32(slot, next);
         l.set_word(slot + 1, to_stamp(now));
+        true
     }
 
     /// After an event or timer: settle lists, run triggers, resume waits, check exits and
     /// goals, and schedule the next recheck. Repeats while `set`s change the lead.
-    fn after(&mut self, cy: &mut Cycle<'_>, ev: Option<EventRef<'_>>, cause: Cause, depth: u32) {
-        let decay_moved = self.cycle(cy, ev, cause, depth);
+    /// `moved`: a decay crossing already moved before this cycle.
+    fn after(&mut self, cy: &mut Cycle<'_>, ev: Option<EventRef<'_>>, cause: Cause, moved: bool) {
+        let decay_moved = moved
+            || match cause {
+                Cause::All | Cause::Attrs => true,
+                Cause::Event(e) => self.c.reactions.event_decays[e as usize],
+                Cause::Clock => false,
+            };
+        let decay_moved = self.cycle(cy, ev, cause, 0, decay_moved);
         self.schedule_recheck(cy.lead, decay_moved);
     }
 
     /// The cycle of `after`, without scheduling the next recheck. Returns whether anything
-    /// that moves a decay crossing changed.
+    /// that moves a decay crossing changed (`decay_moved`: it had before the cycle).
     fn cycle(
         &mut self,
         cy: &mut Cycle<'_>,
         ev: Option<EventRef<'_>>,
         cause: Cause,
         depth: u32,
+        decay_moved: bool,
     ) -> bool {
         let mut ev = ev;
         let mut cause = cause;
         let mut depth = depth;
-        let mut decay_moved = match cause {
-            Cause::All | Cause::Attrs => true,
-            Cause::Event(e) => self.c.reactions.event_decays[e as usize],
-            Cause::Clock => false,
-        };
+        let mut decay_moved = decay_moved;
         // The runs already waiting for this event when it arrived: a wait that this event's
         // own triggers lead to waits for a later one.
         let armed = ev.map_or(0, |e| self.armed_waits(cy.lead, e.event));
@@ -1427,11 +1467,34 @@ impl Machine {
     /// window closing, or a decaying score crossing what a list compares it with.
     /// The decay crossing is recomputed only when `decay_moved`: something that moves it
     /// changed; otherwise the one computed before still stands.
+    ///
+    /// The lead's `recheck` word holds the due time of its queued recheck. Windows mostly
+    /// move later (each event pushes its window's close back), so a recheck already queued
+    /// before the new time stays: when it fires it finds nothing due and moves itself on
+    /// (`fire`). The timer heap so holds about one recheck a lead, not one per event.
     fn schedule_recheck(&mut self, lead: u32, decay_moved: bool) {
-        let now = self.now;
+        if decay_moved && !self.c.reactions.decay_lists.is_empty() {
+            let t = self.decay_crossing(lead);
+            let due_at = self.c.layout.decay_due;
+            self.leads[lead as usize].set_word(due_at, t.map_or(0, to_stamp));
+        }
+        let Some(due) = self.next_recheck(lead, self.now) else {
+            return;
+        };
+        let queued = self.leads[lead as usize].stamp(self.c.layout.recheck);
+        if queued.is_some_and(|q| q > self.now && q <= due) {
+            return;
+        }
+        self.leads[lead as usize].set_word(self.c.layout.recheck, to_stamp(due));
+        self.schedule(due, lead, TimerKind::Recheck);
+    }
+
+    /// The first moment after `after` at which the lead's lists may change with no event,
+    /// from its windows and its last computed decay crossing.
+    fn next_recheck(&self, lead: u32, after: i64) -> Option<i64> {
         let mut next: Option<i64> = None;
         let mut consider = |t: i64| {
-            if t > now {
+            if t > after {
                 next = Some(next.map_or(t, |n: i64| n.min(t)));
             }
         };
@@ -1439,43 +1502,34 @@ impl Machine {
         for (i, pred) in self.c.pools.history.iter().enumerate() {
             let Some(w) = pred.within else { continue };
             let (off, ring) = self.c.layout.history[i];
-            if ring == 0 {
-                if let Some(t) = l.stamp(off) {
+            for k in 0..ring.max(1) {
+                if let Some(t) = l.stamp(off + k) {
                     consider(t + w);
                 }
-            } else {
-                for k in 0..ring {
-                    if let Some(t) = l.stamp(off + k) {
-                        consider(t + w);
-                    }
-                }
             }
         }
-        let due_at = self.c.layout.decay_due;
-        let crossing = if decay_moved && !self.c.reactions.decay_lists.is_empty() {
-            let t = self.decay_crossing(lead);
-            self.leads[lead as usize].set_word(due_at, t.map_or(0, to_stamp));
-            t
-        } else {
-            self.leads[lead as usize].stamp(due_at)
-        };
-        if let Some(t) = crossing {
+        if let Some(t) = l.stamp(self.c.layout.decay_due) {
             consider(t);
         }
-        if let Some(due) = next {
-            let l = &mut self.leads[lead as usize];
-            if l.stamp(self.c.layout.recheck) != Some(due) {
-                l.set_word(self.c.layout.recheck, to_stamp(due));
-                self.schedule(due, lead, TimerKind::Recheck);
-            }
-        }
+        next
     }
 
-    /// The first moment a list's membership flips as scores decay, found by bisection (decay
-    /// is monotonic, so membership flips at most once while no event arrives).
+    /// Whether the lead's lists may have changed with no event by `due`: its queued recheck
+    /// is due and, as queued rechecks can be early, something is in fact due by then.
+    fn recheck_due(&self, lead: u32, due: i64) -> bool {
+        self.leads[lead as usize]
+            .stamp(self.c.layout.recheck)
+            .is_some_and(|q| q <= due && self.next_recheck(lead, q - 1).is_some_and(|t| t <= due))
+    }
+
+    /// The first moment a list's membership flips as scores decay. Decay is monotonic, so
+    /// membership flips at most once while no event arrives: the flip is bracketed between
+    /// now and the moment the scores have faded out, then found to the second.
     fn decay_crossing(&mut self, lead: u32) -> Option<i64> {
         let now = self.now;
         let mut horizon: Option<i64> = None;
+        // The decay rate, when every decaying score has the same one.
+        let mut rate: Option<Option<(f64, i64)>> = None;
         for s in &self.c.scores {
             if let ScoreKind::Rules {
                 decay: Some((keep, every)),
@@ -1492,30 +1546,64 @@ impl Machine {
                     };
                     let h = (periods.max(0.0) * *every as f64).ceil() as i64 + 1;
                     horizon = Some(horizon.map_or(h, |x: i64| x.max(h)));
+                    rate = match rate {
+                        None => Some(Some((*keep, *every))),
+                        Some(Some(r)) if r == (*keep, *every) => Some(Some(r)),
+                        _ => Some(None),
+                    };
                 }
             }
         }
         let horizon = horizon?;
-        let members = |m: &Machine, t: i64| -> u64 { m.decay_members(lead, t) };
-        // Windows close at their own rechecks; compare only at the next window close or
-        // the horizon, whichever comes first.
-        let now_members = members(self, now);
+        let probe = self.c.reactions.decay_probe;
+        let probed = |m: &Machine| probe.map(|(s, _)| m.scores[s as usize].get());
+        let now_members = self.decay_members(lead, now);
+        let at_now = probed(self);
         let end = now + horizon.min(366 * 86_400);
-        let end_members = members(self, end);
+        let end_members = self.decay_members(lead, end);
+        // The score cache is left at `end` or a point between: nothing reads it after this
+        // without filling it again for its lead and time.
         if now_members == end_members {
-            self.compute_scores(lead, now);
             return None;
         }
+        let at_end = probed(self);
+        let flipped = |m: &Machine, t: i64| m.decay_members(lead, t) != now_members;
         let (mut lo, mut hi) = (now, end);
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if members(self, mid) == now_members {
-                lo = mid;
-            } else {
-                hi = mid;
+        // Where the probed score meets its threshold, if it decays as one rate: usually the
+        // flip itself, so two evaluations confirm it where bisection takes twenty-five.
+        if let (Some((_, k)), Some(Some((keep, every))), Some(a), Some(b)) =
+            (probe, rate, at_now, at_end)
+        {
+            if let Some(guess) = solve_decay(a, b, k, keep, every) {
+                let g = (now + guess).clamp(lo + 1, (hi - 1).max(lo + 1));
+                if g < hi {
+                    let mut step = 1;
+                    if flipped(self, g) {
+                        hi = g;
+                        while hi - step > lo && flipped(self, hi - step) {
+                            hi -= step;
+                            step *= 2;
+                        }
+                        lo = lo.max(hi - step);
+                    } else {
+                        lo = g;
+                        while lo + step < hi && !flipped(self, lo + step) {
+                            lo += step;
+                            step *= 2;
+                        }
+                        hi = hi.min(lo + step);
+                    }
+                }
             }
         }
-        self.compute_scores(lead, now);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if flipped(self, mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
         Some(hi)
     }
 
@@ -1603,6 +1691,7 @@ impl Machine {
 
     /// Whether a `where` filter holds for a lead and an event now (the REPL's score ledger).
     pub fn filter_holds(&self, lead: u32, chunk: &Chunk, ev: EventRef<'_>) -> bool {
+        self.compute_scores(lead, self.now);
         self.test(lead, chunk, Some(ev), None, false)
     }
 
@@ -1635,6 +1724,17 @@ fn reads_scores(chunk: &Chunk) -> bool {
         .ops
         .iter()
         .any(|o| matches!(o, crate::compile::bytecode::Op::Score(_)))
+}
+
+/// Seconds from now until a score worth `a` now and `b` once its decaying part has faded
+/// (decaying by `keep` every `every` seconds) falls to `k`: the first whole second past it.
+fn solve_decay(a: f64, b: f64, k: f64, keep: f64, every: i64) -> Option<i64> {
+    let ratio = (k - b) / (a - b);
+    if !(ratio > 0.0 && ratio < 1.0 && keep > 0.0 && keep < 1.0) {
+        return None;
+    }
+    let x = ratio.ln() / keep.ln() * every as f64;
+    x.is_finite().then(|| x.ceil() as i64)
 }
 
 /// The accumulated part of a rules score at `t`, decayed since its last update.
