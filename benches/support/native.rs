@@ -10,6 +10,7 @@
 
 use chrono::{TimeZone, Timelike};
 use chrono_tz::Tz;
+use compact_str::CompactString;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
@@ -227,7 +228,10 @@ struct Lead {
     runs: [Run; 5],
     sent_email: [i64; 3],
     sent_sms: [i64; 1],
+    /// The due time of the queued recheck.
     recheck: i64,
+    /// When the decaying score next takes the lead out of `hot`, as last computed (0: never).
+    hot_due: i64,
 }
 
 impl Lead {
@@ -266,6 +270,7 @@ impl Lead {
             sent_email: [0; 3],
             sent_sms: [0; 1],
             recheck: 0,
+            hot_due: 0,
         }
     }
 
@@ -396,8 +401,8 @@ enum Timer {
 
 pub struct Native {
     leads: Vec<Lead>,
-    ids: Vec<String>,
-    index: HashMap<String, u32>,
+    ids: Vec<CompactString>,
+    index: HashMap<CompactString, u32, foldhash::fast::RandomState>,
     timers: BinaryHeap<Reverse<(i64, u64, u32, Timer)>>,
     seq: u64,
     pub now: i64,
@@ -428,7 +433,7 @@ impl Native {
         Native {
             leads: Vec::new(),
             ids: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             timers: BinaryHeap::new(),
             seq: 0,
             now: 0,
@@ -452,8 +457,8 @@ impl Native {
         }
         let i = self.leads.len() as u32;
         self.leads.push(Lead::new());
-        self.ids.push(id.to_string());
-        self.index.insert(id.to_string(), i);
+        self.ids.push(id.into());
+        self.index.insert(id.into(), i);
         i
     }
 
@@ -606,7 +611,17 @@ impl Native {
                 if self.leads[li as usize].recheck != due {
                     return;
                 }
+                // A recheck queued before its window moved on waits for the new time.
+                let next = self.next_recheck(li, due - 1);
+                if next != due && next != i64::MAX {
+                    self.leads[li as usize].recheck = next;
+                    self.schedule(next, li, Timer::Recheck);
+                    return;
+                }
                 self.leads[li as usize].recheck = 0;
+                if next != due {
+                    return;
+                }
             }
             Timer::Run(w) => {
                 let wi = w as usize;
@@ -1097,14 +1112,27 @@ impl Native {
         }
     }
 
-    /// The next moment a list can change with no event: a `within` window closing, or the
-    /// decaying `engagement` taking `total` under `hot`'s threshold.
+    /// Queues the next moment a list can change with no event (a `within` window closing, or
+    /// the decaying `engagement` taking `total` under `hot`'s threshold), unless a recheck
+    /// is already queued before it.
     fn schedule_recheck(&mut self, li: u32) {
         let now = self.now;
+        self.leads[li as usize].hot_due = self.hot_crossing(li).unwrap_or(0);
+        let next = self.next_recheck(li, now);
+        let queued = self.leads[li as usize].recheck;
+        if next == i64::MAX || (queued > now && queued <= next) {
+            return;
+        }
+        self.leads[li as usize].recheck = next;
+        self.schedule(next, li, Timer::Recheck);
+    }
+
+    /// The first moment after `after` at which a list can change with no event.
+    fn next_recheck(&self, li: u32, after: i64) -> i64 {
         let l = &self.leads[li as usize];
         let mut next = i64::MAX;
         let mut consider = |t: i64, w: i64| {
-            if t != 0 && t + w > now && t + w < next {
+            if t != 0 && t + w > after && t + w < next {
                 next = t + w;
             }
         };
@@ -1121,15 +1149,8 @@ impl Native {
         for &t in &l.clicks {
             consider(t, 14 * D);
         }
-        if let Some(t) = self.hot_crossing(li) {
-            if t > now && t < next {
-                next = t;
-            }
-        }
-        if next != i64::MAX && self.leads[li as usize].recheck != next {
-            self.leads[li as usize].recheck = next;
-            self.schedule(next, li, Timer::Recheck);
-        }
+        consider(l.hot_due, 0);
+        next
     }
 
     /// The first second at which the decaying score takes the lead out of `hot`, if it does

@@ -521,7 +521,7 @@ pub(crate) fn snapshot(c: &Campaign) -> Snapshot {
                     let at = r.step.map_or(NOT_RUNNING.into(), |s| format!("at \"{s}\""));
                     values.push((r.workflow, at));
                 }
-                (id.clone(), values)
+                (id.to_string(), values)
             })
             .collect(),
     )

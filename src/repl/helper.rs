@@ -44,7 +44,7 @@ impl Vocabulary {
         };
         let p = &c.program;
         Vocabulary {
-            leads: c.machine.lead_ids.clone(),
+            leads: c.machine.lead_id_list(),
             events: p
                 .events
                 .iter()

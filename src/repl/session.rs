@@ -304,7 +304,7 @@ impl Session {
             Command::Empty => Ok(String::new()),
             Command::Expr(arg) => {
                 let clock = self.now_or_default();
-                let leads = self.campaign()?.machine.lead_ids.clone();
+                let leads = self.campaign()?.machine.lead_id_list();
                 let c = self.campaign_mut()?;
                 eval::evaluate(c, &leads, &arg, clock).map(|t| t + "\n")
             }
@@ -429,7 +429,7 @@ impl Session {
             let help = match close {
                 Some(l) => format!("did you mean `{l}`?"),
                 None if ids.is_empty() => "create one with `:lead ID { … }`".to_string(),
-                None => format!("the leads are {}", list_words(ids)),
+                None => format!("the leads are {}", list_words(&c.machine.lead_id_list())),
             };
             Diagnostic::new(
                 Code::UnknownName,

@@ -335,7 +335,7 @@ impl Store {
                 }
                 lead.tags.push(t);
             }
-            let lead = m.restore_lead(id, lead);
+            let lead = m.restore_lead(&id, lead);
             let blob: Option<Vec<u8>> = r.get(4)?;
             for t in blob.as_deref().unwrap_or(&[]).chunks_exact(TIMER_BYTES) {
                 timers.push(timer_from(lead, t));
@@ -441,7 +441,7 @@ impl Store {
                 } else {
                     insert.execute(params![
                         l as i64,
-                        &m.lead_ids[l as usize],
+                        m.lead_ids[l as usize].as_str(),
                         &row.slab[..],
                         row.tags(),
                         row.timers()
@@ -805,7 +805,7 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
                 }
             }
         }
-        new.restore_lead(id.clone(), lead);
+        new.restore_lead(id, lead);
         report.leads += 1;
     }
     let mut c = counters;

@@ -24,7 +24,7 @@ pub trait Env {
 }
 
 /// Whether a list value (a constant list, or the lead's tags) holds `v`.
-fn list_has(list: u32, v: Val, pools: &Pools, env: &dyn Env) -> bool {
+fn list_has<E: Env + ?Sized>(list: u32, v: Val, pools: &Pools, env: &E) -> bool {
     if v.is_missing() {
         return false;
     }
@@ -39,7 +39,8 @@ fn list_has(list: u32, v: Val, pools: &Pools, env: &dyn Env) -> bool {
 }
 
 /// Runs a chunk and returns the value it leaves. `stack` is scratch space, kept between calls.
-pub fn eval(chunk: &Chunk, pools: &Pools, env: &dyn Env, stack: &mut Vec<Val>) -> Val {
+// Generic over the environment so the VM's reads inline into the loop.
+pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut Vec<Val>) -> Val {
     stack.clear();
     let ops = &chunk.ops;
     let mut pc = 0;
@@ -160,7 +161,7 @@ fn pop(stack: &mut Vec<Val>) -> Val {
     stack.pop().unwrap_or(Val::Missing)
 }
 
-fn text<'a>(v: Val, pools: &'a Pools, env: &'a dyn Env) -> Option<&'a str> {
+fn text<'a, E: Env + ?Sized>(v: Val, pools: &'a Pools, env: &'a E) -> Option<&'a str> {
     match v {
         Val::Sym(s) => Some(pools.texts.get(s)),
         Val::PropText(p) => Some(env.prop_text(p)),
@@ -169,7 +170,7 @@ fn text<'a>(v: Val, pools: &'a Pools, env: &'a dyn Env) -> Option<&'a str> {
 }
 
 /// Equality; `None` when either side is missing.
-fn equal(a: Val, b: Val, pools: &Pools, env: &dyn Env) -> Option<bool> {
+fn equal<E: Env + ?Sized>(a: Val, b: Val, pools: &Pools, env: &E) -> Option<bool> {
     if a.is_missing() || b.is_missing() {
         return None;
     }

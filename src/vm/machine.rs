@@ -54,7 +54,9 @@ enum Cause {
     Attrs,
     /// Only the clock moved (a workflow timer).
     Clock,
-    /// Anything may have changed (a new lead, a recheck).
+    /// A lead seen for the first time: everything is new.
+    New,
+    /// Any list may have changed, attributes have not (a recheck).
     All,
 }
 
@@ -91,7 +93,9 @@ pub struct Stats {
 pub struct Machine {
     pub c: Compiled,
     pub leads: Vec<Lead>,
-    pub lead_ids: Vec<String>,
+    /// Each lead's id; short ids (most) are kept inline, so looking one up reads no
+    /// further memory.
+    pub lead_ids: Vec<compact_str::CompactString>,
     /// Lead ids to indices: the table holds indices into `lead_ids`, so each id is kept
     /// once; the hasher is seeded per process, as lead ids come from outside.
     index: hashbrown::HashTable<u32>,
@@ -285,11 +289,11 @@ impl Machine {
     }
 
     /// Adds a lead as it was persisted; leads must come back in index order.
-    pub fn restore_lead(&mut self, id: String, lead: Lead) -> u32 {
+    pub fn restore_lead(&mut self, id: &str, lead: Lead) -> u32 {
         let i = self.leads.len() as u32;
         self.leads.push(lead);
-        self.index_lead(&id, i);
-        self.lead_ids.push(id);
+        self.index_lead(id, i);
+        self.lead_ids.push(id.into());
         i
     }
 
@@ -418,9 +422,14 @@ impl Machine {
         let i = self.leads.len() as u32;
         self.leads.push(Lead::new(&self.c));
         self.index_lead(id, i);
-        self.lead_ids.push(id.to_string());
+        self.lead_ids.push(id.into());
         self.touch(i);
         (i, true)
+    }
+
+    /// Every lead's id, in index order.
+    pub fn lead_id_list(&self) -> Vec<String> {
+        self.lead_ids.iter().map(|id| id.to_string()).collect()
     }
 
     pub fn find_lead(&self, id: &str) -> Option<u32> {
@@ -564,7 +573,7 @@ impl Machine {
             sink,
             dirty: false,
         };
-        let cause = if new { Cause::All } else { Cause::Attrs };
+        let cause = if new { Cause::New } else { Cause::Attrs };
         self.after(&mut cy, None, cause, false);
     }
 
@@ -618,7 +627,7 @@ impl Machine {
             dirty: false,
         };
         let cause = if new {
-            Cause::All
+            Cause::New
         } else {
             Cause::Event(ev.event)
         };
@@ -674,7 +683,7 @@ impl Machine {
     fn after(&mut self, cy: &mut Cycle<'_>, ev: Option<EventRef<'_>>, cause: Cause, moved: bool) {
         let decay_moved = moved
             || match cause {
-                Cause::All | Cause::Attrs => true,
+                Cause::New | Cause::All | Cause::Attrs => true,
                 Cause::Event(e) => self.c.reactions.event_decays[e as usize],
                 Cause::Clock => false,
             };
@@ -768,7 +777,8 @@ impl Machine {
     /// the clock. Fills `changes` with the lists entered (true) or left.
     fn settle(&mut self, lead: u32, cause: Cause, attrs: bool, changes: &mut Vec<(u16, bool)>) {
         changes.clear();
-        if attrs || matches!(cause, Cause::Attrs | Cause::All) {
+        // `when` totals read only attributes: a recheck leaves them as they are.
+        if attrs || matches!(cause, Cause::Attrs | Cause::New) {
             self.refresh_when_caches(lead);
         }
         self.compute_scores(lead, self.now);
@@ -776,7 +786,7 @@ impl Machine {
         lists.clear();
         let r = &self.c.reactions;
         match cause {
-            Cause::All => lists.extend_from_slice(&r.all_lists),
+            Cause::New | Cause::All => lists.extend_from_slice(&r.all_lists),
             Cause::Event(e) => lists.extend_from_slice(&r.event_lists[e as usize]),
             Cause::Attrs => lists.extend_from_slice(&r.attr_lists),
             Cause::Clock => {}
@@ -1311,7 +1321,7 @@ impl Machine {
         if !kind.is_membership() {
             self.stats.actions += 1;
         }
-        let lead = self.lead_ids[cy.lead as usize].clone();
+        let lead = self.lead_ids[cy.lead as usize].to_string();
         self.emitted += 1;
         let mut h = Fnv1a::default();
         h.write(&self.campaign_hash.to_le_bytes());
