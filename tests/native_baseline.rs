@@ -27,7 +27,7 @@ fn vm_row(a: &Action) -> Row {
         ActionKind::Set { attr, value } => format!("{attr}={}", value.as_str().unwrap_or("?")),
         ActionKind::Tag { tag, .. } => tag.clone(),
         ActionKind::Converted { workflow } => workflow.clone(),
-        ActionKind::Entered { list } | ActionKind::Exited { list } => list.clone(),
+        ActionKind::Entered { list } | ActionKind::Exited { list } => list.to_string(),
         other => format!("{other:?}"),
     };
     let source = match &a.source {
@@ -35,7 +35,7 @@ fn vm_row(a: &Action) -> Row {
         Source::Trigger { index } => format!("trigger {index}"),
         Source::Engine => "engine".to_string(),
     };
-    (a.at, a.lead.clone(), a.kind.name(), what, source)
+    (a.at, a.lead.to_string(), a.kind.name(), what, source)
 }
 
 fn native_row((at, lead, act, src): &(i64, String, Act, Src)) -> Row {

@@ -1,12 +1,14 @@
 //! What the VM emits: actions for downstream systems, and records of what it decided.
 
 use crate::check::program::{Audience, Channel};
+use compact_str::CompactString;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
     /// Seconds since the Unix epoch.
     pub at: i64,
-    pub lead: String,
+    /// Inline for ids of up to 24 bytes (most), so emitting an action allocates nothing.
+    pub lead: CompactString,
     pub kind: ActionKind,
     pub source: Source,
     /// Stable across runs of the same input: downstream senders drop duplicates by it.
@@ -57,10 +59,10 @@ pub enum ActionKind {
         workflow: String,
     },
     Entered {
-        list: String,
+        list: CompactString,
     },
     Exited {
-        list: String,
+        list: CompactString,
     },
     /// A cascade of triggers and `set`s stopped at the depth limit.
     CascadeLimit {

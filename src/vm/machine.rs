@@ -404,7 +404,13 @@ impl Machine {
         }
         self.refresh_when_caches(lead);
         self.leads[lead as usize].set_word(self.c.layout.recheck, 0);
-        self.schedule_recheck(lead, true);
+        // The lead's list memberships come from before the migration: evaluate them.
+        if !self.c.reactions.decay_lists.is_empty() {
+            let t = self.decay_crossing(lead, false);
+            let due_at = self.c.layout.decay_due;
+            self.leads[lead as usize].set_word(due_at, t.map_or(0, to_stamp));
+        }
+        self.schedule_recheck(lead, false);
         self.touch(lead);
     }
 
@@ -730,7 +736,7 @@ impl Machine {
                     &r.exit_triggers
                 };
                 fired.extend_from_slice(&on[list as usize]);
-                let name = self.c.lists[list as usize].name.clone();
+                let name = self.c.lists[list as usize].name.as_str().into();
                 let kind = if entered {
                     ActionKind::Entered { list: name }
                 } else {
@@ -1321,7 +1327,7 @@ impl Machine {
         if !kind.is_membership() {
             self.stats.actions += 1;
         }
-        let lead = self.lead_ids[cy.lead as usize].to_string();
+        let lead = self.lead_ids[cy.lead as usize].clone();
         self.emitted += 1;
         let mut h = Fnv1a::default();
         h.write(&self.campaign_hash.to_le_bytes());
@@ -1484,7 +1490,7 @@ impl Machine {
     /// (`fire`). The timer heap so holds about one recheck a lead, not one per event.
     fn schedule_recheck(&mut self, lead: u32, decay_moved: bool) {
         if decay_moved && !self.c.reactions.decay_lists.is_empty() {
-            let t = self.decay_crossing(lead);
+            let t = self.decay_crossing(lead, true);
             let due_at = self.c.layout.decay_due;
             self.leads[lead as usize].set_word(due_at, t.map_or(0, to_stamp));
         }
@@ -1535,7 +1541,10 @@ impl Machine {
     /// The first moment a list's membership flips as scores decay. Decay is monotonic, so
     /// membership flips at most once while no event arrives: the flip is bracketed between
     /// now and the moment the scores have faded out, then found to the second.
-    fn decay_crossing(&mut self, lead: u32) -> Option<i64> {
+    ///
+    /// `settled`: the lead's list memberships were just evaluated at the clock (after a
+    /// cycle), so they stand for the memberships now.
+    fn decay_crossing(&mut self, lead: u32, settled: bool) -> Option<i64> {
         let now = self.now;
         let mut horizon: Option<i64> = None;
         // The decay rate, when every decaying score has the same one.
@@ -1567,8 +1576,13 @@ impl Machine {
         let horizon = horizon?;
         let probe = self.c.reactions.decay_probe;
         let probed = |m: &Machine| probe.map(|(s, _)| m.scores[s as usize].get());
-        let now_members = self.decay_members(lead, now);
-        let at_now = probed(self);
+        let now_members = if settled {
+            let member = self.settled_decay_members(lead);
+            debug_assert_eq!(member, self.decay_members(lead, now), "settled memberships");
+            member
+        } else {
+            self.decay_members(lead, now)
+        };
         let end = now + horizon.min(366 * 86_400);
         let end_members = self.decay_members(lead, end);
         // The score cache is left at `end` or a point between: nothing reads it after this
@@ -1577,6 +1591,8 @@ impl Machine {
             return None;
         }
         let at_end = probed(self);
+        self.compute_scores(lead, now);
+        let at_now = probed(self);
         let flipped = |m: &Machine, t: i64| m.decay_members(lead, t) != now_members;
         let (mut lo, mut hi) = (now, end);
         // Where the probed score meets its threshold, if it decays as one rate: usually the
@@ -1615,6 +1631,19 @@ impl Machine {
             }
         }
         Some(hi)
+    }
+
+    /// Membership of the lists that read decaying scores as last evaluated, in the bits of
+    /// `decay_members`.
+    fn settled_decay_members(&self, lead: u32) -> u64 {
+        let l = &self.leads[lead as usize];
+        let mut bits = 0u64;
+        for (i, &list) in self.c.reactions.decay_lists.iter().take(64).enumerate() {
+            if l.in_list(&self.c, list) {
+                bits |= 1 << i;
+            }
+        }
+        bits
     }
 
     /// Membership of the lists that read decaying scores, at time `t`, as bits (the first 64
