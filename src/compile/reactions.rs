@@ -29,6 +29,9 @@ pub struct Reactions {
     /// history, so that merely recording the event moves the crossing (otherwise only a
     /// score rule that applies does).
     pub event_history_decays: Vec<bool>,
+    /// Whether a list that reads a decaying score reads history at all (so a window closing
+    /// can move its decay crossing).
+    pub decay_reads_history: bool,
     /// For the first decay list that compares a score with a number (`total >= 80`): that
     /// score and number. The VM solves the decay for where the score meets the number to
     /// guess where the list flips, and checks the guess.
@@ -186,6 +189,7 @@ pub fn derive(c: &Compiled) -> Reactions {
         enter_triggers,
         exit_triggers,
         event_decays,
+        decay_reads_history: event_history_decays.iter().any(|&b| b),
         event_history_decays,
         decay_probe,
     }

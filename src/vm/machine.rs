@@ -490,8 +490,13 @@ impl Machine {
             _ if self.recheck_due(lead, due) => Cause::All,
             TimerKind::Run(_) | TimerKind::HeldSend(_) => Cause::Clock,
         };
-        // Whether a `set` in the cycles below moved a decay crossing.
-        let mut moved = false;
+        // Whether a decay crossing moves: when this is the crossing (a list flipped, the next
+        // flip is to be found), or a window closing can move it, or a `set` in the cycles
+        // below changes the lead.
+        let mut moved = self.leads[lead as usize]
+            .stamp(self.c.layout.decay_due)
+            .is_some_and(|d| d <= due)
+            || self.c.reactions.decay_reads_history;
         match kind {
             TimerKind::Recheck => {
                 // Only the latest queued recheck counts; earlier ones were superseded.
@@ -689,9 +694,10 @@ impl Machine {
     fn after(&mut self, cy: &mut Cycle<'_>, ev: Option<EventRef<'_>>, cause: Cause, moved: bool) {
         let decay_moved = moved
             || match cause {
-                Cause::New | Cause::All | Cause::Attrs => true,
+                Cause::New | Cause::Attrs => true,
                 Cause::Event(e) => self.c.reactions.event_decays[e as usize],
-                Cause::Clock => false,
+                // Timers say themselves whether they move it.
+                Cause::All | Cause::Clock => false,
             };
         let decay_moved = self.cycle(cy, ev, cause, 0, decay_moved);
         self.schedule_recheck(cy.lead, decay_moved);
@@ -1600,7 +1606,7 @@ impl Machine {
         if let (Some((_, k)), Some(Some((keep, every))), Some(a), Some(b)) =
             (probe, rate, at_now, at_end)
         {
-            if let Some(guess) = solve_decay(a, b, k, keep, every) {
+            if let Some(guess) = solve_decay(a, b, end - now, k, keep, every) {
                 let g = (now + guess).clamp(lo + 1, (hi - 1).max(lo + 1));
                 if g < hi {
                     let mut step = 1;
@@ -1765,15 +1771,23 @@ fn reads_scores(chunk: &Chunk) -> bool {
         .any(|o| matches!(o, crate::compile::bytecode::Op::Score(_)))
 }
 
-/// Seconds from now until a score worth `a` now and `b` once its decaying part has faded
-/// (decaying by `keep` every `every` seconds) falls to `k`: the first whole second past it.
-fn solve_decay(a: f64, b: f64, k: f64, keep: f64, every: i64) -> Option<i64> {
-    let ratio = (k - b) / (a - b);
-    if !(ratio > 0.0 && ratio < 1.0 && keep > 0.0 && keep < 1.0) {
+/// Seconds from now until a score worth `a` now and `b` after `span` seconds, whose
+/// decaying part keeps `keep` every `every` seconds, reaches `k`: the first whole second
+/// at or past it.
+fn solve_decay(a: f64, b: f64, span: i64, k: f64, keep: f64, every: i64) -> Option<i64> {
+    if !(keep > 0.0 && keep < 1.0) {
+        return None;
+    }
+    // What is left of the decaying part after `span`, as a share of it now; the part that
+    // does not decay is what `b` would be with none left.
+    let left = keep.powf(span as f64 / every as f64);
+    let rest = a - (a - b) / (1.0 - left);
+    let ratio = (k - rest) / (a - rest);
+    if !(ratio > 0.0 && ratio <= 1.0) {
         return None;
     }
     let x = ratio.ln() / keep.ln() * every as f64;
-    x.is_finite().then(|| x.ceil() as i64)
+    x.is_finite().then(|| x.ceil().max(1.0) as i64)
 }
 
 /// The accumulated part of a rules score at `t`, decayed since its last update.
