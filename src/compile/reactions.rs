@@ -17,6 +17,9 @@ pub struct Reactions {
     pub decay_lists: Vec<u16>,
     /// Every list, in evaluation order.
     pub all_lists: Vec<u16>,
+    /// The lists that can change with time alone (a `within` window, a decaying score, the
+    /// clock), in evaluation order: what a recheck evaluates.
+    pub timed_lists: Vec<u16>,
     /// Per list: its position in evaluation order.
     pub list_rank: Vec<u16>,
     /// Per list: the triggers on entering it, and on leaving it, in source order.
@@ -59,6 +62,8 @@ struct Reads {
     events: Vec<u16>,
     /// The events read through history predicates (a subset of `events`).
     history: Vec<u16>,
+    /// Whether a history predicate with a `within` window is read.
+    windows: bool,
 }
 
 fn direct(c: &Compiled, chunk: &Chunk, r: &mut Reads, deps: &mut Vec<Derived>) {
@@ -68,9 +73,10 @@ fn direct(c: &Compiled, chunk: &Chunk, r: &mut Reads, deps: &mut Vec<Derived>) {
             Op::Now => r.clock = true,
             // A `within` window closes with time; the lead's recheck timer covers that.
             Op::History(slot) => {
-                let e = c.pools.history[*slot as usize].event as u16;
-                r.events.push(e);
-                r.history.push(e);
+                let pred = &c.pools.history[*slot as usize];
+                r.events.push(pred.event as u16);
+                r.history.push(pred.event as u16);
+                r.windows |= pred.within.is_some();
             }
             Op::Score(s) => deps.push(Derived::Score(*s)),
             Op::InList(l) => deps.push(Derived::List(*l)),
@@ -110,6 +116,7 @@ pub fn derive(c: &Compiled) -> Reactions {
             r.attrs |= other.attrs;
             r.clock |= other.clock;
             r.decays |= other.decays;
+            r.windows |= other.windows;
             r.events.extend(other.events);
             r.history.extend(other.history);
         }
@@ -185,6 +192,7 @@ pub fn derive(c: &Compiled) -> Reactions {
             }
             rank
         },
+        timed_lists: of(&|r: &Reads| r.windows || r.decays || r.clock),
         all_lists: lists.clone(),
         enter_triggers,
         exit_triggers,

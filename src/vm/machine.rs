@@ -557,7 +557,14 @@ impl Machine {
                 }
             }
         }
-        self.after(&mut cy, None, cause, moved);
+        if matches!(kind, TimerKind::Recheck) || cy.dirty || !self.pending_changes.is_empty() {
+            self.after(&mut cy, None, cause, moved);
+        } else {
+            // The cycle before the steps brought the lead to this moment, and steps that
+            // changed no attribute leave nothing for another cycle to find (a run they start
+            // checks its exit and goal as it starts).
+            self.schedule_recheck(lead, moved);
+        }
     }
 
     /// An `identify`: sets attributes (texts interned), then runs the cycle.
@@ -798,7 +805,9 @@ impl Machine {
         lists.clear();
         let r = &self.c.reactions;
         match cause {
-            Cause::New | Cause::All => lists.extend_from_slice(&r.all_lists),
+            Cause::New => lists.extend_from_slice(&r.all_lists),
+            // Only time has passed: a window closed or a decaying score moved.
+            Cause::All => lists.extend_from_slice(&r.timed_lists),
             Cause::Event(e) => lists.extend_from_slice(&r.event_lists[e as usize]),
             Cause::Attrs => lists.extend_from_slice(&r.attr_lists),
             Cause::Clock => {}
@@ -962,8 +971,7 @@ impl Machine {
             return;
         }
         let at = self.c.layout.run(w);
-        let wf = &self.c.workflows[w as usize];
-        let (enroll, only_if) = (wf.enroll, wf.only_if.clone());
+        let enroll = self.c.workflows[w as usize].enroll;
         let l = &self.leads[cy.lead as usize];
         let active = l.word(at) >> 16 & 0xff != status::NONE;
         let last = l.stamp(at + 3);
@@ -976,8 +984,8 @@ impl Machine {
         if !allowed {
             return;
         }
-        if let Some(cond) = only_if {
-            if !self.test(cy.lead, &cond, None, Some(self.now), false) {
+        if let Some(cond) = &self.c.workflows[w as usize].only_if {
+            if !self.test(cy.lead, cond, None, Some(self.now), false) {
                 return;
             }
         }
