@@ -110,6 +110,10 @@ pub struct Machine {
     stack: RefCell<Vec<Val>>,
     /// The scores of the lead being processed, at the time being looked at.
     scores: Vec<Cell<f64>>,
+    /// Per derived score that only adds and subtracts scores left to right (`fit +
+    /// engagement + intent`): its terms, each with whether it is subtracted. Summed directly,
+    /// in the evaluator's order, so the value is the same to the bit.
+    sums: Vec<Option<Vec<(u16, bool)>>>,
     /// Scratch lists reused by every cycle, so processing an event allocates nothing.
     scratch_lists: Vec<u16>,
     scratch_changes: Vec<(u16, bool)>,
@@ -205,6 +209,14 @@ impl Machine {
         let tags_list = c.pools.lists.len() as u32;
         c.pools.lists.push(Vec::new());
         let campaign_hash = fnv1a(c.campaign.as_deref().unwrap_or("").as_bytes());
+        let sums = c
+            .scores
+            .iter()
+            .map(|s| match &s.kind {
+                ScoreKind::Derived(chunk) => sum_of_scores(chunk),
+                ScoreKind::Rules { .. } => None,
+            })
+            .collect();
         Machine {
             tags_list,
             c,
@@ -219,6 +231,7 @@ impl Machine {
             zones: HashMap::new(),
             stack: RefCell::new(Vec::with_capacity(64)),
             scores: vec![Cell::new(0.0); n_scores],
+            sums,
             scratch_lists: Vec::new(),
             scratch_changes: Vec::new(),
             scratch_fired: Vec::new(),
@@ -604,6 +617,7 @@ impl Machine {
         // A filter may read a score: the cache must hold this lead's, before this event.
         let mut scored = false;
         // History.
+        let mut recorded = false;
         for i in 0..self.c.dispatch[e].history.len() {
             let a = &self.c.layout.aggregates[self.c.dispatch[e].history[i] as usize];
             if let Some(f) = &a.filter {
@@ -618,6 +632,7 @@ impl Machine {
                 }
             }
             let (off, kind) = (a.offset, a.kind);
+            recorded = true;
             let l = &mut self.leads[lead as usize];
             match kind {
                 AggregateKind::Ring(n) => ring_push(l, off, n, at),
@@ -646,8 +661,12 @@ impl Machine {
         };
         let cause = if new {
             Cause::New
-        } else {
+        } else if recorded || applied {
             Cause::Event(ev.event)
+        } else {
+            // The event changed no history and no score: no list reads anything new (what
+            // time alone changes, rechecks cover). Its triggers and waits still see it.
+            Cause::Clock
         };
         // A decay crossing moves only if a score rule applied or a list that reads decaying
         // scores reads this event's history.
@@ -875,7 +894,20 @@ impl Machine {
         for d in &self.c.derive_order {
             let Derived::Score(s) = *d else { continue };
             let value = match &self.c.scores[s as usize].kind {
-                ScoreKind::Derived(chunk) => self.value_at(lead, chunk, t).as_f64().unwrap_or(0.0),
+                ScoreKind::Derived(chunk) => match &self.sums[s as usize] {
+                    Some(terms) => {
+                        let first = self.scores[terms[0].0 as usize].get();
+                        terms[1..].iter().fold(first, |acc, &(term, minus)| {
+                            let v = self.scores[term as usize].get();
+                            if minus {
+                                acc - v
+                            } else {
+                                acc + v
+                            }
+                        })
+                    }
+                    None => self.value_at(lead, chunk, t).as_f64().unwrap_or(0.0),
+                },
                 ScoreKind::Rules {
                     decay,
                     when,
@@ -1769,6 +1801,23 @@ impl Machine {
         };
         (wake, enrolled, l.stamp(at + 3))
     }
+}
+
+/// The terms of a chunk that is `s0 (+|-) s1 (+|-) …` over scores, evaluated left to right.
+fn sum_of_scores(chunk: &Chunk) -> Option<Vec<(u16, bool)>> {
+    use crate::compile::bytecode::Op;
+    let Some(Op::Score(first)) = chunk.ops.first() else {
+        return None;
+    };
+    let mut terms = vec![(*first, false)];
+    for pair in chunk.ops[1..].chunks(2) {
+        match pair {
+            [Op::Score(s), Op::Add] => terms.push((*s, false)),
+            [Op::Score(s), Op::Sub] => terms.push((*s, true)),
+            _ => return None,
+        }
+    }
+    Some(terms)
 }
 
 /// Whether a chunk reads a score (so the score cache must be filled for its lead first).
