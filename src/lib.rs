@@ -10,6 +10,7 @@ pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod graph;
+pub mod intern;
 pub mod repl;
 pub mod runtime;
 pub mod syntax;

@@ -183,9 +183,9 @@ impl<'a> Disasm<'a> {
     // ---- names ---------------------------------------------------------------------------
 
     fn text(&self, sym: u32) -> String {
-        match self.c.pools.texts.all().get(sym as usize) {
-            Some(t) => format!("{t:?}"),
-            None => format!("t{sym}?"),
+        match (sym as usize) < self.c.pools.texts.len() {
+            true => format!("{:?}", self.c.pools.texts.get(sym)),
+            false => format!("t{sym}?"),
         }
     }
 
@@ -858,7 +858,7 @@ impl<'a> Disasm<'a> {
             let _ = writeln!(self.out, "{line}");
         }
         self.section("texts");
-        for (i, t) in p.texts.all().iter().enumerate() {
+        for (i, t) in p.texts.iter().enumerate() {
             let _ = writeln!(self.out, "t{i:<3} {t:?}");
         }
         if !p.lists.is_empty() {

@@ -12,34 +12,34 @@ use std::collections::HashMap;
 
 /// Interned texts: each distinct text gets one small number.
 #[derive(Debug, Clone, Default)]
-pub struct Texts {
-    index: HashMap<String, u32>,
-    texts: Vec<String>,
-}
+pub struct Texts(crate::intern::Interner);
 
 impl Texts {
     pub fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&i) = self.index.get(text) {
-            return i;
-        }
-        let i = self.texts.len() as u32;
-        self.texts.push(text.to_string());
-        self.index.insert(text.to_string(), i);
-        i
+        self.0.intern(text).0
     }
 
     pub fn get(&self, sym: u32) -> &str {
-        &self.texts[sym as usize]
+        &self.0[sym as usize]
     }
 
     /// The symbol of a text already interned, without adding it.
     pub fn lookup(&self, text: &str) -> Option<u32> {
-        self.index.get(text).copied()
+        self.0.get(text)
+    }
+
+    /// How many texts there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// Every interned text, in symbol order.
-    pub fn all(&self) -> &[String] {
-        &self.texts
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter()
     }
 }
 

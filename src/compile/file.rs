@@ -456,7 +456,7 @@ impl V<'_> {
     }
 
     fn text(&self, sym: u32, what: &str) -> Result<(), String> {
-        check((sym as usize) < self.c.pools.texts.all().len(), || {
+        check((sym as usize) < self.c.pools.texts.len(), || {
             format!("{what} names text {sym}, which is not there")
         })
     }
@@ -572,7 +572,7 @@ impl V<'_> {
 
 impl Serialize for Texts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.all())
+        s.collect_seq(self.iter())
     }
 }
 

@@ -425,7 +425,7 @@ impl Session {
                 .map(|l| (strsim::damerau_levenshtein(&id.text, l), l))
                 .filter(|(d, l)| *d <= 2.max(l.len() / 3))
                 .min()
-                .map(|(_, l)| l.clone());
+                .map(|(_, l)| l.to_string());
             let help = match close {
                 Some(l) => format!("did you mean `{l}`?"),
                 None if ids.is_empty() => "create one with `:lead ID { … }`".to_string(),

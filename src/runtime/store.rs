@@ -284,7 +284,7 @@ impl Store {
     /// and run the program the state was written by. Returns the progress record.
     pub fn load_machine(&self, m: &mut Machine) -> Result<Progress, StoreError> {
         let damaged = |what: String| StoreError(format!("state database is damaged: {what}"));
-        let base = m.c.pools.texts.all().len();
+        let base = m.c.pools.texts.len();
         let mut q = self
             .conn
             .prepare("SELECT sym, text FROM texts ORDER BY sym")?;
@@ -309,7 +309,7 @@ impl Store {
             .conn
             .prepare("SELECT idx, id, slab, tags, timers FROM leads ORDER BY idx")?;
         let mut rows = q.query([])?;
-        let texts = m.c.pools.texts.all().len() as u32;
+        let texts = m.c.pools.texts.len() as u32;
         let mut timers = Vec::new();
         while let Some(r) = rows.next()? {
             let (idx, id): (i64, String) = (r.get(0)?, r.get(1)?);
@@ -417,10 +417,9 @@ impl Store {
         let progress = serde_json::to_vec(&Progress::of(engine, position))
             .expect("the progress record serialises");
         let tx = self.conn.transaction()?;
-        let all = m.c.pools.texts.all();
         {
             let mut put = tx.prepare_cached("INSERT INTO texts (sym, text) VALUES (?1, ?2)")?;
-            for (i, t) in all.iter().enumerate().skip(self.texts_saved) {
+            for (i, t) in m.c.pools.texts.iter().enumerate().skip(self.texts_saved) {
                 put.execute(params![i as i64, t])?;
             }
             let mut insert = tx.prepare_cached(
@@ -441,7 +440,7 @@ impl Store {
                 } else {
                     insert.execute(params![
                         l as i64,
-                        m.lead_ids[l as usize].as_str(),
+                        &m.lead_ids[l as usize],
                         &row.slab[..],
                         row.tags(),
                         row.timers()
@@ -451,7 +450,7 @@ impl Store {
         }
         put_meta(&tx, "progress", &progress)?;
         tx.commit()?;
-        self.texts_saved = all.len();
+        self.texts_saved = m.c.pools.texts.len();
         self.leads_saved = m.leads.len();
         Ok(())
     }

@@ -14,6 +14,7 @@ use crate::compile::bytecode::Chunk;
 use crate::compile::layout::AggregateKind;
 use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
 use crate::compile::Compiled;
+use crate::intern::Interner;
 use crate::runtime::format;
 use crate::syntax::ast::{EffectKind, HistoryKind};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Weekday};
@@ -21,7 +22,6 @@ use chrono_tz::Tz;
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::hash::BuildHasher;
 
 /// How deep triggers and `set`s may set each other off within one instant.
 pub const MAX_CASCADE: u32 = 16;
@@ -93,13 +93,8 @@ pub struct Stats {
 pub struct Machine {
     pub c: Compiled,
     pub leads: Vec<Lead>,
-    /// Each lead's id; short ids (most) are kept inline, so looking one up reads no
-    /// further memory.
-    pub lead_ids: Vec<compact_str::CompactString>,
-    /// Lead ids to indices: the table holds indices into `lead_ids`, so each id is kept
-    /// once; the hasher is seeded per process, as lead ids come from outside.
-    index: hashbrown::HashTable<u32>,
-    hasher: foldhash::fast::RandomState,
+    /// Each lead's id, numbered by lead index.
+    pub lead_ids: Interner,
     timers: BinaryHeap<Reverse<(i64, u64, u32, TimerKind)>>,
     timer_seq: u64,
     /// The clock: the time of the record or timer being processed.
@@ -221,9 +216,7 @@ impl Machine {
             tags_list,
             c,
             leads: Vec::new(),
-            lead_ids: Vec::new(),
-            index: hashbrown::HashTable::new(),
-            hasher: Default::default(),
+            lead_ids: Interner::default(),
             timers: BinaryHeap::new(),
             timer_seq: 0,
             now: 0,
@@ -303,11 +296,8 @@ impl Machine {
 
     /// Adds a lead as it was persisted; leads must come back in index order.
     pub fn restore_lead(&mut self, id: &str, lead: Lead) -> u32 {
-        let i = self.leads.len() as u32;
         self.leads.push(lead);
-        self.index_lead(id, i);
-        self.lead_ids.push(id.into());
-        i
+        self.lead_ids.intern(id).0
     }
 
     /// Puts back a persisted timer; refused when it names a lead, workflow or trigger the
@@ -434,16 +424,12 @@ impl Machine {
 
     /// The lead's index, and whether it was created just now.
     fn lead_seen(&mut self, id: &str) -> (u32, bool) {
-        if let Some(i) = self.find_lead(id) {
-            self.touch(i);
-            return (i, false);
+        let (i, new) = self.lead_ids.intern(id);
+        if new {
+            self.leads.push(Lead::new(&self.c));
         }
-        let i = self.leads.len() as u32;
-        self.leads.push(Lead::new(&self.c));
-        self.index_lead(id, i);
-        self.lead_ids.push(id.into());
         self.touch(i);
-        (i, true)
+        (i, new)
     }
 
     /// Every lead's id, in index order.
@@ -452,18 +438,7 @@ impl Machine {
     }
 
     pub fn find_lead(&self, id: &str) -> Option<u32> {
-        let ids = &self.lead_ids;
-        self.index
-            .find(self.hasher.hash_one(id), |&i| ids[i as usize] == id)
-            .copied()
-    }
-
-    /// Adds lead `i` (not yet in the index) under `id`.
-    fn index_lead(&mut self, id: &str, i: u32) {
-        let (ids, hasher) = (&self.lead_ids, &self.hasher);
-        self.index.insert_unique(hasher.hash_one(id), i, |&j| {
-            hasher.hash_one(ids[j as usize].as_str())
-        });
+        self.lead_ids.get(id)
     }
 
     /// Fires every timer due at or before `to`, in order, then sets the clock to `to`.
@@ -1207,7 +1182,7 @@ impl Machine {
                 WOp::Split { arms, .. } => {
                     let key = format!(
                         "{}/{}",
-                        self.c.workflows[w as usize].name, self.lead_ids[cy.lead as usize]
+                        self.c.workflows[w as usize].name, &self.lead_ids[cy.lead as usize]
                     );
                     let bucket = (fnv1a(key.as_bytes()) % 100) as f64;
                     next = arms
@@ -1373,7 +1348,7 @@ impl Machine {
         if !kind.is_membership() {
             self.stats.actions += 1;
         }
-        let lead = self.lead_ids[cy.lead as usize].clone();
+        let lead = self.lead_ids.compact(cy.lead).clone();
         self.emitted += 1;
         let mut h = Fnv1a::default();
         h.write(&self.campaign_hash.to_le_bytes());
