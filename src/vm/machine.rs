@@ -100,7 +100,7 @@ pub struct Machine {
     /// The clock: the time of the record or timer being processed.
     pub now: i64,
     pub stats: Stats,
-    zones: HashMap<u32, Tz>,
+    zones: HashMap<u32, Tz, foldhash::fast::RandomState>,
     /// Scratch space for the evaluator, reused so evaluating allocates nothing.
     stack: RefCell<Vec<Val>>,
     /// The scores of the lead being processed, at the time being looked at.
@@ -221,7 +221,7 @@ impl Machine {
             timer_seq: 0,
             now: 0,
             stats: Stats::default(),
-            zones: HashMap::new(),
+            zones: HashMap::default(),
             stack: RefCell::new(Vec::with_capacity(64)),
             scores: vec![Cell::new(0.0); n_scores],
             sums,
