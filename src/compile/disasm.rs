@@ -694,11 +694,6 @@ impl<'a> Disasm<'a> {
             })
             .collect();
         regions.push((
-            l.zero,
-            2,
-            "zero accumulator (scores with no `on` rules)".into(),
-        ));
-        regions.push((
             l.missing,
             n_attrs.div_ceil(32),
             "missing-attribute mask, bit i for attribute a<i>".into(),
@@ -711,9 +706,9 @@ impl<'a> Disasm<'a> {
                 ..
             } = &s.kind
             {
-                if !on.is_empty() {
+                if let Some(at) = slot {
                     regions.push((
-                        *slot,
+                        *at,
                         2,
                         format!("score {}: value (f32) and its time", s.name),
                     ));
@@ -930,11 +925,16 @@ impl<'a> Disasm<'a> {
                     slot,
                     when_cache,
                 } => {
+                    let kept = [
+                        slot.map(|at| format!("value @{at}..{}", at + 2)),
+                        when_cache.map(|at| format!("`when` total @{at}")),
+                    ];
+                    let kept: Vec<String> = kept.into_iter().flatten().collect();
                     self.plain(&format!(
-                        "score {} (s{si}) = rules, value @{slot}..{}{}",
+                        "score {} (s{si}) = rules{}{}",
                         s.name,
-                        slot + 2,
-                        when_cache.map_or(String::new(), |at| format!(", `when` total @{at}"))
+                        if kept.is_empty() { "" } else { ", " },
+                        kept.join(", ")
                     ));
                     if let Some((keep, every)) = decay {
                         let _ = writeln!(

@@ -30,7 +30,7 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// The version of the file format this nurture writes and reads. Bump it whenever the body's
 /// shape changes (any type under `Compiled`): postcard has no field names, so an old file
 /// read as a new shape would be garbage, and the version check turns that into a clear error.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Bytes before the body: magic, version, body length, checksum.
 pub const HEADER_LEN: usize = 28;
@@ -316,7 +316,6 @@ impl V<'_> {
                 self.region(l.attr_offsets[i], words, &format!("attribute {}", a.name))?;
             }
         }
-        self.region(l.zero, 2, "the zero accumulator")?;
         for (i, a) in l.aggregates.iter().enumerate() {
             let what = format!("history aggregate {i}");
             self.event(a.event as usize, || what.clone())?;
@@ -368,7 +367,12 @@ impl V<'_> {
                     when_cache,
                     ..
                 } => {
-                    self.region(*slot, 2, &what)?;
+                    match slot {
+                        Some(at) => self.region(*at, 2, &what)?,
+                        None => check(on.is_empty(), || {
+                            format!("{what} has `on` rules and no accumulator")
+                        })?,
+                    }
                     if let Some(at) = when_cache {
                         self.region(*at, 1, &what)?;
                     }

@@ -15,8 +15,6 @@ pub const RUN_WORDS: u32 = 4;
 pub struct Layout {
     /// Per attribute: its offset (the built-in tags live outside the slab).
     pub attr_offsets: Vec<u32>,
-    /// Two words that stay zero: the accumulator of a score with no `on` rules.
-    pub zero: u32,
     pub missing: u32,
     pub lists: u32,
     pub runs: u32,

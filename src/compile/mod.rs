@@ -38,7 +38,6 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         let at = layout.reserve(words);
         layout.attr_offsets.push(at);
     }
-    layout.zero = layout.reserve(2);
     layout.missing = layout.reserve(program.attrs.len().div_ceil(32) as u32);
     for a in &program.attrs {
         let default = pools.val(&a.default);
@@ -74,12 +73,9 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         let kind = match &s.kind {
             p::ScoreKind::Derived(e) => ScoreKind::Derived(pools.compile(e)?),
             p::ScoreKind::Rules { decay, when, on } => {
-                // Accumulated value (f32) and when it was last updated.
-                let slot = if on.is_empty() {
-                    layout.zero
-                } else {
-                    layout.reserve(2)
-                };
+                // Accumulated value (f32) and when it was last updated; a score with no `on`
+                // rules accumulates nothing and keeps no words.
+                let slot = (!on.is_empty()).then(|| layout.reserve(2));
                 let attrs_only = when.iter().all(|w| {
                     let mut pure = true;
                     crate::check::visit::each_subexpr(&w.cond, &mut |x| {

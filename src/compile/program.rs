@@ -69,10 +69,11 @@ pub enum ScoreKind {
         decay: Option<(f64, i64)>,
         when: Vec<WhenRule>,
         on: Vec<OnRule>,
-        /// Slab offset of the accumulated value (f64) and its time.
-        slot: u32,
+        /// Slab offset of the accumulated value (f32) and its time; `None` for a score with
+        /// no `on` rules, whose accumulated part is always 0.
+        slot: Option<u32>,
         /// When every `when` condition reads only attributes, the slab offset where the
-        /// lead's `when` total is kept (f64), refreshed when attributes change.
+        /// lead's `when` total is kept (f32), refreshed when attributes change.
         when_cache: Option<u32>,
     },
 }

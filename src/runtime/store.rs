@@ -686,11 +686,12 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
     }
     let mut scores = Vec::new();
     for s in &new.c.scores {
-        let ScoreKind::Rules { slot: to, .. } = s.kind else {
+        let ScoreKind::Rules { slot: Some(to), .. } = s.kind else {
             continue;
         };
-        if let Some(ScoreKind::Rules { slot: from, .. }) =
-            oc.scores.iter().find(|o| o.name == s.name).map(|o| &o.kind)
+        if let Some(ScoreKind::Rules {
+            slot: Some(from), ..
+        }) = oc.scores.iter().find(|o| o.name == s.name).map(|o| &o.kind)
         {
             scores.push((*from, to));
         }

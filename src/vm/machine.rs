@@ -603,8 +603,9 @@ impl Machine {
             return;
         };
         let rule = &on[r as usize];
-        let (slot, decay, effect, amount, cap) =
-            (*slot, *decay, rule.effect, rule.amount, rule.cap);
+        // Every score with `on` rules has an accumulator (`file::validate` checks it).
+        let Some(slot) = *slot else { return };
+        let (decay, effect, amount, cap) = (*decay, rule.effect, rule.amount, rule.cap);
         if let Some(f) = &rule.filter {
             // A filter may read a score: the cache must hold this lead's.
             if reads_scores(f) {
@@ -622,7 +623,7 @@ impl Machine {
             }
             ring_push(l, ring, times, now);
         }
-        let current = accumulated(l, slot, decay, now);
+        let current = accumulated(l, Some(slot), decay, now);
         let next = match effect {
             EffectKind::Add => current + amount,
             EffectKind::Subtract => current - amount,
@@ -1479,7 +1480,7 @@ impl Machine {
         for s in &self.c.scores {
             if let ScoreKind::Rules {
                 decay: Some((keep, every)),
-                slot,
+                slot: Some(slot),
                 ..
             } = &s.kind
             {
@@ -1637,8 +1638,10 @@ fn reads_scores(chunk: &Chunk) -> bool {
         .any(|o| matches!(o, crate::compile::bytecode::Op::Score(_)))
 }
 
-/// The accumulated part of a rules score at `t`, decayed since its last update.
-fn accumulated(l: &Lead, slot: u32, decay: Option<(f64, i64)>, t: i64) -> f64 {
+/// The accumulated part of a rules score at `t`, decayed since its last update (0 for a
+/// score with no accumulator).
+fn accumulated(l: &Lead, slot: Option<u32>, decay: Option<(f64, i64)>, t: i64) -> f64 {
+    let Some(slot) = slot else { return 0.0 };
     let acc = l.f32(slot);
     match (decay, l.stamp(slot + 1)) {
         (Some((keep, every)), Some(since)) if acc != 0.0 && t > since => {
