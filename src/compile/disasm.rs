@@ -8,7 +8,6 @@
 
 use super::bytecode::{Chunk, Op};
 use super::file::{SourceText, FORMAT_VERSION};
-use super::layout::RUN_WORDS;
 use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::check::program::Enroll;
 use crate::check::types::Ty;
@@ -763,14 +762,21 @@ impl<'a> Disasm<'a> {
             "list membership, bit i for list i".into(),
         ));
         for (w, wf) in c.workflows.iter().enumerate() {
-            regions.push((
-                l.run(w as u16),
-                RUN_WORDS,
-                format!(
-                    "workflow {} run: state, wake, enrolled, last enrolled",
-                    wf.name
-                ),
-            ));
+            let run = l.run(w as u16);
+            let mut words = vec![(run.state, "state"), (run.wake, "wake")];
+            if let Some(at) = run.enrolled {
+                words.push((at, "enrolled (also the last enrollment)"));
+            }
+            // One line when the words follow each other, as the compiler lays them out.
+            if words.windows(2).all(|p| p[1].0 == p[0].0 + 1) {
+                let what: Vec<&str> = words.iter().map(|w| w.1).collect();
+                let what = format!("workflow {} run: {}", wf.name, what.join(", "));
+                regions.push((run.state, words.len() as u32, what));
+            } else {
+                for (at, what) in words {
+                    regions.push((at, 1, format!("workflow {} run: {what}", wf.name)));
+                }
+            }
         }
         regions.push((
             l.recheck,
@@ -1038,8 +1044,14 @@ impl<'a> Disasm<'a> {
         let c = self.c;
         self.section("workflows");
         for (wi, w) in c.workflows.iter().enumerate() {
-            let at = c.layout.run(wi as u16);
-            let head = format!("workflow {} (w{wi}), run @{at}..{}", w.name, at + RUN_WORDS);
+            let run = c.layout.run(wi as u16);
+            let mut head = format!(
+                "workflow {} (w{wi}), state @{}, wake @{}",
+                w.name, run.state, run.wake
+            );
+            if let Some(at) = run.enrolled {
+                let _ = write!(head, ", enrolled @{at}");
+            }
             self.line(&head, Some(w.span));
             let enroll = match w.enroll {
                 Enroll::Once => "once".to_string(),

@@ -17,7 +17,6 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
-use super::layout::RUN_WORDS;
 use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::check::types::Ty;
 use crate::vm::value::Val;
@@ -430,11 +429,18 @@ impl V<'_> {
             }
             self.ops(&w.ops, &what)?;
         }
-        self.region(
-            l.runs,
-            RUN_WORDS as u64 * c.workflows.len() as u64,
-            "the workflow runs",
-        )?;
+        check(l.runs.len() == c.workflows.len(), || {
+            "its workflow runs do not match its workflows".into()
+        })?;
+        for (w, r) in c.workflows.iter().zip(&l.runs) {
+            let what = format!("the run of workflow {}", w.name);
+            for at in [Some(r.state), Some(r.wake), r.enrolled]
+                .into_iter()
+                .flatten()
+            {
+                self.region(at, 1, &what)?;
+            }
+        }
         self.region(l.recheck, 1, "the recheck stamp")?;
         self.region(l.decay_due, 1, "the decay crossing stamp")?;
         for f in &c.policy.frequency {

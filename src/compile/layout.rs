@@ -7,17 +7,14 @@
 //! ("stamps", good until 2106), 0 meaning never. The compiler fixes every offset, so the VM
 //! reads state with no lookups and a lead costs one allocation.
 
-/// Words per workflow run: state (pc, status, flags), wake stamp, enrolled stamp, last
-/// enrollment stamp.
-pub const RUN_WORDS: u32 = 4;
-
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Layout {
     /// Per attribute: its offset (the built-in tags live outside the slab).
     pub attr_offsets: Vec<u32>,
     pub missing: u32,
     pub lists: u32,
-    pub runs: u32,
+    /// Per workflow: where its run lives.
+    pub runs: Vec<RunSlots>,
     /// The next time the lead's lists may change with no event (a window closing, a score
     /// decaying past a threshold).
     pub recheck: u32,
@@ -30,6 +27,20 @@ pub struct Layout {
     /// The stored aggregates, each updated once per matching event.
     pub aggregates: Vec<Aggregate>,
     pub size: u32,
+}
+
+/// Where one workflow's run lives in the slab.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunSlots {
+    /// The run's state: pc (bits 0–15), status (16–23), `received` (bit 24).
+    pub state: u32,
+    /// When the run wakes next: a wait's end, a timeout, the end of quiet hours or of the
+    /// goal's window.
+    pub wake: u32,
+    /// When the lead last enrolled, which is also when its open run began (a start writes
+    /// both at once). Kept only for a workflow that reads it: `enroll once` / `once per D`,
+    /// `since enrolled`, and the ids of the actions its steps emit, which hash it.
+    pub enrolled: Option<u32>,
 }
 
 /// One piece of stored history: what it counts and where it lives.
@@ -60,7 +71,7 @@ impl Layout {
         at
     }
 
-    pub fn run(&self, workflow: u16) -> u32 {
-        self.runs + workflow as u32 * RUN_WORDS
+    pub fn run(&self, workflow: u16) -> RunSlots {
+        self.runs[workflow as usize]
     }
 }

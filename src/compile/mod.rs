@@ -13,7 +13,7 @@ use crate::check::program as p;
 use crate::check::types::Ty;
 use crate::syntax::ast::HistoryKind;
 use expr::{CompileError, Pools};
-use layout::{Layout, RUN_WORDS};
+use layout::{Layout, RunSlots};
 pub use program::Compiled;
 use program::*;
 
@@ -269,12 +269,50 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         };
     }
     layout.lists = layout.reserve(program.lists.len().div_ceil(32) as u32);
-    layout.runs = layout.reserve(RUN_WORDS * program.workflows.len() as u32);
+    for w in &c.workflows {
+        let (state, wake) = (layout.reserve(1), layout.reserve(1));
+        let enrolled = reads_enrolled(&c.pools, w).then(|| layout.reserve(1));
+        layout.runs.push(RunSlots {
+            state,
+            wake,
+            enrolled,
+        });
+    }
     layout.recheck = layout.reserve(1);
     layout.decay_due = layout.reserve(1);
     c.layout = layout;
     c.reactions = reactions::derive(&c);
     Ok(c)
+}
+
+/// Whether a workflow reads its enrollment time: its enrollment rule (`once`, `once per D`),
+/// a `since enrolled` in a condition of its run, or an action of its steps (an action's id
+/// hashes the time its run began).
+fn reads_enrolled(pools: &Pools, w: &Workflow) -> bool {
+    let since = |c: &bytecode::Chunk| {
+        c.ops.iter().any(|op| {
+            matches!(op, bytecode::Op::History(h)
+                if pools.history.get(*h as usize).is_some_and(|h| h.since_enrolled))
+        })
+    };
+    w.enroll != p::Enroll::EveryTime
+        || [&w.exit_when, &w.goal].into_iter().flatten().any(since)
+        || w.ops.iter().any(|op| match op {
+            WOp::JumpUnless { cond, .. } => since(cond),
+            WOp::WaitUpTo { filter, .. } => filter.as_ref().is_some_and(since),
+            WOp::WaitFor { .. }
+            | WOp::WaitUntil { .. }
+            | WOp::Jump { .. }
+            | WOp::Split { .. }
+            | WOp::Start { .. }
+            | WOp::Stop { .. } => false,
+            WOp::Send { .. }
+            | WOp::Notify { .. }
+            | WOp::Retarget { .. }
+            | WOp::Webhook { .. }
+            | WOp::Set { .. }
+            | WOp::Tag { .. } => true,
+        })
 }
 
 fn lower_steps(

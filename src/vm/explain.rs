@@ -221,6 +221,9 @@ pub struct RunView {
     pub wake: Option<i64>,
     pub enrolled: Option<i64>,
     pub last_enrolled: Option<i64>,
+    /// Whether lead state keeps the workflow's enrollment time at all: a workflow that
+    /// nothing reads it for keeps none, and both times above are then unknown.
+    pub enrollment_kept: bool,
 }
 
 /// Why a lead is or is not in a workflow.
@@ -326,6 +329,7 @@ impl Explainer<'_> {
             wake,
             enrolled,
             last_enrolled,
+            enrollment_kept: self.m.c.layout.run(w).enrolled.is_some(),
         }
     }
 

@@ -311,9 +311,9 @@ impl Machine {
 
     /// Carries this machine's run of workflow `w` for `lead` over to workflow `to_w` of
     /// another program, into `into` (a lead laid out for `to`): the step is found by its
-    /// label (`op_label`), the n-th step so labelled if several are; the wake, enrollment and
-    /// last-enrollment times come along. `Ok(false)` when no run was open (only the last
-    /// enrollment is carried); `Err` names the step that has no place in the new workflow.
+    /// label (`op_label`), the n-th step so labelled if several are; the wake and enrollment
+    /// times come along. `Ok(false)` when no run was open (only the last enrollment is
+    /// carried); `Err` names the step that has no place in the new workflow.
     pub fn carry_run(
         &self,
         lead: u32,
@@ -322,10 +322,12 @@ impl Machine {
         to_w: u16,
         into: &mut Lead,
     ) -> Result<bool, String> {
-        let (from_at, to_at) = (self.c.layout.run(w), to.layout.run(to_w));
+        let (from, to_run) = (self.c.layout.run(w), to.layout.run(to_w));
         let l = &self.leads[lead as usize];
-        into.set_word(to_at + 3, l.word(from_at + 3));
-        let state = l.word(from_at);
+        if let (Some(f), Some(t)) = (from.enrolled, to_run.enrolled) {
+            into.set_word(t, l.word(f));
+        }
+        let state = l.word(from.state);
         let st = state >> 16 & 0xff;
         if st == status::NONE {
             return Ok(false);
@@ -367,9 +369,8 @@ impl Machine {
                 found
             }
         };
-        into.set_word(to_at, new_pc | (state & !0xffff));
-        into.set_word(to_at + 1, l.word(from_at + 1));
-        into.set_word(to_at + 2, l.word(from_at + 2));
+        into.set_word(to_run.state, new_pc | (state & !0xffff));
+        into.set_word(to_run.wake, l.word(from.wake));
         Ok(true)
     }
 
@@ -385,10 +386,10 @@ impl Machine {
     /// one, and its next list recheck (after a migration, which drops the old timers).
     pub fn rearm(&mut self, lead: u32) {
         for w in 0..self.c.workflows.len() as u16 {
-            let at = self.c.layout.run(w);
+            let run = self.c.layout.run(w);
             let l = &self.leads[lead as usize];
-            if l.word(at) >> 16 & 0xff != status::NONE {
-                if let Some(due) = l.stamp(at + 1) {
+            if l.word(run.state) >> 16 & 0xff != status::NONE {
+                if let Some(due) = l.stamp(run.wake) {
                     self.schedule(due, lead, TimerKind::Run(w));
                 }
             }
@@ -471,8 +472,8 @@ impl Machine {
                 self.leads[lead as usize].set_word(self.c.layout.recheck, 0);
             }
             TimerKind::Run(w) => {
-                let at = self.c.layout.run(w);
-                if self.leads[lead as usize].stamp(at + 1) != Some(due) {
+                let run = self.c.layout.run(w);
+                if self.leads[lead as usize].stamp(run.wake) != Some(due) {
                     return;
                 }
                 // Bring the lead's scores and lists to this moment before its steps read
@@ -480,17 +481,17 @@ impl Machine {
                 // if its goal or exit holds now.
                 self.cycle(&mut cy, None, cause, 0);
                 let l = &self.leads[lead as usize];
-                if l.stamp(at + 1) != Some(due) {
+                if l.stamp(run.wake) != Some(due) {
                     self.schedule_recheck(lead, false);
                     return;
                 }
-                let state = l.word(at);
+                let state = l.word(run.state);
                 match state >> 16 & 0xff {
                     status::WAITING | status::HELD => self.resume(&mut cy, w, 0),
                     status::WAITING_FOR_EVENT => {
                         // Timed out: `received` is false.
                         let l = &mut self.leads[lead as usize];
-                        l.set_word(at, ((state & 0xffff) + 1) | status::RUNNING << 16);
+                        l.set_word(run.state, ((state & 0xffff) + 1) | status::RUNNING << 16);
                         self.resume(&mut cy, w, 0);
                     }
                     status::WATCHING_GOAL => self.end_run(lead, w),
@@ -900,12 +901,12 @@ impl Machine {
         if depth >= MAX_CASCADE {
             return;
         }
-        let at = self.c.layout.run(w);
+        let run = self.c.layout.run(w);
         let wf = &self.c.workflows[w as usize];
         let (enroll, only_if) = (wf.enroll, wf.only_if.clone());
         let l = &self.leads[cy.lead as usize];
-        let active = l.word(at) >> 16 & 0xff != status::NONE;
-        let last = l.stamp(at + 3);
+        let active = l.word(run.state) >> 16 & 0xff != status::NONE;
+        let last = l.enrolled(run);
         let allowed = match enroll {
             Enroll::EveryTime => true,
             _ if active => false,
@@ -922,10 +923,11 @@ impl Machine {
         }
         let now = to_stamp(self.now);
         let l = &mut self.leads[cy.lead as usize];
-        l.set_word(at, status::RUNNING << 16);
-        l.set_word(at + 1, 0);
-        l.set_word(at + 2, now);
-        l.set_word(at + 3, now);
+        l.set_word(run.state, status::RUNNING << 16);
+        l.set_word(run.wake, 0);
+        if let Some(at) = run.enrolled {
+            l.set_word(at, now);
+        }
         if self.exit_or_goal(cy, w) {
             return;
         }
@@ -934,11 +936,12 @@ impl Machine {
 
     /// Ends a run if its goal or exit condition holds; true when it ended.
     fn exit_or_goal(&mut self, cy: &mut Cycle<'_>, w: u16) -> bool {
-        let at = self.c.layout.run(w);
-        let enrolled = self.leads[cy.lead as usize].stamp(at + 2);
+        let run = self.c.layout.run(w);
+        let enrolled = self.leads[cy.lead as usize].enrolled(run);
         let wf = &self.c.workflows[w as usize];
         // After its last step a run watches its goal only.
-        let watching = self.leads[cy.lead as usize].word(at) >> 16 & 0xff == status::WATCHING_GOAL;
+        let watching =
+            self.leads[cy.lead as usize].word(run.state) >> 16 & 0xff == status::WATCHING_GOAL;
         let (goal, exit) = (wf.goal.clone(), wf.exit_when.clone().filter(|_| !watching));
         if let Some(g) = goal {
             if self.test(cy.lead, &g, None, enrolled, false) {
@@ -967,18 +970,18 @@ impl Machine {
 
     fn check_exits(&mut self, cy: &mut Cycle<'_>) {
         for w in 0..self.c.workflows.len() as u16 {
-            let at = self.c.layout.run(w);
-            if self.leads[cy.lead as usize].word(at) >> 16 & 0xff != status::NONE {
+            let state = self.c.layout.run(w).state;
+            if self.leads[cy.lead as usize].word(state) >> 16 & 0xff != status::NONE {
                 self.exit_or_goal(cy, w);
             }
         }
     }
 
     fn end_run(&mut self, lead: u32, w: u16) {
-        let at = self.c.layout.run(w);
+        let run = self.c.layout.run(w);
         let l = &mut self.leads[lead as usize];
-        l.set_word(at, status::NONE << 16);
-        l.set_word(at + 1, 0);
+        l.set_word(run.state, status::NONE << 16);
+        l.set_word(run.wake, 0);
     }
 
     /// Which of the workflows with a `wait up to … for` this event (by position in the
@@ -988,7 +991,7 @@ impl Machine {
         let mut armed = 0u64;
         let waits = &self.c.dispatch[event as usize].waits;
         for (i, w) in waits.iter().enumerate().take(64) {
-            let state = self.leads[lead as usize].word(self.c.layout.run(*w));
+            let state = self.leads[lead as usize].word(self.c.layout.run(*w).state);
             if state >> 16 & 0xff == status::WAITING_FOR_EVENT {
                 armed |= 1 << i;
             }
@@ -1002,8 +1005,8 @@ impl Machine {
                 continue;
             }
             let w = self.c.dispatch[ev.event as usize].waits[i];
-            let at = self.c.layout.run(w);
-            let state = self.leads[cy.lead as usize].word(at);
+            let run = self.c.layout.run(w);
+            let state = self.leads[cy.lead as usize].word(run.state);
             if state >> 16 & 0xff != status::WAITING_FOR_EVENT {
                 continue;
             }
@@ -1016,32 +1019,32 @@ impl Machine {
             if *event != ev.event {
                 continue;
             }
-            let enrolled = self.leads[cy.lead as usize].stamp(at + 2);
+            let enrolled = self.leads[cy.lead as usize].enrolled(run);
             if let Some(f) = filter.clone() {
                 if !self.test(cy.lead, &f, Some(ev), enrolled, false) {
                     continue;
                 }
             }
             let l = &mut self.leads[cy.lead as usize];
-            l.set_word(at, (pc + 1) | status::RUNNING << 16 | RECEIVED);
-            l.set_word(at + 1, 0);
+            l.set_word(run.state, (pc + 1) | status::RUNNING << 16 | RECEIVED);
+            l.set_word(run.wake, 0);
             self.resume(cy, w, depth);
         }
     }
 
     /// Runs a workflow from its stored pc until it waits or ends.
     fn resume(&mut self, cy: &mut Cycle<'_>, w: u16, depth: u32) {
-        let at = self.c.layout.run(w);
+        let run = self.c.layout.run(w);
         let mut steps = 0u32;
         loop {
             let l = &self.leads[cy.lead as usize];
-            let state = l.word(at);
+            let state = l.word(run.state);
             if state >> 16 & 0xff == status::NONE {
                 return;
             }
             let pc = state & 0xffff;
             let flags = state & RECEIVED;
-            let enrolled = l.stamp(at + 2);
+            let enrolled = l.enrolled(run);
             let ops_len = self.c.workflows[w as usize].ops.len() as u32;
             if pc >= ops_len {
                 // The last step is done: watch the goal for its window, or end.
@@ -1049,8 +1052,8 @@ impl Machine {
                     Some(window) => {
                         let due = self.now + window;
                         let l = &mut self.leads[cy.lead as usize];
-                        l.set_word(at, pc | status::WATCHING_GOAL << 16);
-                        l.set_word(at + 1, to_stamp(due));
+                        l.set_word(run.state, pc | status::WATCHING_GOAL << 16);
+                        l.set_word(run.wake, to_stamp(due));
                         self.schedule(due, cy.lead, TimerKind::Run(w));
                     }
                     None => self.end_run(cy.lead, w),
@@ -1068,8 +1071,8 @@ impl Machine {
             let lead = cy.lead;
             let set_state = move |m: &mut Machine, pc: u32, st: u32, wake: Option<i64>| {
                 let l = &mut m.leads[lead as usize];
-                l.set_word(at, pc | st << 16 | flags);
-                l.set_word(at + 1, wake.map_or(0, to_stamp));
+                l.set_word(run.state, pc | st << 16 | flags);
+                l.set_word(run.wake, wake.map_or(0, to_stamp));
             };
             match &op {
                 WOp::WaitFor { seconds, .. } => {
@@ -1092,8 +1095,8 @@ impl Machine {
                 WOp::WaitUpTo { timeout, .. } => {
                     let due = self.now + timeout;
                     let l = &mut self.leads[cy.lead as usize];
-                    l.set_word(at, pc | status::WAITING_FOR_EVENT << 16);
-                    l.set_word(at + 1, to_stamp(due));
+                    l.set_word(run.state, pc | status::WAITING_FOR_EVENT << 16);
+                    l.set_word(run.wake, to_stamp(due));
                     self.schedule(due, cy.lead, TimerKind::Run(w));
                     return;
                 }
@@ -1544,13 +1547,13 @@ impl Machine {
 
     /// Whether a workflow run is open for a lead, and at which instruction.
     pub fn run_at(&self, lead: u32, w: u16) -> Option<u32> {
-        let state = self.leads[lead as usize].word(self.c.layout.run(w));
+        let state = self.leads[lead as usize].word(self.c.layout.run(w).state);
         (state >> 16 & 0xff != status::NONE).then_some(state & 0xffff)
     }
 
     /// The step a lead's run of a workflow rests at, as `op_label` names it.
     pub fn run_step(&self, lead: u32, w: u16) -> Option<String> {
-        let state = self.leads[lead as usize].word(self.c.layout.run(w));
+        let state = self.leads[lead as usize].word(self.c.layout.run(w).state);
         let pc = state & 0xffff;
         let ops = &self.c.workflows[w as usize].ops;
         let at = match state >> 16 & 0xff {
@@ -1618,15 +1621,16 @@ impl Machine {
     }
 
     /// A lead's run of a workflow: (next wake, enrolled at) while open, and the last enrollment.
+    /// The enrollment times are `None` where the workflow keeps none (`RunSlots::enrolled`).
     pub fn run_times(&self, lead: u32, w: u16) -> (Option<i64>, Option<i64>, Option<i64>) {
-        let at = self.c.layout.run(w);
+        let run = self.c.layout.run(w);
         let l = &self.leads[lead as usize];
-        let open = l.word(at) >> 16 & 0xff != status::NONE;
+        let open = l.word(run.state) >> 16 & 0xff != status::NONE;
         let (wake, enrolled) = match open {
-            true => (l.stamp(at + 1), l.stamp(at + 2)),
+            true => (l.stamp(run.wake), l.enrolled(run)),
             false => (None, None),
         };
-        (wake, enrolled, l.stamp(at + 3))
+        (wake, enrolled, l.enrolled(run))
     }
 }
 

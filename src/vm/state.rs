@@ -3,6 +3,7 @@
 
 use super::value::Val;
 use crate::check::types::Ty;
+use crate::compile::layout::RunSlots;
 use crate::compile::Compiled;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +151,11 @@ impl Lead {
         } else {
             self.set_word(at, raw as u32);
         }
+    }
+
+    /// When the lead last enrolled in a workflow (its open run's start), where it is kept.
+    pub fn enrolled(&self, run: RunSlots) -> Option<i64> {
+        run.enrolled.and_then(|at| self.stamp(at))
     }
 
     pub fn in_list(&self, c: &Compiled, list: u16) -> bool {
