@@ -894,6 +894,10 @@ impl<'a> Disasm<'a> {
             let kept = match (h.kind, ring) {
                 (HistoryKind::Count, 0) => format!("counter @{at}: matches ever"),
                 (_, 0) => format!("stamp @{at}: time of the latest match"),
+                (HistoryKind::Did | HistoryKind::Last, n) => format!(
+                    "ring @{at}..{}: time of the latest match, its newest stamp",
+                    at + n
+                ),
                 (_, n) => {
                     let why = match c.pools.count_bounds.get(i).copied().flatten() {
                         Some(b) if b < crate::compile::DEFAULT_COUNT_WINDOW => {

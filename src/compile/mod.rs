@@ -5,6 +5,7 @@ pub mod bytecode;
 pub mod disasm;
 pub mod expr;
 pub mod file;
+pub mod history;
 pub mod layout;
 pub mod program;
 pub mod reactions;
@@ -204,70 +205,8 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .map(|e| pools.compile(e))
         .collect::<Result<_, _>>()?;
 
-    // History aggregates last: every predicate is known now. Predicates reading the same
-    // events through the same filter share storage.
-    use layout::{Aggregate, AggregateKind};
-    for (i, h) in pools.history.iter().enumerate() {
-        let windowed = h.within.is_some() || h.since_enrolled;
-        let kind = match h.kind {
-            HistoryKind::Count if windowed => {
-                AggregateKind::Ring(pools.count_bounds[i].unwrap_or(DEFAULT_COUNT_WINDOW))
-            }
-            HistoryKind::Count => AggregateKind::Counter,
-            HistoryKind::Did | HistoryKind::Last => AggregateKind::Last,
-        };
-        let same = |a: &Aggregate| {
-            a.event == h.event
-                && a.filter.as_ref().map(|c| &c.ops) == h.filter.as_ref().map(|c| &c.ops)
-                && matches!(
-                    (a.kind, kind),
-                    (AggregateKind::Last, AggregateKind::Last)
-                        | (AggregateKind::Counter, AggregateKind::Counter)
-                        | (AggregateKind::Ring(_), AggregateKind::Ring(_))
-                )
-        };
-        let found = layout.aggregates.iter().position(same);
-        let index = match found {
-            Some(a) => {
-                // A ring shared by several counts keeps as many stamps as the largest needs.
-                if let (AggregateKind::Ring(have), AggregateKind::Ring(need)) =
-                    (layout.aggregates[a].kind, kind)
-                {
-                    if need > have {
-                        layout.aggregates[a].kind = AggregateKind::Ring(need);
-                        layout.aggregates[a].offset = layout.reserve(need);
-                    }
-                }
-                a
-            }
-            None => {
-                let words = match kind {
-                    AggregateKind::Ring(n) => n,
-                    _ => 1,
-                };
-                let offset = layout.reserve(words);
-                layout.aggregates.push(Aggregate {
-                    event: h.event,
-                    filter: h.filter.clone(),
-                    kind,
-                    offset,
-                });
-                c.dispatch[h.event as usize]
-                    .history
-                    .push((layout.aggregates.len() - 1) as u16);
-                layout.aggregates.len() - 1
-            }
-        };
-        layout.history.push((index as u32, 0));
-    }
-    // Predicates point at their aggregate's final offset (a ring may have grown).
-    for h in layout.history.iter_mut() {
-        let a = &layout.aggregates[h.0 as usize];
-        *h = match a.kind {
-            AggregateKind::Ring(n) => (a.offset, n),
-            _ => (a.offset, 0),
-        };
-    }
+    // History aggregates last: every predicate is known now.
+    history::lay_out(pools, &mut layout, &mut c.dispatch);
     layout.lists = layout.reserve(program.lists.len().div_ceil(32) as u32);
     for w in &c.workflows {
         let (state, wake) = (layout.reserve(1), layout.reserve(1));

@@ -702,17 +702,31 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             lists.push((i as u16, j as u16));
         }
     }
-    // Unfiltered history aggregates, by event name and kind.
+    // Unfiltered history aggregates, by event name and kind. A latest-match stamp and a ring
+    // over the same events stand in for each other (one program may keep the stamp as the
+    // ring's newest, the other its own).
     let mut history = Vec::new();
     let mut reset = 0;
     for a in &new.c.layout.aggregates {
         let name = &new.c.events[a.event as usize].name;
-        let found = oc.layout.aggregates.iter().find(|o| {
-            a.filter.is_none()
-                && o.filter.is_none()
-                && oc.events[o.event as usize].name == *name
-                && std::mem::discriminant(&o.kind) == std::mem::discriminant(&a.kind)
-        });
+        let of_kind = |same: fn(AggregateKind, AggregateKind) -> bool| {
+            oc.layout.aggregates.iter().find(|o| {
+                a.filter.is_none()
+                    && o.filter.is_none()
+                    && oc.events[o.event as usize].name == *name
+                    && same(o.kind, a.kind)
+            })
+        };
+        let found = of_kind(|o, a| std::mem::discriminant(&o) == std::mem::discriminant(&a))
+            .or_else(|| {
+                of_kind(|o, a| {
+                    matches!(
+                        (o, a),
+                        (AggregateKind::Last, AggregateKind::Ring(_))
+                            | (AggregateKind::Ring(_), AggregateKind::Last)
+                    )
+                })
+            });
         match found {
             Some(o) => history.push((o.offset, o.kind, a.offset, a.kind)),
             None => reset += 1,
@@ -770,15 +784,19 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             lead.set_in_list(&new.c, j, from.in_list(oc, i));
         }
         for &(f, fk, t, tk) in &history {
-            match (fk, tk) {
-                (AggregateKind::Ring(n), AggregateKind::Ring(m)) => {
-                    let mut stamps: Vec<u32> = (0..n).map(|k| from.word(f + k)).collect();
-                    stamps.sort_unstable_by(|a, b| b.cmp(a));
+            // Newest first: a smaller ring keeps the latest, a single stamp the newest.
+            let mut stamps: Vec<u32> = match fk {
+                AggregateKind::Ring(n) => (0..n).map(|k| from.word(f + k)).collect(),
+                _ => vec![from.word(f)],
+            };
+            stamps.sort_unstable_by(|a, b| b.cmp(a));
+            match tk {
+                AggregateKind::Ring(m) => {
                     for (k, s) in stamps.into_iter().take(m as usize).enumerate() {
                         lead.set_word(t + k as u32, s);
                     }
                 }
-                _ => lead.set_word(t, from.word(f)),
+                _ => lead.set_word(t, stamps.first().copied().unwrap_or(0)),
             }
         }
         for &(f, t, n) in &caps {

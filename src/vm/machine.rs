@@ -6,7 +6,7 @@
 
 use super::action::{fnv1a, Action, ActionKind, Fnv1a, Source};
 use super::eval::{eval, Env};
-use super::state::{ring_count, ring_push, to_stamp, Lead};
+use super::state::{ring_count, ring_newest, ring_push, to_stamp, Lead};
 use super::value::Val;
 use crate::check::program::{Channel, Enroll};
 use crate::check::types::Ty;
@@ -1447,6 +1447,11 @@ impl Machine {
                 if let Some(t) = l.stamp(off) {
                     consider(t + w);
                 }
+            } else if pred.kind != HistoryKind::Count {
+                // A `did` or `last` reads only the ring's newest stamp.
+                if let Some(t) = ring_newest(l, off, ring) {
+                    consider(t + w);
+                }
             } else {
                 for k in 0..ring {
                     if let Some(t) = l.stamp(off + k) {
@@ -1791,17 +1796,18 @@ impl Env for LeadEnv<'_> {
         let ok = |t: i64| {
             t <= now && pred.within.is_none_or(|w| now - t < w) && since.is_none_or(|s| t > s)
         };
+        // The latest match: its own stamp, or the newest of a ring over the same matches.
+        let latest = || match ring {
+            0 => self.lead.stamp(off),
+            _ => ring_newest(self.lead, off, ring),
+        };
         match pred.kind {
             HistoryKind::Count if ring == 0 => Val::Int(self.lead.word(off) as i64),
             HistoryKind::Count => {
                 Val::Int(ring_count(self.lead, off, ring, now, pred.within, since) as i64)
             }
-            HistoryKind::Did => Val::Bool(self.lead.stamp(off).is_some_and(ok)),
-            HistoryKind::Last => self
-                .lead
-                .stamp(off)
-                .filter(|t| ok(*t))
-                .map_or(Val::Missing, Val::Time),
+            HistoryKind::Did => Val::Bool(latest().is_some_and(ok)),
+            HistoryKind::Last => latest().filter(|t| ok(*t)).map_or(Val::Missing, Val::Time),
         }
     }
 

@@ -191,6 +191,11 @@ pub fn ring_push(lead: &mut Lead, at: u32, cap: u32, t: i64) {
     lead.set_word(at + oldest, to_stamp(t));
 }
 
+/// The newest stamp in a ring: its latest push.
+pub fn ring_newest(lead: &Lead, at: u32, cap: u32) -> Option<i64> {
+    (0..cap).filter_map(|i| lead.stamp(at + i)).max()
+}
+
 /// The stamps in a ring that fall in `(now - window, now]`, and after `since` if given.
 pub fn ring_count(
     lead: &Lead,
