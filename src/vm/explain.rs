@@ -656,7 +656,7 @@ pub fn show_val(m: &Machine, v: Val, ty: &Ty) -> String {
 }
 
 /// For a chunk that is one windowed `count`: how many recent events lead state keeps for it.
-/// The campaign's comparisons bound it (`count … >= 3` needs 4), so a count that reaches it
+/// The campaign's comparisons bound it (`count … >= 3` needs 3), so a count that reaches it
 /// means "at least that many".
 pub fn count_kept(m: &Machine, chunk: &Chunk) -> Option<u32> {
     let [Op::History(slot)] = chunk.ops.as_slice() else {
