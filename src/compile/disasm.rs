@@ -8,7 +8,7 @@
 
 use super::bytecode::{Chunk, Op};
 use super::file::{SourceText, FORMAT_VERSION};
-use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
+use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::check::program::Enroll;
 use crate::check::types::Ty;
 use crate::runtime::format;
@@ -699,6 +699,7 @@ impl<'a> Disasm<'a> {
         ));
         for s in &c.scores {
             if let ScoreKind::Rules {
+                decay,
                 on,
                 slot,
                 when_cache,
@@ -706,11 +707,11 @@ impl<'a> Disasm<'a> {
             } = &s.kind
             {
                 if let Some(at) = slot {
-                    regions.push((
-                        *at,
-                        2,
-                        format!("score {}: value (f32) and its time", s.name),
-                    ));
+                    let what = match decay {
+                        Some(_) => "value (f32) and its time",
+                        None => "value (f32)",
+                    };
+                    regions.push((*at, acc_words(decay), format!("score {}: {what}", s.name)));
                 }
                 if let Some(at) = when_cache {
                     regions.push((*at, 1, format!("score {}: `when` total (f32)", s.name)));
@@ -936,7 +937,7 @@ impl<'a> Disasm<'a> {
                     when_cache,
                 } => {
                     let kept = [
-                        slot.map(|at| format!("value @{at}..{}", at + 2)),
+                        slot.map(|at| format!("value @{at}..{}", at + acc_words(decay))),
                         when_cache.map(|at| format!("`when` total @{at}")),
                     ];
                     let kept: Vec<String> = kept.into_iter().flatten().collect();

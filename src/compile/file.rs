@@ -17,7 +17,7 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
-use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
+use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::check::types::Ty;
 use crate::vm::value::Val;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -360,14 +360,14 @@ impl V<'_> {
             match &s.kind {
                 ScoreKind::Derived(chunk) => self.chunk(chunk, &what)?,
                 ScoreKind::Rules {
+                    decay,
                     when,
                     on,
                     slot,
                     when_cache,
-                    ..
                 } => {
                     match slot {
-                        Some(at) => self.region(*at, 2, &what)?,
+                        Some(at) => self.region(*at, acc_words(decay) as u64, &what)?,
                         None => check(on.is_empty(), || {
                             format!("{what} has `on` rules and no accumulator")
                         })?,

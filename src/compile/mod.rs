@@ -74,9 +74,9 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         let kind = match &s.kind {
             p::ScoreKind::Derived(e) => ScoreKind::Derived(pools.compile(e)?),
             p::ScoreKind::Rules { decay, when, on } => {
-                // Accumulated value (f32) and when it was last updated; a score with no `on`
-                // rules accumulates nothing and keeps no words.
-                let slot = (!on.is_empty()).then(|| layout.reserve(2));
+                // A score with no `on` rules accumulates nothing and keeps no words.
+                let decay = decay.map(|d| ((100.0 - d.percent) / 100.0, d.every));
+                let slot = (!on.is_empty()).then(|| layout.reserve(acc_words(&decay)));
                 let attrs_only = when.iter().all(|w| {
                     let mut pure = true;
                     crate::check::visit::each_subexpr(&w.cond, &mut |x| {
@@ -107,7 +107,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                     });
                 }
                 ScoreKind::Rules {
-                    decay: decay.map(|d| ((100.0 - d.percent) / 100.0, d.every)),
+                    decay,
                     when: when
                         .iter()
                         .map(|w| {

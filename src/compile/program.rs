@@ -69,13 +69,20 @@ pub enum ScoreKind {
         decay: Option<(f64, i64)>,
         when: Vec<WhenRule>,
         on: Vec<OnRule>,
-        /// Slab offset of the accumulated value (f32) and its time; `None` for a score with
-        /// no `on` rules, whose accumulated part is always 0.
+        /// Slab offset of the accumulated value (f32), followed by the time of its last
+        /// update when the score decays (`acc_words`); `None` for a score with no `on` rules,
+        /// whose accumulated part is always 0.
         slot: Option<u32>,
         /// When every `when` condition reads only attributes, the slab offset where the
         /// lead's `when` total is kept (f32), refreshed when attributes change.
         when_cache: Option<u32>,
     },
+}
+
+/// Words of a rules score's accumulator: its value, and when it decays the time of its last
+/// update, from which decay applies.
+pub fn acc_words(decay: &Option<(f64, i64)>) -> u32 {
+    1 + decay.is_some() as u32
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -24,7 +24,7 @@ use crate::compile::file::SourceText;
 use crate::compile::Compiled;
 use crate::runtime::engine::{self, Engine};
 use crate::vm::machine::{Counters, Machine, Stats, TimerRow};
-use crate::vm::state::{Lead, Tags};
+use crate::vm::state::{to_stamp, Lead, Tags};
 use crate::vm::value::Val;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -684,16 +684,33 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             None => {}
         }
     }
+    // Accumulated points by score name: (from, to, whether the time of the last update
+    // comes along). A score that decays only from now on keeps no such time before: its
+    // decay starts at the migration.
     let mut scores = Vec::new();
     for s in &new.c.scores {
-        let ScoreKind::Rules { slot: Some(to), .. } = s.kind else {
+        let ScoreKind::Rules {
+            slot: Some(to),
+            decay,
+            ..
+        } = s.kind
+        else {
             continue;
         };
         if let Some(ScoreKind::Rules {
-            slot: Some(from), ..
+            slot: Some(from),
+            decay: was,
+            ..
         }) = oc.scores.iter().find(|o| o.name == s.name).map(|o| &o.kind)
         {
-            scores.push((*from, to));
+            let timed = decay.is_some() && was.is_some();
+            if decay.is_some() && was.is_none() {
+                report.notes.push(format!(
+                    "score {} decays from the migration on: its points kept no time before",
+                    s.name
+                ));
+            }
+            scores.push((*from, to, decay.is_some().then_some(timed)));
         }
     }
     let mut lists = Vec::new();
@@ -776,9 +793,13 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
                 lead.tags.push(t);
             }
         }
-        for &(f, t) in &scores {
+        for &(f, t, timed) in &scores {
             lead.set_word(t, from.word(f));
-            lead.set_word(t + 1, from.word(f + 1));
+            match timed {
+                Some(true) => lead.set_word(t + 1, from.word(f + 1)),
+                Some(false) => lead.set_word(t + 1, to_stamp(counters.now)),
+                None => {}
+            }
         }
         for &(i, j) in &lists {
             lead.set_in_list(&new.c, j, from.in_list(oc, i));

@@ -631,7 +631,9 @@ impl Machine {
             EffectKind::Set => amount,
         };
         l.set_f32(slot, next);
-        l.set_word(slot + 1, to_stamp(now));
+        if decay.is_some() {
+            l.set_word(slot + 1, to_stamp(now));
+        }
     }
 
     /// After an event or timer: settle lists, run triggers, resume waits, check exits and
@@ -1652,8 +1654,11 @@ fn reads_scores(chunk: &Chunk) -> bool {
 fn accumulated(l: &Lead, slot: Option<u32>, decay: Option<(f64, i64)>, t: i64) -> f64 {
     let Some(slot) = slot else { return 0.0 };
     let acc = l.f32(slot);
-    match (decay, l.stamp(slot + 1)) {
-        (Some((keep, every)), Some(since)) if acc != 0.0 && t > since => {
+    let Some((keep, every)) = decay else {
+        return acc;
+    };
+    match l.stamp(slot + 1) {
+        Some(since) if acc != 0.0 && t > since => {
             acc * keep.powf((t - since) as f64 / every as f64)
         }
         _ => acc,
