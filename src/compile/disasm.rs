@@ -8,6 +8,7 @@
 
 use super::bytecode::{Chunk, Op};
 use super::file::{SourceText, FORMAT_VERSION};
+use super::layout::AttrSlot;
 use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::check::program::Enroll;
 use crate::check::types::Ty;
@@ -64,6 +65,44 @@ fn stamps(n: u32) -> String {
     } else {
         format!("{n} stamps")
     }
+}
+
+/// A bit field's position: `@W.B`, bit B counted from the first bit of word W, or `@W.B..E`
+/// for several bits.
+fn bit_pos(word: u32, at: u32, width: u32) -> String {
+    let b = at - word * 32;
+    match width {
+        1 => format!("@{word}.{b}"),
+        _ => format!("@{word}.{b}..{}", b + width),
+    }
+}
+
+/// Bit fields (first bit, width, what) as word regions: one per run of words they share,
+/// listing each field by its bits counted from the region's first word.
+fn bit_regions(mut fields: Vec<(u32, u32, String)>) -> Vec<(u32, u32, String)> {
+    fields.retain(|f| f.1 > 0);
+    fields.sort_by_key(|f| f.0);
+    let mut groups: Vec<(u32, u32, Vec<(u32, u32, String)>)> = Vec::new();
+    for f in fields {
+        let (first, end) = (f.0 / 32, (f.0 + f.1).div_ceil(32));
+        match groups.last_mut() {
+            Some(g) if first < g.1 => {
+                g.1 = g.1.max(end);
+                g.2.push(f);
+            }
+            _ => groups.push((first, end, vec![f])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(first, end, fields)| {
+            let mut what = "bit fields:".to_string();
+            for (at, width, name) in fields {
+                let _ = write!(what, "\n{:15}{:<12} {name}", "", bit_pos(first, at, width));
+            }
+            (first, end - first, what)
+        })
+        .collect()
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
@@ -682,20 +721,24 @@ impl<'a> Disasm<'a> {
             l.size as u64 * 4
         );
         let n_attrs = c.attrs.len() as u32;
-        let mut regions: Vec<(u32, u32, String)> = c
-            .attrs
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i as u16 != c.tags_attr)
-            .map(|(i, a)| {
-                let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
-                (l.attr_offsets[i], words, format!("a{i} {}", a.name))
-            })
-            .collect();
-        regions.push((
+        // Word regions, and bit fields (first bit, width), listed under the words they share.
+        let mut regions: Vec<(u32, u32, String)> = Vec::new();
+        let mut fields: Vec<(u32, u32, String)> = Vec::new();
+        for (i, a) in c.attrs.iter().enumerate() {
+            let what = format!("a{i} {}", a.name);
+            match l.attrs[i] {
+                _ if i as u16 == c.tags_attr => {}
+                AttrSlot::Words(at) => {
+                    let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
+                    regions.push((at, words, what));
+                }
+                AttrSlot::Bits(f) => fields.push((f.at, f.width, what)),
+            }
+        }
+        fields.push((
             l.missing,
-            n_attrs.div_ceil(32),
-            "missing-attribute mask, bit i for attribute a<i>".into(),
+            n_attrs,
+            "missing-attribute bits, the i-th for attribute a<i>".into(),
         ));
         for s in &c.scores {
             if let ScoreKind::Rules {
@@ -757,10 +800,10 @@ impl<'a> Disasm<'a> {
                 format!("{event}: {what} ({})", users.join(" ")),
             ));
         }
-        regions.push((
+        fields.push((
             l.lists,
-            (c.lists.len() as u32).div_ceil(32),
-            "list membership, bit i for list i".into(),
+            c.lists.len() as u32,
+            "list membership, the i-th for list i".into(),
         ));
         for (w, wf) in c.workflows.iter().enumerate() {
             let run = l.run(w as u16);
@@ -789,6 +832,7 @@ impl<'a> Disasm<'a> {
             1,
             "when decaying scores next flip a list, as last computed".into(),
         ));
+        regions.extend(bit_regions(fields));
         regions.retain(|r| r.1 > 0);
         regions.sort_by_key(|r| (r.0, r.1));
         let mut next = 0;
@@ -808,8 +852,12 @@ impl<'a> Disasm<'a> {
         let c = self.c;
         self.section("attributes");
         for (i, a) in c.attrs.iter().enumerate() {
-            let at = c.layout.attr_offsets[i];
-            let mut line = format!("a{i:<3} @{at:<4} {}: {}", a.name, self.ty(&a.ty));
+            let at = match c.layout.attrs[i] {
+                _ if i as u16 == c.tags_attr => "-".into(),
+                AttrSlot::Words(at) => format!("@{at}"),
+                AttrSlot::Bits(f) => bit_pos(f.at / 32, f.at, f.width),
+            };
+            let mut line = format!("a{i:<3} {at:<5} {}: {}", a.name, self.ty(&a.ty));
             if i as u16 == c.tags_attr {
                 line.push_str(" (kept beside the slab)");
             } else if !a.default.is_missing() {
@@ -992,11 +1040,11 @@ impl<'a> Disasm<'a> {
         let c = self.c;
         self.section("lists");
         for (i, l) in c.lists.iter().enumerate() {
+            let at = c.layout.lists + i as u32;
             self.plain(&format!(
-                "list {} (list{i}, bit {} of @{})",
+                "list {} (list{i}, {})",
                 l.name,
-                i % 32,
-                c.layout.lists + i as u32 / 32
+                bit_pos(at / 32, at, 1)
             ));
             self.chunk(&l.cond, 2, Ctx::default());
         }

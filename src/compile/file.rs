@@ -17,6 +17,7 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
+use super::layout::{AttrSlot, Bits};
 use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::check::types::Ty;
 use crate::vm::value::Val;
@@ -306,13 +307,18 @@ impl V<'_> {
             })?;
         }
         let n = c.attrs.len() as u64;
-        check(l.attr_offsets.len() == c.attrs.len(), || {
-            "its attribute offsets do not match its attributes".into()
+        check(l.attrs.len() == c.attrs.len(), || {
+            "its attribute slots do not match its attributes".into()
         })?;
         for (i, a) in c.attrs.iter().enumerate() {
-            if i as u16 != c.tags_attr {
-                let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
-                self.region(l.attr_offsets[i], words, &format!("attribute {}", a.name))?;
+            let what = format!("attribute {}", a.name);
+            match l.attrs[i] {
+                _ if i as u16 == c.tags_attr => {}
+                AttrSlot::Words(at) => {
+                    let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
+                    self.region(at, words, &what)?;
+                }
+                AttrSlot::Bits(f) => self.bits(f, &what)?,
             }
         }
         for (i, a) in l.aggregates.iter().enumerate() {
@@ -327,7 +333,7 @@ impl V<'_> {
             };
             self.region(a.offset, words, &what)?;
         }
-        self.region(l.missing, n.div_ceil(32), "the missing-attribute mask")?;
+        self.bit_run(l.missing, n, "the missing-attribute bits")?;
         for e in &c.events {
             for (name, ty) in &e.props {
                 self.ty(ty, &format!("property {}.{name}", e.name))?;
@@ -393,11 +399,7 @@ impl V<'_> {
         for list in &c.lists {
             self.chunk(&list.cond, &format!("list {}", list.name))?;
         }
-        self.region(
-            l.lists,
-            (c.lists.len() as u64).div_ceil(32),
-            "the list bits",
-        )?;
+        self.bit_run(l.lists, c.lists.len() as u64, "the list bits")?;
         for d in &c.derive_order {
             let ok = match d {
                 Derived::Score(s) => (*s as usize) < c.scores.len(),
@@ -455,6 +457,21 @@ impl V<'_> {
     /// `words` words at `at` lie inside the slab.
     fn region(&self, at: u32, words: u64, what: &str) -> Result<(), String> {
         check(at as u64 + words <= self.c.layout.size as u64, || {
+            format!("{what} lies outside the lead state")
+        })
+    }
+
+    /// A bit field lies inside the slab, and is at most a word wide.
+    fn bits(&self, f: Bits, what: &str) -> Result<(), String> {
+        check((1..=32).contains(&f.width), || {
+            format!("{what} is a bit field {} bits wide", f.width)
+        })?;
+        self.bit_run(f.at, f.width as u64, what)
+    }
+
+    /// `n` bits from bit `at` lie inside the slab.
+    fn bit_run(&self, at: u32, n: u64, what: &str) -> Result<(), String> {
+        check(at as u64 + n <= self.c.layout.size as u64 * 32, || {
             format!("{what} lies outside the lead state")
         })
     }

@@ -1,17 +1,21 @@
 //! Where each piece of lead state lives in the lead's slab of `u32` words.
 //!
-//! All lead state is one flat slab: attributes (one word, two for 64-bit values), the
-//! missing-attribute mask,
-//! score accumulators, rate-limit rings, history aggregates, list membership bits, workflow
-//! runs and the frequency-cap rings. Times are stored as `u32` seconds since the Unix epoch
-//! ("stamps", good until 2106), 0 meaning never. The compiler fixes every offset, so the VM
-//! reads state with no lookups and a lead costs one allocation.
+//! All lead state is one flat slab: attributes (one word, two for 64-bit values, a few bits
+//! for a bool or an enum), the missing-attribute and list membership bits, score
+//! accumulators, rate-limit rings, history aggregates, workflow runs and the frequency-cap
+//! rings. Times are stored as `u32` seconds since the Unix epoch ("stamps", good until 2106),
+//! 0 meaning never. The compiler fixes every offset, so the VM reads state with no lookups
+//! and a lead costs one allocation.
+//!
+//! Small values are bit fields (`Bits`), packed together in words of their own.
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Layout {
-    /// Per attribute: its offset (the built-in tags live outside the slab).
-    pub attr_offsets: Vec<u32>,
+    /// Per attribute: where its value lives (the built-in tags live outside the slab).
+    pub attrs: Vec<AttrSlot>,
+    /// Bit `missing + i` (a bit offset, as in `Bits`) is set while attribute i is missing.
     pub missing: u32,
+    /// Bit `lists + i` is set while the lead is in list i.
     pub lists: u32,
     /// Per workflow: where its run lives.
     pub runs: Vec<RunSlots>,
@@ -27,6 +31,39 @@ pub struct Layout {
     /// The stored aggregates, each updated once per matching event.
     pub aggregates: Vec<Aggregate>,
     pub size: u32,
+}
+
+/// Some bits of the slab, counted as one string of bits: bit `at` is bit `at % 32` of word
+/// `at / 32`. A field may run on into the next word.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Bits {
+    pub at: u32,
+    /// 1 to 32.
+    pub width: u32,
+}
+
+/// Where an attribute's value lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum AttrSlot {
+    /// At this word: one word, two for a 64-bit value (`vm::state::wide`). The tags take
+    /// none.
+    Words(u32),
+    /// A bool, or an enum's variant index, in a few bits.
+    Bits(Bits),
+}
+
+/// The bits an attribute of this type packs into, if it packs (`enums`: the variant count of
+/// each enum).
+pub fn packed_width(ty: &crate::check::types::Ty, enums: &[Vec<String>]) -> Option<u32> {
+    use crate::check::types::Ty;
+    match ty.base() {
+        Ty::Bool => Some(1),
+        Ty::Enum(e) => {
+            let variants = enums.get(*e as usize).map_or(0, |v| v.len()) as u32;
+            Some((u32::BITS - variants.saturating_sub(1).leading_zeros()).max(1))
+        }
+        _ => None,
+    }
 }
 
 /// Where one workflow's run lives in the slab.

@@ -14,7 +14,7 @@ use crate::check::program as p;
 use crate::check::types::Ty;
 use crate::syntax::ast::HistoryKind;
 use expr::{CompileError, Pools};
-use layout::{Layout, RunSlots};
+use layout::{AttrSlot, Bits, Layout, RunSlots};
 pub use program::Compiled;
 use program::*;
 
@@ -29,17 +29,44 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     let mut layout = Layout::default();
     let pools = &mut c.pools;
 
+    // Attributes in words, then one run of bits: the missing-attribute bits, the list bits
+    // and the attributes that pack into a few bits.
+    let enums: Vec<Vec<String>> = program.enums.iter().map(|e| e.variants.clone()).collect();
     let tags = program.attrs.len() - 1;
+    // Per attribute: its words, or the width it packs into.
+    let mut attrs: Vec<Result<AttrSlot, u32>> = Vec::new();
+    let mut packed_bits = 0;
     for (i, a) in program.attrs.iter().enumerate() {
-        let words = match i {
-            _ if i == tags => 0,
-            _ if crate::vm::state::wide(&a.ty) => 2,
-            _ => 1,
+        let slot = match layout::packed_width(&a.ty, &enums) {
+            _ if i == tags => Ok(AttrSlot::Words(layout.reserve(0))),
+            Some(width) => {
+                packed_bits += width;
+                Err(width)
+            }
+            None if crate::vm::state::wide(&a.ty) => Ok(AttrSlot::Words(layout.reserve(2))),
+            None => Ok(AttrSlot::Words(layout.reserve(1))),
         };
-        let at = layout.reserve(words);
-        layout.attr_offsets.push(at);
+        attrs.push(slot);
     }
-    layout.missing = layout.reserve(program.attrs.len().div_ceil(32) as u32);
+    let (n_attrs, n_lists) = (program.attrs.len() as u32, program.lists.len() as u32);
+    let mut bit = 32 * layout.reserve((n_attrs + n_lists + packed_bits).div_ceil(32));
+    let mut take = |width: u32| {
+        bit += width;
+        bit - width
+    };
+    layout.missing = take(n_attrs);
+    layout.lists = take(n_lists);
+    layout.attrs = attrs
+        .into_iter()
+        .map(|slot| {
+            slot.unwrap_or_else(|width| {
+                AttrSlot::Bits(Bits {
+                    at: take(width),
+                    width,
+                })
+            })
+        })
+        .collect();
     for a in &program.attrs {
         let default = pools.val(&a.default);
         c.attrs.push(AttrInfo {
@@ -54,7 +81,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .position(|a| a.ty.base() == &Ty::Timezone)
         .map(|i| i as u16);
     c.tags_attr = (program.attrs.len() - 1) as u16;
-    c.enums = program.enums.iter().map(|e| e.variants.clone()).collect();
+    c.enums = enums;
     c.events = program
         .events
         .iter()
@@ -207,7 +234,6 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
 
     // History aggregates last: every predicate is known now.
     history::lay_out(pools, &mut layout, &mut c.dispatch);
-    layout.lists = layout.reserve(program.lists.len().div_ceil(32) as u32);
     for w in &c.workflows {
         let (state, wake) = (layout.reserve(1), layout.reserve(1));
         let enrolled = reads_enrolled(&c.pools, w).then(|| layout.reserve(1));
