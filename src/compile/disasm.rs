@@ -67,10 +67,10 @@ fn stamps(n: u32) -> String {
     }
 }
 
-/// A bit field's position: `@W.B`, bit B counted from the first bit of word W, or `@W.B..E`
-/// for several bits.
-fn bit_pos(word: u32, at: u32, width: u32) -> String {
-    let b = at - word * 32;
+/// A bit field's position: `@W.B`, bit B of word W (where it starts), or `@W.B..E` for
+/// several bits (E past 32 when it runs on into the next word).
+fn bit_pos(at: u32, width: u32) -> String {
+    let (word, b) = (at / 32, at % 32);
     match width {
         1 => format!("@{word}.{b}"),
         _ => format!("@{word}.{b}..{}", b + width),
@@ -78,7 +78,7 @@ fn bit_pos(word: u32, at: u32, width: u32) -> String {
 }
 
 /// Bit fields (first bit, width, what) as word regions: one per run of words they share,
-/// listing each field by its bits counted from the region's first word.
+/// listing each field.
 fn bit_regions(mut fields: Vec<(u32, u32, String)>) -> Vec<(u32, u32, String)> {
     fields.retain(|f| f.1 > 0);
     fields.sort_by_key(|f| f.0);
@@ -98,7 +98,7 @@ fn bit_regions(mut fields: Vec<(u32, u32, String)>) -> Vec<(u32, u32, String)> {
         .map(|(first, end, fields)| {
             let mut what = "bit fields:".to_string();
             for (at, width, name) in fields {
-                let _ = write!(what, "\n{:15}{:<12} {name}", "", bit_pos(first, at, width));
+                let _ = write!(what, "\n{:15}{:<12} {name}", "", bit_pos(at, width));
             }
             (first, end - first, what)
         })
@@ -807,20 +807,26 @@ impl<'a> Disasm<'a> {
         ));
         for (w, wf) in c.workflows.iter().enumerate() {
             let run = l.run(w as u16);
-            let mut words = vec![(run.state, "state"), (run.wake, "wake")];
-            if let Some(at) = run.enrolled {
-                words.push((at, "enrolled (also the last enrollment)"));
-            }
-            // One line when the words follow each other, as the compiler lays them out.
-            if words.windows(2).all(|p| p[1].0 == p[0].0 + 1) {
-                let what: Vec<&str> = words.iter().map(|w| w.1).collect();
-                let what = format!("workflow {} run: {}", wf.name, what.join(", "));
-                regions.push((run.state, words.len() as u32, what));
-            } else {
-                for (at, what) in words {
-                    regions.push((at, 1, format!("workflow {} run: {what}", wf.name)));
+            fields.push((
+                run.state.at,
+                run.state.width,
+                format!("workflow {} run state: pc, status, `received`", wf.name),
+            ));
+            let what = match run.enrolled {
+                // One line when the words follow each other, as the compiler lays them out.
+                Some(at) if at == run.wake + 1 => "wake, enrolled (also the last enrollment)",
+                Some(at) => {
+                    let what = format!(
+                        "workflow {} run: enrolled (also the last enrollment)",
+                        wf.name
+                    );
+                    regions.push((at, 1, what));
+                    "wake"
                 }
-            }
+                None => "wake",
+            };
+            let words = 1 + run.enrolled.is_some_and(|at| at == run.wake + 1) as u32;
+            regions.push((run.wake, words, format!("workflow {} run: {what}", wf.name)));
         }
         regions.push((
             l.recheck,
@@ -855,7 +861,7 @@ impl<'a> Disasm<'a> {
             let at = match c.layout.attrs[i] {
                 _ if i as u16 == c.tags_attr => "-".into(),
                 AttrSlot::Words(at) => format!("@{at}"),
-                AttrSlot::Bits(f) => bit_pos(f.at / 32, f.at, f.width),
+                AttrSlot::Bits(f) => bit_pos(f.at, f.width),
             };
             let mut line = format!("a{i:<3} {at:<5} {}: {}", a.name, self.ty(&a.ty));
             if i as u16 == c.tags_attr {
@@ -1041,11 +1047,7 @@ impl<'a> Disasm<'a> {
         self.section("lists");
         for (i, l) in c.lists.iter().enumerate() {
             let at = c.layout.lists + i as u32;
-            self.plain(&format!(
-                "list {} (list{i}, {})",
-                l.name,
-                bit_pos(at / 32, at, 1)
-            ));
+            self.plain(&format!("list {} (list{i}, {})", l.name, bit_pos(at, 1)));
             self.chunk(&l.cond, 2, Ctx::default());
         }
     }
@@ -1099,8 +1101,10 @@ impl<'a> Disasm<'a> {
         for (wi, w) in c.workflows.iter().enumerate() {
             let run = c.layout.run(wi as u16);
             let mut head = format!(
-                "workflow {} (w{wi}), state @{}, wake @{}",
-                w.name, run.state, run.wake
+                "workflow {} (w{wi}), state {}, wake @{}",
+                w.name,
+                bit_pos(run.state.at, run.state.width),
+                run.wake
             );
             if let Some(at) = run.enrolled {
                 let _ = write!(head, ", enrolled @{at}");

@@ -246,11 +246,19 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// lands inside its code and every piece of lead state fits in the slab, so that neither the
 /// VM nor the disassembler can index out of bounds on a loaded program.
 pub fn validate(c: &Compiled) -> Result<(), String> {
-    V { c }.program()
+    let v = V {
+        c,
+        claims: Default::default(),
+    };
+    v.program()?;
+    v.disjoint()
 }
 
 struct V<'a> {
     c: &'a Compiled,
+    /// The slab bits each piece of lead state claims, as (first bit, end, what): no two may
+    /// overlap, or a value would be read as another.
+    claims: std::cell::RefCell<Vec<(u64, u64, String)>>,
 }
 
 fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
@@ -287,9 +295,18 @@ impl V<'_> {
             if let Some(f) = &h.filter {
                 self.chunk(f, &format!("the filter of history predicate {i}"))?;
             }
+            // A predicate reads one of the aggregates, whose regions are checked below.
             let (at, ring) = l.history[i];
-            let words = if ring == 0 { 1 } else { ring as u64 };
-            self.region(at, words, &format!("history predicate {i}"))?;
+            let reads = |a: &super::layout::Aggregate| {
+                a.offset == at
+                    && match a.kind {
+                        super::layout::AggregateKind::Ring(n) => n == ring,
+                        _ => ring == 0,
+                    }
+            };
+            check(l.aggregates.iter().any(reads), || {
+                format!("history predicate {i} reads no aggregate")
+            })?;
         }
         check(!c.attrs.is_empty(), || "it has no attributes".into())?;
         check((c.tags_attr as usize) < c.attrs.len(), || {
@@ -436,10 +453,14 @@ impl V<'_> {
         })?;
         for (w, r) in c.workflows.iter().zip(&l.runs) {
             let what = format!("the run of workflow {}", w.name);
-            for at in [Some(r.state), Some(r.wake), r.enrolled]
-                .into_iter()
-                .flatten()
-            {
+            // Its state holds every pc from 0 to one past the last instruction, and no more
+            // than the VM's 16 bits of pc.
+            self.bits(r.state, &what)?;
+            check(
+                (4..=20).contains(&r.state.width) && w.ops.len() < 1 << (r.state.width - 4),
+                || format!("{what} has a state {} bits wide", r.state.width),
+            )?;
+            for at in [Some(r.wake), r.enrolled].into_iter().flatten() {
                 self.region(at, 1, &what)?;
             }
         }
@@ -454,11 +475,21 @@ impl V<'_> {
         Ok(())
     }
 
-    /// `words` words at `at` lie inside the slab.
+    /// `words` words at `at` lie inside the slab; they are claimed for `what`.
     fn region(&self, at: u32, words: u64, what: &str) -> Result<(), String> {
-        check(at as u64 + words <= self.c.layout.size as u64, || {
-            format!("{what} lies outside the lead state")
-        })
+        self.bit_run(at.saturating_mul(32), words * 32, what)
+    }
+
+    /// No two claimed pieces of lead state overlap.
+    fn disjoint(&self) -> Result<(), String> {
+        let mut claims = self.claims.borrow_mut();
+        claims.sort_unstable();
+        for pair in claims.windows(2) {
+            check(pair[1].0 >= pair[0].1, || {
+                format!("{} and {} overlap in the lead state", pair[0].2, pair[1].2)
+            })?;
+        }
+        Ok(())
     }
 
     /// A bit field lies inside the slab, and is at most a word wide.
@@ -469,11 +500,16 @@ impl V<'_> {
         self.bit_run(f.at, f.width as u64, what)
     }
 
-    /// `n` bits from bit `at` lie inside the slab.
+    /// `n` bits from bit `at` lie inside the slab; they are claimed for `what`.
     fn bit_run(&self, at: u32, n: u64, what: &str) -> Result<(), String> {
         check(at as u64 + n <= self.c.layout.size as u64 * 32, || {
             format!("{what} lies outside the lead state")
-        })
+        })?;
+        if n > 0 {
+            let claim = (at as u64, at as u64 + n, what.to_string());
+            self.claims.borrow_mut().push(claim);
+        }
+        Ok(())
     }
 
     fn event(&self, e: usize, what: impl FnOnce() -> String) -> Result<(), String> {

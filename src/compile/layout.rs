@@ -66,11 +66,19 @@ pub fn packed_width(ty: &crate::check::types::Ty, enums: &[Vec<String>]) -> Opti
     }
 }
 
+/// The bits of the state of a run of a workflow of `ops` instructions: its pc, from 0 to
+/// `ops` (past the last step), then 3 bits of status and the `received` bit.
+pub fn run_state_width(ops: usize) -> u32 {
+    u32::BITS - (ops as u32).leading_zeros() + 4
+}
+
 /// Where one workflow's run lives in the slab.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RunSlots {
-    /// The run's state: pc (bits 0–15), status (16–23), `received` (bit 24).
-    pub state: u32,
+    /// The run's state (`vm::state::Lead::run_state`): its pc in as few bits as the
+    /// workflow's instructions need, then 3 bits of status and the `received` bit
+    /// (`run_state_width`).
+    pub state: Bits,
     /// When the run wakes next: a wait's end, a timeout, the end of quiet hours or of the
     /// goal's window.
     pub wake: u32,

@@ -29,8 +29,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     let mut layout = Layout::default();
     let pools = &mut c.pools;
 
-    // Attributes in words, then one run of bits: the missing-attribute bits, the list bits
-    // and the attributes that pack into a few bits.
+    // Attributes in words; those that pack into a few bits go with the bit fields, last.
     let enums: Vec<Vec<String>> = program.enums.iter().map(|e| e.variants.clone()).collect();
     let tags = program.attrs.len() - 1;
     // Per attribute: its words, or the width it packs into.
@@ -48,25 +47,6 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         };
         attrs.push(slot);
     }
-    let (n_attrs, n_lists) = (program.attrs.len() as u32, program.lists.len() as u32);
-    let mut bit = 32 * layout.reserve((n_attrs + n_lists + packed_bits).div_ceil(32));
-    let mut take = |width: u32| {
-        bit += width;
-        bit - width
-    };
-    layout.missing = take(n_attrs);
-    layout.lists = take(n_lists);
-    layout.attrs = attrs
-        .into_iter()
-        .map(|slot| {
-            slot.unwrap_or_else(|width| {
-                AttrSlot::Bits(Bits {
-                    at: take(width),
-                    width,
-                })
-            })
-        })
-        .collect();
     for a in &program.attrs {
         let default = pools.val(&a.default);
         c.attrs.push(AttrInfo {
@@ -234,17 +214,50 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
 
     // History aggregates last: every predicate is known now.
     history::lay_out(pools, &mut layout, &mut c.dispatch);
-    for w in &c.workflows {
-        let (state, wake) = (layout.reserve(1), layout.reserve(1));
-        let enrolled = reads_enrolled(&c.pools, w).then(|| layout.reserve(1));
-        layout.runs.push(RunSlots {
-            state,
-            wake,
-            enrolled,
-        });
-    }
+    // Each run's times; its state is a bit field.
+    let run_times: Vec<(u32, Option<u32>)> = c
+        .workflows
+        .iter()
+        .map(|w| {
+            let wake = layout.reserve(1);
+            (wake, reads_enrolled(&c.pools, w).then(|| layout.reserve(1)))
+        })
+        .collect();
     layout.recheck = layout.reserve(1);
     layout.decay_due = layout.reserve(1);
+
+    // Bit fields last, packed in words of their own: the missing-attribute bits, the list
+    // bits, the attributes that pack, and the runs' states.
+    let (n_attrs, n_lists) = (program.attrs.len() as u32, program.lists.len() as u32);
+    let state_widths: Vec<u32> = c
+        .workflows
+        .iter()
+        .map(|w| layout::run_state_width(w.ops.len()))
+        .collect();
+    let bits = n_attrs + n_lists + packed_bits + state_widths.iter().sum::<u32>();
+    let mut bit = 32 * layout.reserve(bits.div_ceil(32));
+    let mut take = |width: u32| {
+        bit += width;
+        Bits {
+            at: bit - width,
+            width,
+        }
+    };
+    layout.missing = take(n_attrs).at;
+    layout.lists = take(n_lists).at;
+    layout.attrs = attrs
+        .into_iter()
+        .map(|slot| slot.unwrap_or_else(|width| AttrSlot::Bits(take(width))))
+        .collect();
+    layout.runs = run_times
+        .into_iter()
+        .zip(state_widths)
+        .map(|((wake, enrolled), width)| RunSlots {
+            state: take(width),
+            wake,
+            enrolled,
+        })
+        .collect();
     c.layout = layout;
     c.reactions = reactions::derive(&c);
     Ok(c)

@@ -25,7 +25,7 @@ use std::collections::{BinaryHeap, HashMap};
 /// How deep triggers and `set`s may set each other off within one instant.
 pub const MAX_CASCADE: u32 = 16;
 
-/// Run status, stored in the run's state word.
+/// Run status, stored in the run's state word (`Lead::run_state`).
 mod status {
     pub const NONE: u32 = 0;
     pub const WAITING: u32 = 1;
@@ -327,7 +327,7 @@ impl Machine {
         if let (Some(f), Some(t)) = (from.enrolled, to_run.enrolled) {
             into.set_word(t, l.word(f));
         }
-        let state = l.word(from.state);
+        let state = l.run_state(from);
         let st = state >> 16 & 0xff;
         if st == status::NONE {
             return Ok(false);
@@ -369,7 +369,7 @@ impl Machine {
                 found
             }
         };
-        into.set_word(to_run.state, new_pc | (state & !0xffff));
+        into.set_run_state(to_run, new_pc | (state & !0xffff));
         into.set_word(to_run.wake, l.word(from.wake));
         Ok(true)
     }
@@ -388,7 +388,7 @@ impl Machine {
         for w in 0..self.c.workflows.len() as u16 {
             let run = self.c.layout.run(w);
             let l = &self.leads[lead as usize];
-            if l.word(run.state) >> 16 & 0xff != status::NONE {
+            if l.run_state(run) >> 16 & 0xff != status::NONE {
                 if let Some(due) = l.stamp(run.wake) {
                     self.schedule(due, lead, TimerKind::Run(w));
                 }
@@ -485,13 +485,13 @@ impl Machine {
                     self.schedule_recheck(lead, false);
                     return;
                 }
-                let state = l.word(run.state);
+                let state = l.run_state(run);
                 match state >> 16 & 0xff {
                     status::WAITING | status::HELD => self.resume(&mut cy, w, 0),
                     status::WAITING_FOR_EVENT => {
                         // Timed out: `received` is false.
                         let l = &mut self.leads[lead as usize];
-                        l.set_word(run.state, ((state & 0xffff) + 1) | status::RUNNING << 16);
+                        l.set_run_state(run, ((state & 0xffff) + 1) | status::RUNNING << 16);
                         self.resume(&mut cy, w, 0);
                     }
                     status::WATCHING_GOAL => self.end_run(lead, w),
@@ -907,7 +907,7 @@ impl Machine {
         let wf = &self.c.workflows[w as usize];
         let (enroll, only_if) = (wf.enroll, wf.only_if.clone());
         let l = &self.leads[cy.lead as usize];
-        let active = l.word(run.state) >> 16 & 0xff != status::NONE;
+        let active = l.run_state(run) >> 16 & 0xff != status::NONE;
         let last = l.enrolled(run);
         let allowed = match enroll {
             Enroll::EveryTime => true,
@@ -925,7 +925,7 @@ impl Machine {
         }
         let now = to_stamp(self.now);
         let l = &mut self.leads[cy.lead as usize];
-        l.set_word(run.state, status::RUNNING << 16);
+        l.set_run_state(run, status::RUNNING << 16);
         l.set_word(run.wake, 0);
         if let Some(at) = run.enrolled {
             l.set_word(at, now);
@@ -943,7 +943,7 @@ impl Machine {
         let wf = &self.c.workflows[w as usize];
         // After its last step a run watches its goal only.
         let watching =
-            self.leads[cy.lead as usize].word(run.state) >> 16 & 0xff == status::WATCHING_GOAL;
+            self.leads[cy.lead as usize].run_state(run) >> 16 & 0xff == status::WATCHING_GOAL;
         let (goal, exit) = (wf.goal.clone(), wf.exit_when.clone().filter(|_| !watching));
         if let Some(g) = goal {
             if self.test(cy.lead, &g, None, enrolled, false) {
@@ -972,8 +972,8 @@ impl Machine {
 
     fn check_exits(&mut self, cy: &mut Cycle<'_>) {
         for w in 0..self.c.workflows.len() as u16 {
-            let state = self.c.layout.run(w).state;
-            if self.leads[cy.lead as usize].word(state) >> 16 & 0xff != status::NONE {
+            let run = self.c.layout.run(w);
+            if self.leads[cy.lead as usize].run_state(run) >> 16 & 0xff != status::NONE {
                 self.exit_or_goal(cy, w);
             }
         }
@@ -982,7 +982,7 @@ impl Machine {
     fn end_run(&mut self, lead: u32, w: u16) {
         let run = self.c.layout.run(w);
         let l = &mut self.leads[lead as usize];
-        l.set_word(run.state, status::NONE << 16);
+        l.set_run_state(run, status::NONE << 16);
         l.set_word(run.wake, 0);
     }
 
@@ -993,7 +993,7 @@ impl Machine {
         let mut armed = 0u64;
         let waits = &self.c.dispatch[event as usize].waits;
         for (i, w) in waits.iter().enumerate().take(64) {
-            let state = self.leads[lead as usize].word(self.c.layout.run(*w).state);
+            let state = self.leads[lead as usize].run_state(self.c.layout.run(*w));
             if state >> 16 & 0xff == status::WAITING_FOR_EVENT {
                 armed |= 1 << i;
             }
@@ -1008,7 +1008,7 @@ impl Machine {
             }
             let w = self.c.dispatch[ev.event as usize].waits[i];
             let run = self.c.layout.run(w);
-            let state = self.leads[cy.lead as usize].word(run.state);
+            let state = self.leads[cy.lead as usize].run_state(run);
             if state >> 16 & 0xff != status::WAITING_FOR_EVENT {
                 continue;
             }
@@ -1028,7 +1028,7 @@ impl Machine {
                 }
             }
             let l = &mut self.leads[cy.lead as usize];
-            l.set_word(run.state, (pc + 1) | status::RUNNING << 16 | RECEIVED);
+            l.set_run_state(run, (pc + 1) | status::RUNNING << 16 | RECEIVED);
             l.set_word(run.wake, 0);
             self.resume(cy, w, depth);
         }
@@ -1040,7 +1040,7 @@ impl Machine {
         let mut steps = 0u32;
         loop {
             let l = &self.leads[cy.lead as usize];
-            let state = l.word(run.state);
+            let state = l.run_state(run);
             if state >> 16 & 0xff == status::NONE {
                 return;
             }
@@ -1054,7 +1054,7 @@ impl Machine {
                     Some(window) => {
                         let due = self.now + window;
                         let l = &mut self.leads[cy.lead as usize];
-                        l.set_word(run.state, pc | status::WATCHING_GOAL << 16);
+                        l.set_run_state(run, pc | status::WATCHING_GOAL << 16);
                         l.set_word(run.wake, to_stamp(due));
                         self.schedule(due, cy.lead, TimerKind::Run(w));
                     }
@@ -1073,7 +1073,7 @@ impl Machine {
             let lead = cy.lead;
             let set_state = move |m: &mut Machine, pc: u32, st: u32, wake: Option<i64>| {
                 let l = &mut m.leads[lead as usize];
-                l.set_word(run.state, pc | st << 16 | flags);
+                l.set_run_state(run, pc | st << 16 | flags);
                 l.set_word(run.wake, wake.map_or(0, to_stamp));
             };
             match &op {
@@ -1097,7 +1097,7 @@ impl Machine {
                 WOp::WaitUpTo { timeout, .. } => {
                     let due = self.now + timeout;
                     let l = &mut self.leads[cy.lead as usize];
-                    l.set_word(run.state, pc | status::WAITING_FOR_EVENT << 16);
+                    l.set_run_state(run, pc | status::WAITING_FOR_EVENT << 16);
                     l.set_word(run.wake, to_stamp(due));
                     self.schedule(due, cy.lead, TimerKind::Run(w));
                     return;
@@ -1554,13 +1554,13 @@ impl Machine {
 
     /// Whether a workflow run is open for a lead, and at which instruction.
     pub fn run_at(&self, lead: u32, w: u16) -> Option<u32> {
-        let state = self.leads[lead as usize].word(self.c.layout.run(w).state);
+        let state = self.leads[lead as usize].run_state(self.c.layout.run(w));
         (state >> 16 & 0xff != status::NONE).then_some(state & 0xffff)
     }
 
     /// The step a lead's run of a workflow rests at, as `op_label` names it.
     pub fn run_step(&self, lead: u32, w: u16) -> Option<String> {
-        let state = self.leads[lead as usize].word(self.c.layout.run(w).state);
+        let state = self.leads[lead as usize].run_state(self.c.layout.run(w));
         let pc = state & 0xffff;
         let ops = &self.c.workflows[w as usize].ops;
         let at = match state >> 16 & 0xff {
@@ -1632,7 +1632,7 @@ impl Machine {
     pub fn run_times(&self, lead: u32, w: u16) -> (Option<i64>, Option<i64>, Option<i64>) {
         let run = self.c.layout.run(w);
         let l = &self.leads[lead as usize];
-        let open = l.word(run.state) >> 16 & 0xff != status::NONE;
+        let open = l.run_state(run) >> 16 & 0xff != status::NONE;
         let (wake, enrolled) = match open {
             true => (l.stamp(run.wake), l.enrolled(run)),
             false => (None, None),

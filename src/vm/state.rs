@@ -150,6 +150,28 @@ impl Lead {
         }
     }
 
+    /// A workflow run's state as the VM handles it: pc (bits 0–15), status (16–23),
+    /// `received` (bit 24). The slab packs it into the run's bit field (`RunSlots::state`).
+    pub fn run_state(&self, run: RunSlots) -> u32 {
+        let pc_bits = run.state.width.saturating_sub(4);
+        let v = self.bits(run.state) as u64;
+        let (pc, status, received) = (
+            v & mask(pc_bits),
+            v >> pc_bits & 0b111,
+            v >> (pc_bits + 3) & 1,
+        );
+        (pc | status << 16 | received << 24) as u32
+    }
+
+    pub fn set_run_state(&mut self, run: RunSlots, state: u32) {
+        let pc_bits = run.state.width.saturating_sub(4);
+        let (pc, status, received) = (state & 0xffff, state >> 16 & 0b111, state >> 24 & 1);
+        self.set_bits(
+            run.state,
+            pc | status << pc_bits | received << (pc_bits + 3),
+        );
+    }
+
     /// When the lead last enrolled in a workflow (its open run's start), where it is kept.
     pub fn enrolled(&self, run: RunSlots) -> Option<i64> {
         run.enrolled.and_then(|at| self.stamp(at))
