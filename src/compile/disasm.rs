@@ -8,7 +8,7 @@
 
 use super::bytecode::{Chunk, Op};
 use super::file::{SourceText, FORMAT_VERSION};
-use super::layout::AttrSlot;
+use super::layout::{AttrSlot, Kept, Ring};
 use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::check::program::Enroll;
 use crate::check::types::Ty;
@@ -103,6 +103,18 @@ fn bit_regions(mut fields: Vec<(u32, u32, String)>) -> Vec<(u32, u32, String)> {
             (first, end - first, what)
         })
         .collect()
+}
+
+/// How a ring keeps its stamps (`Ring`).
+fn ring_desc(r: Ring) -> String {
+    match r.cap {
+        0 | 1 => stamps(r.cap),
+        n => format!(
+            "{}, the newest whole, the others as {}-bit distances back from it",
+            stamps(n),
+            r.bits
+        ),
+    }
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
@@ -760,15 +772,16 @@ impl<'a> Disasm<'a> {
                     regions.push((*at, 1, format!("score {}: `when` total (f32)", s.name)));
                 }
                 for (i, r) in on.iter().enumerate() {
-                    if let Some((n, per, at)) = r.cap {
+                    if let Some((per, ring)) = r.cap {
                         regions.push((
-                            at,
-                            n,
+                            ring.at,
+                            Ring::words(ring.cap, ring.bits),
                             format!(
-                                "score {} on[{i}] cap: {} (at most {n} per {})",
+                                "score {} on[{i}] cap (at most {} per {}): {}",
                                 s.name,
-                                stamps(n),
-                                format::duration(per)
+                                ring.cap,
+                                format::duration(per),
+                                ring_desc(ring)
                             ),
                         ));
                     }
@@ -776,29 +789,28 @@ impl<'a> Disasm<'a> {
             }
         }
         for f in &c.policy.frequency {
-            regions.push((f.slot, f.times, format!("{}: {}", f.rule, stamps(f.times))));
+            let (r, what) = (f.ring, ring_desc(f.ring));
+            regions.push((
+                r.at,
+                Ring::words(r.cap, r.bits),
+                format!("{}: {what}", f.rule),
+            ));
         }
         for a in &l.aggregates {
             let event = &c.events[a.event as usize].name;
-            let (words, what) = match a.kind {
-                crate::compile::layout::AggregateKind::Counter => (1, "counter".to_string()),
-                crate::compile::layout::AggregateKind::Last => {
-                    (1, "stamp of the latest match".to_string())
-                }
-                crate::compile::layout::AggregateKind::Ring(n) => (n, stamps(n)),
+            let (at, words, what) = match a.kept {
+                Kept::Counter(at) => (at, 1, "counter".to_string()),
+                Kept::Last(at) => (at, 1, "stamp of the latest match".to_string()),
+                Kept::Ring(r) => (r.at, Ring::words(r.cap, r.bits), ring_desc(r)),
             };
             let users: Vec<String> = l
                 .history
                 .iter()
                 .enumerate()
-                .filter(|(_, (at, _))| *at == a.offset)
+                .filter(|(_, k)| **k == a.kept)
                 .map(|(h, _)| format!("h{h}"))
                 .collect();
-            regions.push((
-                a.offset,
-                words,
-                format!("{event}: {what} ({})", users.join(" ")),
-            ));
+            regions.push((at, words, format!("{event}: {what} ({})", users.join(" "))));
         }
         fields.push((
             l.lists,
@@ -945,22 +957,32 @@ impl<'a> Disasm<'a> {
         self.section("history predicates");
         for (i, h) in c.pools.history.iter().enumerate() {
             self.plain(&format!("h{i} {}", self.history_desc(i as u16)));
-            let (at, ring) = c.layout.history.get(i).copied().unwrap_or_default();
-            let kept = match (h.kind, ring) {
-                (HistoryKind::Count, 0) => format!("counter @{at}: matches ever"),
-                (_, 0) => format!("stamp @{at}: time of the latest match"),
-                (HistoryKind::Did | HistoryKind::Last, n) => format!(
-                    "ring @{at}..{}: time of the latest match, its newest stamp",
-                    at + n
+            let Some(&kept) = c.layout.history.get(i) else {
+                continue;
+            };
+            let kept = match (h.kind, kept) {
+                (HistoryKind::Count, Kept::Counter(at)) => format!("counter @{at}: matches ever"),
+                (_, Kept::Last(at) | Kept::Counter(at)) => {
+                    format!("stamp @{at}: time of the latest match")
+                }
+                (HistoryKind::Did | HistoryKind::Last, Kept::Ring(r)) => format!(
+                    "ring @{}..{}: time of the latest match, its newest stamp",
+                    r.at,
+                    r.at + Ring::words(r.cap, r.bits)
                 ),
-                (_, n) => {
+                (HistoryKind::Count, Kept::Ring(r)) => {
                     let why = match c.pools.count_bounds.get(i).copied().flatten() {
                         Some(b) if b < crate::compile::DEFAULT_COUNT_WINDOW => {
                             format!("the comparison needs {b}")
                         }
                         _ => "no comparison bounds it: the default".into(),
                     };
-                    format!("ring @{at}..{}: the latest {} ({why})", at + n, stamps(n))
+                    format!(
+                        "ring @{}..{}: the latest {} ({why})",
+                        r.at,
+                        r.at + Ring::words(r.cap, r.bits),
+                        stamps(r.cap)
+                    )
                 }
             };
             let _ = writeln!(self.out, "  kept: {kept}");
@@ -1020,12 +1042,14 @@ impl<'a> Disasm<'a> {
                             self.event_name(r.event),
                             Self::effect(r.effect, r.amount)
                         );
-                        if let Some((n, per, at)) = r.cap {
+                        if let Some((per, ring)) = r.cap {
                             let _ = write!(
                                 head,
-                                " at most {n} per {}, ring @{at}..{}",
+                                " at most {} per {}, ring @{}..{}",
+                                ring.cap,
                                 format::duration(per),
-                                at + n
+                                ring.at,
+                                ring.at + Ring::words(ring.cap, ring.bits)
                             );
                         }
                         self.line(&head, Some(r.span));
@@ -1145,13 +1169,9 @@ impl<'a> Disasm<'a> {
         }
         self.section("policy");
         for f in &p.frequency {
-            let _ = writeln!(
-                self.out,
-                "{}, ring @{}..{}",
-                f.rule,
-                f.slot,
-                f.slot + f.times
-            );
+            let r = f.ring;
+            let end = r.at + Ring::words(r.cap, r.bits);
+            let _ = writeln!(self.out, "{}, ring @{}..{end}", f.rule, r.at);
         }
         if let Some((from, to)) = p.quiet_hours {
             let _ = writeln!(

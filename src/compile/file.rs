@@ -17,9 +17,10 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
-use super::layout::{AttrSlot, Bits};
+use super::layout::{AttrSlot, Bits, Kept, Ring};
 use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::check::types::Ty;
+use crate::syntax::ast::HistoryKind;
 use crate::vm::value::Val;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -295,17 +296,16 @@ impl V<'_> {
             if let Some(f) = &h.filter {
                 self.chunk(f, &format!("the filter of history predicate {i}"))?;
             }
-            // A predicate reads one of the aggregates, whose regions are checked below.
-            let (at, ring) = l.history[i];
-            let reads = |a: &super::layout::Aggregate| {
-                a.offset == at
-                    && match a.kind {
-                        super::layout::AggregateKind::Ring(n) => n == ring,
-                        _ => ring == 0,
-                    }
+            // A predicate reads one of the aggregates, whose regions are checked below, and
+            // one that keeps what it asks: a count, or the latest match.
+            let kept = l.history[i];
+            let fits = match kept {
+                Kept::Ring(_) => true,
+                Kept::Counter(_) => h.kind == HistoryKind::Count,
+                Kept::Last(_) => h.kind != HistoryKind::Count,
             };
-            check(l.aggregates.iter().any(reads), || {
-                format!("history predicate {i} reads no aggregate")
+            check(fits && l.aggregates.iter().any(|a| a.kept == kept), || {
+                format!("history predicate {i} reads no aggregate that keeps what it asks")
             })?;
         }
         check(!c.attrs.is_empty(), || "it has no attributes".into())?;
@@ -344,11 +344,10 @@ impl V<'_> {
             if let Some(f) = &a.filter {
                 self.chunk(f, &what)?;
             }
-            let words = match a.kind {
-                super::layout::AggregateKind::Ring(n) => n as u64,
-                _ => 1,
-            };
-            self.region(a.offset, words, &what)?;
+            match a.kept {
+                Kept::Last(at) | Kept::Counter(at) => self.region(at, 1, &what)?,
+                Kept::Ring(r) => self.ring(r, &what)?,
+            }
         }
         self.bit_run(l.missing, n, "the missing-attribute bits")?;
         for e in &c.events {
@@ -406,8 +405,8 @@ impl V<'_> {
                         if let Some(f) = &r.filter {
                             self.chunk(f, &what)?;
                         }
-                        if let Some((times, _, at)) = r.cap {
-                            self.region(at, times as u64, &what)?;
+                        if let Some((_, ring)) = r.cap {
+                            self.ring(ring, &what)?;
                         }
                     }
                 }
@@ -467,7 +466,7 @@ impl V<'_> {
         self.region(l.recheck, 1, "the recheck stamp")?;
         self.region(l.decay_due, 1, "the decay crossing stamp")?;
         for f in &c.policy.frequency {
-            self.region(f.slot, f.times as u64, &f.rule)?;
+            self.ring(f.ring, &f.rule)?;
         }
         for chunk in &c.policy.suppress {
             self.chunk(chunk, "the suppress rules")?;
@@ -478,6 +477,18 @@ impl V<'_> {
     /// `words` words at `at` lie inside the slab; they are claimed for `what`.
     fn region(&self, at: u32, words: u64, what: &str) -> Result<(), String> {
         self.bit_run(at.saturating_mul(32), words * 32, what)
+    }
+
+    /// A ring's words lie inside the slab, and its distances are at most a word wide.
+    fn ring(&self, r: Ring, what: &str) -> Result<(), String> {
+        check((1..=32).contains(&r.bits), || {
+            format!("{what} keeps its stamps in {} bits", r.bits)
+        })?;
+        let words = match r.cap {
+            0 => 0,
+            n => 1 + ((n as u64 - 1) * r.bits as u64).div_ceil(32),
+        };
+        self.region(r.at, words, what)
     }
 
     /// No two claimed pieces of lead state overlap.

@@ -24,10 +24,8 @@ pub struct Layout {
     pub recheck: u32,
     /// When decaying scores next flip a list, as last computed (0: never).
     pub decay_due: u32,
-    /// Per history predicate: (offset, ring capacity; 0 for a single word). Predicates
-    /// that read the same events alike share storage: `did order.placed`, `… within 30d` and
-    /// `… since enrolled` all read one "last seen" stamp.
-    pub history: Vec<(u32, u32)>,
+    /// Per history predicate: the aggregate it reads (`compile::history`).
+    pub history: Vec<Kept>,
     /// The stored aggregates, each updated once per matching event.
     pub aggregates: Vec<Aggregate>,
     pub size: u32,
@@ -88,24 +86,59 @@ pub struct RunSlots {
     pub enrolled: Option<u32>,
 }
 
-/// One piece of stored history: what it counts and where it lives.
+/// One piece of stored history: which events it keeps, how and where.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Aggregate {
     pub event: u32,
     /// The filter a matching event passes: the chunk of the first predicate that uses it.
     pub filter: Option<super::bytecode::Chunk>,
-    pub kind: AggregateKind,
-    pub offset: u32,
+    pub kept: Kept,
 }
 
+/// How matching events are kept, and where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum AggregateKind {
-    /// The last matching event's stamp.
-    Last,
-    /// How many matching events there were.
-    Counter,
-    /// The stamps of the most recent N matching events.
-    Ring(u32),
+pub enum Kept {
+    /// The word holding the latest match's stamp (`did`, `last`).
+    Last(u32),
+    /// The word counting the matches (`count` with no window).
+    Counter(u32),
+    /// The stamps of the latest matches (`count` within a window or since enrollment; a
+    /// `did` or `last` over the same events reads its newest).
+    Ring(Ring),
+}
+
+/// A ring of the `cap` latest stamps (`vm::state::ring_push` and the readers beside it).
+/// The newest is whole, in word `at`. Each other is kept as its distance back from the
+/// newest, plus one (0: no stamp), in `bits` bits, packed in the words after it. A stamp too
+/// far back for `bits` is dropped: a ring is only as narrow as its readers allow, each
+/// counting inside a window that a dropped stamp, being at least that far behind the newest,
+/// has left for good (`bits_for`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Ring {
+    pub at: u32,
+    pub cap: u32,
+    /// 1 to 32.
+    pub bits: u32,
+}
+
+impl Ring {
+    /// The bits of a distance in a ring whose readers all count within `window` seconds at
+    /// most (`None`: some reader counts with no window, and every distance must fit): enough
+    /// to hold every distance under the window, plus one.
+    pub fn bits_for(window: Option<i64>) -> u32 {
+        match window {
+            Some(w) if (0..u32::MAX as i64).contains(&w) => (64 - w.leading_zeros()).max(1),
+            _ => 32,
+        }
+    }
+
+    /// The words the ring takes: the newest stamp, then the distances of the others.
+    pub fn words(cap: u32, bits: u32) -> u32 {
+        match cap {
+            0 => 0,
+            _ => (1 + ((cap as u64 - 1) * bits as u64).div_ceil(32)).min(u32::MAX as u64) as u32,
+        }
+    }
 }
 
 impl Layout {
@@ -114,6 +147,13 @@ impl Layout {
         let at = self.size;
         self.size += words;
         at
+    }
+
+    /// Reserves a ring of `cap` stamps for readers counting within `window` (`Ring`).
+    pub fn ring(&mut self, cap: u32, window: Option<i64>) -> Ring {
+        let bits = Ring::bits_for(window);
+        let at = self.reserve(Ring::words(cap, bits));
+        Ring { at, cap, bits }
     }
 
     pub fn run(&self, workflow: u16) -> RunSlots {

@@ -100,7 +100,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                 let when_cache = (attrs_only && !when.is_empty()).then(|| layout.reserve(1));
                 let mut rules = Vec::new();
                 for (ri, r) in on.iter().enumerate() {
-                    let cap = r.cap.map(|(n, per)| (n, per, layout.reserve(n)));
+                    let cap = r.cap.map(|(n, per)| (per, layout.ring(n, Some(per))));
                     c.dispatch[r.event as usize]
                         .on_rules
                         .push((si as u16, ri as u16));
@@ -193,9 +193,8 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     for f in &program.policy.frequency {
         c.policy.frequency.push(Frequency {
             channel: f.channel,
-            times: f.times,
             per: f.per,
-            slot: layout.reserve(f.times),
+            ring: layout.ring(f.times, Some(f.per)),
             rule: format!(
                 "frequency {} at most {} per {}",
                 f.channel.name(),

@@ -2,7 +2,7 @@
 
 use super::bytecode::Chunk;
 use super::expr::Pools;
-use super::layout::Layout;
+use super::layout::{Layout, Ring};
 use crate::check::program::{Audience, Channel, Enroll};
 use crate::check::types::Ty;
 use crate::syntax::ast::EffectKind;
@@ -99,8 +99,8 @@ pub struct OnRule {
     pub filter: Option<Chunk>,
     pub effect: EffectKind,
     pub amount: f64,
-    /// (at most N, per D seconds, slab offset of the ring of N stamps)
-    pub cap: Option<(u32, i64, u32)>,
+    /// (per D seconds, the ring of the last N times the rule counted: at most N per D)
+    pub cap: Option<(i64, Ring)>,
     pub span: Span,
 }
 
@@ -233,7 +233,6 @@ pub enum TemplatePart {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Policy {
-    /// (channel, at most N, per D seconds, slab offset of the ring, the rule's text)
     pub frequency: Vec<Frequency>,
     /// (from, to) in minutes after midnight, lead's zone.
     pub quiet_hours: Option<(u32, u32)>,
@@ -243,9 +242,9 @@ pub struct Policy {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Frequency {
     pub channel: Channel,
-    pub times: u32,
     pub per: i64,
-    pub slot: u32,
+    /// The last N sends on the channel: at most N per `per` seconds.
+    pub ring: Ring,
     pub rule: String,
 }
 

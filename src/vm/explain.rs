@@ -15,11 +15,12 @@
 //! then decays with the score, so the parts add up to the score at any later time.
 
 use super::machine::{op_label, EventRef, Machine};
-use super::state::ring_count;
+use super::ring;
 use super::value::Val;
 use crate::check::program::{self as p, Enroll, Program};
 use crate::check::types::Ty;
 use crate::compile::bytecode::{Chunk, Op};
+use crate::compile::layout::Kept;
 use crate::compile::program::{ScoreKind, TriggerSource, WOp};
 use crate::runtime::format;
 use crate::syntax::ast::{BinOp, EffectKind, HistoryKind};
@@ -76,9 +77,9 @@ impl Ledger {
                     continue;
                 }
             }
-            let counted = rule.cap.is_none_or(|(times, per, ring)| {
-                ring_count(state, ring, times, m.now, Some(per), None) < times
-            });
+            let counted = rule
+                .cap
+                .is_none_or(|(per, r)| ring::count(state, r, m.now, Some(per), None) < r.cap);
             if !before.iter().any(|(x, _)| *x == s) {
                 before.push((s, m.accumulated_now(lead, s)));
             }
@@ -663,8 +664,10 @@ pub fn count_kept(m: &Machine, chunk: &Chunk) -> Option<u32> {
         return None;
     };
     let pred = m.c.pools.history.get(*slot as usize)?;
-    let (_, ring) = *m.c.layout.history.get(*slot as usize)?;
-    (pred.kind == HistoryKind::Count && ring > 0).then_some(ring)
+    match m.c.layout.history.get(*slot as usize)? {
+        Kept::Ring(r) if pred.kind == HistoryKind::Count => Some(r.cap),
+        _ => None,
+    }
 }
 
 /// `a and b and c` as [a, b, c] (for one operator; parentheses of the other kind stay whole).

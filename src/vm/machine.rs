@@ -6,12 +6,13 @@
 
 use super::action::{fnv1a, Action, ActionKind, Fnv1a, Source};
 use super::eval::{eval, Env};
-use super::state::{ring_count, ring_newest, ring_push, to_stamp, Lead};
+use super::ring;
+use super::state::{to_stamp, Lead};
 use super::value::Val;
 use crate::check::program::{Channel, Enroll};
 use crate::check::types::Ty;
 use crate::compile::bytecode::Chunk;
-use crate::compile::layout::AggregateKind;
+use crate::compile::layout::Kept;
 use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
 use crate::compile::Compiled;
 use crate::runtime::format;
@@ -562,12 +563,12 @@ impl Machine {
                     continue;
                 }
             }
-            let (off, kind) = (a.offset, a.kind);
+            let kept = a.kept;
             let l = &mut self.leads[lead as usize];
-            match kind {
-                AggregateKind::Ring(n) => ring_push(l, off, n, at),
-                AggregateKind::Counter => l.set_word(off, l.word(off).saturating_add(1)),
-                AggregateKind::Last => l.set_word(off, to_stamp(at)),
+            match kept {
+                Kept::Ring(r) => ring::push(l, r, at),
+                Kept::Counter(at) => l.set_word(at, l.word(at).saturating_add(1)),
+                Kept::Last(off) => l.set_word(off, to_stamp(at)),
             }
         }
         // Scores with `on` rules.
@@ -618,11 +619,11 @@ impl Machine {
         }
         let now = self.now;
         let l = &mut self.leads[lead as usize];
-        if let Some((times, per, ring)) = cap {
-            if ring_count(l, ring, times, now, Some(per), None) >= times {
+        if let Some((per, r)) = cap {
+            if ring::count(l, r, now, Some(per), None) >= r.cap {
                 return;
             }
-            ring_push(l, ring, times, now);
+            ring::push(l, r, now);
         }
         let current = accumulated(l, Some(slot), decay, now);
         let next = match effect {
@@ -1189,12 +1190,7 @@ impl Machine {
                     None => {
                         for f in &self.c.policy.frequency {
                             if f.channel == *channel {
-                                ring_push(
-                                    &mut self.leads[cy.lead as usize],
-                                    f.slot,
-                                    f.times,
-                                    self.now,
-                                );
+                                ring::push(&mut self.leads[cy.lead as usize], f.ring, self.now);
                             }
                         }
                         ActionKind::Send {
@@ -1313,7 +1309,7 @@ impl Machine {
             .iter()
             .find(|f| {
                 f.channel == channel
-                    && ring_count(l, f.slot, f.times, self.now, Some(f.per), None) >= f.times
+                    && ring::count(l, f.ring, self.now, Some(f.per), None) >= f.ring.cap
             })
             .map(|f| f.rule.clone())
     }
@@ -1444,21 +1440,14 @@ impl Machine {
         let l = &self.leads[lead as usize];
         for (i, pred) in self.c.pools.history.iter().enumerate() {
             let Some(w) = pred.within else { continue };
-            let (off, ring) = self.c.layout.history[i];
-            if ring == 0 {
-                if let Some(t) = l.stamp(off) {
-                    consider(t + w);
+            match (pred.kind, self.c.layout.history[i]) {
+                (HistoryKind::Count, Kept::Ring(r)) => {
+                    ring::stamps(l, r).for_each(|t| consider(t + w))
                 }
-            } else if pred.kind != HistoryKind::Count {
-                // A `did` or `last` reads only the ring's newest stamp.
-                if let Some(t) = ring_newest(l, off, ring) {
-                    consider(t + w);
-                }
-            } else {
-                for k in 0..ring {
-                    if let Some(t) = l.stamp(off + k) {
-                        consider(t + w);
-                    }
+                // A `did` or `last` reads only a ring's newest stamp.
+                (_, Kept::Ring(r)) => ring::newest(l, r).into_iter().for_each(|t| consider(t + w)),
+                (_, Kept::Last(at) | Kept::Counter(at)) => {
+                    l.stamp(at).into_iter().for_each(|t| consider(t + w))
                 }
             }
         }
@@ -1501,7 +1490,7 @@ impl Machine {
                     } else {
                         (0.005 / acc).ln() / keep.ln()
                     };
-                    let h = (periods.max(0.0) * *every as f64).ceil() as i64 + 1;
+                    let h = ((periods.max(0.0) * *every as f64).ceil() as i64).saturating_add(1);
                     horizon = Some(horizon.map_or(h, |x: i64| x.max(h)));
                 }
             }
@@ -1791,7 +1780,7 @@ impl Env for LeadEnv<'_> {
     fn history(&self, slot: u16) -> Val {
         let c = &self.m.c;
         let pred = &c.pools.history[slot as usize];
-        let (off, ring) = c.layout.history[slot as usize];
+        let kept = c.layout.history[slot as usize];
         let now = self.now;
         let since = if pred.since_enrolled {
             self.enrolled
@@ -1802,17 +1791,19 @@ impl Env for LeadEnv<'_> {
             t <= now && pred.within.is_none_or(|w| now - t < w) && since.is_none_or(|s| t > s)
         };
         // The latest match: its own stamp, or the newest of a ring over the same matches.
-        let latest = || match ring {
-            0 => self.lead.stamp(off),
-            _ => ring_newest(self.lead, off, ring),
+        let latest = || match kept {
+            Kept::Ring(r) => ring::newest(self.lead, r),
+            Kept::Last(at) | Kept::Counter(at) => self.lead.stamp(at),
         };
-        match pred.kind {
-            HistoryKind::Count if ring == 0 => Val::Int(self.lead.word(off) as i64),
-            HistoryKind::Count => {
-                Val::Int(ring_count(self.lead, off, ring, now, pred.within, since) as i64)
+        match (pred.kind, kept) {
+            (HistoryKind::Count, Kept::Ring(r)) => {
+                Val::Int(ring::count(self.lead, r, now, pred.within, since) as i64)
             }
-            HistoryKind::Did => Val::Bool(latest().is_some_and(ok)),
-            HistoryKind::Last => latest().filter(|t| ok(*t)).map_or(Val::Missing, Val::Time),
+            (HistoryKind::Count, Kept::Last(at) | Kept::Counter(at)) => {
+                Val::Int(self.lead.word(at) as i64)
+            }
+            (HistoryKind::Did, _) => Val::Bool(latest().is_some_and(ok)),
+            (HistoryKind::Last, _) => latest().filter(|t| ok(*t)).map_or(Val::Missing, Val::Time),
         }
     }
 

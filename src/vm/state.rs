@@ -221,40 +221,11 @@ impl Lead {
 }
 
 /// The low `width` bits set.
-fn mask(width: u32) -> u64 {
+pub fn mask(width: u32) -> u64 {
     (1u64 << width) - 1
 }
 
 /// Whether an attribute of this type takes two words (64-bit values) rather than one.
 pub fn wide(ty: &Ty) -> bool {
     matches!(ty.base(), Ty::Int | Ty::Number | Ty::Time | Ty::Duration)
-}
-
-/// A ring of `cap` stamps at `at`: a new stamp replaces the oldest (or an empty slot).
-pub fn ring_push(lead: &mut Lead, at: u32, cap: u32, t: i64) {
-    if cap == 0 {
-        return;
-    }
-    let oldest = (0..cap).min_by_key(|i| lead.word(at + i)).unwrap_or(0);
-    lead.set_word(at + oldest, to_stamp(t));
-}
-
-/// The newest stamp in a ring: its latest push.
-pub fn ring_newest(lead: &Lead, at: u32, cap: u32) -> Option<i64> {
-    (0..cap).filter_map(|i| lead.stamp(at + i)).max()
-}
-
-/// The stamps in a ring that fall in `(now - window, now]`, and after `since` if given.
-pub fn ring_count(
-    lead: &Lead,
-    at: u32,
-    cap: u32,
-    now: i64,
-    window: Option<i64>,
-    since: Option<i64>,
-) -> u32 {
-    (0..cap)
-        .filter_map(|i| lead.stamp(at + i))
-        .filter(|t| *t <= now && window.is_none_or(|w| now - t < w) && since.is_none_or(|s| *t > s))
-        .count() as u32
 }
