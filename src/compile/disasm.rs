@@ -77,12 +77,16 @@ fn bit_pos(at: u32, width: u32) -> String {
     }
 }
 
-/// Bit fields (first bit, width, what) as word regions: one per run of words they share,
-/// listing each field.
-fn bit_regions(mut fields: Vec<(u32, u32, String)>) -> Vec<(u32, u32, String)> {
+/// A piece of lead state in the listing: (first word, words, what) for a region of words,
+/// (first bit, width, what) for a bit field.
+type Region = (u32, u32, String);
+
+/// Bit fields as word regions: one per run of words they share, listing each field.
+fn bit_regions(mut fields: Vec<Region>) -> Vec<Region> {
     fields.retain(|f| f.1 > 0);
     fields.sort_by_key(|f| f.0);
-    let mut groups: Vec<(u32, u32, Vec<(u32, u32, String)>)> = Vec::new();
+    // (first word, end word, its fields)
+    let mut groups: Vec<(u32, u32, Vec<Region>)> = Vec::new();
     for f in fields {
         let (first, end) = (f.0 / 32, (f.0 + f.1).div_ceil(32));
         match groups.last_mut() {
@@ -734,8 +738,8 @@ impl<'a> Disasm<'a> {
         );
         let n_attrs = c.attrs.len() as u32;
         // Word regions, and bit fields (first bit, width), listed under the words they share.
-        let mut regions: Vec<(u32, u32, String)> = Vec::new();
-        let mut fields: Vec<(u32, u32, String)> = Vec::new();
+        let mut regions: Vec<Region> = Vec::new();
+        let mut fields: Vec<Region> = Vec::new();
         for (i, a) in c.attrs.iter().enumerate() {
             let what = format!("a{i} {}", a.name);
             match l.attrs[i] {

@@ -484,11 +484,7 @@ impl V<'_> {
         check((1..=32).contains(&r.bits), || {
             format!("{what} keeps its stamps in {} bits", r.bits)
         })?;
-        let words = match r.cap {
-            0 => 0,
-            n => 1 + ((n as u64 - 1) * r.bits as u64).div_ceil(32),
-        };
-        self.region(r.at, words, what)
+        self.region(r.at, Ring::words(r.cap, r.bits) as u64, what)
     }
 
     /// No two claimed pieces of lead state overlap.

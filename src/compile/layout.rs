@@ -107,7 +107,7 @@ pub enum Kept {
     Ring(Ring),
 }
 
-/// A ring of the `cap` latest stamps (`vm::state::ring_push` and the readers beside it).
+/// A ring of the `cap` latest stamps (read and written by `vm::ring`).
 /// The newest is whole, in word `at`. Each other is kept as its distance back from the
 /// newest, plus one (0: no stamp), in `bits` bits, packed in the words after it. A stamp too
 /// far back for `bits` is dropped: a ring is only as narrow as its readers allow, each

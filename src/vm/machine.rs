@@ -567,7 +567,7 @@ impl Machine {
             let l = &mut self.leads[lead as usize];
             match kept {
                 Kept::Ring(r) => ring::push(l, r, at),
-                Kept::Counter(at) => l.set_word(at, l.word(at).saturating_add(1)),
+                Kept::Counter(off) => l.set_word(off, l.word(off).saturating_add(1)),
                 Kept::Last(off) => l.set_word(off, to_stamp(at)),
             }
         }
