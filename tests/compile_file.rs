@@ -251,7 +251,7 @@ fn the_header_is_magic_version_length_checksum() {
         u32::from_le_bytes(bytes[8..12].try_into().unwrap()),
         FORMAT_VERSION
     );
-    assert_eq!(FORMAT_VERSION, 2);
+    assert_eq!(FORMAT_VERSION, 3);
     let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
     assert_eq!(len as usize, bytes.len() - HEADER_LEN);
     let sum = u64::from_le_bytes(bytes[20..28].try_into().unwrap());
@@ -278,12 +278,12 @@ fn a_file_that_is_not_ours_is_refused() {
 #[test]
 fn another_format_version_is_refused_with_the_fix() {
     let mut bytes = compiled(CONTRACT).to_bytes();
-    bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
+    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
     let e = Compiled::load(&bytes).unwrap_err();
-    assert_eq!(e, LoadError::Version { found: 3 });
+    assert_eq!(e, LoadError::Version { found: 2 });
     assert_eq!(
         e.describe("FILE.nbc"),
-        "FILE.nbc was written by format version 3; this nurture reads version 2: recompile it \
+        "FILE.nbc was written by format version 2; this nurture reads version 3: recompile it \
          with `nurture compile`"
     );
     // The version is read before anything else, so even a bare header from another version
@@ -613,13 +613,13 @@ fn cli_unreadable_and_damaged_files_exit_2() {
     );
 
     let mut old = bytes.clone();
-    old[8..12].copy_from_slice(&3u32.to_le_bytes());
+    old[8..12].copy_from_slice(&2u32.to_le_bytes());
     std::fs::write(d.join("old.nbc"), old).unwrap();
     let r = nurture(&["disasm", "old.nbc"], d);
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        "nurture disasm: old.nbc was written by format version 3; this nurture reads version 2: \
+        "nurture disasm: old.nbc was written by format version 2; this nurture reads version 3: \
          recompile it with `nurture compile`\n"
     );
 

@@ -8,8 +8,8 @@
 
 use super::bytecode::{Chunk, Op};
 use super::file::{SourceText, FORMAT_VERSION};
-use super::layout::RUN_WORDS;
-use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
+use super::layout::{AttrSlot, Kept, Ring};
+use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::check::program::Enroll;
 use crate::check::types::Ty;
 use crate::runtime::format;
@@ -64,6 +64,60 @@ fn stamps(n: u32) -> String {
         "1 stamp".into()
     } else {
         format!("{n} stamps")
+    }
+}
+
+/// A bit field's position: `@W.B`, bit B of word W (where it starts), or `@W.B..E` for
+/// several bits (E past 32 when it runs on into the next word).
+fn bit_pos(at: u32, width: u32) -> String {
+    let (word, b) = (at / 32, at % 32);
+    match width {
+        1 => format!("@{word}.{b}"),
+        _ => format!("@{word}.{b}..{}", b + width),
+    }
+}
+
+/// A piece of lead state in the listing: (first word, words, what) for a region of words,
+/// (first bit, width, what) for a bit field.
+type Region = (u32, u32, String);
+
+/// Bit fields as word regions: one per run of words they share, listing each field.
+fn bit_regions(mut fields: Vec<Region>) -> Vec<Region> {
+    fields.retain(|f| f.1 > 0);
+    fields.sort_by_key(|f| f.0);
+    // (first word, end word, its fields)
+    let mut groups: Vec<(u32, u32, Vec<Region>)> = Vec::new();
+    for f in fields {
+        let (first, end) = (f.0 / 32, (f.0 + f.1).div_ceil(32));
+        match groups.last_mut() {
+            Some(g) if first < g.1 => {
+                g.1 = g.1.max(end);
+                g.2.push(f);
+            }
+            _ => groups.push((first, end, vec![f])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(first, end, fields)| {
+            let mut what = "bit fields:".to_string();
+            for (at, width, name) in fields {
+                let _ = write!(what, "\n{:15}{:<12} {name}", "", bit_pos(at, width));
+            }
+            (first, end - first, what)
+        })
+        .collect()
+}
+
+/// How a ring keeps its stamps (`Ring`).
+fn ring_desc(r: Ring) -> String {
+    match r.cap {
+        0 | 1 => stamps(r.cap),
+        n => format!(
+            "{}, the newest whole, the others as {}-bit distances back from it",
+            stamps(n),
+            r.bits
+        ),
     }
 }
 
@@ -683,54 +737,55 @@ impl<'a> Disasm<'a> {
             l.size as u64 * 4
         );
         let n_attrs = c.attrs.len() as u32;
-        let mut regions: Vec<(u32, u32, String)> = c
-            .attrs
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i as u16 != c.tags_attr)
-            .map(|(i, a)| {
-                let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
-                (l.attr_offsets[i], words, format!("a{i} {}", a.name))
-            })
-            .collect();
-        regions.push((
-            l.zero,
-            2,
-            "zero accumulator (scores with no `on` rules)".into(),
-        ));
-        regions.push((
+        // Word regions, and bit fields (first bit, width), listed under the words they share.
+        let mut regions: Vec<Region> = Vec::new();
+        let mut fields: Vec<Region> = Vec::new();
+        for (i, a) in c.attrs.iter().enumerate() {
+            let what = format!("a{i} {}", a.name);
+            match l.attrs[i] {
+                _ if i as u16 == c.tags_attr => {}
+                AttrSlot::Words(at) => {
+                    let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
+                    regions.push((at, words, what));
+                }
+                AttrSlot::Bits(f) => fields.push((f.at, f.width, what)),
+            }
+        }
+        fields.push((
             l.missing,
-            n_attrs.div_ceil(32),
-            "missing-attribute mask, bit i for attribute a<i>".into(),
+            n_attrs,
+            "missing-attribute bits, the i-th for attribute a<i>".into(),
         ));
         for s in &c.scores {
             if let ScoreKind::Rules {
+                decay,
                 on,
                 slot,
                 when_cache,
                 ..
             } = &s.kind
             {
-                if !on.is_empty() {
-                    regions.push((
-                        *slot,
-                        2,
-                        format!("score {}: value (f32) and its time", s.name),
-                    ));
+                if let Some(at) = slot {
+                    let what = match decay {
+                        Some(_) => "value (f32) and its time",
+                        None => "value (f32)",
+                    };
+                    regions.push((*at, acc_words(decay), format!("score {}: {what}", s.name)));
                 }
                 if let Some(at) = when_cache {
                     regions.push((*at, 1, format!("score {}: `when` total (f32)", s.name)));
                 }
                 for (i, r) in on.iter().enumerate() {
-                    if let Some((n, per, at)) = r.cap {
+                    if let Some((per, ring)) = r.cap {
                         regions.push((
-                            at,
-                            n,
+                            ring.at,
+                            Ring::words(ring.cap, ring.bits),
                             format!(
-                                "score {} on[{i}] cap: {} (at most {n} per {})",
+                                "score {} on[{i}] cap (at most {} per {}): {}",
                                 s.name,
-                                stamps(n),
-                                format::duration(per)
+                                ring.cap,
+                                format::duration(per),
+                                ring_desc(ring)
                             ),
                         ));
                     }
@@ -738,44 +793,56 @@ impl<'a> Disasm<'a> {
             }
         }
         for f in &c.policy.frequency {
-            regions.push((f.slot, f.times, format!("{}: {}", f.rule, stamps(f.times))));
+            let (r, what) = (f.ring, ring_desc(f.ring));
+            regions.push((
+                r.at,
+                Ring::words(r.cap, r.bits),
+                format!("{}: {what}", f.rule),
+            ));
         }
         for a in &l.aggregates {
             let event = &c.events[a.event as usize].name;
-            let (words, what) = match a.kind {
-                crate::compile::layout::AggregateKind::Counter => (1, "counter".to_string()),
-                crate::compile::layout::AggregateKind::Last => {
-                    (1, "stamp of the latest match".to_string())
-                }
-                crate::compile::layout::AggregateKind::Ring(n) => (n, stamps(n)),
+            let (at, words, what) = match a.kept {
+                Kept::Counter(at) => (at, 1, "counter".to_string()),
+                Kept::Last(at) => (at, 1, "stamp of the latest match".to_string()),
+                Kept::Ring(r) => (r.at, Ring::words(r.cap, r.bits), ring_desc(r)),
             };
             let users: Vec<String> = l
                 .history
                 .iter()
                 .enumerate()
-                .filter(|(_, (at, _))| *at == a.offset)
+                .filter(|(_, k)| **k == a.kept)
                 .map(|(h, _)| format!("h{h}"))
                 .collect();
-            regions.push((
-                a.offset,
-                words,
-                format!("{event}: {what} ({})", users.join(" ")),
-            ));
+            regions.push((at, words, format!("{event}: {what} ({})", users.join(" "))));
         }
-        regions.push((
+        fields.push((
             l.lists,
-            (c.lists.len() as u32).div_ceil(32),
-            "list membership, bit i for list i".into(),
+            c.lists.len() as u32,
+            "list membership, the i-th for list i".into(),
         ));
         for (w, wf) in c.workflows.iter().enumerate() {
-            regions.push((
-                l.run(w as u16),
-                RUN_WORDS,
-                format!(
-                    "workflow {} run: state, wake, enrolled, last enrolled",
-                    wf.name
-                ),
+            let run = l.run(w as u16);
+            fields.push((
+                run.state.at,
+                run.state.width,
+                format!("workflow {} run state: pc, status, `received`", wf.name),
             ));
+            let what = match run.enrolled {
+                // One line when the words follow each other, as the compiler lays them out.
+                Some(at) if at == run.wake + 1 => "wake, enrolled (also the last enrollment)",
+                Some(at) => {
+                    let what = format!(
+                        "workflow {} run: enrolled (also the last enrollment)",
+                        wf.name
+                    );
+                    regions.push((at, 1, what));
+                    "wake"
+                }
+                None => "wake",
+            };
+            let words = 1 + run.enrolled.is_some_and(|at| at == run.wake + 1) as u32;
+            regions.push((run.wake, words, format!("workflow {} run: {what}", wf.name)));
         }
         regions.push((
             l.recheck,
@@ -787,6 +854,7 @@ impl<'a> Disasm<'a> {
             1,
             "when decaying scores next flip a list, as last computed".into(),
         ));
+        regions.extend(bit_regions(fields));
         regions.retain(|r| r.1 > 0);
         regions.sort_by_key(|r| (r.0, r.1));
         let mut next = 0;
@@ -806,8 +874,12 @@ impl<'a> Disasm<'a> {
         let c = self.c;
         self.section("attributes");
         for (i, a) in c.attrs.iter().enumerate() {
-            let at = c.layout.attr_offsets[i];
-            let mut line = format!("a{i:<3} @{at:<4} {}: {}", a.name, self.ty(&a.ty));
+            let at = match c.layout.attrs[i] {
+                _ if i as u16 == c.tags_attr => "-".into(),
+                AttrSlot::Words(at) => format!("@{at}"),
+                AttrSlot::Bits(f) => bit_pos(f.at, f.width),
+            };
+            let mut line = format!("a{i:<3} {at:<5} {}: {}", a.name, self.ty(&a.ty));
             if i as u16 == c.tags_attr {
                 line.push_str(" (kept beside the slab)");
             } else if !a.default.is_missing() {
@@ -889,18 +961,32 @@ impl<'a> Disasm<'a> {
         self.section("history predicates");
         for (i, h) in c.pools.history.iter().enumerate() {
             self.plain(&format!("h{i} {}", self.history_desc(i as u16)));
-            let (at, ring) = c.layout.history.get(i).copied().unwrap_or_default();
-            let kept = match (h.kind, ring) {
-                (HistoryKind::Count, 0) => format!("counter @{at}: matches ever"),
-                (_, 0) => format!("stamp @{at}: time of the latest match"),
-                (_, n) => {
+            let Some(&kept) = c.layout.history.get(i) else {
+                continue;
+            };
+            let kept = match (h.kind, kept) {
+                (HistoryKind::Count, Kept::Counter(at)) => format!("counter @{at}: matches ever"),
+                (_, Kept::Last(at) | Kept::Counter(at)) => {
+                    format!("stamp @{at}: time of the latest match")
+                }
+                (HistoryKind::Did | HistoryKind::Last, Kept::Ring(r)) => format!(
+                    "ring @{}..{}: time of the latest match, its newest stamp",
+                    r.at,
+                    r.at + Ring::words(r.cap, r.bits)
+                ),
+                (HistoryKind::Count, Kept::Ring(r)) => {
                     let why = match c.pools.count_bounds.get(i).copied().flatten() {
                         Some(b) if b < crate::compile::DEFAULT_COUNT_WINDOW => {
                             format!("the comparison needs {b}")
                         }
                         _ => "no comparison bounds it: the default".into(),
                     };
-                    format!("ring @{at}..{}: the latest {} ({why})", at + n, stamps(n))
+                    format!(
+                        "ring @{}..{}: the latest {} ({why})",
+                        r.at,
+                        r.at + Ring::words(r.cap, r.bits),
+                        stamps(r.cap)
+                    )
                 }
             };
             let _ = writeln!(self.out, "  kept: {kept}");
@@ -930,11 +1016,16 @@ impl<'a> Disasm<'a> {
                     slot,
                     when_cache,
                 } => {
+                    let kept = [
+                        slot.map(|at| format!("value @{at}..{}", at + acc_words(decay))),
+                        when_cache.map(|at| format!("`when` total @{at}")),
+                    ];
+                    let kept: Vec<String> = kept.into_iter().flatten().collect();
                     self.plain(&format!(
-                        "score {} (s{si}) = rules, value @{slot}..{}{}",
+                        "score {} (s{si}) = rules{}{}",
                         s.name,
-                        slot + 2,
-                        when_cache.map_or(String::new(), |at| format!(", `when` total @{at}"))
+                        if kept.is_empty() { "" } else { ", " },
+                        kept.join(", ")
                     ));
                     if let Some((keep, every)) = decay {
                         let _ = writeln!(
@@ -955,12 +1046,14 @@ impl<'a> Disasm<'a> {
                             self.event_name(r.event),
                             Self::effect(r.effect, r.amount)
                         );
-                        if let Some((n, per, at)) = r.cap {
+                        if let Some((per, ring)) = r.cap {
                             let _ = write!(
                                 head,
-                                " at most {n} per {}, ring @{at}..{}",
+                                " at most {} per {}, ring @{}..{}",
+                                ring.cap,
                                 format::duration(per),
-                                at + n
+                                ring.at,
+                                ring.at + Ring::words(ring.cap, ring.bits)
                             );
                         }
                         self.line(&head, Some(r.span));
@@ -981,12 +1074,8 @@ impl<'a> Disasm<'a> {
         let c = self.c;
         self.section("lists");
         for (i, l) in c.lists.iter().enumerate() {
-            self.plain(&format!(
-                "list {} (list{i}, bit {} of @{})",
-                l.name,
-                i % 32,
-                c.layout.lists + i as u32 / 32
-            ));
+            let at = c.layout.lists + i as u32;
+            self.plain(&format!("list {} (list{i}, {})", l.name, bit_pos(at, 1)));
             self.chunk(&l.cond, 2, Ctx::default());
         }
     }
@@ -1038,8 +1127,16 @@ impl<'a> Disasm<'a> {
         let c = self.c;
         self.section("workflows");
         for (wi, w) in c.workflows.iter().enumerate() {
-            let at = c.layout.run(wi as u16);
-            let head = format!("workflow {} (w{wi}), run @{at}..{}", w.name, at + RUN_WORDS);
+            let run = c.layout.run(wi as u16);
+            let mut head = format!(
+                "workflow {} (w{wi}), state {}, wake @{}",
+                w.name,
+                bit_pos(run.state.at, run.state.width),
+                run.wake
+            );
+            if let Some(at) = run.enrolled {
+                let _ = write!(head, ", enrolled @{at}");
+            }
             self.line(&head, Some(w.span));
             let enroll = match w.enroll {
                 Enroll::Once => "once".to_string(),
@@ -1076,13 +1173,9 @@ impl<'a> Disasm<'a> {
         }
         self.section("policy");
         for f in &p.frequency {
-            let _ = writeln!(
-                self.out,
-                "{}, ring @{}..{}",
-                f.rule,
-                f.slot,
-                f.slot + f.times
-            );
+            let r = f.ring;
+            let end = r.at + Ring::words(r.cap, r.bits);
+            let _ = writeln!(self.out, "{}, ring @{}..{end}", f.rule, r.at);
         }
         if let Some((from, to)) = p.quiet_hours {
             let _ = writeln!(

@@ -69,7 +69,7 @@ pub struct Pools {
     /// Per history predicate: how many recent events a windowed `count` must remember, when
     /// a comparison with a constant bounds it (`count … within 30d >= 3` needs 3).
     pub count_bounds: Vec<Option<u32>>,
-    /// While lowering the left side of `count … >= K`: the K+1 that use needs.
+    /// While lowering the left side of `count … >= K`: the stamps that use needs.
     #[serde(skip)]
     bounding: Option<u32>,
     /// Constants by their debug text (values hold floats, so they do not hash themselves):
@@ -151,15 +151,21 @@ impl Pools {
         self.history.len() as u16 - 1
     }
 
-    /// `count E within D >= K` only ever needs the K+1 most recent events; any other use of
-    /// a windowed count (in a message, in arithmetic, on the right of a comparison) may need
-    /// them all, up to the default window.
+    /// A windowed count read from a ring of N stamps is the true count capped at N, so
+    /// `count E within D >= K` (or `< K`) only needs the K most recent events, and `> K`,
+    /// `<= K`, `== K`, `!= K` need K+1 to tell K from more. Any other use of a windowed count
+    /// (in a message, in arithmetic, on the right of a comparison) may need them all, up to
+    /// the default window. A ring keeps at least one stamp.
     fn comparison_bound(op: BinOp, lhs: &Expr, rhs: &Expr) -> Option<u32> {
         match (&lhs.kind, &rhs.kind) {
             (ExprKind::History(h), ExprKind::Const(Value::Int(k)))
                 if h.kind == HistoryKind::Count && op.is_comparison() && (0..4096).contains(k) =>
             {
-                Some(*k as u32 + 1)
+                let k = *k as u32;
+                Some(match op {
+                    BinOp::Ge | BinOp::Lt => k.max(1),
+                    _ => k + 1,
+                })
             }
             _ => None,
         }

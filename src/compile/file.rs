@@ -17,9 +17,10 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
-use super::layout::RUN_WORDS;
-use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
+use super::layout::{AttrSlot, Bits, Kept, Ring};
+use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::check::types::Ty;
+use crate::syntax::ast::HistoryKind;
 use crate::vm::value::Val;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -30,7 +31,7 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// The version of the file format this nurture writes and reads. Bump it whenever the body's
 /// shape changes (any type under `Compiled`): postcard has no field names, so an old file
 /// read as a new shape would be garbage, and the version check turns that into a clear error.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Bytes before the body: magic, version, body length, checksum.
 pub const HEADER_LEN: usize = 28;
@@ -246,11 +247,19 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// lands inside its code and every piece of lead state fits in the slab, so that neither the
 /// VM nor the disassembler can index out of bounds on a loaded program.
 pub fn validate(c: &Compiled) -> Result<(), String> {
-    V { c }.program()
+    let v = V {
+        c,
+        claims: Default::default(),
+    };
+    v.program()?;
+    v.disjoint()
 }
 
 struct V<'a> {
     c: &'a Compiled,
+    /// The slab bits each piece of lead state claims, as (first bit, end, what): no two may
+    /// overlap, or a value would be read as another.
+    claims: std::cell::RefCell<Vec<(u64, u64, String)>>,
 }
 
 fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
@@ -287,9 +296,17 @@ impl V<'_> {
             if let Some(f) = &h.filter {
                 self.chunk(f, &format!("the filter of history predicate {i}"))?;
             }
-            let (at, ring) = l.history[i];
-            let words = if ring == 0 { 1 } else { ring as u64 };
-            self.region(at, words, &format!("history predicate {i}"))?;
+            // A predicate reads one of the aggregates, whose regions are checked below, and
+            // one that keeps what it asks: a count, or the latest match.
+            let kept = l.history[i];
+            let fits = match kept {
+                Kept::Ring(_) => true,
+                Kept::Counter(_) => h.kind == HistoryKind::Count,
+                Kept::Last(_) => h.kind != HistoryKind::Count,
+            };
+            check(fits && l.aggregates.iter().any(|a| a.kept == kept), || {
+                format!("history predicate {i} reads no aggregate that keeps what it asks")
+            })?;
         }
         check(!c.attrs.is_empty(), || "it has no attributes".into())?;
         check((c.tags_attr as usize) < c.attrs.len(), || {
@@ -307,29 +324,32 @@ impl V<'_> {
             })?;
         }
         let n = c.attrs.len() as u64;
-        check(l.attr_offsets.len() == c.attrs.len(), || {
-            "its attribute offsets do not match its attributes".into()
+        check(l.attrs.len() == c.attrs.len(), || {
+            "its attribute slots do not match its attributes".into()
         })?;
         for (i, a) in c.attrs.iter().enumerate() {
-            if i as u16 != c.tags_attr {
-                let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
-                self.region(l.attr_offsets[i], words, &format!("attribute {}", a.name))?;
+            let what = format!("attribute {}", a.name);
+            match l.attrs[i] {
+                _ if i as u16 == c.tags_attr => {}
+                AttrSlot::Words(at) => {
+                    let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
+                    self.region(at, words, &what)?;
+                }
+                AttrSlot::Bits(f) => self.bits(f, &what)?,
             }
         }
-        self.region(l.zero, 2, "the zero accumulator")?;
         for (i, a) in l.aggregates.iter().enumerate() {
             let what = format!("history aggregate {i}");
             self.event(a.event as usize, || what.clone())?;
             if let Some(f) = &a.filter {
                 self.chunk(f, &what)?;
             }
-            let words = match a.kind {
-                super::layout::AggregateKind::Ring(n) => n as u64,
-                _ => 1,
-            };
-            self.region(a.offset, words, &what)?;
+            match a.kept {
+                Kept::Last(at) | Kept::Counter(at) => self.region(at, 1, &what)?,
+                Kept::Ring(r) => self.ring(r, &what)?,
+            }
         }
-        self.region(l.missing, n.div_ceil(32), "the missing-attribute mask")?;
+        self.bit_run(l.missing, n, "the missing-attribute bits")?;
         for e in &c.events {
             for (name, ty) in &e.props {
                 self.ty(ty, &format!("property {}.{name}", e.name))?;
@@ -362,13 +382,18 @@ impl V<'_> {
             match &s.kind {
                 ScoreKind::Derived(chunk) => self.chunk(chunk, &what)?,
                 ScoreKind::Rules {
+                    decay,
                     when,
                     on,
                     slot,
                     when_cache,
-                    ..
                 } => {
-                    self.region(*slot, 2, &what)?;
+                    match slot {
+                        Some(at) => self.region(*at, acc_words(decay) as u64, &what)?,
+                        None => check(on.is_empty(), || {
+                            format!("{what} has `on` rules and no accumulator")
+                        })?,
+                    }
                     if let Some(at) = when_cache {
                         self.region(*at, 1, &what)?;
                     }
@@ -380,8 +405,8 @@ impl V<'_> {
                         if let Some(f) = &r.filter {
                             self.chunk(f, &what)?;
                         }
-                        if let Some((times, _, at)) = r.cap {
-                            self.region(at, times as u64, &what)?;
+                        if let Some((_, ring)) = r.cap {
+                            self.ring(ring, &what)?;
                         }
                     }
                 }
@@ -390,11 +415,7 @@ impl V<'_> {
         for list in &c.lists {
             self.chunk(&list.cond, &format!("list {}", list.name))?;
         }
-        self.region(
-            l.lists,
-            (c.lists.len() as u64).div_ceil(32),
-            "the list bits",
-        )?;
+        self.bit_run(l.lists, c.lists.len() as u64, "the list bits")?;
         for d in &c.derive_order {
             let ok = match d {
                 Derived::Score(s) => (*s as usize) < c.scores.len(),
@@ -426,15 +447,26 @@ impl V<'_> {
             }
             self.ops(&w.ops, &what)?;
         }
-        self.region(
-            l.runs,
-            RUN_WORDS as u64 * c.workflows.len() as u64,
-            "the workflow runs",
-        )?;
+        check(l.runs.len() == c.workflows.len(), || {
+            "its workflow runs do not match its workflows".into()
+        })?;
+        for (w, r) in c.workflows.iter().zip(&l.runs) {
+            let what = format!("the run of workflow {}", w.name);
+            // Its state holds every pc from 0 to one past the last instruction, and no more
+            // than the VM's 16 bits of pc.
+            self.bits(r.state, &what)?;
+            check(
+                (4..=20).contains(&r.state.width) && w.ops.len() < 1 << (r.state.width - 4),
+                || format!("{what} has a state {} bits wide", r.state.width),
+            )?;
+            for at in [Some(r.wake), r.enrolled].into_iter().flatten() {
+                self.region(at, 1, &what)?;
+            }
+        }
         self.region(l.recheck, 1, "the recheck stamp")?;
         self.region(l.decay_due, 1, "the decay crossing stamp")?;
         for f in &c.policy.frequency {
-            self.region(f.slot, f.times as u64, &f.rule)?;
+            self.ring(f.ring, &f.rule)?;
         }
         for chunk in &c.policy.suppress {
             self.chunk(chunk, "the suppress rules")?;
@@ -442,11 +474,49 @@ impl V<'_> {
         Ok(())
     }
 
-    /// `words` words at `at` lie inside the slab.
+    /// `words` words at `at` lie inside the slab; they are claimed for `what`.
     fn region(&self, at: u32, words: u64, what: &str) -> Result<(), String> {
-        check(at as u64 + words <= self.c.layout.size as u64, || {
+        self.bit_run(at.saturating_mul(32), words * 32, what)
+    }
+
+    /// A ring's words lie inside the slab, and its distances are at most a word wide.
+    fn ring(&self, r: Ring, what: &str) -> Result<(), String> {
+        check((1..=32).contains(&r.bits), || {
+            format!("{what} keeps its stamps in {} bits", r.bits)
+        })?;
+        self.region(r.at, Ring::words(r.cap, r.bits) as u64, what)
+    }
+
+    /// No two claimed pieces of lead state overlap.
+    fn disjoint(&self) -> Result<(), String> {
+        let mut claims = self.claims.borrow_mut();
+        claims.sort_unstable();
+        for pair in claims.windows(2) {
+            check(pair[1].0 >= pair[0].1, || {
+                format!("{} and {} overlap in the lead state", pair[0].2, pair[1].2)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A bit field lies inside the slab, and is at most a word wide.
+    fn bits(&self, f: Bits, what: &str) -> Result<(), String> {
+        check((1..=32).contains(&f.width), || {
+            format!("{what} is a bit field {} bits wide", f.width)
+        })?;
+        self.bit_run(f.at, f.width as u64, what)
+    }
+
+    /// `n` bits from bit `at` lie inside the slab; they are claimed for `what`.
+    fn bit_run(&self, at: u32, n: u64, what: &str) -> Result<(), String> {
+        check(at as u64 + n <= self.c.layout.size as u64 * 32, || {
             format!("{what} lies outside the lead state")
-        })
+        })?;
+        if n > 0 {
+            let claim = (at as u64, at as u64 + n, what.to_string());
+            self.claims.borrow_mut().push(claim);
+        }
+        Ok(())
     }
 
     fn event(&self, e: usize, what: impl FnOnce() -> String) -> Result<(), String> {

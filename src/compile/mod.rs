@@ -5,6 +5,7 @@ pub mod bytecode;
 pub mod disasm;
 pub mod expr;
 pub mod file;
+pub mod history;
 pub mod layout;
 pub mod program;
 pub mod reactions;
@@ -13,7 +14,7 @@ use crate::check::program as p;
 use crate::check::types::Ty;
 use crate::syntax::ast::HistoryKind;
 use expr::{CompileError, Pools};
-use layout::{Layout, RUN_WORDS};
+use layout::{AttrSlot, Bits, Layout, RunSlots};
 pub use program::Compiled;
 use program::*;
 
@@ -28,18 +29,24 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     let mut layout = Layout::default();
     let pools = &mut c.pools;
 
+    // Attributes in words; those that pack into a few bits go with the bit fields, last.
+    let enums: Vec<Vec<String>> = program.enums.iter().map(|e| e.variants.clone()).collect();
     let tags = program.attrs.len() - 1;
+    // Per attribute: its words, or the width it packs into.
+    let mut attrs: Vec<Result<AttrSlot, u32>> = Vec::new();
+    let mut packed_bits = 0;
     for (i, a) in program.attrs.iter().enumerate() {
-        let words = match i {
-            _ if i == tags => 0,
-            _ if crate::vm::state::wide(&a.ty) => 2,
-            _ => 1,
+        let slot = match layout::packed_width(&a.ty, &enums) {
+            _ if i == tags => Ok(AttrSlot::Words(layout.reserve(0))),
+            Some(width) => {
+                packed_bits += width;
+                Err(width)
+            }
+            None if crate::vm::state::wide(&a.ty) => Ok(AttrSlot::Words(layout.reserve(2))),
+            None => Ok(AttrSlot::Words(layout.reserve(1))),
         };
-        let at = layout.reserve(words);
-        layout.attr_offsets.push(at);
+        attrs.push(slot);
     }
-    layout.zero = layout.reserve(2);
-    layout.missing = layout.reserve(program.attrs.len().div_ceil(32) as u32);
     for a in &program.attrs {
         let default = pools.val(&a.default);
         c.attrs.push(AttrInfo {
@@ -54,7 +61,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .position(|a| a.ty.base() == &Ty::Timezone)
         .map(|i| i as u16);
     c.tags_attr = (program.attrs.len() - 1) as u16;
-    c.enums = program.enums.iter().map(|e| e.variants.clone()).collect();
+    c.enums = enums;
     c.events = program
         .events
         .iter()
@@ -74,12 +81,9 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         let kind = match &s.kind {
             p::ScoreKind::Derived(e) => ScoreKind::Derived(pools.compile(e)?),
             p::ScoreKind::Rules { decay, when, on } => {
-                // Accumulated value (f32) and when it was last updated.
-                let slot = if on.is_empty() {
-                    layout.zero
-                } else {
-                    layout.reserve(2)
-                };
+                // A score with no `on` rules accumulates nothing and keeps no words.
+                let decay = decay.map(|d| ((100.0 - d.percent) / 100.0, d.every));
+                let slot = (!on.is_empty()).then(|| layout.reserve(acc_words(&decay)));
                 let attrs_only = when.iter().all(|w| {
                     let mut pure = true;
                     crate::check::visit::each_subexpr(&w.cond, &mut |x| {
@@ -96,7 +100,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                 let when_cache = (attrs_only && !when.is_empty()).then(|| layout.reserve(1));
                 let mut rules = Vec::new();
                 for (ri, r) in on.iter().enumerate() {
-                    let cap = r.cap.map(|(n, per)| (n, per, layout.reserve(n)));
+                    let cap = r.cap.map(|(n, per)| (per, layout.ring(n, Some(per))));
                     c.dispatch[r.event as usize]
                         .on_rules
                         .push((si as u16, ri as u16));
@@ -110,7 +114,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                     });
                 }
                 ScoreKind::Rules {
-                    decay: decay.map(|d| ((100.0 - d.percent) / 100.0, d.every)),
+                    decay,
                     when: when
                         .iter()
                         .map(|w| {
@@ -189,9 +193,8 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     for f in &program.policy.frequency {
         c.policy.frequency.push(Frequency {
             channel: f.channel,
-            times: f.times,
             per: f.per,
-            slot: layout.reserve(f.times),
+            ring: layout.ring(f.times, Some(f.per)),
             rule: format!(
                 "frequency {} at most {} per {}",
                 f.channel.name(),
@@ -208,77 +211,85 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .map(|e| pools.compile(e))
         .collect::<Result<_, _>>()?;
 
-    // History aggregates last: every predicate is known now. Predicates reading the same
-    // events through the same filter share storage.
-    use layout::{Aggregate, AggregateKind};
-    for (i, h) in pools.history.iter().enumerate() {
-        let windowed = h.within.is_some() || h.since_enrolled;
-        let kind = match h.kind {
-            HistoryKind::Count if windowed => {
-                AggregateKind::Ring(pools.count_bounds[i].unwrap_or(DEFAULT_COUNT_WINDOW))
-            }
-            HistoryKind::Count => AggregateKind::Counter,
-            HistoryKind::Did | HistoryKind::Last => AggregateKind::Last,
-        };
-        let same = |a: &Aggregate| {
-            a.event == h.event
-                && a.filter.as_ref().map(|c| &c.ops) == h.filter.as_ref().map(|c| &c.ops)
-                && matches!(
-                    (a.kind, kind),
-                    (AggregateKind::Last, AggregateKind::Last)
-                        | (AggregateKind::Counter, AggregateKind::Counter)
-                        | (AggregateKind::Ring(_), AggregateKind::Ring(_))
-                )
-        };
-        let found = layout.aggregates.iter().position(same);
-        let index = match found {
-            Some(a) => {
-                // A ring shared by several counts keeps as many stamps as the largest needs.
-                if let (AggregateKind::Ring(have), AggregateKind::Ring(need)) =
-                    (layout.aggregates[a].kind, kind)
-                {
-                    if need > have {
-                        layout.aggregates[a].kind = AggregateKind::Ring(need);
-                        layout.aggregates[a].offset = layout.reserve(need);
-                    }
-                }
-                a
-            }
-            None => {
-                let words = match kind {
-                    AggregateKind::Ring(n) => n,
-                    _ => 1,
-                };
-                let offset = layout.reserve(words);
-                layout.aggregates.push(Aggregate {
-                    event: h.event,
-                    filter: h.filter.clone(),
-                    kind,
-                    offset,
-                });
-                c.dispatch[h.event as usize]
-                    .history
-                    .push((layout.aggregates.len() - 1) as u16);
-                layout.aggregates.len() - 1
-            }
-        };
-        layout.history.push((index as u32, 0));
-    }
-    // Predicates point at their aggregate's final offset (a ring may have grown).
-    for h in layout.history.iter_mut() {
-        let a = &layout.aggregates[h.0 as usize];
-        *h = match a.kind {
-            AggregateKind::Ring(n) => (a.offset, n),
-            _ => (a.offset, 0),
-        };
-    }
-    layout.lists = layout.reserve(program.lists.len().div_ceil(32) as u32);
-    layout.runs = layout.reserve(RUN_WORDS * program.workflows.len() as u32);
+    // History aggregates last: every predicate is known now.
+    history::lay_out(pools, &mut layout, &mut c.dispatch);
+    // Each run's times; its state is a bit field.
+    let run_times: Vec<(u32, Option<u32>)> = c
+        .workflows
+        .iter()
+        .map(|w| {
+            let wake = layout.reserve(1);
+            (wake, reads_enrolled(&c.pools, w).then(|| layout.reserve(1)))
+        })
+        .collect();
     layout.recheck = layout.reserve(1);
     layout.decay_due = layout.reserve(1);
+
+    // Bit fields last, packed in words of their own: the missing-attribute bits, the list
+    // bits, the attributes that pack, and the runs' states.
+    let (n_attrs, n_lists) = (program.attrs.len() as u32, program.lists.len() as u32);
+    let state_widths: Vec<u32> = c
+        .workflows
+        .iter()
+        .map(|w| layout::run_state_width(w.ops.len()))
+        .collect();
+    let bits = n_attrs + n_lists + packed_bits + state_widths.iter().sum::<u32>();
+    let mut bit = 32 * layout.reserve(bits.div_ceil(32));
+    let mut take = |width: u32| {
+        bit += width;
+        Bits {
+            at: bit - width,
+            width,
+        }
+    };
+    layout.missing = take(n_attrs).at;
+    layout.lists = take(n_lists).at;
+    layout.attrs = attrs
+        .into_iter()
+        .map(|slot| slot.unwrap_or_else(|width| AttrSlot::Bits(take(width))))
+        .collect();
+    layout.runs = run_times
+        .into_iter()
+        .zip(state_widths)
+        .map(|((wake, enrolled), width)| RunSlots {
+            state: take(width),
+            wake,
+            enrolled,
+        })
+        .collect();
     c.layout = layout;
     c.reactions = reactions::derive(&c);
     Ok(c)
+}
+
+/// Whether a workflow reads its enrollment time: its enrollment rule (`once`, `once per D`),
+/// a `since enrolled` in a condition of its run, or an action of its steps (an action's id
+/// hashes the time its run began).
+fn reads_enrolled(pools: &Pools, w: &Workflow) -> bool {
+    let since = |c: &bytecode::Chunk| {
+        c.ops.iter().any(|op| {
+            matches!(op, bytecode::Op::History(h)
+                if pools.history.get(*h as usize).is_some_and(|h| h.since_enrolled))
+        })
+    };
+    w.enroll != p::Enroll::EveryTime
+        || [&w.exit_when, &w.goal].into_iter().flatten().any(since)
+        || w.ops.iter().any(|op| match op {
+            WOp::JumpUnless { cond, .. } => since(cond),
+            WOp::WaitUpTo { filter, .. } => filter.as_ref().is_some_and(since),
+            WOp::WaitFor { .. }
+            | WOp::WaitUntil { .. }
+            | WOp::Jump { .. }
+            | WOp::Split { .. }
+            | WOp::Start { .. }
+            | WOp::Stop { .. } => false,
+            WOp::Send { .. }
+            | WOp::Notify { .. }
+            | WOp::Retarget { .. }
+            | WOp::Webhook { .. }
+            | WOp::Set { .. }
+            | WOp::Tag { .. } => true,
+        })
 }
 
 fn lower_steps(

@@ -2,7 +2,7 @@
 
 use super::bytecode::Chunk;
 use super::expr::Pools;
-use super::layout::Layout;
+use super::layout::{Layout, Ring};
 use crate::check::program::{Audience, Channel, Enroll};
 use crate::check::types::Ty;
 use crate::syntax::ast::EffectKind;
@@ -69,12 +69,20 @@ pub enum ScoreKind {
         decay: Option<(f64, i64)>,
         when: Vec<WhenRule>,
         on: Vec<OnRule>,
-        /// Slab offset of the accumulated value (f64) and its time.
-        slot: u32,
+        /// Slab offset of the accumulated value (f32), followed by the time of its last
+        /// update when the score decays (`acc_words`); `None` for a score with no `on` rules,
+        /// whose accumulated part is always 0.
+        slot: Option<u32>,
         /// When every `when` condition reads only attributes, the slab offset where the
-        /// lead's `when` total is kept (f64), refreshed when attributes change.
+        /// lead's `when` total is kept (f32), refreshed when attributes change.
         when_cache: Option<u32>,
     },
+}
+
+/// Words of a rules score's accumulator: its value, and when it decays the time of its last
+/// update, from which decay applies.
+pub fn acc_words(decay: &Option<(f64, i64)>) -> u32 {
+    1 + decay.is_some() as u32
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,8 +99,8 @@ pub struct OnRule {
     pub filter: Option<Chunk>,
     pub effect: EffectKind,
     pub amount: f64,
-    /// (at most N, per D seconds, slab offset of the ring of N stamps)
-    pub cap: Option<(u32, i64, u32)>,
+    /// (per D seconds, the ring of the last N times the rule counted: at most N per D)
+    pub cap: Option<(i64, Ring)>,
     pub span: Span,
 }
 
@@ -225,7 +233,6 @@ pub enum TemplatePart {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Policy {
-    /// (channel, at most N, per D seconds, slab offset of the ring, the rule's text)
     pub frequency: Vec<Frequency>,
     /// (from, to) in minutes after midnight, lead's zone.
     pub quiet_hours: Option<(u32, u32)>,
@@ -235,9 +242,9 @@ pub struct Policy {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Frequency {
     pub channel: Channel,
-    pub times: u32,
     pub per: i64,
-    pub slot: u32,
+    /// The last N sends on the channel: at most N per `per` seconds.
+    pub ring: Ring,
     pub rule: String,
 }
 

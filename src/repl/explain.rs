@@ -154,6 +154,7 @@ pub fn show(ex: &Explainer<'_>, lead: u32, id: &str, style: Style) -> String {
 fn run_text(r: &RunView, style: Style) -> String {
     let Some(step) = &r.step else {
         return match r.last_enrolled {
+            _ if !r.enrollment_kept => style.paint(sgr::DIM, "not running"),
             Some(t) => style.paint(
                 sgr::DIM,
                 &format!("not running; last enrolled {}", format::instant(t)),
@@ -381,6 +382,7 @@ pub fn why_workflow(
     let name = &why.run.workflow;
     let mut out = match (&why.run.step, why.run.last_enrolled) {
         (Some(_), _) => format!("{who} is in {name}: {}\n", run_text(&why.run, style)),
+        (None, _) if !why.run.enrollment_kept => format!("{who} is not in {name} now\n"),
         (None, Some(t)) => format!(
             "{who} is not in {name} now; last enrolled {}\n",
             format::instant(t)

@@ -21,10 +21,12 @@
 //! the counters, and where the input and the output files stood at the commit.
 
 use crate::compile::file::SourceText;
+use crate::compile::layout::Kept;
 use crate::compile::Compiled;
 use crate::runtime::engine::{self, Engine};
 use crate::vm::machine::{Counters, Machine, Stats, TimerRow};
-use crate::vm::state::{Lead, Tags};
+use crate::vm::ring;
+use crate::vm::state::{to_stamp, Lead, Tags};
 use crate::vm::value::Val;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -645,6 +647,31 @@ pub fn differences(old: &Compiled, new: &Compiled) -> Vec<String> {
     out
 }
 
+/// Carries one piece of history from `from` to `into`: a counter as it is, stamps newest
+/// first as many as the new place keeps (a latest-match stamp takes the newest).
+fn carry_history(from: &Lead, kept: Kept, into: &mut Lead, to: Kept) {
+    let mut stamps: Vec<i64> = match (kept, to) {
+        (Kept::Counter(f), Kept::Counter(t)) => {
+            into.set_word(t, from.word(f));
+            return;
+        }
+        (Kept::Counter(_), _) | (_, Kept::Counter(_)) => return,
+        (Kept::Ring(r), _) => ring::stamps(from, r).collect(),
+        (Kept::Last(at), _) => from.stamp(at).into_iter().collect(),
+    };
+    stamps.sort_unstable_by(|a, b| b.cmp(a));
+    match to {
+        // Oldest first: the ring takes them in time order.
+        Kept::Ring(r) => {
+            for t in stamps.iter().take(r.cap as usize).rev() {
+                ring::push(into, r, *t);
+            }
+        }
+        Kept::Last(at) => into.set_word(at, stamps.first().map_or(0, |t| to_stamp(*t))),
+        Kept::Counter(_) => {}
+    }
+}
+
 /// What a migration did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Migration {
@@ -663,7 +690,6 @@ pub struct Migration {
 /// and kind, frequency-cap history by rule, and open workflow runs by workflow name and step
 /// label. Timers are scheduled again from the carried state.
 pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
-    use crate::compile::layout::AggregateKind;
     use crate::compile::program::ScoreKind;
     let mut report = Migration::default();
     let (oc, counters) = (&old.c, old.counters());
@@ -683,15 +709,33 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             None => {}
         }
     }
+    // Accumulated points by score name: (from, to, whether the time of the last update
+    // comes along). A score that decays only from now on keeps no such time before: its
+    // decay starts at the migration.
     let mut scores = Vec::new();
     for s in &new.c.scores {
-        let ScoreKind::Rules { slot: to, .. } = s.kind else {
+        let ScoreKind::Rules {
+            slot: Some(to),
+            decay,
+            ..
+        } = s.kind
+        else {
             continue;
         };
-        if let Some(ScoreKind::Rules { slot: from, .. }) =
-            oc.scores.iter().find(|o| o.name == s.name).map(|o| &o.kind)
+        if let Some(ScoreKind::Rules {
+            slot: Some(from),
+            decay: was,
+            ..
+        }) = oc.scores.iter().find(|o| o.name == s.name).map(|o| &o.kind)
         {
-            scores.push((*from, to));
+            let timed = decay.is_some() && was.is_some();
+            if decay.is_some() && was.is_none() {
+                report.notes.push(format!(
+                    "score {} decays from the migration on: its points kept no time before",
+                    s.name
+                ));
+            }
+            scores.push((*from, to, decay.is_some().then_some(timed)));
         }
     }
     let mut lists = Vec::new();
@@ -700,19 +744,32 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             lists.push((i as u16, j as u16));
         }
     }
-    // Unfiltered history aggregates, by event name and kind.
+    // Unfiltered history aggregates, by event name and kind. A latest-match stamp and a ring
+    // over the same events stand in for each other (one program may keep the stamp as the
+    // ring's newest, the other its own).
     let mut history = Vec::new();
     let mut reset = 0;
     for a in &new.c.layout.aggregates {
         let name = &new.c.events[a.event as usize].name;
-        let found = oc.layout.aggregates.iter().find(|o| {
-            a.filter.is_none()
-                && o.filter.is_none()
-                && oc.events[o.event as usize].name == *name
-                && std::mem::discriminant(&o.kind) == std::mem::discriminant(&a.kind)
-        });
+        let of_kind = |same: fn(&Kept, &Kept) -> bool| {
+            oc.layout.aggregates.iter().find(|o| {
+                a.filter.is_none()
+                    && o.filter.is_none()
+                    && oc.events[o.event as usize].name == *name
+                    && same(&o.kept, &a.kept)
+            })
+        };
+        let found =
+            of_kind(|o, a| std::mem::discriminant(o) == std::mem::discriminant(a)).or_else(|| {
+                of_kind(|o, a| {
+                    matches!(
+                        (o, a),
+                        (Kept::Last(_), Kept::Ring(_)) | (Kept::Ring(_), Kept::Last(_))
+                    )
+                })
+            });
         match found {
-            Some(o) => history.push((o.offset, o.kind, a.offset, a.kind)),
+            Some(o) => history.push((o.kept, a.kept)),
             None => reset += 1,
         }
     }
@@ -727,9 +784,9 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             .policy
             .frequency
             .iter()
-            .find(|o| o.channel == f.channel && o.times == f.times && o.per == f.per)
+            .find(|o| o.channel == f.channel && o.ring.cap == f.ring.cap && o.per == f.per)
         {
-            caps.push((o.slot, f.slot, f.times));
+            caps.push((Kept::Ring(o.ring), Kept::Ring(f.ring)));
         }
     }
     let mut flows = Vec::new();
@@ -760,29 +817,19 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
                 lead.tags.push(t);
             }
         }
-        for &(f, t) in &scores {
+        for &(f, t, timed) in &scores {
             lead.set_word(t, from.word(f));
-            lead.set_word(t + 1, from.word(f + 1));
+            match timed {
+                Some(true) => lead.set_word(t + 1, from.word(f + 1)),
+                Some(false) => lead.set_word(t + 1, to_stamp(counters.now)),
+                None => {}
+            }
         }
         for &(i, j) in &lists {
             lead.set_in_list(&new.c, j, from.in_list(oc, i));
         }
-        for &(f, fk, t, tk) in &history {
-            match (fk, tk) {
-                (AggregateKind::Ring(n), AggregateKind::Ring(m)) => {
-                    let mut stamps: Vec<u32> = (0..n).map(|k| from.word(f + k)).collect();
-                    stamps.sort_unstable_by(|a, b| b.cmp(a));
-                    for (k, s) in stamps.into_iter().take(m as usize).enumerate() {
-                        lead.set_word(t + k as u32, s);
-                    }
-                }
-                _ => lead.set_word(t, from.word(f)),
-            }
-        }
-        for &(f, t, n) in &caps {
-            for k in 0..n {
-                lead.set_word(t + k, from.word(f + k));
-            }
+        for &(kept, to) in history.iter().chain(&caps) {
+            carry_history(from, kept, &mut lead, to);
         }
         for &(w, to) in &flows {
             let open = old.run_step(l as u32, w);

@@ -15,11 +15,12 @@
 //! then decays with the score, so the parts add up to the score at any later time.
 
 use super::machine::{op_label, EventRef, Machine};
-use super::state::ring_count;
+use super::ring;
 use super::value::Val;
 use crate::check::program::{self as p, Enroll, Program};
 use crate::check::types::Ty;
 use crate::compile::bytecode::{Chunk, Op};
+use crate::compile::layout::Kept;
 use crate::compile::program::{ScoreKind, TriggerSource, WOp};
 use crate::runtime::format;
 use crate::syntax::ast::{BinOp, EffectKind, HistoryKind};
@@ -76,9 +77,9 @@ impl Ledger {
                     continue;
                 }
             }
-            let counted = rule.cap.is_none_or(|(times, per, ring)| {
-                ring_count(state, ring, times, m.now, Some(per), None) < times
-            });
+            let counted = rule
+                .cap
+                .is_none_or(|(per, r)| ring::count(state, r, m.now, Some(per), None) < r.cap);
             if !before.iter().any(|(x, _)| *x == s) {
                 before.push((s, m.accumulated_now(lead, s)));
             }
@@ -221,6 +222,9 @@ pub struct RunView {
     pub wake: Option<i64>,
     pub enrolled: Option<i64>,
     pub last_enrolled: Option<i64>,
+    /// Whether lead state keeps the workflow's enrollment time at all: a workflow that
+    /// nothing reads it for keeps none, and both times above are then unknown.
+    pub enrollment_kept: bool,
 }
 
 /// Why a lead is or is not in a workflow.
@@ -326,6 +330,7 @@ impl Explainer<'_> {
             wake,
             enrolled,
             last_enrolled,
+            enrollment_kept: self.m.c.layout.run(w).enrolled.is_some(),
         }
     }
 
@@ -652,15 +657,17 @@ pub fn show_val(m: &Machine, v: Val, ty: &Ty) -> String {
 }
 
 /// For a chunk that is one windowed `count`: how many recent events lead state keeps for it.
-/// The campaign's comparisons bound it (`count … >= 3` needs 4), so a count that reaches it
+/// The campaign's comparisons bound it (`count … >= 3` needs 3), so a count that reaches it
 /// means "at least that many".
 pub fn count_kept(m: &Machine, chunk: &Chunk) -> Option<u32> {
     let [Op::History(slot)] = chunk.ops.as_slice() else {
         return None;
     };
     let pred = m.c.pools.history.get(*slot as usize)?;
-    let (_, ring) = *m.c.layout.history.get(*slot as usize)?;
-    (pred.kind == HistoryKind::Count && ring > 0).then_some(ring)
+    match m.c.layout.history.get(*slot as usize)? {
+        Kept::Ring(r) if pred.kind == HistoryKind::Count => Some(r.cap),
+        _ => None,
+    }
 }
 
 /// `a and b and c` as [a, b, c] (for one operator; parentheses of the other kind stay whole).

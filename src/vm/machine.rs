@@ -6,12 +6,13 @@
 
 use super::action::{fnv1a, Action, ActionKind, Fnv1a, Source};
 use super::eval::{eval, Env};
-use super::state::{ring_count, ring_push, to_stamp, Lead};
+use super::ring;
+use super::state::{to_stamp, Lead};
 use super::value::Val;
 use crate::check::program::{Channel, Enroll};
 use crate::check::types::Ty;
 use crate::compile::bytecode::Chunk;
-use crate::compile::layout::AggregateKind;
+use crate::compile::layout::Kept;
 use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
 use crate::compile::Compiled;
 use crate::intern::Interner;
@@ -26,7 +27,7 @@ use std::collections::{BinaryHeap, HashMap};
 /// How deep triggers and `set`s may set each other off within one instant.
 pub const MAX_CASCADE: u32 = 16;
 
-/// Run status, stored in the run's state word.
+/// Run status, stored in the run's state word (`Lead::run_state`).
 mod status {
     pub const NONE: u32 = 0;
     pub const WAITING: u32 = 1;
@@ -323,9 +324,9 @@ impl Machine {
 
     /// Carries this machine's run of workflow `w` for `lead` over to workflow `to_w` of
     /// another program, into `into` (a lead laid out for `to`): the step is found by its
-    /// label (`op_label`), the n-th step so labelled if several are; the wake, enrollment and
-    /// last-enrollment times come along. `Ok(false)` when no run was open (only the last
-    /// enrollment is carried); `Err` names the step that has no place in the new workflow.
+    /// label (`op_label`), the n-th step so labelled if several are; the wake and enrollment
+    /// times come along. `Ok(false)` when no run was open (only the last enrollment is
+    /// carried); `Err` names the step that has no place in the new workflow.
     pub fn carry_run(
         &self,
         lead: u32,
@@ -334,10 +335,12 @@ impl Machine {
         to_w: u16,
         into: &mut Lead,
     ) -> Result<bool, String> {
-        let (from_at, to_at) = (self.c.layout.run(w), to.layout.run(to_w));
+        let (from, to_run) = (self.c.layout.run(w), to.layout.run(to_w));
         let l = &self.leads[lead as usize];
-        into.set_word(to_at + 3, l.word(from_at + 3));
-        let state = l.word(from_at);
+        if let (Some(f), Some(t)) = (from.enrolled, to_run.enrolled) {
+            into.set_word(t, l.word(f));
+        }
+        let state = l.run_state(from);
         let st = state >> 16 & 0xff;
         if st == status::NONE {
             return Ok(false);
@@ -379,9 +382,8 @@ impl Machine {
                 found
             }
         };
-        into.set_word(to_at, new_pc | (state & !0xffff));
-        into.set_word(to_at + 1, l.word(from_at + 1));
-        into.set_word(to_at + 2, l.word(from_at + 2));
+        into.set_run_state(to_run, new_pc | (state & !0xffff));
+        into.set_word(to_run.wake, l.word(from.wake));
         Ok(true)
     }
 
@@ -397,10 +399,10 @@ impl Machine {
     /// one, and its next list recheck (after a migration, which drops the old timers).
     pub fn rearm(&mut self, lead: u32) {
         for w in 0..self.c.workflows.len() as u16 {
-            let at = self.c.layout.run(w);
+            let run = self.c.layout.run(w);
             let l = &self.leads[lead as usize];
-            if l.word(at) >> 16 & 0xff != status::NONE {
-                if let Some(due) = l.stamp(at + 1) {
+            if l.run_state(run) >> 16 & 0xff != status::NONE {
+                if let Some(due) = l.stamp(run.wake) {
                     self.schedule(due, lead, TimerKind::Run(w));
                 }
             }
@@ -508,8 +510,8 @@ impl Machine {
                 }
             }
             TimerKind::Run(w) => {
-                let at = self.c.layout.run(w);
-                if self.leads[lead as usize].stamp(at + 1) != Some(due) {
+                let run = self.c.layout.run(w);
+                if self.leads[lead as usize].stamp(run.wake) != Some(due) {
                     return;
                 }
                 // Bring the lead's scores and lists to this moment before its steps read
@@ -517,17 +519,17 @@ impl Machine {
                 // if its goal or exit holds now.
                 moved |= self.cycle(&mut cy, None, cause, 0, false);
                 let l = &self.leads[lead as usize];
-                if l.stamp(at + 1) != Some(due) {
+                if l.stamp(run.wake) != Some(due) {
                     self.schedule_recheck(lead, moved);
                     return;
                 }
-                let state = l.word(at);
+                let state = l.run_state(run);
                 match state >> 16 & 0xff {
                     status::WAITING | status::HELD => self.resume(&mut cy, w, 0),
                     status::WAITING_FOR_EVENT => {
                         // Timed out: `received` is false.
                         let l = &mut self.leads[lead as usize];
-                        l.set_word(at, ((state & 0xffff) + 1) | status::RUNNING << 16);
+                        l.set_run_state(run, ((state & 0xffff) + 1) | status::RUNNING << 16);
                         self.resume(&mut cy, w, 0);
                     }
                     status::WATCHING_GOAL => self.end_run(lead, w),
@@ -606,13 +608,13 @@ impl Machine {
                     continue;
                 }
             }
-            let (off, kind) = (a.offset, a.kind);
+            let kept = a.kept;
             recorded = true;
             let l = &mut self.leads[lead as usize];
-            match kind {
-                AggregateKind::Ring(n) => ring_push(l, off, n, at),
-                AggregateKind::Counter => l.set_word(off, l.word(off).saturating_add(1)),
-                AggregateKind::Last => l.set_word(off, to_stamp(at)),
+            match kept {
+                Kept::Ring(r) => ring::push(l, r, at),
+                Kept::Counter(off) => l.set_word(off, l.word(off).saturating_add(1)),
+                Kept::Last(off) => l.set_word(off, to_stamp(at)),
             }
         }
         // Scores with `on` rules.
@@ -659,8 +661,9 @@ impl Machine {
             return false;
         };
         let rule = &on[r as usize];
-        let (slot, decay, effect, amount, cap) =
-            (*slot, *decay, rule.effect, rule.amount, rule.cap);
+        // Every score with `on` rules has an accumulator (`file::validate` checks it).
+        let Some(slot) = *slot else { return false };
+        let (decay, effect, amount, cap) = (*decay, rule.effect, rule.amount, rule.cap);
         if let Some(f) = &rule.filter {
             // A filter may read a score: the cache must hold this lead's.
             if reads_scores(f) {
@@ -672,20 +675,22 @@ impl Machine {
         }
         let now = self.now;
         let l = &mut self.leads[lead as usize];
-        if let Some((times, per, ring)) = cap {
-            if ring_count(l, ring, times, now, Some(per), None) >= times {
+        if let Some((per, r)) = cap {
+            if ring::count(l, r, now, Some(per), None) >= r.cap {
                 return false;
             }
-            ring_push(l, ring, times, now);
+            ring::push(l, r, now);
         }
-        let current = accumulated(l, slot, decay, now);
+        let current = accumulated(l, Some(slot), decay, now);
         let next = match effect {
             EffectKind::Add => current + amount,
             EffectKind::Subtract => current - amount,
             EffectKind::Set => amount,
         };
         l.set_f32(slot, next);
-        l.set_word(slot + 1, to_stamp(now));
+        if decay.is_some() {
+            l.set_word(slot + 1, to_stamp(now));
+        }
         true
     }
 
@@ -977,11 +982,11 @@ impl Machine {
         if depth >= MAX_CASCADE {
             return;
         }
-        let at = self.c.layout.run(w);
+        let run = self.c.layout.run(w);
         let enroll = self.c.workflows[w as usize].enroll;
         let l = &self.leads[cy.lead as usize];
-        let active = l.word(at) >> 16 & 0xff != status::NONE;
-        let last = l.stamp(at + 3);
+        let active = l.run_state(run) >> 16 & 0xff != status::NONE;
+        let last = l.enrolled(run);
         let allowed = match enroll {
             Enroll::EveryTime => true,
             _ if active => false,
@@ -998,10 +1003,11 @@ impl Machine {
         }
         let now = to_stamp(self.now);
         let l = &mut self.leads[cy.lead as usize];
-        l.set_word(at, status::RUNNING << 16);
-        l.set_word(at + 1, 0);
-        l.set_word(at + 2, now);
-        l.set_word(at + 3, now);
+        l.set_run_state(run, status::RUNNING << 16);
+        l.set_word(run.wake, 0);
+        if let Some(at) = run.enrolled {
+            l.set_word(at, now);
+        }
         if self.exit_or_goal(cy, w) {
             return;
         }
@@ -1010,11 +1016,12 @@ impl Machine {
 
     /// Ends a run if its goal or exit condition holds; true when it ended.
     fn exit_or_goal(&mut self, cy: &mut Cycle<'_>, w: u16) -> bool {
-        let at = self.c.layout.run(w);
-        let enrolled = self.leads[cy.lead as usize].stamp(at + 2);
+        let run = self.c.layout.run(w);
+        let enrolled = self.leads[cy.lead as usize].enrolled(run);
         let wf = &self.c.workflows[w as usize];
         // After its last step a run watches its goal only.
-        let watching = self.leads[cy.lead as usize].word(at) >> 16 & 0xff == status::WATCHING_GOAL;
+        let watching =
+            self.leads[cy.lead as usize].run_state(run) >> 16 & 0xff == status::WATCHING_GOAL;
         let (goal, exit) = (wf.goal.clone(), wf.exit_when.clone().filter(|_| !watching));
         if let Some(g) = goal {
             if self.test(cy.lead, &g, None, enrolled, false) {
@@ -1043,18 +1050,18 @@ impl Machine {
 
     fn check_exits(&mut self, cy: &mut Cycle<'_>) {
         for w in 0..self.c.workflows.len() as u16 {
-            let at = self.c.layout.run(w);
-            if self.leads[cy.lead as usize].word(at) >> 16 & 0xff != status::NONE {
+            let run = self.c.layout.run(w);
+            if self.leads[cy.lead as usize].run_state(run) >> 16 & 0xff != status::NONE {
                 self.exit_or_goal(cy, w);
             }
         }
     }
 
     fn end_run(&mut self, lead: u32, w: u16) {
-        let at = self.c.layout.run(w);
+        let run = self.c.layout.run(w);
         let l = &mut self.leads[lead as usize];
-        l.set_word(at, status::NONE << 16);
-        l.set_word(at + 1, 0);
+        l.set_run_state(run, status::NONE << 16);
+        l.set_word(run.wake, 0);
     }
 
     /// Which of the workflows with a `wait up to … for` this event (by position in the
@@ -1064,7 +1071,7 @@ impl Machine {
         let mut armed = 0u64;
         let waits = &self.c.dispatch[event as usize].waits;
         for (i, w) in waits.iter().enumerate().take(64) {
-            let state = self.leads[lead as usize].word(self.c.layout.run(*w));
+            let state = self.leads[lead as usize].run_state(self.c.layout.run(*w));
             if state >> 16 & 0xff == status::WAITING_FOR_EVENT {
                 armed |= 1 << i;
             }
@@ -1078,8 +1085,8 @@ impl Machine {
                 continue;
             }
             let w = self.c.dispatch[ev.event as usize].waits[i];
-            let at = self.c.layout.run(w);
-            let state = self.leads[cy.lead as usize].word(at);
+            let run = self.c.layout.run(w);
+            let state = self.leads[cy.lead as usize].run_state(run);
             if state >> 16 & 0xff != status::WAITING_FOR_EVENT {
                 continue;
             }
@@ -1092,32 +1099,32 @@ impl Machine {
             if *event != ev.event {
                 continue;
             }
-            let enrolled = self.leads[cy.lead as usize].stamp(at + 2);
+            let enrolled = self.leads[cy.lead as usize].enrolled(run);
             if let Some(f) = filter.clone() {
                 if !self.test(cy.lead, &f, Some(ev), enrolled, false) {
                     continue;
                 }
             }
             let l = &mut self.leads[cy.lead as usize];
-            l.set_word(at, (pc + 1) | status::RUNNING << 16 | RECEIVED);
-            l.set_word(at + 1, 0);
+            l.set_run_state(run, (pc + 1) | status::RUNNING << 16 | RECEIVED);
+            l.set_word(run.wake, 0);
             self.resume(cy, w, depth);
         }
     }
 
     /// Runs a workflow from its stored pc until it waits or ends.
     fn resume(&mut self, cy: &mut Cycle<'_>, w: u16, depth: u32) {
-        let at = self.c.layout.run(w);
+        let run = self.c.layout.run(w);
         let mut steps = 0u32;
         loop {
             let l = &self.leads[cy.lead as usize];
-            let state = l.word(at);
+            let state = l.run_state(run);
             if state >> 16 & 0xff == status::NONE {
                 return;
             }
             let pc = state & 0xffff;
             let flags = state & RECEIVED;
-            let enrolled = l.stamp(at + 2);
+            let enrolled = l.enrolled(run);
             let ops_len = self.c.workflows[w as usize].ops.len() as u32;
             if pc >= ops_len {
                 // The last step is done: watch the goal for its window, or end.
@@ -1125,8 +1132,8 @@ impl Machine {
                     Some(window) => {
                         let due = self.now + window;
                         let l = &mut self.leads[cy.lead as usize];
-                        l.set_word(at, pc | status::WATCHING_GOAL << 16);
-                        l.set_word(at + 1, to_stamp(due));
+                        l.set_run_state(run, pc | status::WATCHING_GOAL << 16);
+                        l.set_word(run.wake, to_stamp(due));
                         self.schedule(due, cy.lead, TimerKind::Run(w));
                     }
                     None => self.end_run(cy.lead, w),
@@ -1144,8 +1151,8 @@ impl Machine {
             let lead = cy.lead;
             let set_state = move |m: &mut Machine, pc: u32, st: u32, wake: Option<i64>| {
                 let l = &mut m.leads[lead as usize];
-                l.set_word(at, pc | st << 16 | flags);
-                l.set_word(at + 1, wake.map_or(0, to_stamp));
+                l.set_run_state(run, pc | st << 16 | flags);
+                l.set_word(run.wake, wake.map_or(0, to_stamp));
             };
             match &op {
                 WOp::WaitFor { seconds, .. } => {
@@ -1168,8 +1175,8 @@ impl Machine {
                 WOp::WaitUpTo { timeout, .. } => {
                     let due = self.now + timeout;
                     let l = &mut self.leads[cy.lead as usize];
-                    l.set_word(at, pc | status::WAITING_FOR_EVENT << 16);
-                    l.set_word(at + 1, to_stamp(due));
+                    l.set_run_state(run, pc | status::WAITING_FOR_EVENT << 16);
+                    l.set_word(run.wake, to_stamp(due));
                     self.schedule(due, cy.lead, TimerKind::Run(w));
                     return;
                 }
@@ -1260,12 +1267,7 @@ impl Machine {
                     None => {
                         for f in &self.c.policy.frequency {
                             if f.channel == *channel {
-                                ring_push(
-                                    &mut self.leads[cy.lead as usize],
-                                    f.slot,
-                                    f.times,
-                                    self.now,
-                                );
+                                ring::push(&mut self.leads[cy.lead as usize], f.ring, self.now);
                             }
                         }
                         ActionKind::Send {
@@ -1384,7 +1386,7 @@ impl Machine {
             .iter()
             .find(|f| {
                 f.channel == channel
-                    && ring_count(l, f.slot, f.times, self.now, Some(f.per), None) >= f.times
+                    && ring::count(l, f.ring, self.now, Some(f.per), None) >= f.ring.cap
             })
             .map(|f| f.rule.clone())
     }
@@ -1538,10 +1540,14 @@ impl Machine {
         let l = &self.leads[lead as usize];
         for (i, pred) in self.c.pools.history.iter().enumerate() {
             let Some(w) = pred.within else { continue };
-            let (off, ring) = self.c.layout.history[i];
-            for k in 0..ring.max(1) {
-                if let Some(t) = l.stamp(off + k) {
-                    consider(t + w);
+            match (pred.kind, self.c.layout.history[i]) {
+                (HistoryKind::Count, Kept::Ring(r)) => {
+                    ring::stamps(l, r).for_each(|t| consider(t + w))
+                }
+                // A `did` or `last` reads only a ring's newest stamp.
+                (_, Kept::Ring(r)) => ring::newest(l, r).into_iter().for_each(|t| consider(t + w)),
+                (_, Kept::Last(at) | Kept::Counter(at)) => {
+                    l.stamp(at).into_iter().for_each(|t| consider(t + w))
                 }
             }
         }
@@ -1573,7 +1579,7 @@ impl Machine {
         for s in &self.c.scores {
             if let ScoreKind::Rules {
                 decay: Some((keep, every)),
-                slot,
+                slot: Some(slot),
                 ..
             } = &s.kind
             {
@@ -1584,7 +1590,7 @@ impl Machine {
                     } else {
                         (0.005 / acc).ln() / keep.ln()
                     };
-                    let h = (periods.max(0.0) * *every as f64).ceil() as i64 + 1;
+                    let h = ((periods.max(0.0) * *every as f64).ceil() as i64).saturating_add(1);
                     horizon = Some(horizon.map_or(h, |x: i64| x.max(h)));
                     rate = match rate {
                         None => Some(Some((*keep, *every))),
@@ -1691,13 +1697,13 @@ impl Machine {
 
     /// Whether a workflow run is open for a lead, and at which instruction.
     pub fn run_at(&self, lead: u32, w: u16) -> Option<u32> {
-        let state = self.leads[lead as usize].word(self.c.layout.run(w));
+        let state = self.leads[lead as usize].run_state(self.c.layout.run(w));
         (state >> 16 & 0xff != status::NONE).then_some(state & 0xffff)
     }
 
     /// The step a lead's run of a workflow rests at, as `op_label` names it.
     pub fn run_step(&self, lead: u32, w: u16) -> Option<String> {
-        let state = self.leads[lead as usize].word(self.c.layout.run(w));
+        let state = self.leads[lead as usize].run_state(self.c.layout.run(w));
         let pc = state & 0xffff;
         let ops = &self.c.workflows[w as usize].ops;
         let at = match state >> 16 & 0xff {
@@ -1766,15 +1772,16 @@ impl Machine {
     }
 
     /// A lead's run of a workflow: (next wake, enrolled at) while open, and the last enrollment.
+    /// The enrollment times are `None` where the workflow keeps none (`RunSlots::enrolled`).
     pub fn run_times(&self, lead: u32, w: u16) -> (Option<i64>, Option<i64>, Option<i64>) {
-        let at = self.c.layout.run(w);
+        let run = self.c.layout.run(w);
         let l = &self.leads[lead as usize];
-        let open = l.word(at) >> 16 & 0xff != status::NONE;
+        let open = l.run_state(run) >> 16 & 0xff != status::NONE;
         let (wake, enrolled) = match open {
-            true => (l.stamp(at + 1), l.stamp(at + 2)),
+            true => (l.stamp(run.wake), l.enrolled(run)),
             false => (None, None),
         };
-        (wake, enrolled, l.stamp(at + 3))
+        (wake, enrolled, l.enrolled(run))
     }
 }
 
@@ -1822,11 +1829,16 @@ fn solve_decay(a: f64, b: f64, span: i64, k: f64, keep: f64, every: i64) -> Opti
     x.is_finite().then(|| x.ceil().max(1.0) as i64)
 }
 
-/// The accumulated part of a rules score at `t`, decayed since its last update.
-fn accumulated(l: &Lead, slot: u32, decay: Option<(f64, i64)>, t: i64) -> f64 {
+/// The accumulated part of a rules score at `t`, decayed since its last update (0 for a
+/// score with no accumulator).
+fn accumulated(l: &Lead, slot: Option<u32>, decay: Option<(f64, i64)>, t: i64) -> f64 {
+    let Some(slot) = slot else { return 0.0 };
     let acc = l.f32(slot);
-    match (decay, l.stamp(slot + 1)) {
-        (Some((keep, every)), Some(since)) if acc != 0.0 && t > since => {
+    let Some((keep, every)) = decay else {
+        return acc;
+    };
+    match l.stamp(slot + 1) {
+        Some(since) if acc != 0.0 && t > since => {
             acc * keep.powf((t - since) as f64 / every as f64)
         }
         _ => acc,
@@ -1959,7 +1971,7 @@ impl Env for LeadEnv<'_> {
     fn history(&self, slot: u16) -> Val {
         let c = &self.m.c;
         let pred = &c.pools.history[slot as usize];
-        let (off, ring) = c.layout.history[slot as usize];
+        let kept = c.layout.history[slot as usize];
         let now = self.now;
         let since = if pred.since_enrolled {
             self.enrolled
@@ -1969,17 +1981,20 @@ impl Env for LeadEnv<'_> {
         let ok = |t: i64| {
             t <= now && pred.within.is_none_or(|w| now - t < w) && since.is_none_or(|s| t > s)
         };
-        match pred.kind {
-            HistoryKind::Count if ring == 0 => Val::Int(self.lead.word(off) as i64),
-            HistoryKind::Count => {
-                Val::Int(ring_count(self.lead, off, ring, now, pred.within, since) as i64)
+        // The latest match: its own stamp, or the newest of a ring over the same matches.
+        let latest = || match kept {
+            Kept::Ring(r) => ring::newest(self.lead, r),
+            Kept::Last(at) | Kept::Counter(at) => self.lead.stamp(at),
+        };
+        match (pred.kind, kept) {
+            (HistoryKind::Count, Kept::Ring(r)) => {
+                Val::Int(ring::count(self.lead, r, now, pred.within, since) as i64)
             }
-            HistoryKind::Did => Val::Bool(self.lead.stamp(off).is_some_and(ok)),
-            HistoryKind::Last => self
-                .lead
-                .stamp(off)
-                .filter(|t| ok(*t))
-                .map_or(Val::Missing, Val::Time),
+            (HistoryKind::Count, Kept::Last(at) | Kept::Counter(at)) => {
+                Val::Int(self.lead.word(at) as i64)
+            }
+            (HistoryKind::Did, _) => Val::Bool(latest().is_some_and(ok)),
+            (HistoryKind::Last, _) => latest().filter(|t| ok(*t)).map_or(Val::Missing, Val::Time),
         }
     }
 

@@ -5,5 +5,6 @@ pub mod action;
 pub mod eval;
 pub mod explain;
 pub mod machine;
+pub mod ring;
 pub mod state;
 pub mod value;

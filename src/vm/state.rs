@@ -3,6 +3,7 @@
 
 use super::value::Val;
 use crate::check::types::Ty;
+use crate::compile::layout::{AttrSlot, Bits, RunSlots};
 use crate::compile::Compiled;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,15 +107,13 @@ impl Lead {
         if id == c.tags_attr {
             return Val::Missing;
         }
-        let (word, bit) = (l.missing + id as u32 / 32, id as u32 % 32);
-        if self.slab[word as usize] & (1 << bit) != 0 {
+        if self.bit(l.missing + id as u32) {
             return Val::Missing;
         }
-        let at = l.attr_offsets[id as usize];
-        let raw = if wide(&c.attrs[id as usize].ty) {
-            self.u64(at)
-        } else {
-            self.word(at) as u64
+        let raw = match l.attrs[id as usize] {
+            AttrSlot::Bits(f) => self.bits(f) as u64,
+            AttrSlot::Words(at) if wide(&c.attrs[id as usize].ty) => self.u64(at),
+            AttrSlot::Words(at) => self.word(at) as u64,
         };
         match c.attrs[id as usize].ty.base() {
             Ty::Bool => Val::Bool(raw != 0),
@@ -132,10 +131,10 @@ impl Lead {
     /// Stores an attribute value; texts must already be interned (`Val::Sym`).
     pub fn set_attr(&mut self, c: &Compiled, id: u16, v: Val) {
         let l = &c.layout;
-        let (word, bit) = ((l.missing + id as u32 / 32) as usize, id as u32 % 32);
+        let missing = l.missing + id as u32;
         let raw = match v {
             Val::Missing | Val::PropText(_) | Val::List(_) => {
-                self.slab[word] |= 1 << bit;
+                self.set_bit(missing, true);
                 return;
             }
             Val::Bool(b) => b as u64,
@@ -143,26 +142,76 @@ impl Lead {
             Val::Num(n) => n.to_bits(),
             Val::Sym(s) | Val::Tod(s) | Val::Enum(s) => s as u64,
         };
-        self.slab[word] &= !(1 << bit);
-        let at = l.attr_offsets[id as usize];
-        if wide(&c.attrs[id as usize].ty) {
-            self.set_u64(at, raw);
-        } else {
-            self.set_word(at, raw as u32);
+        self.set_bit(missing, false);
+        match l.attrs[id as usize] {
+            AttrSlot::Bits(f) => self.set_bits(f, raw as u32),
+            AttrSlot::Words(at) if wide(&c.attrs[id as usize].ty) => self.set_u64(at, raw),
+            AttrSlot::Words(at) => self.set_word(at, raw as u32),
         }
+    }
+
+    /// A workflow run's state as the VM handles it: pc (bits 0–15), status (16–23),
+    /// `received` (bit 24). The slab packs it into the run's bit field (`RunSlots::state`).
+    pub fn run_state(&self, run: RunSlots) -> u32 {
+        let pc_bits = run.state.width.saturating_sub(4);
+        let v = self.bits(run.state) as u64;
+        let (pc, status, received) = (
+            v & mask(pc_bits),
+            v >> pc_bits & 0b111,
+            v >> (pc_bits + 3) & 1,
+        );
+        (pc | status << 16 | received << 24) as u32
+    }
+
+    pub fn set_run_state(&mut self, run: RunSlots, state: u32) {
+        let pc_bits = run.state.width.saturating_sub(4);
+        let (pc, status, received) = (state & 0xffff, state >> 16 & 0b111, state >> 24 & 1);
+        self.set_bits(
+            run.state,
+            pc | status << pc_bits | received << (pc_bits + 3),
+        );
+    }
+
+    /// When the lead last enrolled in a workflow (its open run's start), where it is kept.
+    pub fn enrolled(&self, run: RunSlots) -> Option<i64> {
+        run.enrolled.and_then(|at| self.stamp(at))
     }
 
     pub fn in_list(&self, c: &Compiled, list: u16) -> bool {
-        self.slab[(c.layout.lists + list as u32 / 32) as usize] & (1 << (list % 32)) != 0
+        self.bit(c.layout.lists + list as u32)
     }
 
     pub fn set_in_list(&mut self, c: &Compiled, list: u16, member: bool) {
-        let w = (c.layout.lists + list as u32 / 32) as usize;
-        if member {
-            self.slab[w] |= 1 << (list % 32);
-        } else {
-            self.slab[w] &= !(1 << (list % 32));
+        self.set_bit(c.layout.lists + list as u32, member);
+    }
+
+    /// A bit field's value (`Bits`: it may run on into the next word).
+    pub fn bits(&self, f: Bits) -> u32 {
+        let (word, shift) = ((f.at / 32) as usize, f.at % 32);
+        let mut v = self.slab[word] as u64;
+        if shift + f.width > 32 {
+            v |= (self.slab[word + 1] as u64) << 32;
         }
+        ((v >> shift) & mask(f.width)) as u32
+    }
+
+    /// Stores a bit field; bits of `v` past its width are dropped.
+    pub fn set_bits(&mut self, f: Bits, v: u32) {
+        let (word, shift) = ((f.at / 32) as usize, f.at % 32);
+        let (m, v) = (mask(f.width) << shift, (v as u64 & mask(f.width)) << shift);
+        self.slab[word] = (self.slab[word] & !(m as u32)) | v as u32;
+        if shift + f.width > 32 {
+            let next = &mut self.slab[word + 1];
+            *next = (*next & !((m >> 32) as u32)) | (v >> 32) as u32;
+        }
+    }
+
+    pub fn bit(&self, at: u32) -> bool {
+        self.bits(Bits { at, width: 1 }) != 0
+    }
+
+    pub fn set_bit(&mut self, at: u32, on: bool) {
+        self.set_bits(Bits { at, width: 1 }, on as u32);
     }
 
     /// Bytes this lead's state takes: the slab, the tags, and the struct itself.
@@ -171,31 +220,12 @@ impl Lead {
     }
 }
 
+/// The low `width` bits set.
+pub fn mask(width: u32) -> u64 {
+    (1u64 << width) - 1
+}
+
 /// Whether an attribute of this type takes two words (64-bit values) rather than one.
 pub fn wide(ty: &Ty) -> bool {
     matches!(ty.base(), Ty::Int | Ty::Number | Ty::Time | Ty::Duration)
-}
-
-/// A ring of `cap` stamps at `at`: a new stamp replaces the oldest (or an empty slot).
-pub fn ring_push(lead: &mut Lead, at: u32, cap: u32, t: i64) {
-    if cap == 0 {
-        return;
-    }
-    let oldest = (0..cap).min_by_key(|i| lead.word(at + i)).unwrap_or(0);
-    lead.set_word(at + oldest, to_stamp(t));
-}
-
-/// The stamps in a ring that fall in `(now - window, now]`, and after `since` if given.
-pub fn ring_count(
-    lead: &Lead,
-    at: u32,
-    cap: u32,
-    now: i64,
-    window: Option<i64>,
-    since: Option<i64>,
-) -> u32 {
-    (0..cap)
-        .filter_map(|i| lead.stamp(at + i))
-        .filter(|t| *t <= now && window.is_none_or(|w| now - t < w) && since.is_none_or(|s| *t > s))
-        .count() as u32
 }
