@@ -42,6 +42,11 @@ fn list_has<E: Env + ?Sized>(list: u32, v: Val, pools: &Pools, env: &E) -> bool 
 // Generic over the environment so the VM's reads inline into the loop.
 pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut Vec<Val>) -> Val {
     stack.clear();
+    let mut stack = Stack {
+        below: stack,
+        top: Val::Missing,
+        depth: 0,
+    };
     let ops = &chunk.ops;
     let mut pc = 0;
     while pc < ops.len() {
@@ -57,11 +62,11 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
             Op::Now => stack.push(Val::Time(env.now())),
             Op::Received => stack.push(Val::Bool(env.received())),
             Op::Not => {
-                let v = pop(stack);
+                let v = stack.pop();
                 stack.push(Val::Bool(!v.truthy()));
             }
             Op::Neg => {
-                let v = pop(stack);
+                let v = stack.pop();
                 stack.push(match v {
                     Val::Int(i) => Val::Int(i.wrapping_neg()),
                     Val::Num(n) => Val::Num(-n),
@@ -70,13 +75,13 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
                 });
             }
             Op::Add | Op::Sub | Op::Mul | Op::Div => {
-                let b = pop(stack);
-                let a = pop(stack);
+                let b = stack.pop();
+                let a = stack.pop();
                 stack.push(arithmetic(op, a, b));
             }
             Op::Eq | Op::Ne => {
-                let b = pop(stack);
-                let a = pop(stack);
+                let b = stack.pop();
+                let a = stack.pop();
                 // A comparison on a missing value is false, whichever way it is put.
                 let r = match equal(a, b, pools, env) {
                     None => false,
@@ -85,8 +90,8 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
                 stack.push(Val::Bool(r));
             }
             Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                let b = pop(stack);
-                let a = pop(stack);
+                let b = stack.pop();
+                let a = stack.pop();
                 let r = order(a, b).is_some_and(|o| match op {
                     Op::Lt => o.is_lt(),
                     Op::Le => o.is_le(),
@@ -96,8 +101,8 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
                 stack.push(Val::Bool(r));
             }
             Op::Contains | Op::StartsWith | Op::EndsWith => {
-                let b = pop(stack);
-                let a = pop(stack);
+                let b = stack.pop();
+                let a = stack.pop();
                 let r = match (op, a) {
                     (Op::Contains, Val::List(l)) => list_has(l, b, pools, env),
                     _ => match (text(a, pools, env), text(b, pools, env)) {
@@ -112,13 +117,13 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
                 stack.push(Val::Bool(r));
             }
             Op::Matches(r) => {
-                let a = pop(stack);
+                let a = stack.pop();
                 let m = text(a, pools, env).is_some_and(|t| pools.regexes[r as usize].is_match(t));
                 stack.push(Val::Bool(m));
             }
             Op::In => {
-                let list = pop(stack);
-                let v = pop(stack);
+                let list = stack.pop();
+                let v = stack.pop();
                 let found = match list {
                     Val::List(l) => list_has(l, v, pools, env),
                     _ => false,
@@ -126,7 +131,7 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
                 stack.push(Val::Bool(found));
             }
             Op::IsSet | Op::IsMissing => {
-                let v = pop(stack);
+                let v = stack.pop();
                 stack.push(Val::Bool(v.is_missing() == (op == Op::IsMissing)));
             }
             Op::JumpIfSet(d) => {
@@ -154,11 +159,47 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
             }
         }
     }
-    stack.pop().unwrap_or(Val::Missing)
+    stack.pop()
 }
 
-fn pop(stack: &mut Vec<Val>) -> Val {
-    stack.pop().unwrap_or(Val::Missing)
+/// The evaluation stack with its top value kept apart, where the compiler can hold it in
+/// registers: operators read and replace the top, and a value stored in parts and read back
+/// whole from memory stalls the processor.
+struct Stack<'a> {
+    /// The values under the top.
+    below: &'a mut Vec<Val>,
+    top: Val,
+    depth: usize,
+}
+
+impl Stack<'_> {
+    #[inline(always)]
+    fn push(&mut self, v: Val) {
+        if self.depth > 0 {
+            self.below.push(self.top);
+        }
+        self.top = v;
+        self.depth += 1;
+    }
+
+    /// The top value; `Missing` when the stack is empty.
+    #[inline(always)]
+    fn pop(&mut self) -> Val {
+        if self.depth == 0 {
+            return Val::Missing;
+        }
+        self.depth -= 1;
+        let under = match self.depth {
+            0 => Val::Missing,
+            _ => self.below.pop().unwrap_or(Val::Missing),
+        };
+        std::mem::replace(&mut self.top, under)
+    }
+
+    #[inline(always)]
+    fn last(&self) -> Option<&Val> {
+        (self.depth > 0).then_some(&self.top)
+    }
 }
 
 fn text<'a, E: Env + ?Sized>(v: Val, pools: &'a Pools, env: &'a E) -> Option<&'a str> {
