@@ -26,7 +26,7 @@ use crate::compile::Compiled;
 use crate::runtime::engine::{self, Engine};
 use crate::vm::machine::{Counters, Machine, Stats, TimerRow};
 use crate::vm::ring;
-use crate::vm::state::{to_stamp, Lead, Tags};
+use crate::vm::state::{to_stamp, Lead};
 use crate::vm::value::Val;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -313,6 +313,7 @@ impl Store {
         let mut rows = q.query([])?;
         let texts = m.c.pools.texts.len() as u32;
         let mut timers = Vec::new();
+        let mut slab_words = Vec::with_capacity(size);
         while let Some(r) = rows.next()? {
             let (idx, id): (i64, String) = (r.get(0)?, r.get(1)?);
             let slab: Vec<u8> = r.get(2)?;
@@ -327,17 +328,13 @@ impl Store {
                     size * 4
                 )));
             }
-            let mut lead = Lead {
-                slab: words(&slab).collect::<Vec<_>>().into_boxed_slice(),
-                tags: Tags::default(),
-            };
-            for t in words(tags.as_deref().unwrap_or(&[])) {
-                if t >= texts {
-                    return Err(damaged(format!("lead {id} has an unknown tag {t}")));
-                }
-                lead.tags.push(t);
+            slab_words.clear();
+            slab_words.extend(words(&slab));
+            let tags: Vec<u32> = words(tags.as_deref().unwrap_or(&[])).collect();
+            if let Some(t) = tags.iter().find(|t| **t >= texts) {
+                return Err(damaged(format!("lead {id} has an unknown tag {t}")));
             }
-            let lead = m.restore_lead(&id, lead);
+            let lead = m.restore_lead(&id, &slab_words, tags);
             let blob: Option<Vec<u8>> = r.get(4)?;
             for t in blob.as_deref().unwrap_or(&[]).chunks_exact(TIMER_BYTES) {
                 timers.push(timer_from(lead, t));
@@ -487,10 +484,10 @@ impl Row {
         let lead = &m.leads[l as usize];
         self.slab.clear();
         self.slab
-            .extend(lead.slab.iter().flat_map(|w| w.to_le_bytes()));
+            .extend(lead.words().iter().flat_map(|w| w.to_le_bytes()));
         self.tags.clear();
         self.tags
-            .extend(lead.tags.iter().flat_map(|w| w.to_le_bytes()));
+            .extend(m.leads.tags(l).iter().flat_map(|w| w.to_le_bytes()));
         self.timers.clear();
     }
 
@@ -803,7 +800,8 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
 
     for (l, id) in old.lead_ids.iter().enumerate() {
         let from = &old.leads[l];
-        let mut lead = Lead::new(&new.c);
+        let mut slab = Lead::blank(&new.c);
+        let lead = Lead::of_mut(&mut slab);
         for &(i, j) in &attrs {
             let v = match from.attr(oc, i) {
                 Val::Sym(s) => Val::Sym(new.c.pools.texts.intern(oc.pools.texts.get(s))),
@@ -811,10 +809,11 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             };
             lead.set_attr(&new.c, j, v);
         }
-        for t in from.tags.iter() {
+        let mut tags = Vec::new();
+        for t in old.leads.tags(l as u32) {
             let t = new.c.pools.texts.intern(oc.pools.texts.get(*t));
-            if !lead.tags.contains(&t) {
-                lead.tags.push(t);
+            if !tags.contains(&t) {
+                tags.push(t);
             }
         }
         for &(f, t, timed) in &scores {
@@ -829,12 +828,12 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             lead.set_in_list(&new.c, j, from.in_list(oc, i));
         }
         for &(kept, to) in history.iter().chain(&caps) {
-            carry_history(from, kept, &mut lead, to);
+            carry_history(from, kept, lead, to);
         }
         for &(w, to) in &flows {
             let open = old.run_step(l as u32, w);
             match to {
-                Some(to) => match old.carry_run(l as u32, w, &new.c, to, &mut lead) {
+                Some(to) => match old.carry_run(l as u32, w, &new.c, to, lead) {
                     Ok(true) => report.runs += 1,
                     Ok(false) => {}
                     Err(why) => report
@@ -851,7 +850,7 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
                 }
             }
         }
-        new.restore_lead(id, lead);
+        new.restore_lead(id, &slab, tags);
         report.leads += 1;
     }
     let mut c = counters;

@@ -421,8 +421,9 @@ fn value(
             let v = m.eval_expr(l, &plain)?;
             let shown = match v {
                 Val::List(list) if list == m.tags_list => {
-                    let tags: Vec<String> = m.leads[l as usize]
-                        .tags
+                    let tags: Vec<String> = m
+                        .leads
+                        .tags(l)
                         .iter()
                         .map(|t| format!("\"{}\"", m.c.pools.texts.get(*t)))
                         .collect();

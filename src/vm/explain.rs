@@ -292,8 +292,10 @@ impl Explainer<'_> {
             .enumerate()
             .map(|(i, a)| {
                 let text = if i as u16 == c.tags_attr {
-                    let tags: Vec<String> = l
-                        .tags
+                    let tags: Vec<String> = self
+                        .m
+                        .leads
+                        .tags(lead)
                         .iter()
                         .map(|t| format!("\"{}\"", c.pools.texts.get(*t)))
                         .collect();

@@ -6,6 +6,7 @@
 
 use super::action::{fnv1a, Action, ActionKind, Fnv1a, Source};
 use super::eval::{eval, Env};
+use super::leads::Leads;
 use super::ring;
 use super::state::{to_stamp, Lead};
 use super::value::Val;
@@ -93,7 +94,7 @@ pub struct Stats {
 
 pub struct Machine {
     pub c: Compiled,
-    pub leads: Vec<Lead>,
+    pub leads: Leads,
     /// Each lead's id, numbered by lead index.
     pub lead_ids: Interner,
     timers: BinaryHeap<Reverse<(i64, u64, u32, TimerKind)>>,
@@ -213,10 +214,11 @@ impl Machine {
                 ScoreKind::Rules { .. } => None,
             })
             .collect();
+        let leads = Leads::new(&c);
         Machine {
             tags_list,
             c,
-            leads: Vec::new(),
+            leads,
             lead_ids: Interner::default(),
             timers: BinaryHeap::new(),
             timer_seq: 0,
@@ -295,9 +297,10 @@ impl Machine {
         self.stats = c.stats;
     }
 
-    /// Adds a lead as it was persisted; leads must come back in index order.
-    pub fn restore_lead(&mut self, id: &str, lead: Lead) -> u32 {
-        self.leads.push(lead);
+    /// Adds a lead as it was persisted (its slab and tags); leads must come back in index
+    /// order.
+    pub fn restore_lead(&mut self, id: &str, slab: &[u32], tags: Vec<u32>) -> u32 {
+        self.leads.push(slab, tags);
         self.lead_ids.intern(id).0
     }
 
@@ -428,7 +431,7 @@ impl Machine {
     fn lead_seen(&mut self, id: &str) -> (u32, bool) {
         let (i, new) = self.lead_ids.intern(id);
         if new {
-            self.leads.push(Lead::new(&self.c));
+            self.leads.push_new();
         }
         self.touch(i);
         (i, new)
@@ -947,6 +950,7 @@ impl Machine {
         let env = LeadEnv {
             m: self,
             lead: &self.leads[lead as usize],
+            at: lead,
             ev,
             enrolled,
             received,
@@ -1318,12 +1322,8 @@ impl Machine {
                 }
             }
             WOp::Tag { tag, add, .. } => {
-                let tags = &mut self.leads[cy.lead as usize].tags;
-                let has = tags.contains(tag);
-                match (add, has) {
-                    (true, false) => tags.push(*tag),
-                    (false, true) => tags.retain(|t| t != tag),
-                    _ => return,
+                if !self.leads.tag(cy.lead, *tag, *add) {
+                    return;
                 }
                 cy.dirty = true;
                 self.refresh_after_set(cy.lead);
@@ -1474,8 +1474,8 @@ impl Machine {
             Val::Int(i) => J::from(i),
             Val::Num(n) => serde_json::Number::from_f64(n).map_or(J::Null, J::Number),
             Val::List(l) if l == self.tags_list => J::Array(
-                self.leads[lead as usize]
-                    .tags
+                self.leads
+                    .tags(lead)
                     .iter()
                     .map(|t| J::String(self.c.pools.texts.get(*t).to_string()))
                     .collect(),
@@ -1740,7 +1740,7 @@ impl Machine {
 
     /// Bytes of lead state, all leads together.
     pub fn state_bytes(&self) -> usize {
-        self.leads.iter().map(|l| l.bytes()).sum()
+        self.leads.bytes()
     }
 
     /// Moves the clock to `to`, firing every timer due on the way (`--until`, tests).
@@ -1935,6 +1935,8 @@ fn resolve_local(tz: Tz, naive: NaiveDateTime) -> Option<i64> {
 struct LeadEnv<'a> {
     m: &'a Machine,
     lead: &'a Lead,
+    /// The lead's index (its tags are looked up only when read).
+    at: u32,
     ev: Option<EventRef<'a>>,
     enrolled: Option<i64>,
     received: bool,
@@ -1951,7 +1953,7 @@ impl Env for LeadEnv<'_> {
     }
 
     fn tags(&self, list: u32) -> Option<&[u32]> {
-        (list == self.m.tags_list).then_some(self.lead.tags.as_slice())
+        (list == self.m.tags_list).then(|| self.m.leads.tags(self.at))
     }
 
     fn prop(&self, id: u16) -> Val {

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod eval;
 pub mod explain;
+pub mod leads;
 pub mod machine;
 pub mod ring;
 pub mod state;

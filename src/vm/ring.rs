@@ -90,7 +90,6 @@ pub fn count(lead: &Lead, r: Ring, now: i64, window: Option<i64>, since: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vm::state::Tags;
 
     /// A ring of whole stamps, as rings were kept before they were packed: a push replaces
     /// the oldest (an empty place, 0, first).
@@ -114,24 +113,22 @@ mod tests {
                 bits: Ring::bits_for((!open).then_some(window)),
             };
             let words = r.at + Ring::words(cap, r.bits) + 1;
-            let mut lead = Lead {
-                slab: vec![0; words as usize].into_boxed_slice(),
-                tags: Tags::default(),
-            };
+            let mut slab = vec![0; words as usize];
+            let lead = Lead::of_mut(&mut slab);
             let mut model = vec![0u32; cap as usize];
             let mut now = 1_700_000_000 + rng.i64(0..1_000_000);
             for _ in 0..rng.usize(0..40) {
                 // Bursts and long gaps, in time order.
                 now += [0, 1, rng.i64(0..window * 2), rng.i64(0..window * 40)][rng.usize(0..4)];
-                push(&mut lead, r, now);
+                push(lead, r, now);
                 model_push(&mut model, now);
                 assert_eq!(
-                    lead.slab[words as usize - 1],
+                    lead.words()[words as usize - 1],
                     0,
                     "the ring stays in its words"
                 );
                 let newest_model = model.iter().max().filter(|t| **t != 0).map(|t| *t as i64);
-                assert_eq!(newest(&lead, r), newest_model);
+                assert_eq!(newest(lead, r), newest_model);
                 for _ in 0..4 {
                     let at = now + rng.i64(0..window * 2);
                     let w = if open && rng.bool() {
@@ -148,7 +145,7 @@ mod tests {
                             *t <= at && w.is_none_or(|w| at - t < w) && since.is_none_or(|s| *t > s)
                         })
                         .count() as u32;
-                    assert_eq!(count(&lead, r, at, w, since), expected, "{r:?} {model:?}");
+                    assert_eq!(count(lead, r, at, w, since), expected, "{r:?} {model:?}");
                 }
             }
         }

@@ -1,50 +1,17 @@
-//! One lead's state: a flat slab of `u32` words laid out by the compiler (`compile::layout`),
-//! plus its tags.
+//! One lead's state: a flat slab of `u32` words laid out by the compiler (`compile::layout`).
+//! Its tags are kept beside it (`leads::Leads`).
 
 use super::value::Val;
 use crate::check::types::Ty;
 use crate::compile::layout::{AttrSlot, Bits, RunSlots};
 use crate::compile::Compiled;
 
-#[derive(Debug, Clone, PartialEq)]
+/// One lead's slab seen as a lead: a view into the arena (`Leads`) or into a slab of its own
+/// (`Lead::of_mut` on a `Vec<u32>` from `Lead::blank`). The tags are kept by `Leads`.
+#[derive(Debug, PartialEq)]
+#[repr(transparent)]
 pub struct Lead {
-    pub slab: Box<[u32]>,
-    pub tags: Tags,
-}
-
-/// A lead's tags (interned texts). Most leads have none, so the list is allocated only when
-/// the first tag arrives and costs one pointer until then.
-// A boxed Vec is one pointer (8 bytes) where a Vec is three words, on every lead.
-#[allow(clippy::box_collection)]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Tags(Option<Box<Vec<u32>>>);
-
-impl Tags {
-    pub fn contains(&self, tag: &u32) -> bool {
-        self.0.as_ref().is_some_and(|t| t.contains(tag))
-    }
-
-    pub fn push(&mut self, tag: u32) {
-        self.0.get_or_insert_with(Default::default).push(tag);
-    }
-
-    pub fn retain(&mut self, keep: impl FnMut(&u32) -> bool) {
-        if let Some(t) = self.0.as_mut() {
-            t.retain(keep);
-        }
-    }
-
-    pub fn as_slice(&self) -> &[u32] {
-        self.0.as_deref().map_or(&[], |t| t.as_slice())
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &u32> {
-        self.0.iter().flat_map(|t| t.iter())
-    }
-
-    pub fn capacity(&self) -> usize {
-        self.0.as_ref().map_or(0, |t| t.capacity() + 6)
-    }
+    slab: [u32],
 }
 
 /// A time as stored in the slab: seconds since the Unix epoch as `u32`, 0 for never.
@@ -53,18 +20,35 @@ pub fn to_stamp(t: i64) -> u32 {
 }
 
 impl Lead {
-    /// A lead first seen now: the schema's defaults, every attribute without one missing.
-    pub fn new(c: &Compiled) -> Lead {
-        let mut lead = Lead {
-            slab: vec![0; c.layout.size as usize].into_boxed_slice(),
-            tags: Tags::default(),
-        };
+    /// The slab of a lead first seen now: the schema's defaults, every attribute without one
+    /// missing.
+    pub fn blank(c: &Compiled) -> Vec<u32> {
+        let mut slab = vec![0; c.layout.size as usize];
+        let lead = Lead::of_mut(&mut slab);
         for (i, a) in c.attrs.iter().enumerate() {
             if i as u16 != c.tags_attr {
                 lead.set_attr(c, i as u16, a.default);
             }
         }
-        lead
+        slab
+    }
+
+    /// A slab seen as a lead.
+    pub fn of(slab: &[u32]) -> &Lead {
+        // SAFETY: `Lead` is `repr(transparent)` over `[u32]`, so both references have the
+        // same layout and metadata (the length); the lifetime is carried over.
+        unsafe { &*(slab as *const [u32] as *const Lead) }
+    }
+
+    /// A slab seen as a lead, to change it.
+    pub fn of_mut(slab: &mut [u32]) -> &mut Lead {
+        // SAFETY: as in `of`; the borrow is exclusive as the slab's was.
+        unsafe { &mut *(slab as *mut [u32] as *mut Lead) }
+    }
+
+    /// The slab's words.
+    pub fn words(&self) -> &[u32] {
+        &self.slab
     }
 
     pub fn word(&self, at: u32) -> u32 {
@@ -212,11 +196,6 @@ impl Lead {
 
     pub fn set_bit(&mut self, at: u32, on: bool) {
         self.set_bits(Bits { at, width: 1 }, on as u32);
-    }
-
-    /// Bytes this lead's state takes: the slab, the tags, and the struct itself.
-    pub fn bytes(&self) -> usize {
-        std::mem::size_of::<Lead>() + self.slab.len() * 4 + self.tags.capacity() * 4
     }
 }
 
