@@ -12,7 +12,9 @@
 //!
 //! Size: NURTURE_BENCH_SIZE=small|1m|10m (1m by default: 1,000,000 events over 100,000 leads;
 //! `cargo test --benches` runs small). Peers run on a prefix of the events
-//! (NURTURE_BENCH_PEER_EVENTS, 200,000 by default) since they are far slower.
+//! (NURTURE_BENCH_PEER_EVENTS, 200,000 by default) since they are far slower. Each stage runs
+//! NURTURE_BENCH_REPS times (3) on fresh state and the median is reported (cel-interpreter
+//! once); NURTURE_BENCH_STAGES=bd runs only the stages named.
 
 use nurture::runtime::engine::{Engine, Options};
 use nurture::runtime::intake::Reader;
@@ -129,25 +131,37 @@ fn main() {
     // NURTURE_BENCH_STAGES=b,d runs only those stages (for profiling one of them).
     let stages = std::env::var("NURTURE_BENCH_STAGES").unwrap_or_else(|_| "abcde".into());
     let want = |s: char| stages.contains(s);
+    // Each stage runs NURTURE_BENCH_REPS times (3; once under `cargo test`) and reports the
+    // median.
+    let reps: usize = match testing {
+        true => 1,
+        false => std::env::var("NURTURE_BENCH_REPS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3),
+    };
     let mut rows: Vec<Row> = Vec::new();
     peak_mb();
 
     // (a) Intake alone.
     if want('a') {
-        let mut reader = Reader::new(&program, false);
-        let mut texts = nurture::compile::expr::Texts::default();
-        let mut record = Record::default();
-        let before = rss_mb();
-        peak_mb();
-        let t = Instant::now();
-        for (i, l) in lines.iter().enumerate() {
-            std::hint::black_box(reader.read(l, i as u64 + 1, &mut texts, &mut record));
-        }
+        let (secs, peak, _) = median_of(reps, || {
+            let mut reader = Reader::new(&program, false);
+            let mut texts = nurture::compile::expr::Texts::default();
+            let mut record = Record::default();
+            let before = rss_mb();
+            peak_mb();
+            let t = Instant::now();
+            for (i, l) in lines.iter().enumerate() {
+                std::hint::black_box(reader.read(l, i as u64 + 1, &mut texts, &mut record));
+            }
+            (t.elapsed().as_secs_f64(), peak_mb().map(|p| p - before), ())
+        });
         rows.push(Row {
             name: "(a) JSON intake alone".into(),
             events: n,
-            secs: t.elapsed().as_secs_f64(),
-            peak: peak_mb().map(|p| p - before),
+            secs,
+            peak,
             note: "parse + schema check, the ceiling".into(),
         });
     }
@@ -155,52 +169,54 @@ fn main() {
     // (b) The VM on records parsed beforehand.
     let mut state_per_lead = 0;
     if want('b') {
-        let mut engine = Engine::new(&program, &Options::default()).expect("compiles");
-        let records = parse_all(&program, &mut engine, &lines);
-        let before = rss_mb();
-        peak_mb();
-        let m = &mut engine.machine;
-        let mut sink = Drop(0);
-        let t = Instant::now();
-        for r in &records {
-            feed_record(m, r, &mut sink);
-        }
-        let secs = t.elapsed().as_secs_f64();
-        let s = engine.summary();
-        state_per_lead = s.state_bytes / s.leads.max(1);
+        let records = parse_all(&program, &lines);
+        let (secs, peak, (actions, per_lead)) = median_of(reps, || {
+            let mut engine = Engine::new(&program, &Options::default()).expect("compiles");
+            let before = rss_mb();
+            peak_mb();
+            let mut sink = Drop(0);
+            let t = Instant::now();
+            for r in &records {
+                feed_record(&mut engine.machine, r, &mut sink);
+            }
+            let secs = t.elapsed().as_secs_f64();
+            let peak = peak_mb().map(|p| p - before);
+            let s = engine.summary();
+            (secs, peak, (sink.0, s.state_bytes / s.leads.max(1)))
+        });
+        state_per_lead = per_lead;
         rows.push(Row {
             name: "(b) VM, records parsed".into(),
             events: records.len(),
             secs,
-            peak: peak_mb().map(|p| p - before),
-            note: format!(
-                "{} actions incl. memberships, {} B state/lead",
-                sink.0, state_per_lead
-            ),
+            peak,
+            note: format!("{actions} actions incl. memberships, {per_lead} B state/lead"),
         });
     }
 
     // (c) The whole pipeline.
     if want('c') {
-        let mut engine = Engine::new(&program, &Options::default()).expect("compiles");
-        let mut sink = Serialise {
-            actions: 0,
-            bytes: 0,
-        };
-        let before = rss_mb();
-        peak_mb();
-        let t = Instant::now();
-        for (i, l) in lines.iter().enumerate() {
-            engine.feed(l, i as u64 + 1, &mut sink);
-        }
-        let secs = t.elapsed().as_secs_f64();
-        let s = engine.summary();
-        assert_eq!(s.rejected, 0, "the workload is valid input");
+        let (secs, peak, sink) = median_of(reps, || {
+            let mut engine = Engine::new(&program, &Options::default()).expect("compiles");
+            let mut sink = Serialise {
+                actions: 0,
+                bytes: 0,
+            };
+            let before = rss_mb();
+            peak_mb();
+            let t = Instant::now();
+            for (i, l) in lines.iter().enumerate() {
+                engine.feed(l, i as u64 + 1, &mut sink);
+            }
+            let secs = t.elapsed().as_secs_f64();
+            assert_eq!(engine.summary().rejected, 0, "the workload is valid input");
+            (secs, peak_mb().map(|p| p - before), sink)
+        });
         rows.push(Row {
             name: "(c) nurture run pipeline".into(),
             events: n,
             secs,
-            peak: peak_mb().map(|p| p - before),
+            peak,
             note: format!(
                 "{} actions, {} MB of output",
                 sink.actions,
@@ -213,24 +229,29 @@ fn main() {
     let inputs: Vec<native::Input> = lines.iter().filter_map(|l| native::parse(l)).collect();
     let mut baseline = f64::NAN;
     if want('d') {
-        let before = rss_mb();
-        peak_mb();
-        let mut nat = native::Native::new();
-        let mut out = native::Count::default();
-        let t = Instant::now();
-        for r in &inputs {
-            nat.feed(r, &mut out);
-        }
-        let secs = t.elapsed().as_secs_f64();
+        let (secs, peak, actions) = median_of(reps, || {
+            let before = rss_mb();
+            peak_mb();
+            let mut nat = native::Native::new();
+            let mut out = native::Count::default();
+            let t = Instant::now();
+            for r in &inputs {
+                nat.feed(r, &mut out);
+            }
+            (
+                t.elapsed().as_secs_f64(),
+                peak_mb().map(|p| p - before),
+                out.0,
+            )
+        });
         baseline = inputs.len() as f64 / secs;
         rows.push(Row {
             name: "(d) native Rust baseline".into(),
             events: inputs.len(),
             secs,
-            peak: peak_mb().map(|p| p - before),
+            peak,
             note: format!(
-                "{} actions, {} B state/lead",
-                out.0,
+                "{actions} actions, {} B state/lead",
                 native::Native::lead_bytes()
             ),
         });
@@ -242,48 +263,60 @@ fn main() {
         let scoring = scoring_only(CAMPAIGN);
         let (_, sp) = nurture::check::check_text(&scoring);
         let sp = sp.expect("the scoring part checks");
-        let mut engine = Engine::new(&sp, &Options::default()).expect("compiles");
         let prefix_lines: Vec<String> = lines
             .iter()
             .filter(|l| native::parse(l).is_some())
             .take(prefix.len())
             .cloned()
             .collect();
-        let records = parse_all(&sp, &mut engine, &prefix_lines);
-        let mut sink = Drop(0);
-        let t = Instant::now();
-        for r in &records {
-            feed_record(&mut engine.machine, r, &mut sink);
-        }
+        let records = parse_all(&sp, &prefix_lines);
+        // These two take a quarter of a second: more runs steady their median.
+        let (secs, _, changes) = median_of(3 * reps, || {
+            let mut engine = Engine::new(&sp, &Options::default()).expect("compiles");
+            let mut sink = Drop(0);
+            let t = Instant::now();
+            for r in &records {
+                feed_record(&mut engine.machine, r, &mut sink);
+            }
+            (t.elapsed().as_secs_f64(), None, sink.0)
+        });
         rows.push(Row {
             name: "(e) VM, scores + lists only".into(),
             events: records.len(),
-            secs: t.elapsed().as_secs_f64(),
+            secs,
             peak: None,
-            note: format!("{} membership changes", sink.0),
+            note: format!("{changes} membership changes"),
         });
-        let mut nat = native::Native::new();
-        let mut out = native::Count::default();
-        let t = Instant::now();
-        for r in prefix {
-            nat.feed(r, &mut out);
-        }
+        let (secs, _, ()) = median_of(3 * reps, || {
+            let mut nat = native::Native::new();
+            let mut out = native::Count::default();
+            let t = Instant::now();
+            for r in prefix {
+                nat.feed(r, &mut out);
+            }
+            (t.elapsed().as_secs_f64(), None, ())
+        });
         rows.push(Row {
             name: "(e) native, whole campaign".into(),
             events: prefix.len(),
-            secs: t.elapsed().as_secs_f64(),
+            secs,
             peak: None,
             note: "the same prefix, for scale".into(),
         });
         let mut r = peers::Rhai::new();
         let mut c = peers::Cel::new();
-        for p in [&mut r as &mut dyn peers::Peer, &mut c] {
-            let t = Instant::now();
-            let changes = peers::run(p, prefix);
+        // cel-interpreter takes ~20 s a run on 2 cores: it runs once.
+        for (p, reps) in [(&mut r as &mut dyn peers::Peer, reps), (&mut c, 1)] {
+            let name = p.name();
+            let (secs, _, changes) = median_of(reps, || {
+                let t = Instant::now();
+                let changes = peers::run(p, prefix);
+                (t.elapsed().as_secs_f64(), None, changes)
+            });
             rows.push(Row {
-                name: format!("(e) {}, scores + lists", p.name()),
+                name: format!("(e) {name}, scores + lists"),
                 events: prefix.len(),
-                secs: t.elapsed().as_secs_f64(),
+                secs,
                 peak: None,
                 note: format!("{changes} membership changes"),
             });
@@ -321,26 +354,29 @@ fn scoring_only(source: &str) -> String {
 }
 
 /// Every usable line as a record, in order (skipped lines left out, as the engine leaves
-/// them out), with texts interned in the engine's own pool.
-fn parse_all(
-    program: &nurture::check::Program,
-    engine: &mut Engine,
-    lines: &[String],
-) -> Vec<Record> {
+/// them out). A record carries its own texts, so records serve any engine.
+fn parse_all(program: &nurture::check::Program, lines: &[String]) -> Vec<Record> {
     let mut reader = Reader::new(program, false);
+    let mut texts = nurture::compile::expr::Texts::default();
     let mut out = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
         let mut record = Record::default();
-        if let Intake::Record = reader.read(
-            l,
-            i as u64 + 1,
-            &mut engine.machine.c.pools.texts,
-            &mut record,
-        ) {
+        if let Intake::Record = reader.read(l, i as u64 + 1, &mut texts, &mut record) {
             out.push(record);
         }
     }
     out
+}
+
+/// Runs a stage `reps` times, each on fresh state, and keeps the run of median time (with
+/// its peak memory and result): one slow or fast run on a shared machine moves nothing.
+fn median_of<T>(
+    reps: usize,
+    mut run: impl FnMut() -> (f64, Option<f64>, T),
+) -> (f64, Option<f64>, T) {
+    let mut runs: Vec<(f64, Option<f64>, T)> = (0..reps.max(1)).map(|_| run()).collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    runs.swap_remove(runs.len() / 2)
 }
 
 fn feed_record(m: &mut nurture::vm::machine::Machine, r: &Record, sink: &mut dyn Sink) {
