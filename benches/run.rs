@@ -7,7 +7,7 @@
 //! - the whole engine: intake, VM, timers and action output (written to a counting sink).
 //!
 //! - with NURTURE_BENCH_STATE=1: the whole engine with its state in a SQLite database
-//!   (`--state`), committed every 10,000 lines.
+//!   (`--state`), committed every 100,000 lines (the default).
 //!
 //! Prints events per second for each, their ratio, and the bytes of state per lead.
 
