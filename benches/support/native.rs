@@ -11,8 +11,9 @@
 use chrono::{TimeZone, Timelike};
 use chrono_tz::Tz;
 use compact_str::CompactString;
+use dary_heap::QuaternaryHeap;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 
 const H: i64 = 3_600;
 const D: i64 = 86_400;
@@ -403,7 +404,7 @@ pub struct Native {
     leads: Vec<Lead>,
     ids: Vec<CompactString>,
     index: HashMap<CompactString, u32, foldhash::fast::RandomState>,
-    timers: BinaryHeap<Reverse<(i64, u64, u32, Timer)>>,
+    timers: QuaternaryHeap<Reverse<(i64, u64, u32, Timer)>>,
     seq: u64,
     pub now: i64,
     title: regex::Regex,
@@ -434,7 +435,7 @@ impl Native {
             leads: Vec::new(),
             ids: Vec::new(),
             index: HashMap::default(),
-            timers: BinaryHeap::new(),
+            timers: QuaternaryHeap::new(),
             seq: 0,
             now: 0,
             title: regex::Regex::new("(?i)director|vp|head|chief").expect("valid"),

@@ -21,9 +21,10 @@ use crate::runtime::format;
 use crate::syntax::ast::{EffectKind, HistoryKind};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Weekday};
 use chrono_tz::Tz;
+use dary_heap::QuaternaryHeap;
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 
 /// How deep triggers and `set`s may set each other off within one instant.
 pub const MAX_CASCADE: u32 = 16;
@@ -97,7 +98,8 @@ pub struct Machine {
     pub leads: Leads,
     /// Each lead's id, numbered by lead index.
     pub lead_ids: Interner,
-    timers: BinaryHeap<Reverse<(i64, u64, u32, TimerKind)>>,
+    // Four children a node: half the levels of a binary heap to walk on each pop.
+    timers: QuaternaryHeap<Reverse<(i64, u64, u32, TimerKind)>>,
     timer_seq: u64,
     /// The clock: the time of the record or timer being processed.
     pub now: i64,
@@ -220,7 +222,7 @@ impl Machine {
             c,
             leads,
             lead_ids: Interner::default(),
-            timers: BinaryHeap::new(),
+            timers: QuaternaryHeap::new(),
             timer_seq: 0,
             now: 0,
             stats: Stats::default(),
