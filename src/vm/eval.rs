@@ -41,6 +41,15 @@ fn list_has<E: Env + ?Sized>(list: u32, v: Val, pools: &Pools, env: &E) -> bool 
 /// Runs a chunk and returns the value it leaves. `stack` is scratch space, kept between calls.
 // Generic over the environment so the VM's reads inline into the loop.
 pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut Vec<Val>) -> Val {
+    // A lone read (`did order.placed`, a list, an attribute) needs no stack.
+    if let [op] = chunk.ops[..] {
+        match op {
+            Op::History(h) => return env.history(h),
+            Op::InList(l) => return Val::Bool(env.in_list(l)),
+            Op::Attr(a) => return env.attr(a),
+            _ => {}
+        }
+    }
     stack.clear();
     let mut stack = Stack {
         below: stack,
