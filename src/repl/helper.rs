@@ -9,7 +9,7 @@ use super::commands::COMMANDS;
 use super::session::Session;
 use super::{sgr, Style};
 use crate::runtime::format;
-use crate::syntax::lexer::{self, Token, KEYWORDS};
+use crate::syntax::lexer::{self, Token};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::Hinter;
@@ -151,7 +151,7 @@ pub fn complete(v: &Vocabulary, line: &str, pos: usize) -> (usize, Vec<String>) 
         out.extend(v.leads.iter().cloned());
         out.extend(v.variants.iter().cloned());
         out.push("lead.".into());
-        out.extend(KEYWORDS.iter().map(|k| k.to_string()));
+        out.extend(lexer::keywords().map(|k| k.to_string()));
     }
     (start, filter(out, word))
 }

@@ -49,26 +49,14 @@ pub enum Token {
     Colon,
 }
 
-/// The reserved words of language.md §9.
-pub const KEYWORDS: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "set",
-    "missing",
-    "of",
-    "did",
-    "count",
-    "last",
-    "where",
-    "within",
-    "since",
-    "enrolled",
-    "now",
-    "true",
-    "false",
+/// The reserved words of language.md §9 that read a value or continue an expression.
+pub const EXPRESSION_KEYWORDS: &[&str] = &[
+    "and", "or", "not", "in", "is", "set", "missing", "of", "did", "count", "last", "where",
+    "within", "since", "enrolled", "now", "true", "false", "received",
+];
+
+/// The other reserved words: each opens a statement or a clause.
+pub const STATEMENT_KEYWORDS: &[&str] = &[
     "when",
     "on",
     "add",
@@ -116,7 +104,6 @@ pub const KEYWORDS: &[&str] = &[
     "workflow",
     "campaign",
     "as",
-    "received",
     "weekday",
 ];
 
@@ -126,8 +113,16 @@ pub const DECLARATION_WORDS: &[&str] = &[
     "campaign", "lead", "enum", "event", "score", "list", "on", "workflow", "policy", "test",
 ];
 
+/// Every reserved word.
+pub fn keywords() -> impl Iterator<Item = &'static str> {
+    EXPRESSION_KEYWORDS
+        .iter()
+        .chain(STATEMENT_KEYWORDS)
+        .copied()
+}
+
 pub fn is_keyword(word: &str) -> bool {
-    KEYWORDS.contains(&word)
+    EXPRESSION_KEYWORDS.contains(&word) || STATEMENT_KEYWORDS.contains(&word)
 }
 
 /// A token and its byte range; `None` for bytes no token matches.

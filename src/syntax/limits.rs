@@ -1,7 +1,7 @@
 //! Limits checked before parsing, so hostile input gets a clear diagnostic instead of a deep
 //! recursion or a long wait.
 
-use super::lexer::{is_keyword, tokens, Token, DECLARATION_WORDS};
+use super::lexer::{tokens, Token, DECLARATION_WORDS, STATEMENT_KEYWORDS};
 use super::span::Span;
 use crate::diag::{Code, Diagnostic};
 
@@ -39,33 +39,6 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
 /// How many operators one condition or value may chain (`a and b and …`): a chain nests as
 /// deeply as it is long.
 pub const MAX_CHAIN: usize = 128;
-
-/// Words that continue an expression; any other reserved word starts a new statement.
-const EXPRESSION_WORDS: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "set",
-    "missing",
-    "of",
-    "did",
-    "count",
-    "last",
-    "where",
-    "within",
-    "since",
-    "enrolled",
-    "now",
-    "true",
-    "false",
-    "received",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-];
 
 /// Finds unclosed strings and nesting beyond the limits, one diagnostic each: brackets and
 /// braces (those inside strings too, as interpolations nest), runs of `not` and `-`, chains
@@ -130,7 +103,8 @@ pub fn scan(source: &str) -> Vec<Diagnostic> {
             {
                 chain += 1
             }
-            Some(Token::Word) if is_keyword(text) && !EXPRESSION_WORDS.contains(&text) => chain = 0,
+            // A reserved word that opens a statement ends the chain.
+            Some(Token::Word) if STATEMENT_KEYWORDS.contains(&text) => chain = 0,
             _ => {}
         }
         if tok == Some(Token::Word) {
