@@ -51,41 +51,43 @@ pub fn scan(source: &str) -> Vec<Diagnostic> {
     let mut else_ifs = 0usize;
     let mut after_else = false;
     let mut reported_depth = false;
+    // The end of the last string read here: the lexer's tokens before it are inside it.
+    let mut string_end = 0;
     for (tok, range) in tokens(source) {
+        if range.start < string_end {
+            continue;
+        }
         let span = Span::new(range.start, range.end);
         let text = &source[range.clone()];
+        // How deep this token reaches: interpolations nest inside strings.
+        let mut reach = depth;
         match tok {
             Some(Token::Whitespace | Token::Comment) => continue,
-            Some(Token::UnclosedString) => diags.push(
-                Diagnostic::new(
-                    Code::UnclosedString,
-                    Span::new(range.start, range.start + 1),
-                    "this string never closes",
-                )
-                .with_label("the string starts here and runs to the end of the line")
-                .with_help(
-                    "add a closing `\"`; a string cannot span lines (write `\\n` for a line break)",
-                ),
-            ),
+            // The lexer reads a string without its interpolations, which may hold strings
+            // of their own: read it again here, as the grammar does.
+            Some(Token::String | Token::UnclosedString) => {
+                let read = read_string(source, range.start);
+                string_end = read.end;
+                reach = depth + read.deepest;
+                if !read.closed {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::UnclosedString,
+                            Span::new(range.start, range.start + 1),
+                            "this string never closes",
+                        )
+                        .with_label("the string starts here and runs to the end of the line")
+                        .with_help(
+                            "add a closing `\"`; a string cannot span lines (write `\\n` for a line break)",
+                        ),
+                    )
+                }
+            }
             Some(Token::LParen | Token::LBrace | Token::LBracket) => depth += 1,
             Some(Token::RParen | Token::RBrace | Token::RBracket) => {
                 depth = depth.saturating_sub(1)
             }
             _ => {}
-        }
-        if matches!(tok, Some(Token::String | Token::UnclosedString)) {
-            // Interpolations nest inside strings: count their braces (`{{` and `}}` are text).
-            let inner = text.replace("{{", "").replace("}}", "");
-            for c in inner.chars() {
-                match c {
-                    '{' => depth += 1,
-                    '}' => depth = depth.saturating_sub(1),
-                    _ => {}
-                }
-                if depth > MAX_NESTING {
-                    break;
-                }
-            }
         }
         let is_prefix = match tok {
             Some(Token::Word) => text == "not",
@@ -118,7 +120,8 @@ pub fn scan(source: &str) -> Vec<Diagnostic> {
         } else {
             after_else = false;
         }
-        let too_deep = depth > MAX_NESTING || prefix_run > MAX_NESTING || else_ifs > MAX_NESTING;
+        let too_deep =
+            depth.max(reach) > MAX_NESTING || prefix_run > MAX_NESTING || else_ifs > MAX_NESTING;
         if !reported_depth && too_deep {
             reported_depth = true;
             diags.push(
@@ -147,9 +150,77 @@ pub fn scan(source: &str) -> Vec<Diagnostic> {
     diags
 }
 
+/// A string read as the grammar reads it, from its opening quote.
+struct StringRead {
+    /// Where it ends: after its closing quote, or at the end of its line.
+    end: usize,
+    closed: bool,
+    /// How deeply its interpolations nest.
+    deepest: usize,
+}
+
+/// Reads the string opening at `start`: `\x` escapes, `{{` and `}}` are text, `{` opens an
+/// interpolation (an expression, whose strings nest) that `}` closes; a line break ends it
+/// unclosed.
+fn read_string(source: &str, start: usize) -> StringRead {
+    let bytes = source.as_bytes();
+    // Per level: true inside a string's text, false inside an interpolation.
+    let mut levels = vec![true];
+    let (mut i, mut deepest) = (start + 1, 0);
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\n' {
+            break;
+        }
+        let in_text = *levels.last().expect("a level while reading");
+        let next = bytes.get(i + 1).copied();
+        match (in_text, b) {
+            (true, b'\\') if next != Some(b'\n') => i += 1,
+            (true, b'{' | b'}') if next == Some(b) => i += 1,
+            (true, b'"') => {
+                levels.pop();
+                if levels.is_empty() {
+                    return StringRead {
+                        end: i + 1,
+                        closed: true,
+                        deepest,
+                    };
+                }
+            }
+            (true, b'{') => {
+                levels.push(false);
+                deepest = deepest.max(levels.len() / 2);
+            }
+            (false, b'"') => levels.push(true),
+            (false, b'}') => {
+                levels.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    StringRead {
+        end: i.min(source.len()),
+        closed: false,
+        deepest,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_read_with_their_interpolations() {
+        // B4: an escaped quote in a string inside an interpolation.
+        assert!(scan(r#"on form.submitted notify owner "{"\"q\""}""#).is_empty());
+        assert!(scan(r#"x "a {lead.email} {{b}} \" \\" y"#).is_empty());
+        let unclosed = |src: &str| scan(src).iter().map(|d| d.code).collect::<Vec<_>>();
+        assert_eq!(unclosed("x \"abc\ny"), vec![Code::UnclosedString]);
+        assert_eq!(unclosed("x \"{\"\ny"), vec![Code::UnclosedString]);
+        assert_eq!(unclosed("x \"abc\\\ny \"ok\""), vec![Code::UnclosedString]);
+        let deep = format!("x \"{}{}\"", "{\"".repeat(70), "\"}".repeat(70));
+        assert_eq!(unclosed(&deep), vec![Code::TooDeep]);
+    }
 
     #[test]
     fn deep_nesting_is_reported_once() {
