@@ -115,7 +115,9 @@ fn main() {
         let compiled = nurture::compile::compile(&program).expect("compiles");
         let bytes = compiled.to_bytes();
         let mut engine = Engine::from_compiled(compiled, &Options::default());
-        let mut store = Store::open(&dir.path().join("state.db")).expect("opens");
+        let db = dir.path().join("state.db");
+        Store::create(&db).expect("makes the state database");
+        let mut store = Store::open(&db, false).expect("opens");
         let mut position = Position::default();
         store
             .init(&bytes, None, &mut engine, &position)

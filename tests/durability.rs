@@ -443,3 +443,383 @@ fn a_new_comment_is_not_a_change_of_campaign() {
     );
     assert!(!String::from_utf8_lossy(&r.stdout).is_empty());
 }
+
+// ---- the holes of issue 10: what a state database must never lose, duplicate or take over
+
+/// Runs nurture with the output in a file, and returns (exit code, stderr).
+fn status(args: &[&str]) -> (Option<i32>, String) {
+    let r = nurture(args);
+    (
+        r.status.code(),
+        String::from_utf8_lossy(&r.stderr).into_owned(),
+    )
+}
+
+/// A workload big enough to kill a run in the middle of, with its uninterrupted actions.
+struct Workload {
+    dir: tempfile::TempDir,
+    events: String,
+    expected: String,
+}
+
+fn workload(events: u32) -> Workload {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lines = workload::lines(5, 2_000, events, 30);
+    let events = write_events(dir.path(), "events.jsonl", &lines);
+    let expected_path = dir.path().join("expected.jsonl");
+    let (code, err) = status(&[
+        "run",
+        CONTRACT,
+        "--events",
+        &events,
+        "--out",
+        &expected_path.to_string_lossy(),
+        "--until",
+        UNTIL,
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let expected = std::fs::read_to_string(&expected_path).expect("reads actions");
+    Workload {
+        dir,
+        events,
+        expected,
+    }
+}
+
+impl Workload {
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_string_lossy().into_owned()
+    }
+
+    fn args<'a>(&'a self, db: &'a str, out: &'a str) -> Vec<&'a str> {
+        vec![
+            "run",
+            CONTRACT,
+            "--state",
+            db,
+            "--events",
+            &self.events,
+            "--out",
+            out,
+            "--until",
+            UNTIL,
+            "--commit-every",
+            "1000",
+        ]
+    }
+
+    /// Starts the run and kills it once its output has committed something, before the end.
+    fn killed_midway(&self, args: &[&str], out: &str) {
+        for _ in 0..20 {
+            let mut child = Command::new(BIN)
+                .args(args)
+                .current_dir(root())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("starts nurture");
+            let started = Instant::now();
+            while std::fs::metadata(out).map_or(0, |m| m.len()) < 20_000
+                && started.elapsed().as_secs() < 20
+                && child.try_wait().expect("polls").is_none()
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            let running = child.try_wait().expect("polls").is_none();
+            child.kill().ok();
+            child.wait().expect("reaps");
+            let done = std::fs::read_to_string(out).is_ok_and(|o| o == self.expected);
+            if running && !done {
+                return;
+            }
+        }
+        panic!("no run could be killed before its end");
+    }
+}
+
+#[test]
+fn a_finished_run_given_again_is_a_no_op_even_when_killed_after_its_last_commit() {
+    let w = workload(6_000);
+    let (db, out) = (w.path("s.db"), w.path("out.jsonl"));
+    let args = w.args(&db, &out);
+    // Killed in the window after the final commit: the summary is printed after it.
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts nurture");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut first).expect("reads the summary");
+    child.kill().ok();
+    child.wait().expect("reaps");
+    assert!(first.contains(" lines: "), "the summary came: {first}");
+    assert_eq!(std::fs::read_to_string(&out).expect("reads"), w.expected);
+
+    for _ in 0..2 {
+        let (code, err) = status(&args);
+        assert_eq!(code, Some(0), "{err}");
+        assert!(err.contains("nothing to do"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&out).expect("reads"),
+            w.expected,
+            "the output is as the finished run left it"
+        );
+    }
+    // The same input under another name is still the input that was read.
+    let copy = w.path("copy.jsonl");
+    std::fs::copy(&w.events, &copy).expect("copies");
+    let mut again = args.clone();
+    again[5] = &copy;
+    let (code, err) = status(&again);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("nothing to do"), "{err}");
+}
+
+#[test]
+fn a_second_run_on_the_same_state_is_refused_and_the_first_is_intact() {
+    let w = workload(30_000);
+    let (db, out) = (w.path("s.db"), w.path("out.jsonl"));
+    let args = w.args(&db, &out);
+    let mut first = Command::new(BIN)
+        .args(&args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts nurture");
+    // Wait until the first run holds the lock (it names itself in the lock file).
+    let lock = format!("{db}-lock");
+    let started = Instant::now();
+    while std::fs::read_to_string(&lock).map_or(true, |t| t.is_empty()) {
+        assert!(started.elapsed().as_secs() < 20, "the first run locked");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let other = w.path("other.jsonl");
+    let mut second_args = args.clone();
+    second_args[7] = &other;
+    let (code, err) = status(&second_args);
+    let first_done = first.wait().expect("waits");
+    assert_eq!(first_done.code(), Some(0), "the first run finished");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("is in use by another run") && err.contains("nurture run, pid"),
+        "{err}"
+    );
+    assert!(!Path::new(&other).exists() || std::fs::read(&other).unwrap().is_empty());
+    assert_eq!(std::fs::read_to_string(&out).expect("reads"), w.expected);
+}
+
+#[test]
+fn a_resume_must_name_the_same_output_file_or_reset_it() {
+    let w = workload(30_000);
+    let (db, out) = (w.path("s.db"), w.path("out.jsonl"));
+    let args = w.args(&db, &out);
+    w.killed_midway(&args, &out);
+
+    // Another file: refused, naming the file the state expects.
+    let other = w.path("other.jsonl");
+    let mut to_other = args.clone();
+    to_other[7] = &other;
+    let (code, err) = status(&to_other);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("out.jsonl") && err.contains("--out-reset"),
+        "{err}"
+    );
+
+    // The same file by another spelling: accepted, and the output is exact.
+    let dotted = format!(
+        "{}/./out.jsonl",
+        w.dir.path().to_string_lossy().trim_end_matches('/')
+    );
+    let mut same = args.clone();
+    same[7] = &dotted;
+    w.killed_midway(&same, &out);
+    let (code, err) = status(&same);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).expect("reads"), w.expected);
+}
+
+#[test]
+fn out_reset_goes_on_in_a_new_file_and_nothing_is_emitted_twice() {
+    let w = workload(30_000);
+    let (db, out) = (w.path("s.db"), w.path("out.jsonl"));
+    let args = w.args(&db, &out);
+    w.killed_midway(&args, &out);
+    let next = w.path("next.jsonl");
+    let mut reset = args.clone();
+    reset[7] = &next;
+    reset.push("--out-reset");
+    let (code, err) = status(&reset);
+    assert_eq!(code, Some(0), "{err}");
+    let first = std::fs::read_to_string(&out).expect("reads");
+    let second = std::fs::read_to_string(&next).expect("reads");
+    assert!(!first.is_empty() && !second.is_empty());
+    assert_eq!(
+        first + &second,
+        w.expected,
+        "cut back, then went on elsewhere"
+    );
+}
+
+#[test]
+fn a_changed_output_file_is_refused() {
+    let w = workload(30_000);
+    let (db, out) = (w.path("s.db"), w.path("out.jsonl"));
+    let args = w.args(&db, &out);
+    w.killed_midway(&args, &out);
+    // Someone rewrote the end of the committed part of the file (the state keeps its
+    // length and a hash of its last 4 KiB).
+    let committed: u64 = {
+        let c = rusqlite::Connection::open(&db).expect("opens");
+        let progress: Vec<u8> = c
+            .query_row("SELECT value FROM meta WHERE key = 'progress'", [], |r| {
+                r.get(0)
+            })
+            .expect("a progress record");
+        let v: Value = serde_json::from_slice(&progress).expect("JSON");
+        v["position"]["out"]["len"].as_u64().expect("a length")
+    };
+    let mut text = std::fs::read(&out).expect("reads");
+    text[committed as usize - 10] ^= 0x20;
+    std::fs::write(&out, &text).expect("writes");
+    let (code, err) = status(&args);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is not as the state committed it"), "{err}");
+    // Cut short: refused too.
+    std::fs::write(&out, &text[..committed as usize / 2]).expect("writes");
+    let (code, err) = status(&args);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is not as the state committed it"), "{err}");
+}
+
+#[test]
+fn a_flipped_bit_in_a_lead_row_is_refused_naming_the_row() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lines = workload::lines(3, 50, 500, 10);
+    let events = write_events(dir.path(), "e.jsonl", &lines);
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    let (code, err) = status(&["run", CONTRACT, "--state", &db, "--events", &events]);
+    assert_eq!(code, Some(0), "{err}");
+    let (id, slab): (String, Vec<u8>) = {
+        let c = rusqlite::Connection::open(&db).expect("opens");
+        c.query_row("SELECT id, slab FROM leads WHERE idx = 7", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("a row")
+    };
+    let mut flipped = slab.clone();
+    flipped[5] ^= 0x04;
+    {
+        let c = rusqlite::Connection::open(&db).expect("opens");
+        c.execute(
+            "UPDATE leads SET slab = ?1 WHERE idx = 7",
+            rusqlite::params![flipped],
+        )
+        .expect("flips a bit");
+    }
+    for args in [
+        vec!["run", CONTRACT, "--state", &db, "--until", UNTIL],
+        vec!["state", &db],
+    ] {
+        let (code, err) = status(&args);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("is damaged"), "{err}");
+        assert!(err.contains(&format!("lead {id} (row 7)")), "{err}");
+    }
+}
+
+#[test]
+fn another_applications_database_and_an_empty_file_are_refused_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[signed("ann", "2026-03-01T09:00:00Z")],
+    );
+    let foreign = dir.path().join("app.db");
+    {
+        let c = rusqlite::Connection::open(&foreign).expect("creates");
+        c.execute_batch(
+            "CREATE TABLE leads (name TEXT); INSERT INTO leads VALUES ('keep me');
+             CREATE TABLE meta (k TEXT); INSERT INTO meta VALUES ('mine');",
+        )
+        .expect("fills");
+    }
+    let before = std::fs::read(&foreign).expect("reads");
+    let foreign = foreign.to_string_lossy().into_owned();
+    let v1 = dir.path().join("v1.nurture");
+    std::fs::write(&v1, V1).expect("writes");
+    let v1 = v1.to_string_lossy().into_owned();
+    for args in [
+        vec!["run", &v1, "--state", &foreign, "--events", &events],
+        vec!["state", &foreign],
+    ] {
+        let (code, err) = status(&args);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("is not a Nurture state database"), "{err}");
+        assert_eq!(std::fs::read(&foreign).expect("reads"), before, "untouched");
+    }
+
+    let empty = dir.path().join("empty.db").to_string_lossy().into_owned();
+    std::fs::write(&empty, b"").expect("writes");
+    let run = ["run", &v1, "--state", &empty, "--events", &events];
+    let (code, err) = status(&run);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--state-new"), "{err}");
+    assert!(std::fs::read(&empty).expect("reads").is_empty());
+    let mut new = run.to_vec();
+    new.push("--state-new");
+    let (code, err) = status(&new);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn a_device_output_is_accepted_and_old_rejects_do_not_fail_a_clean_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let v1 = dir.path().join("v1.nurture");
+    std::fs::write(&v1, V1).expect("writes");
+    let v1 = v1.to_string_lossy().into_owned();
+    let bad = write_events(
+        dir.path(),
+        "bad.jsonl",
+        &[
+            signed("ann", "2026-03-01T09:00:00Z"),
+            "{not json".to_string(),
+        ],
+    );
+    let good = write_events(
+        dir.path(),
+        "good.jsonl",
+        &[signed("bob", "2026-03-02T09:00:00Z")],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    let (code, err) = status(&[
+        "run",
+        &v1,
+        "--state",
+        &db,
+        "--events",
+        &bad,
+        "--out",
+        "/dev/null",
+    ]);
+    assert_eq!(code, Some(1), "one line was rejected: {err}");
+    let (code, err) = status(&[
+        "run",
+        &v1,
+        "--state",
+        &db,
+        "--events",
+        &good,
+        "--out",
+        "/dev/null",
+    ]);
+    assert_eq!(code, Some(0), "this run rejected nothing: {err}");
+}

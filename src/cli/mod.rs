@@ -10,6 +10,7 @@ mod check;
 mod compile;
 mod disasm;
 mod explain;
+mod files;
 mod graph;
 mod repl;
 mod run;

@@ -1,20 +1,18 @@
 //! `nurture run CAMPAIGN --events FILE|-`: run a campaign over Segment JSON lines.
 
+use super::files::{self, EventFile, EventStream, OutRules, StateLock};
 use super::{use_color, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use crate::check::check_source;
 use crate::compile::file::{self, SourceText};
 use crate::compile::{compile, Compiled};
 use crate::diag::{self, Format};
+use crate::runtime::durable::{self, DurableRun, Input, MigrationReport, Rejected, Setup};
 use crate::runtime::engine::{Engine, Options, Summary};
 use crate::runtime::intake::parse_rfc3339;
-use crate::runtime::output;
-use crate::runtime::store::{self, Position, Store};
-use crate::vm::action::Action;
-use crate::vm::machine::Machine;
-use crate::vm::machine::Sink;
+use crate::runtime::store::{self, Position};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -71,6 +69,17 @@ pub struct RunArgs {
     #[arg(long, requires = "state")]
     pub migrate: bool,
 
+    /// With `--state`: an empty file at the state path is made a new state database (an
+    /// empty file where a state was expected is otherwise refused, as a damaged state).
+    #[arg(long, requires = "state")]
+    pub state_new: bool,
+
+    /// With `--state`: write the actions (and rejects) to new files from the state's
+    /// position, instead of going on in the files the last run wrote (which are cut back to
+    /// what was committed, so nothing is emitted twice).
+    #[arg(long, requires = "state")]
+    pub out_reset: bool,
+
     /// With `--state`, commit after this many input lines (and at the end).
     #[arg(long, value_name = "LINES", default_value_t = store::DEFAULT_COMMIT_EVERY)]
     pub commit_every: u64,
@@ -78,87 +87,6 @@ pub struct RunArgs {
 
 /// How many rejects are printed on stderr before the rest are only counted.
 const SHOWN_REJECTS: u64 = 50;
-
-struct LineSink<W: Write> {
-    out: W,
-    memberships: bool,
-    error: Option<std::io::Error>,
-    /// Bytes written so far.
-    written: u64,
-}
-
-impl<W: Write> Sink for LineSink<W> {
-    fn action(&mut self, action: Action) {
-        if action.kind.is_membership() && !self.memberships {
-            return;
-        }
-        if self.error.is_none() {
-            let line = output::line(&action);
-            match self.out.write_all(line.as_bytes()) {
-                Ok(()) => self.written += line.len() as u64,
-                Err(e) => self.error = Some(e),
-            }
-        }
-    }
-}
-
-/// Where actions go: a file (which a commit syncs to disk first) or standard output.
-enum Out {
-    File(std::fs::File),
-    Stdout(std::io::StdoutLock<'static>),
-}
-
-impl Write for Out {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Out::File(f) => f.write(buf),
-            Out::Stdout(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Out::File(f) => f.flush(),
-            Out::Stdout(s) => s.flush(),
-        }
-    }
-}
-
-/// The rejects file, with the bytes written to it.
-struct Rejects {
-    file: BufWriter<std::fs::File>,
-    written: u64,
-}
-
-/// Opens a file for writing: with `keep`, cut back to that many bytes and appended to (what
-/// was written after the last commit is written again); otherwise created empty.
-fn open_output(path: &Path, keep: Option<u64>) -> Result<std::fs::File, String> {
-    let describe = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    match keep {
-        None => std::fs::File::create(path).map_err(describe),
-        Some(len) => {
-            let mut f = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(path)
-                .map_err(describe)?;
-            let found = f.metadata().map_err(describe)?.len();
-            if found < len {
-                return Err(format!(
-                    "{} holds {found} bytes, fewer than the {len} the state database says were \
-                     written and committed: it was changed since; give the file back or start \
-                     a new state",
-                    path.display()
-                ));
-            }
-            f.set_len(len).map_err(describe)?;
-            f.seek(SeekFrom::Start(len)).map_err(describe)?;
-            Ok(f)
-        }
-    }
-}
 
 /// The program a campaign argument names, with its source when known.
 fn load_program(args: &RunArgs) -> Result<(Compiled, Option<SourceText>), u8> {
@@ -203,119 +131,153 @@ fn load_program(args: &RunArgs) -> Result<(Compiled, Option<SourceText>), u8> {
     }
 }
 
-/// Opens the state database and puts its state into a new engine; returns the engine, the
-/// store and where the last run stood.
-fn open_state(
-    args: &RunArgs,
-    path: &Path,
-    compiled: Compiled,
-    source: Option<SourceText>,
-    options: &Options,
-) -> Result<(Engine, Store, Position), String> {
-    let program = compiled.to_bytes();
-    let mut store = Store::open(path).map_err(|e| e.to_string())?;
-    let Some(stored) = store.program().map_err(|e| e.to_string())? else {
-        let mut engine = Engine::from_compiled(compiled, options);
-        let position = Position {
-            done: true,
-            ..Position::default()
-        };
-        store
-            .init(&program, source.as_ref(), &mut engine, &position)
-            .map_err(|e| e.to_string())?;
-        return Ok((engine, store, position));
-    };
-    if stored == program {
-        let mut engine = Engine::from_compiled(compiled, options);
-        engine.machine.set_journal(true);
-        let position = store.load(&mut engine).map_err(|e| e.to_string())?;
-        return Ok((engine, store, position));
-    }
-    let old = Compiled::load(&stored).map_err(|e| e.describe(&path.display().to_string()))?;
-    if store::same_behaviour(&old, &compiled) {
-        // Only comments or line positions moved: the state carries on under the new source.
-        store
-            .replace_program(&program, source.as_ref())
-            .map_err(|e| e.to_string())?;
-        let mut engine = Engine::from_compiled(compiled, options);
-        engine.machine.set_journal(true);
-        let position = store.load(&mut engine).map_err(|e| e.to_string())?;
-        return Ok((engine, store, position));
-    }
-    let diffs = store::differences(&old, &compiled);
-    if !args.migrate {
-        let mut msg = format!(
-            "{} was written by another version of the campaign, and {} differs from it:\n",
-            path.display(),
-            args.campaign.display()
-        );
-        if diffs.is_empty() {
-            msg.push_str(
-                "  - details inside rules, conditions or amounts, or only the lines things are on\n",
-            );
-        }
-        for d in &diffs {
-            msg.push_str(&format!("  - {d}\n"));
-        }
-        msg.push_str(
-            "run with --migrate to carry workflow runs over by workflow name and step label \
-             (every run that cannot be placed is reported), or use a new state database",
-        );
-        return Err(msg);
-    }
-    let mut old_machine = Machine::new(old);
-    let progress = store
-        .load_machine(&mut old_machine)
-        .map_err(|e| e.to_string())?;
-    if !progress.position.done {
-        return Err(format!(
-            "the last run with {} stopped at line {} of {} before its end: finish it with the \
-             campaign it ran, then migrate",
-            path.display(),
-            progress.position.line,
-            progress.position.input
-        ));
-    }
-    let mut engine = Engine::from_compiled(compiled, options);
-    engine.machine.set_journal(true);
-    let report = store::migrate(&old_machine, &mut engine.machine);
-    drop(old_machine);
-    engine.restore_counters(progress.engine());
+/// Prints what a migration did.
+fn report_migration(args: &RunArgs, report: &MigrationReport) {
+    let state = args.state.as_deref().unwrap_or(Path::new(""));
     eprintln!(
         "migrating {} to {}:",
-        path.display(),
+        state.display(),
         args.campaign.display()
     );
-    for d in &diffs {
+    for d in &report.differences {
         eprintln!("  changed: {d}");
     }
-    for n in &report.notes {
+    let m = &report.migration;
+    for n in &m.notes {
         eprintln!("  note: {n}");
     }
-    for l in &report.lost {
+    for l in &m.lost {
         eprintln!("  run not carried over: {l}");
     }
     eprintln!(
         "migrated {}: {} carried over, {} not carried over",
-        plural(report.leads, "lead"),
-        plural(report.runs, "open run"),
-        report.lost.len()
+        plural(m.leads, "lead"),
+        plural(m.runs, "open run"),
+        m.lost.len()
     );
-    store
-        .rewrite(&program, source.as_ref(), &mut engine, &progress.position)
-        .map_err(|e| e.to_string())?;
-    Ok((engine, store, progress.position))
+}
+
+/// The input of a run, positioned where reading goes on.
+enum Events {
+    None,
+    File(EventFile),
+    Stdin(EventStream<std::io::StdinLock<'static>>),
+}
+
+/// What to do with the input a run is given, against where the state's last run stood.
+enum Plan {
+    /// Read it from `position` on (a resumed run, or a finished input that has grown).
+    From(Position),
+    /// The input was read to its end already and nothing else is asked: nothing to do.
+    Nothing,
+}
+
+/// Opens the input and decides where to read it from. With a state, a finished input
+/// given again (the same bytes, under any name) goes on from where it ended: rerunning a
+/// finished command does nothing. A run that stopped before its end must be given its input
+/// again.
+fn plan_input(
+    args: &RunArgs,
+    last: &Position,
+    stateful: bool,
+    clock: i64,
+    until: Option<i64>,
+) -> Result<(Events, Plan), String> {
+    let name = args
+        .events
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned());
+    let new_input = Position {
+        input: name.clone().unwrap_or_default(),
+        ..Position::default()
+    };
+    let state = || args.state.as_deref().unwrap_or(Path::new("")).display();
+    let unfinished = || {
+        format!(
+            "the last run with {} stopped at line {} of {} before it finished: run it again \
+             with --events {} to finish it",
+            state(),
+            last.line,
+            last.input,
+            last.input
+        )
+    };
+    let Some(path) = &args.events else {
+        if stateful && !last.done {
+            return Err(unfinished());
+        }
+        let moves_clock = until.is_some_and(|u| u > clock);
+        return Ok((
+            Events::None,
+            if moves_clock || !stateful {
+                Plan::From(last.clone())
+            } else {
+                Plan::Nothing
+            },
+        ));
+    };
+    if path.as_os_str() == "-" {
+        let mut stdin = EventStream(std::io::stdin().lock());
+        if !stateful || last.done {
+            return Ok((Events::Stdin(stdin), Plan::From(new_input)));
+        }
+        if last.input != "-" {
+            return Err(unfinished());
+        }
+        // Standard input cannot seek or be recognised: skip what the committed lines took.
+        let skipped = std::io::copy(&mut (&mut stdin.0).take(last.offset), &mut std::io::sink());
+        if skipped.ok() != Some(last.offset) {
+            return Err("standard input ends before the committed position".to_string());
+        }
+        return Ok((Events::Stdin(stdin), Plan::From(last.clone())));
+    }
+    let describe = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let mut file = EventFile::open(path).map_err(describe)?;
+    if !stateful {
+        return Ok((Events::File(file), Plan::From(new_input)));
+    }
+    let len = file.len().map_err(describe)?;
+    let known = last.input != "-"
+        && last.offset > 0
+        && len >= last.offset
+        && file.mark(last.offset).map_err(describe)? == Some(last.mark.clone());
+    if !last.done && !known {
+        return Err(unfinished());
+    }
+    if !known {
+        return Ok((Events::File(file), Plan::From(new_input)));
+    }
+    if last.done && len == last.offset && until.is_none_or(|u| u <= clock) {
+        return Ok((Events::None, Plan::Nothing));
+    }
+    file.seek_to(last.offset).map_err(describe)?;
+    Ok((
+        Events::File(file),
+        Plan::From(Position {
+            done: false,
+            ..last.clone()
+        }),
+    ))
 }
 
 pub fn run(args: &RunArgs) -> u8 {
+    match run_inner(args) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("nurture run: {msg}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn run_inner(args: &RunArgs) -> Result<u8, String> {
     let until = match args.until.as_deref().map(|t| parse_rfc3339(t).ok_or(t)) {
         None => None,
         Some(Ok(t)) => Some(t),
         Some(Err(t)) => {
-            eprintln!(
-                "nurture run: --until {t} is not an RFC 3339 time such as 2026-04-01T00:00:00Z"
-            );
-            return EXIT_USAGE;
+            return Err(format!(
+                "--until {t} is not an RFC 3339 time such as 2026-04-01T00:00:00Z"
+            ))
         }
     };
     let options = Options {
@@ -323,319 +285,114 @@ pub fn run(args: &RunArgs) -> u8 {
     };
     let (compiled, source) = match load_program(args) {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(code) => return Ok(code),
     };
-    let events_name = args
-        .events
-        .as_ref()
-        .map(|p| p.to_string_lossy().into_owned());
-    let (mut engine, mut store, mut position) = match &args.state {
-        None => (
-            Engine::from_compiled(compiled, &options),
-            None,
-            Position {
-                done: true,
-                ..Position::default()
-            },
-        ),
-        Some(path) => match open_state(args, path, compiled, source, &options) {
-            Ok((e, s, p)) => (e, Some(s), p),
-            Err(msg) => {
-                eprintln!("nurture run: {msg}");
-                return EXIT_USAGE;
+    // With a state: the lock first, then the database, then the files it says were written.
+    let mut _lock = None;
+    let (engine, store, last) = match &args.state {
+        None => (Engine::from_compiled(compiled, &options), None, None),
+        Some(path) => {
+            _lock = Some(StateLock::acquire(path, "nurture run")?);
+            let store = files::open_state(path, args.state_new).map_err(|e| e.to_string())?;
+            let opened = durable::open_state(
+                store,
+                &path.display().to_string(),
+                compiled,
+                source,
+                &options,
+                args.migrate,
+            )
+            .map_err(|e| e.to_string())?;
+            if let Some(report) = &opened.migrated {
+                report_migration(args, report);
             }
-        },
-    };
-    // A run that stopped before the end of its input goes on from where it committed, with
-    // the same input; otherwise this input is read from its start.
-    let resuming = !position.done;
-    if resuming && events_name.as_deref().unwrap_or("") != position.input {
-        eprintln!(
-            "nurture run: the last run with {} stopped at line {} of {} before it finished: \
-             run it again with --events {} to finish it",
-            args.state.as_deref().unwrap_or(Path::new("")).display(),
-            position.line,
-            position.input,
-            position.input
-        );
-        return EXIT_USAGE;
-    }
-    if !resuming {
-        position = Position {
-            input: events_name.clone().unwrap_or_default(),
-            ..Position::default()
-        };
-    }
-    let keep_out = |file: &Option<String>, len: u64, given: &Option<PathBuf>| {
-        let same = resuming
-            && file.is_some()
-            && *file == given.as_ref().map(|p| p.to_string_lossy().into_owned());
-        same.then_some(len)
-    };
-
-    let (input, size): (Option<Box<dyn Read>>, Option<u64>) = match &args.events {
-        None => (None, None),
-        Some(p) if p.as_os_str() == "-" => {
-            let mut stdin = std::io::stdin().lock();
-            if position.offset > 0 {
-                // Standard input cannot seek: skip what the committed lines took.
-                let skipped = std::io::copy(
-                    &mut (&mut stdin).take(position.offset),
-                    &mut std::io::sink(),
-                );
-                if skipped.ok() != Some(position.offset) {
-                    eprintln!("nurture run: standard input ends before the committed position");
-                    return EXIT_USAGE;
-                }
-            }
-            (Some(Box::new(stdin)), None)
+            (opened.engine, Some(opened.store), Some(opened.position))
         }
-        Some(p) => match std::fs::File::open(p) {
-            Ok(mut f) => {
-                let size = f.metadata().ok().map(|m| m.len());
-                if size.is_some_and(|s| s < position.offset) {
-                    eprintln!(
-                        "nurture run: {} is shorter than the {} bytes the last run committed",
-                        p.display(),
-                        position.offset
-                    );
-                    return EXIT_USAGE;
-                }
-                if let Err(e) = f.seek(SeekFrom::Start(position.offset)) {
-                    eprintln!("nurture run: cannot read {}: {e}", p.display());
-                    return EXIT_USAGE;
-                }
-                (Some(Box::new(f)), size)
-            }
-            Err(e) => {
-                eprintln!("nurture run: cannot read {}: {e}", p.display());
-                return EXIT_USAGE;
-            }
-        },
     };
-    let out = match &args.out {
-        Some(path) => match open_output(path, keep_out(&position.out, position.out_len, &args.out))
-        {
-            Ok(f) => Out::File(f),
-            Err(e) => {
-                eprintln!("nurture run: {e}");
-                return EXIT_USAGE;
-            }
-        },
-        None => Out::Stdout(std::io::stdout().lock()),
+    let stateful = store.is_some();
+    let last = last.unwrap_or(Position {
+        done: true,
+        ..Position::default()
+    });
+    let (mut events, plan) = plan_input(args, &last, stateful, engine.machine.now, until)?;
+    let position = match plan {
+        Plan::Nothing => {
+            eprintln!(
+                "nothing to do: {} was read to its end by the last run with {} (line {}), and \
+                 the clock is at {}; the outputs are as that run left them",
+                if last.input.is_empty() {
+                    "the input".to_string()
+                } else {
+                    last.input.clone()
+                },
+                args.state.as_deref().unwrap_or(Path::new("")).display(),
+                last.line,
+                crate::runtime::format::instant(engine.machine.now),
+            );
+            return Ok(EXIT_OK);
+        }
+        Plan::From(p) => p,
     };
-    let mut rejects: Option<Rejects> = match &args.rejects {
-        Some(path) => match open_output(
-            path,
-            keep_out(&position.rejects, position.rejects_len, &args.rejects),
-        ) {
-            Ok(f) => Some(Rejects {
-                file: BufWriter::new(f),
-                written: 0,
-            }),
-            Err(e) => {
-                eprintln!("nurture run: {e}");
-                return EXIT_USAGE;
-            }
-        },
+    let rules = OutRules {
+        resuming: stateful && !last.done,
+        reset: args.out_reset,
+    };
+    let out = files::open_output(args.out.as_deref(), last.out.as_ref(), &rules, "--out")?;
+    let rejects = match &args.rejects {
+        Some(p) => Some(Box::new(files::open_output(
+            Some(p),
+            last.rejects.as_ref(),
+            &rules,
+            "--rejects",
+        )?) as Box<dyn durable::Output>),
         None => None,
     };
-    let to_name = |p: &Option<PathBuf>| p.as_ref().map(|p| p.to_string_lossy().into_owned());
-    let out_base = keep_out(&position.out, position.out_len, &args.out).unwrap_or(0);
-    let rejects_base =
-        keep_out(&position.rejects, position.rejects_len, &args.rejects).unwrap_or(0);
-    position.out = to_name(&args.out);
-    position.rejects = to_name(&args.rejects);
-    let mut sink = LineSink {
-        out: BufWriter::with_capacity(1 << 16, out),
+    let setup = Setup {
         memberships: args.memberships,
-        error: None,
-        written: out_base,
+        commit_every: args.commit_every,
     };
-    if let Some(r) = rejects.as_mut() {
-        r.written = rejects_base;
-    }
-
-    // Makes the output durable, then commits the state that produced it (docs/durability.md).
-    let commit = |engine: &mut Engine,
-                  store: &mut Option<Store>,
-                  sink: &mut LineSink<BufWriter<Out>>,
-                  rejects: &mut Option<Rejects>,
-                  position: &mut Position|
-     -> Result<(), String> {
-        let Some(store) = store.as_mut() else {
-            return Ok(());
-        };
-        sink.out
-            .flush()
-            .map_err(|e| format!("cannot write actions: {e}"))?;
-        if let Out::File(f) = sink.out.get_ref() {
-            f.sync_data()
-                .map_err(|e| format!("cannot write actions: {e}"))?;
-        }
-        if let Some(r) = rejects.as_mut() {
-            r.file
-                .flush()
-                .and_then(|_| r.file.get_ref().sync_data())
-                .map_err(|e| format!("cannot write rejects: {e}"))?;
-            position.rejects_len = r.written;
-        }
-        position.out_len = sink.written;
-        store.commit(engine, position).map_err(|e| e.to_string())
-    };
+    let mut run = DurableRun::new(engine, store, position, Box::new(out), rejects, &setup);
 
     let started = Instant::now();
+    let size = match &events {
+        Events::File(f) => f.len().ok(),
+        _ => None,
+    };
     let progress = Progress::new(size);
-    let mut line_no = position.line;
-    let mut read = position.offset;
-    let mut since_commit = 0u64;
+    let file_note = if args.rejects.is_some() {
+        " and written to the rejects file"
+    } else {
+        "; use --rejects FILE to keep them"
+    };
+    let mut on_reject = |r: &Rejected<'_>| {
+        if r.count <= SHOWN_REJECTS {
+            eprintln!("line {}: rejected: {}", r.line, r.reason);
+        } else if r.count == SHOWN_REJECTS + 1 {
+            eprintln!("(further rejects are counted in the summary{file_note})");
+        }
+    };
+    let mut on_progress = |read: u64| progress.update(read, started);
+    let input: Option<&mut dyn durable::Input> = match events {
+        Events::None => None,
+        Events::File(ref mut f) => Some(f),
+        Events::Stdin(ref mut s) => Some(s),
+    };
     if let Some(input) = input {
-        let mut reader = BufReader::with_capacity(1 << 16, input);
-        let mut buf = Vec::with_capacity(1024);
-        loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
-                Ok(0) => break,
-                Ok(n) => read += n as u64,
-                Err(e) => {
-                    eprintln!("nurture run: cannot read {}: {e}", position.input);
-                    return EXIT_USAGE;
-                }
-            }
-            line_no += 1;
-            match std::str::from_utf8(&buf) {
-                Ok(t) => {
-                    let text = t.trim_end_matches(['\n', '\r']);
-                    if let Some(r) = engine.feed(text, line_no, &mut sink) {
-                        report_reject(
-                            &mut rejects,
-                            engine.summary().rejected,
-                            r.line,
-                            &r.reason,
-                            text,
-                        );
-                    }
-                }
-                Err(_) => {
-                    engine.reject_external();
-                    let reason = "the line is not UTF-8 text".to_string();
-                    report_reject(
-                        &mut rejects,
-                        engine.summary().rejected,
-                        line_no,
-                        &reason,
-                        &String::from_utf8_lossy(&buf),
-                    );
-                }
-            }
-            if line_no.is_multiple_of(4096) {
-                progress.update(read, started);
-            }
-            if let Some(e) = sink.error.take() {
-                eprintln!("nurture run: cannot write actions: {e}");
-                return EXIT_USAGE;
-            }
-            since_commit += 1;
-            if store.is_some() && since_commit >= args.commit_every {
-                since_commit = 0;
-                position.line = line_no;
-                position.offset = read;
-                if let Err(e) = commit(
-                    &mut engine,
-                    &mut store,
-                    &mut sink,
-                    &mut rejects,
-                    &mut position,
-                ) {
-                    eprintln!("nurture run: {e}");
-                    return EXIT_USAGE;
-                }
-            }
-        }
+        run.read(input, &mut on_reject, &mut on_progress)
+            .map_err(|e| e.to_string())?;
     }
-    position.line = line_no;
-    position.offset = read;
     if let Some(until) = until {
-        // Timers fire in batches too, each batch committed.
-        let mut fired = 0u64;
-        while let Some(due) = engine.machine.next_timer().filter(|d| *d <= until) {
-            engine.machine.advance_to(due, &mut sink);
-            fired += 1;
-            if store.is_some() && fired.is_multiple_of(args.commit_every) {
-                if let Err(e) = commit(
-                    &mut engine,
-                    &mut store,
-                    &mut sink,
-                    &mut rejects,
-                    &mut position,
-                ) {
-                    eprintln!("nurture run: {e}");
-                    return EXIT_USAGE;
-                }
-            }
-        }
+        run.fire_until(until).map_err(|e| e.to_string())?;
     }
-    engine.finish(until, &mut sink);
     progress.finish();
-    if let Err(e) = sink
-        .out
-        .flush()
-        .map_err(Some)
-        .and_then(|_| sink.error.take().map_or(Ok(()), |e| Err(Some(e))))
-    {
-        eprintln!(
-            "nurture run: cannot write actions: {}",
-            e.map_or_else(String::new, |e| e.to_string())
-        );
-        return EXIT_USAGE;
-    }
-    if let Some(r) = rejects.as_mut() {
-        if let Err(e) = r.file.flush() {
-            eprintln!("nurture run: cannot write rejects: {e}");
-            return EXIT_USAGE;
-        }
-    }
-    position.done = true;
-    if let Err(e) = commit(
-        &mut engine,
-        &mut store,
-        &mut sink,
-        &mut rejects,
-        &mut position,
-    ) {
-        eprintln!("nurture run: {e}");
-        return EXIT_USAGE;
-    }
-    let summary = engine.summary();
+    let rejected_now = run.rejected_now();
+    let summary = run.finish().map_err(|e| e.to_string())?;
     eprint!("{}", describe(&summary, started.elapsed()));
-    if summary.rejected > 0 {
+    Ok(if rejected_now > 0 {
         EXIT_PROBLEMS
     } else {
         EXIT_OK
-    }
-}
-
-fn report_reject(file: &mut Option<Rejects>, count: u64, line: u64, reason: &str, text: &str) {
-    if count <= SHOWN_REJECTS {
-        eprintln!("line {line}: rejected: {reason}");
-    } else if count == SHOWN_REJECTS + 1 {
-        eprintln!(
-            "(further rejects are counted in the summary{})",
-            if file.is_some() {
-                " and written to the rejects file"
-            } else {
-                "; use --rejects FILE to keep them"
-            }
-        );
-    }
-    if let Some(f) = file {
-        let record = serde_json::json!({ "line": line, "reason": reason, "text": text });
-        let line = format!("{record}\n");
-        // A failure here surfaces at the final flush.
-        if f.file.write_all(line.as_bytes()).is_ok() {
-            f.written += line.len() as u64;
-        }
-    }
+    })
 }
 
 /// The run summary, for stderr.

@@ -74,7 +74,7 @@ pub fn run(args: &StateArgs) -> u8 {
 }
 
 fn load(args: &StateArgs) -> Result<(Store, Machine, Progress), String> {
-    let store = Store::open_existing(&args.db).map_err(|e| e.to_string())?;
+    let store = Store::open_read_only(&args.db).map_err(|e| e.to_string())?;
     let bytes = store
         .program()
         .map_err(|e| e.to_string())?

@@ -40,6 +40,30 @@ pub fn number(n: f64) -> String {
     }
 }
 
+/// A text from outside (a lead id, a trait) made safe to print on a line of its own: control
+/// characters, and others that move or reorder what a terminal shows, are written as Rust-style
+/// escapes (`\n`, `\u{1b}`), so an id cannot break a one-id-a-line list or reach the terminal
+/// as a command.
+pub fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || c == '\\'
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 /// A time of day as `HH:MM`.
 pub fn time_of_day(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
@@ -48,6 +72,16 @@ pub fn time_of_day(minutes: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_what_a_terminal_would_act_on() {
+        assert_eq!(escaped("ann"), "ann");
+        assert_eq!(escaped("ann\nbob"), "ann\\nbob");
+        assert_eq!(escaped("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(escaped("a\\b"), "a\\\\b");
+        assert_eq!(escaped("\u{202e}evil"), "\\u{202e}evil");
+        assert_eq!(escaped("Zoë"), "Zoë");
+    }
 
     #[test]
     fn formats() {

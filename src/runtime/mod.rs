@@ -1,6 +1,7 @@
 //! Running a campaign over a stream: event intake (Segment JSON lines), the engine that
 //! drives the VM in event time, and action output.
 
+pub mod durable;
 pub mod engine;
 pub mod format;
 pub mod intake;

@@ -1,16 +1,21 @@
 //! `--state DB`: lead state kept in an embedded SQLite database, committed in batches, so a
 //! run can stop and a later one go on where it stopped (docs/durability.md).
 //!
-//! The tables:
+//! The tables (every row carries `sum`, an FNV-1a 64 checksum of its other columns, so a
+//! damaged row is found and named instead of trusted):
 //!
 //! ```text
-//! meta    (key TEXT PRIMARY KEY, value BLOB)      program, source, progress
-//! texts   (sym INTEGER PRIMARY KEY, text TEXT)     the interned texts, append-only
-//! leads   (idx INTEGER PRIMARY KEY, id TEXT,       one row a lead: its slab as little-endian
-//!          slab BLOB, tags BLOB, timers BLOB)      u32 words, its tags as u32 text symbols,
-//!                                                  its pending timers (20 bytes each: due
-//!                                                  i64, sequence u64, kind u16, arg u16)
+//! meta    (key TEXT PRIMARY KEY, value BLOB, sum)   program, source, progress
+//! texts   (sym INTEGER PRIMARY KEY, text TEXT, sum)  the interned texts, append-only
+//! leads   (idx INTEGER PRIMARY KEY, id TEXT,         one row a lead: its slab as little-endian
+//!          slab BLOB, tags BLOB, timers BLOB, sum)   u32 words, its tags as u32 text symbols,
+//!                                                    its pending timers (20 bytes each: due
+//!                                                    i64, sequence u64, kind u16, arg u16)
 //! ```
+//!
+//! A Nurture database is marked with SQLite's `application_id` ([`APPLICATION_ID`]) and
+//! `user_version` ([`SCHEMA_VERSION`]): any other existing file is refused before anything is
+//! written to it.
 //!
 //! A lead's timers live in its row because a timer is only scheduled or fired while its lead
 //! is processed: a commit rewrites the rows of the leads touched since the last, and nothing
@@ -24,6 +29,7 @@ use crate::compile::file::SourceText;
 use crate::compile::layout::Kept;
 use crate::compile::Compiled;
 use crate::runtime::engine::{self, Engine};
+use crate::vm::action::Fnv1a;
 use crate::vm::machine::{Counters, Machine, Stats, TimerRow};
 use crate::vm::ring;
 use crate::vm::state::{to_stamp, Lead};
@@ -31,7 +37,7 @@ use crate::vm::value::Val;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Input lines between two commits unless `--commit-every` says otherwise. A commit rewrites
 /// the database pages of every lead touched since the last, and with leads spread over the
@@ -39,32 +45,141 @@ use std::path::Path;
 /// README's Performance section), and a crash only makes the resumed run redo more.
 pub const DEFAULT_COMMIT_EVERY: u64 = 100_000;
 
-/// The layout of the tables; bumped when it changes.
-pub const SCHEMA_VERSION: u32 = 2;
+/// SQLite's `application_id` of a Nurture state database: "Nurt".
+pub const APPLICATION_ID: i32 = 0x4e75_7274;
+
+/// The layout of the tables, kept as SQLite's `user_version`; bumped when it changes.
+pub const SCHEMA_VERSION: i32 = 3;
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS texts (sym INTEGER PRIMARY KEY, text TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS leads (idx INTEGER PRIMARY KEY, id TEXT NOT NULL,
-    slab BLOB NOT NULL, tags BLOB, timers BLOB);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL, sum INTEGER NOT NULL);
+CREATE TABLE texts (sym INTEGER PRIMARY KEY, text TEXT NOT NULL, sum INTEGER NOT NULL);
+CREATE TABLE leads (idx INTEGER PRIMARY KEY, id TEXT NOT NULL,
+    slab BLOB NOT NULL, tags BLOB, timers BLOB, sum INTEGER NOT NULL);
 ";
+
+/// How many damaged rows an error names before it only counts them.
+const NAMED_DAMAGE: usize = 5;
 
 /// Why the state database could not be used.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// SQLite could not open or read or write the file.
+    Sqlite { path: PathBuf, error: String },
+    /// The path does not exist, where a state was expected.
+    Missing { path: PathBuf },
+    /// The file exists and is not a Nurture state database: nothing was written to it.
+    Foreign { path: PathBuf, what: String },
+    /// A Nurture database with another table layout.
+    Layout { path: PathBuf, found: i32 },
+    /// An empty file where a state was expected.
+    Empty { path: PathBuf },
+    /// The file or its folder cannot be written.
+    ReadOnly { path: PathBuf },
+    /// No run has committed to the database yet.
+    NoState { path: PathBuf },
+    /// Rows that fail their checksum, or contradict each other.
+    Damaged {
+        path: PathBuf,
+        /// What is damaged, the first few named.
+        rows: Vec<String>,
+        /// How many in all.
+        count: usize,
+    },
+}
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            StoreError::Sqlite { path, error } => {
+                write!(f, "state database {}: {error}", path.display())
+            }
+            StoreError::Missing { path } => write!(
+                f,
+                "{} does not exist (it is made by `nurture run --state {}`)",
+                path.display(),
+                path.display()
+            ),
+            StoreError::Foreign { path, what } => write!(
+                f,
+                "{} is not a Nurture state database ({what}); it was left untouched: give \
+                 --state a new file name",
+                path.display()
+            ),
+            StoreError::Layout { path, found } => write!(
+                f,
+                "{} is a Nurture state database with table layout {found}, and this nurture \
+                 reads layout {SCHEMA_VERSION}: finish with the nurture that wrote it, or \
+                 start a new state",
+                path.display()
+            ),
+            StoreError::Empty { path } => write!(
+                f,
+                "{} is an empty file where a state database was expected (was it truncated?); \
+                 add --state-new to start a new state in it",
+                path.display()
+            ),
+            StoreError::ReadOnly { path } => write!(
+                f,
+                "cannot write the state database {}: the file or its folder is read-only",
+                path.display()
+            ),
+            StoreError::NoState { path } => write!(
+                f,
+                "{} holds no state: no run has committed to it yet",
+                path.display()
+            ),
+            StoreError::Damaged { path, rows, count } => {
+                write!(
+                    f,
+                    "the state database {} is damaged: {} ",
+                    path.display(),
+                    if *count == 1 {
+                        "1 row fails its check:".to_string()
+                    } else {
+                        format!("{count} rows fail their checks:")
+                    }
+                )?;
+                f.write_str(&rows.join(", "))?;
+                if *count > rows.len() {
+                    write!(f, " and {} more", count - rows.len())?;
+                }
+                f.write_str(
+                    "; restore it from a backup, or start a new state with another --state file",
+                )
+            }
+        }
     }
 }
 
 impl std::error::Error for StoreError {}
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> StoreError {
-        StoreError(format!("state database: {e}"))
-    }
+/// What a finished input was, so that the same input given again is known (docs/durability.md).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InputMark {
+    /// FNV-1a 64 of the first [`HEAD_BYTES`] bytes read (fewer when the input was shorter).
+    pub head: u64,
+    /// FNV-1a 64 of the last [`TAIL_BYTES`] bytes read (fewer when the input was shorter).
+    pub tail: u64,
+}
+
+/// Bytes at the start of an input that its mark hashes.
+pub const HEAD_BYTES: u64 = 64 * 1024;
+/// Bytes before an input's position, or an output's committed length, that a mark hashes.
+pub const TAIL_BYTES: u64 = 4096;
+
+/// An output file as the state knows it: which file, and how much of it is committed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutMark {
+    /// The canonical path of the file.
+    pub path: String,
+    /// Its device and inode: the same file under another name is still known.
+    pub dev: u64,
+    pub ino: u64,
+    /// Its length at the commit.
+    pub len: u64,
+    /// FNV-1a 64 of the last [`TAIL_BYTES`] bytes before `len`.
+    pub tail: u64,
 }
 
 /// Where the input and the output files stood at a commit.
@@ -78,12 +193,13 @@ pub struct Position {
     pub offset: u64,
     /// Whether the input was read to its end: a later run reads a new input from its start.
     pub done: bool,
-    /// The action file and its length in bytes at the commit; `None` for standard output.
-    pub out: Option<String>,
-    pub out_len: u64,
-    /// The rejects file and its length at the commit.
-    pub rejects: Option<String>,
-    pub rejects_len: u64,
+    /// What the bytes read so far were, to know the same input again.
+    #[serde(default)]
+    pub mark: InputMark,
+    /// The action file at the commit; `None` for standard output or a device.
+    pub out: Option<OutMark>,
+    /// The rejects file at the commit.
+    pub rejects: Option<OutMark>,
 }
 
 /// Everything in `meta.progress`.
@@ -154,9 +270,28 @@ impl Progress {
     }
 }
 
+/// The checksum of a row: FNV-1a 64 over its columns, each preceded by its length.
+fn row_sum(columns: &[&[u8]]) -> i64 {
+    let mut h = Fnv1a::default();
+    for c in columns {
+        h.write(&(c.len() as u64).to_le_bytes());
+        h.write(c);
+    }
+    h.finish() as i64
+}
+
+/// What an existing file at a state path is.
+enum Found {
+    /// An empty file.
+    Empty,
+    /// A Nurture database of this table layout.
+    Ours,
+}
+
 /// An open state database.
 pub struct Store {
     conn: Connection,
+    path: PathBuf,
     /// Texts already in the `texts` table.
     texts_saved: usize,
     /// Rows in the `leads` table.
@@ -164,97 +299,214 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the database, creating it (and its tables) when it does not exist.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = Connection::open(path).map_err(|e| {
-            StoreError(format!(
-                "cannot open the state database {}: {e}",
-                path.display()
-            ))
-        })?;
-        Store::setup(conn)
+    /// Makes a new state database at `path`, which must not exist yet: Nurture's mark and
+    /// its tables, in one transaction, without write-ahead logging (so that, once closed, the
+    /// file alone is the database and can be renamed into place).
+    pub fn create(path: &Path) -> Result<(), StoreError> {
+        let sqlite = |e: rusqlite::Error| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            error: e.to_string(),
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+        let mut conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+        Store::lay_out(&mut conn).map_err(sqlite)?;
+        conn.close().map_err(|(_, e)| sqlite(e))
     }
 
-    /// Opens a database that must already exist (`nurture state`).
-    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+    fn lay_out(conn: &mut Connection) -> rusqlite::Result<()> {
+        let tx = conn.transaction()?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.execute_batch(SCHEMA)?;
+        tx.commit()
+    }
+
+    /// Looks at an existing file without writing to it: refuses anything that is not a
+    /// Nurture database of this layout (or an empty file).
+    fn inspect(path: &Path) -> Result<Found, StoreError> {
         if !path.exists() {
-            return Err(StoreError(format!(
-                "{} does not exist (it is made by `nurture run --state {}`)",
-                path.display(),
-                path.display()
-            )));
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
         }
-        let conn =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| {
-                StoreError(format!(
-                    "cannot open the state database {}: {e}",
-                    path.display()
-                ))
-            })?;
-        let store = Store::setup(conn)?;
-        if store.program()?.is_none() {
-            return Err(StoreError(format!(
-                "{} holds no state: no run has committed to it yet",
-                path.display()
-            )));
+        let foreign = |what: String| StoreError::Foreign {
+            path: path.to_path_buf(),
+            what,
+        };
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| foreign(e.to_string()))?;
+        let pages: i64 = conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .map_err(|e| foreign(format!("SQLite cannot read it: {e}")))?;
+        if pages == 0 {
+            return Ok(Found::Empty);
         }
-        Ok(store)
+        let app: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| foreign(format!("SQLite cannot read it: {e}")))?;
+        if app != APPLICATION_ID {
+            return Err(foreign(if app == 0 {
+                "an SQLite database of another application".to_string()
+            } else {
+                format!("an SQLite database with application id {app:#x}")
+            }));
+        }
+        let version: i32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| foreign(format!("SQLite cannot read it: {e}")))?;
+        if version != SCHEMA_VERSION {
+            return Err(StoreError::Layout {
+                path: path.to_path_buf(),
+                found: version,
+            });
+        }
+        Ok(Found::Ours)
     }
 
-    fn setup(conn: Connection) -> Result<Store, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError(format!(
-                "state database: cannot use write-ahead logging (journal mode {mode})"
-            )));
+    /// Opens an existing state database to run on. An empty file is refused unless
+    /// `start_empty`, which makes it a new state database.
+    pub fn open(path: &Path, start_empty: bool) -> Result<Store, StoreError> {
+        let found = Store::inspect(path)?;
+        if matches!(found, Found::Empty) && !start_empty {
+            return Err(StoreError::Empty {
+                path: path.to_path_buf(),
+            });
         }
+        let sqlite = |e: rusqlite::Error| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            error: e.to_string(),
+        };
+        let mut conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(sqlite)?;
+        if conn
+            .is_readonly(rusqlite::DatabaseName::Main)
+            .map_err(sqlite)?
+        {
+            return Err(StoreError::ReadOnly {
+                path: path.to_path_buf(),
+            });
+        }
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sqlite)?;
+        if matches!(found, Found::Empty) {
+            Store::lay_out(&mut conn).map_err(sqlite)?;
+        }
+        // A write now, before any input is read: a database (or folder, for the log) that
+        // cannot be written is found here rather than at the first commit.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen) => {
+                    StoreError::ReadOnly {
+                        path: path.to_path_buf(),
+                    }
+                }
+                _ => sqlite(e),
+            })?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(sqlite(rusqlite::Error::InvalidParameterName(format!(
+                "cannot use write-ahead logging (journal mode {mode})"
+            ))));
+        }
+        conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ReadOnly) => StoreError::ReadOnly {
+                    path: path.to_path_buf(),
+                },
+                _ => sqlite(e),
+            })?;
         // In WAL mode NORMAL keeps every commit atomic across a crash of the process; a
         // power loss may lose the last commits, which the resume regenerates (see
         // docs/durability.md).
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.execute_batch(SCHEMA).map_err(|e| {
-            StoreError(format!(
-                "state database: cannot create its tables ({e}): is it a Nurture state database?"
-            ))
-        })?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sqlite)?;
         // Lead rows are read and rewritten all the time: keep the pages in memory.
-        conn.pragma_update(None, "cache_size", -262_144)?;
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "cache_size", -262_144)
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(sqlite)?;
         // Checkpoint every 64 MiB of log rather than 4: a page rewritten by several commits
         // is copied back once.
-        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
-        let mut store = Store {
-            conn,
-            texts_saved: 0,
-            leads_saved: 0,
-        };
-        match store.meta("schema")? {
-            None => {}
-            Some(v) if v == SCHEMA_VERSION.to_string().as_bytes() => {}
-            Some(v) => {
-                return Err(StoreError(format!(
-                    "the state database has table layout {}; this nurture uses {SCHEMA_VERSION}",
-                    String::from_utf8_lossy(&v)
-                )))
-            }
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)
+            .map_err(sqlite)?;
+        Store::counted(conn, path)
+    }
+
+    /// Opens a state database to read it (`nurture state`): never writes to it, and never
+    /// waits for or blocks a run that is writing it.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if matches!(Store::inspect(path)?, Found::Empty) {
+            return Err(StoreError::Empty {
+                path: path.to_path_buf(),
+            });
         }
-        store.texts_saved = store
-            .conn
-            .query_row("SELECT COUNT(*) FROM texts", [], |r| r.get::<_, i64>(0))?
-            as usize;
-        store.leads_saved = store
-            .conn
-            .query_row("SELECT COUNT(*) FROM leads", [], |r| r.get::<_, i64>(0))?
-            as usize;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| {
+                StoreError::Sqlite {
+                    path: path.to_path_buf(),
+                    error: e.to_string(),
+                }
+            })?;
+        let store = Store::counted(conn, path)?;
+        if store.program()?.is_none() {
+            return Err(StoreError::NoState {
+                path: path.to_path_buf(),
+            });
+        }
         Ok(store)
     }
 
+    fn counted(conn: Connection, path: &Path) -> Result<Store, StoreError> {
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            texts_saved: 0,
+            leads_saved: 0,
+        };
+        let count = |table: &str| -> Result<usize, StoreError> {
+            Ok(store
+                .conn
+                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(|e| store.sqlite(e))? as usize)
+        };
+        let (texts, leads) = (count("texts")?, count("leads")?);
+        store.texts_saved = texts;
+        store.leads_saved = leads;
+        Ok(store)
+    }
+
+    fn sqlite(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            error: e.to_string(),
+        }
+    }
+
+    fn damaged(&self, rows: Vec<String>) -> StoreError {
+        let count = rows.len();
+        StoreError::Damaged {
+            path: self.path.clone(),
+            rows: rows.into_iter().take(NAMED_DAMAGE).collect(),
+            count,
+        }
+    }
+
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
+        let row: Option<(Vec<u8>, i64)> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+            .query_row("SELECT value, sum FROM meta WHERE key = ?1", [key], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(|e| self.sqlite(e))?;
+        match row {
+            Some((value, sum)) if sum != row_sum(&[key.as_bytes(), &value]) => {
+                Err(self.damaged(vec![format!("the {key} record")]))
+            }
+            row => Ok(row.map(|(value, _)| value)),
+        }
     }
 
     /// The compiled program that wrote the state, if any run has committed.
@@ -278,85 +530,118 @@ impl Store {
             None => Ok(None),
             Some(v) => serde_json::from_slice(&v)
                 .map(Some)
-                .map_err(|e| StoreError(format!("state database: damaged progress record: {e}"))),
+                .map_err(|e| self.damaged(vec![format!("the progress record ({e})")])),
         }
     }
 
     /// Puts a machine's state back: texts, leads, timers, counters. The machine must be fresh
-    /// and run the program the state was written by. Returns the progress record.
+    /// and run the program the state was written by. Returns the progress record. Every row
+    /// is checked against its checksum; the damaged ones are named.
     pub fn load_machine(&self, m: &mut Machine) -> Result<Progress, StoreError> {
-        let damaged = |what: String| StoreError(format!("state database is damaged: {what}"));
+        let mut damage = Vec::new();
         let base = m.c.pools.texts.len();
         let mut q = self
             .conn
-            .prepare("SELECT sym, text FROM texts ORDER BY sym")?;
-        let mut rows = q.query([])?;
+            .prepare("SELECT sym, text, sum FROM texts ORDER BY sym")
+            .map_err(|e| self.sqlite(e))?;
+        let mut rows = q.query([]).map_err(|e| self.sqlite(e))?;
         let mut n = 0usize;
-        while let Some(r) = rows.next()? {
-            let (sym, text): (i64, String) = (r.get(0)?, r.get(1)?);
-            if sym != n as i64 {
-                return Err(damaged(format!("text {n} is missing")));
-            }
-            if n < base {
+        while let Some(r) = rows.next().map_err(|e| self.sqlite(e))? {
+            let (sym, text, sum): (i64, String, i64) = (|| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))()
+                .map_err(|e: rusqlite::Error| self.sqlite(e))?;
+            if sum != row_sum(&[&sym.to_le_bytes(), text.as_bytes()]) {
+                damage.push(format!("text {sym}"));
+            } else if sym != n as i64 {
+                damage.push(format!("text {n} (missing)"));
+            } else if n < base {
                 if m.c.pools.texts.get(n as u32) != text {
-                    return Err(damaged(format!("text {n} is not the program's")));
+                    damage.push(format!("text {n} (not the program's)"));
                 }
             } else if m.c.pools.texts.intern(&text) != n as u32 {
-                return Err(damaged(format!("text {n} appears twice")));
+                damage.push(format!("text {n} (twice)"));
             }
             n += 1;
+        }
+        if !damage.is_empty() {
+            return Err(self.damaged(damage));
         }
         let size = m.c.layout.size as usize;
         let mut q = self
             .conn
-            .prepare("SELECT idx, id, slab, tags, timers FROM leads ORDER BY idx")?;
-        let mut rows = q.query([])?;
+            .prepare("SELECT idx, id, slab, tags, timers, sum FROM leads ORDER BY idx")
+            .map_err(|e| self.sqlite(e))?;
+        let mut rows = q.query([]).map_err(|e| self.sqlite(e))?;
         let texts = m.c.pools.texts.len() as u32;
         let mut timers = Vec::new();
         let mut slab_words = Vec::with_capacity(size);
-        while let Some(r) = rows.next()? {
-            let (idx, id): (i64, String) = (r.get(0)?, r.get(1)?);
-            let slab: Vec<u8> = r.get(2)?;
-            let tags: Option<Vec<u8>> = r.get(3)?;
-            if idx != m.leads.len() as i64 {
-                return Err(damaged(format!("lead {} is missing", m.leads.len())));
+        let mut next = 0i64;
+        while let Some(r) = rows.next().map_err(|e| self.sqlite(e))? {
+            let row: LeadRow = (|| {
+                Ok(LeadRow {
+                    idx: r.get(0)?,
+                    id: r.get(1)?,
+                    slab: r.get(2)?,
+                    tags: r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
+                    timers: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default(),
+                    sum: r.get(5)?,
+                })
+            })()
+            .map_err(|e: rusqlite::Error| self.sqlite(e))?;
+            let name = format!(
+                "lead {} (row {})",
+                crate::runtime::format::escaped(&row.id),
+                row.idx
+            );
+            next += 1;
+            if row.sum != row.expected_sum() {
+                damage.push(name);
+                continue;
             }
-            if slab.len() != size * 4 {
-                return Err(damaged(format!(
-                    "lead {id} has {} bytes of state where the program lays out {}",
-                    slab.len(),
+            if row.idx != next - 1 {
+                damage.push(format!("lead row {} (missing)", next - 1));
+                next = row.idx + 1;
+                continue;
+            }
+            if row.slab.len() != size * 4 {
+                damage.push(format!(
+                    "{name} (has {} bytes of state where the program lays out {})",
+                    row.slab.len(),
                     size * 4
-                )));
+                ));
+                continue;
+            }
+            if !row.timers.len().is_multiple_of(TIMER_BYTES) {
+                damage.push(format!("{name} (a timer is cut short)"));
+                continue;
+            }
+            let tags: Vec<u32> = words(&row.tags).collect();
+            if let Some(t) = tags.iter().find(|t| **t >= texts) {
+                damage.push(format!("{name} (an unknown tag {t})"));
+                continue;
+            }
+            if !damage.is_empty() {
+                // Keep reading to name every damaged row; nothing more is restored.
+                continue;
             }
             slab_words.clear();
-            slab_words.extend(words(&slab));
-            let tags: Vec<u32> = words(tags.as_deref().unwrap_or(&[])).collect();
-            if let Some(t) = tags.iter().find(|t| **t >= texts) {
-                return Err(damaged(format!("lead {id} has an unknown tag {t}")));
-            }
-            let lead = m.restore_lead(&id, &slab_words, tags);
-            let blob: Option<Vec<u8>> = r.get(4)?;
-            for t in blob.as_deref().unwrap_or(&[]).chunks_exact(TIMER_BYTES) {
+            slab_words.extend(words(&row.slab));
+            let lead = m.restore_lead(&row.id, &slab_words, tags);
+            for t in row.timers.chunks_exact(TIMER_BYTES) {
                 timers.push(timer_from(lead, t));
             }
         }
+        if !damage.is_empty() {
+            return Err(self.damaged(damage));
+        }
         for t in timers {
-            m.restore_timer(t).map_err(damaged)?;
+            m.restore_timer(t).map_err(|why| self.damaged(vec![why]))?;
         }
         let progress = self.progress()?.unwrap_or_default();
         m.restore_counters(progress.machine());
-        self.check_texts(n)?;
-        Ok(progress)
-    }
-
-    fn check_texts(&self, n: usize) -> Result<(), StoreError> {
         if n != self.texts_saved {
-            return Err(StoreError(format!(
-                "state database is damaged: {n} texts read of {}",
-                self.texts_saved
-            )));
+            return Err(self.damaged(vec![format!("texts ({n} read of {})", self.texts_saved)]));
         }
-        Ok(())
+        Ok(progress)
     }
 
     /// Puts an engine's state back; returns where the input and output stood.
@@ -373,17 +658,18 @@ impl Store {
         program: &[u8],
         source: Option<&SourceText>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        put_meta(&tx, "program", program)?;
-        if let Some(s) = source {
-            put_meta(&tx, "source_name", s.name.as_bytes())?;
-            put_meta(&tx, "source", s.text.as_bytes())?;
-        }
-        tx.commit()?;
-        Ok(())
+        let path = self.path.clone();
+        let sqlite = |e: rusqlite::Error| StoreError::Sqlite {
+            path: path.clone(),
+            error: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        put_program(&tx, program, source).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)
     }
 
-    /// Starts a state: records the program (and its source) that will write it.
+    /// Starts a state: records the program (and its source) that will write it, and the
+    /// engine's state, in one transaction.
     pub fn init(
         &mut self,
         program: &[u8],
@@ -392,40 +678,57 @@ impl Store {
         position: &Position,
     ) -> Result<(), StoreError> {
         engine.machine.set_journal(true);
-        let tx = self.conn.transaction()?;
-        for t in ["meta", "texts", "leads"] {
-            tx.execute(&format!("DELETE FROM {t}"), [])?;
-        }
-        put_meta(&tx, "schema", SCHEMA_VERSION.to_string().as_bytes())?;
-        put_meta(&tx, "program", program)?;
-        if let Some(s) = source {
-            put_meta(&tx, "source_name", s.name.as_bytes())?;
-            put_meta(&tx, "source", s.text.as_bytes())?;
-        }
-        tx.commit()?;
         self.texts_saved = 0;
         self.leads_saved = 0;
-        self.commit(engine, position)
+        self.write(engine, position, Some((program, source)))
     }
 
     /// Writes everything that changed since the last commit, in one transaction: new texts,
     /// the leads touched, the timers scheduled and fired, the counters and `position`.
     pub fn commit(&mut self, engine: &mut Engine, position: &Position) -> Result<(), StoreError> {
+        self.write(engine, position, None)
+    }
+
+    /// One commit; with a program, the state is replaced whole by the engine's.
+    fn write(
+        &mut self,
+        engine: &mut Engine,
+        position: &Position,
+        program: Option<(&[u8], Option<&SourceText>)>,
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let sqlite = |e: rusqlite::Error| StoreError::Sqlite {
+            path: path.clone(),
+            error: e.to_string(),
+        };
         let changes = engine.machine.take_changes();
         let m = &engine.machine;
         let progress = serde_json::to_vec(&Progress::of(engine, position))
             .expect("the progress record serialises");
-        let tx = self.conn.transaction()?;
-        {
-            let mut put = tx.prepare_cached("INSERT INTO texts (sym, text) VALUES (?1, ?2)")?;
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        (|| {
+            if let Some((program, source)) = program {
+                for t in ["meta", "texts", "leads"] {
+                    tx.execute(&format!("DELETE FROM {t}"), [])?;
+                }
+                put_program(&tx, program, source)?;
+            }
+            let mut put =
+                tx.prepare_cached("INSERT INTO texts (sym, text, sum) VALUES (?1, ?2, ?3)")?;
             for (i, t) in m.c.pools.texts.iter().enumerate().skip(self.texts_saved) {
-                put.execute(params![i as i64, t])?;
+                let sym = i as i64;
+                put.execute(params![
+                    sym,
+                    t,
+                    row_sum(&[&sym.to_le_bytes(), t.as_bytes()])
+                ])?;
             }
             let mut insert = tx.prepare_cached(
-                "INSERT INTO leads (idx, id, slab, tags, timers) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO leads (idx, id, slab, tags, timers, sum) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             let mut update = tx.prepare_cached(
-                "UPDATE leads SET slab = ?2, tags = ?3, timers = ?4 WHERE idx = ?1",
+                "UPDATE leads SET slab = ?2, tags = ?3, timers = ?4, sum = ?5 WHERE idx = ?1",
             )?;
             let mut row = Row::default();
             let mut timers = changes.timers.iter().peekable();
@@ -434,21 +737,31 @@ impl Store {
                 while let Some(t) = timers.next_if(|t| t.lead == l) {
                     row.timer(t);
                 }
+                let id = &m.lead_ids[l as usize];
+                let sum = row.sum(l as i64, id);
                 if (l as usize) < self.leads_saved {
-                    update.execute(params![l as i64, &row.slab[..], row.tags(), row.timers()])?;
+                    update.execute(params![
+                        l as i64,
+                        &row.slab[..],
+                        row.tags(),
+                        row.timers(),
+                        sum
+                    ])?;
                 } else {
                     insert.execute(params![
                         l as i64,
-                        &m.lead_ids[l as usize],
+                        id,
                         &row.slab[..],
                         row.tags(),
-                        row.timers()
+                        row.timers(),
+                        sum
                     ])?;
                 }
             }
-        }
-        put_meta(&tx, "progress", &progress)?;
-        tx.commit()?;
+            put_meta(&tx, "progress", &progress)
+        })()
+        .map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
         self.texts_saved = m.c.pools.texts.len();
         self.leads_saved = m.leads.len();
         Ok(())
@@ -466,6 +779,26 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.init(program, source, engine, position)
     }
+}
+
+/// A lead row as read back.
+struct LeadRow {
+    idx: i64,
+    id: String,
+    slab: Vec<u8>,
+    tags: Vec<u8>,
+    timers: Vec<u8>,
+    sum: i64,
+}
+
+impl LeadRow {
+    fn expected_sum(&self) -> i64 {
+        lead_sum(self.idx, &self.id, &self.slab, &self.tags, &self.timers)
+    }
+}
+
+fn lead_sum(idx: i64, id: &str, slab: &[u8], tags: &[u8], timers: &[u8]) -> i64 {
+    row_sum(&[&idx.to_le_bytes(), id.as_bytes(), slab, tags, timers])
 }
 
 /// One lead row's blobs, reused from lead to lead.
@@ -499,6 +832,10 @@ impl Row {
         self.timers.extend_from_slice(&t.arg.to_le_bytes());
     }
 
+    fn sum(&self, idx: i64, id: &str) -> i64 {
+        lead_sum(idx, id, &self.slab, &self.tags, &self.timers)
+    }
+
     fn tags(&self) -> Option<&[u8]> {
         (!self.tags.is_empty()).then_some(&self.tags[..])
     }
@@ -519,9 +856,22 @@ fn timer_from(lead: u32, b: &[u8]) -> TimerRow {
     }
 }
 
-fn put_meta(tx: &rusqlite::Transaction<'_>, key: &str, value: &[u8]) -> Result<(), StoreError> {
-    tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
-        .execute(params![key, value])?;
+fn put_program(
+    tx: &rusqlite::Transaction<'_>,
+    program: &[u8],
+    source: Option<&SourceText>,
+) -> rusqlite::Result<()> {
+    put_meta(tx, "program", program)?;
+    if let Some(s) = source {
+        put_meta(tx, "source_name", s.name.as_bytes())?;
+        put_meta(tx, "source", s.text.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn put_meta(tx: &rusqlite::Transaction<'_>, key: &str, value: &[u8]) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value, sum) VALUES (?1, ?2, ?3)")?
+        .execute(params![key, value, row_sum(&[key.as_bytes(), value])])?;
     Ok(())
 }
 
