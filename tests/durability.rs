@@ -823,3 +823,76 @@ fn a_device_output_is_accepted_and_old_rejects_do_not_fail_a_clean_run() {
     ]);
     assert_eq!(code, Some(0), "this run rejected nothing: {err}");
 }
+
+/// Makes a file read-only even for root (`chattr +i`) for as long as it lives.
+struct Frozen(PathBuf);
+
+impl Frozen {
+    fn new(path: &Path) -> Option<Frozen> {
+        let ok = Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Frozen(path.to_path_buf()))
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_read_only_state_is_refused_before_any_output_is_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let v1 = dir.path().join("v1.nurture");
+    std::fs::write(&v1, V1).expect("writes");
+    let v1 = v1.to_string_lossy().into_owned();
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[signed("ann", "2026-03-01T09:00:00Z")],
+    );
+    let db = dir.path().join("s.db");
+    let (code, err) = status(&[
+        "run",
+        &v1,
+        "--state",
+        &db.to_string_lossy(),
+        "--events",
+        &events,
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let more = write_events(
+        dir.path(),
+        "more.jsonl",
+        &[signed("bob", "2026-03-02T09:00:00Z")],
+    );
+    // Root writes through permission bits; the immutable attribute stops it too.
+    let mut perms = std::fs::metadata(&db).expect("stat").permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&db, perms).expect("chmod");
+    let _frozen = Frozen::new(&db);
+    let probe = std::fs::OpenOptions::new().write(true).open(&db);
+    if probe.is_ok() {
+        eprintln!("cannot make a file read-only here (root, and no chattr): nothing to check");
+        return;
+    }
+    let out = dir.path().join("out.jsonl");
+    let (code, err) = status(&[
+        "run",
+        &v1,
+        "--state",
+        &db.to_string_lossy(),
+        "--events",
+        &more,
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("read-only"), "{err}");
+    assert!(!out.exists(), "no output was opened");
+}
