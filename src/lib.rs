@@ -2,11 +2,11 @@
 //!
 //! The pipeline runs one way: `syntax` (text to AST) -> `check` (AST to a typed, resolved
 //! program, or diagnostics) -> `compile` (bytecode) -> `vm` (running it over events).
-//! `diag` renders diagnostics from every stage. The library does no terminal I/O of its own;
-//! `cli` and `repl` do.
+//! `diag` renders diagnostics from every stage. The library does no terminal I/O of its own
+//! and has no command-line dependencies: the command line (`src/cli`) is the binary's, and
+//! drives the library.
 
 pub mod check;
-pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod graph;

@@ -1,3 +1,7 @@
+//! The `nurture` command: the command line (`cli`) over the library.
+
+mod cli;
+
 fn main() -> std::process::ExitCode {
-    nurture::cli::main()
+    cli::main()
 }

@@ -613,3 +613,44 @@ fn b6_the_allowed_nesting_checks_on_a_small_thread() {
         "{codes:?}"
     );
 }
+
+/// The library has no command-line dependencies: clap, rustyline and indicatif belong to the
+/// binary (`src/main.rs` and `src/cli`), which drives the library.
+#[test]
+fn the_library_has_no_command_line_dependencies() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![root.clone()];
+    let mut seen = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel == "cli" || rel == "main.rs" {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if rel.ends_with(".rs") {
+                seen += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                for dep in [
+                    "clap::",
+                    "rustyline::",
+                    "indicatif::",
+                    "use clap",
+                    "use rustyline",
+                    "use indicatif",
+                ] {
+                    assert!(!text.contains(dep), "src/{rel} uses {dep}");
+                }
+            }
+        }
+    }
+    assert!(seen > 20, "read only {seen} files");
+    let lib = std::fs::read_to_string(root.join("lib.rs")).unwrap();
+    assert!(!lib.contains("mod cli"), "the command line is the binary's");
+}

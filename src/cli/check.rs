@@ -1,8 +1,28 @@
 //! `nurture check FILES...`: type-check campaign files and report every problem.
 
 use super::{print_stdout, use_color, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use crate::check::check_source;
-use crate::diag::{self, FileReport, Format};
+use nurture::check::check_source;
+use nurture::diag::{self, FileReport, Format};
+
+/// `--format`: the library's `diag::Format`, as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+impl From<CheckFormat> for Format {
+    fn from(f: CheckFormat) -> Format {
+        match f {
+            CheckFormat::Human => Format::Human,
+            CheckFormat::Json => Format::Json,
+            CheckFormat::Sarif => Format::Sarif,
+            CheckFormat::Github => Format::Github,
+        }
+    }
+}
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,8 +47,8 @@ pub struct CheckArgs {
     /// NO_COLOR is set), `json` (one object per line), `sarif` (SARIF 2.1.0, for code
     /// scanning) or `github` (GitHub Actions annotations; also writes a table to
     /// $GITHUB_STEP_SUMMARY when it is set).
-    #[arg(long, value_enum, default_value_t = Format::Human, value_name = "FORMAT")]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human, value_name = "FORMAT")]
+    pub format: CheckFormat,
 
     /// Fail (exit code 1) on warnings as well as errors.
     #[arg(long)]
@@ -60,9 +80,9 @@ pub fn run(args: &CheckArgs) -> u8 {
         return EXIT_USAGE;
     }
 
-    print_stdout(&diag::render(&reports, args.format, use_color()));
+    print_stdout(&diag::render(&reports, args.format.into(), use_color()));
 
-    if args.format == Format::Github {
+    if args.format == CheckFormat::Github {
         if let Some(summary_path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
             if let Err(e) = append(Path::new(&summary_path), &diag::github::summary(&reports)) {
                 eprintln!(

@@ -2,13 +2,13 @@
 
 use super::check::display;
 use super::{print_stdout, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use crate::check::check_source;
-use crate::compile::expr::CompileError;
-use crate::compile::file::{self, SourceText};
-use crate::compile::{compile, Compiled};
-use crate::diag::{self, FileReport};
-use crate::syntax::span::line_col;
 use clap::Args;
+use nurture::check::check_source;
+use nurture::compile::expr::CompileError;
+use nurture::compile::file::{self, SourceText};
+use nurture::compile::{compile, Compiled};
+use nurture::diag::{self, FileReport};
+use nurture::syntax::span::line_col;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 

@@ -3,9 +3,9 @@
 use super::check::display;
 use super::compile::load_campaign;
 use super::{print_stdout, EXIT_OK, EXIT_USAGE};
-use crate::compile::disasm::disasm;
-use crate::compile::file;
 use clap::Args;
+use nurture::compile::disasm::disasm;
+use nurture::compile::file;
 use std::path::PathBuf;
 
 /// Show a compiled program: bytecode with source lines, lead-state layout, dispatch tables

@@ -1,9 +1,9 @@
 //! `nurture explain CODE`: what a diagnostic code means, and how to fix it.
 
 use super::{print_stdout, EXIT_OK, EXIT_USAGE};
-use crate::diag::explain::explain;
-use crate::diag::Code;
 use clap::Args;
+use nurture::diag::explain::explain;
+use nurture::diag::Code;
 
 /// Explain a diagnostic code: what it means and how to fix it.
 #[derive(Debug, Args)]

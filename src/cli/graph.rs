@@ -3,11 +3,11 @@
 
 use super::check::display;
 use super::{print_stdout, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use crate::check::check_source;
-use crate::compile::file;
-use crate::diag::{self, FileReport};
-use crate::graph;
 use clap::{Args, ValueEnum};
+use nurture::check::check_source;
+use nurture::compile::file;
+use nurture::diag::{self, FileReport};
+use nurture::graph;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 

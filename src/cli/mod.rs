@@ -13,6 +13,7 @@ mod explain;
 mod files;
 mod graph;
 mod repl;
+mod repl_helper;
 mod run;
 mod state;
 mod test;

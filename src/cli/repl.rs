@@ -3,11 +3,12 @@
 //! line by line from standard input, with no prompts and no colour, so a journey script can
 //! run in CI: `nurture repl campaign.nurture < journey.txt`.
 
+use super::repl_helper::ReplHelper;
 use super::{use_color, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use crate::repl::helper::{open_brackets, ReplHelper};
-use crate::repl::{Reply, Session, Style};
-use crate::runtime::format;
 use clap::Args;
+use nurture::repl::helper::open_brackets;
+use nurture::repl::{Reply, Session, Style};
+use nurture::runtime::format;
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::{Config, Editor};

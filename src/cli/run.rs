@@ -2,16 +2,16 @@
 
 use super::files::{self, EventFile, EventStream, OutRules, StateLock};
 use super::{use_color, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use crate::check::check_source;
-use crate::compile::file::{self, SourceText};
-use crate::compile::{compile, Compiled};
-use crate::diag::{self, Format};
-use crate::runtime::durable::{self, DurableRun, Input, MigrationReport, Rejected, Setup};
-use crate::runtime::engine::{Engine, Options, Summary};
-use crate::runtime::intake::parse_rfc3339;
-use crate::runtime::store::{self, Position};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use nurture::check::check_source;
+use nurture::compile::file::{self, SourceText};
+use nurture::compile::{compile, Compiled};
+use nurture::diag::{self, Format};
+use nurture::runtime::durable::{self, DurableRun, Input, MigrationReport, Rejected, Setup};
+use nurture::runtime::engine::{Engine, Options, Summary};
+use nurture::runtime::intake::parse_rfc3339;
+use nurture::runtime::store::{self, Position};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -327,7 +327,7 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
                 },
                 args.state.as_deref().unwrap_or(Path::new("")).display(),
                 last.line,
-                crate::runtime::format::instant(engine.machine.now),
+                nurture::runtime::format::instant(engine.machine.now),
             );
             return Ok(EXIT_OK);
         }

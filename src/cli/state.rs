@@ -1,14 +1,14 @@
 //! `nurture state DB`: what a state database written by `nurture run --state` holds.
 
 use super::{print_stdout, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use crate::check::check_source;
-use crate::compile::Compiled;
-use crate::repl::Style;
-use crate::runtime::format;
-use crate::runtime::store::{Progress, Store};
-use crate::vm::explain::{Explainer, Ledger};
-use crate::vm::machine::Machine;
 use clap::Args;
+use nurture::check::check_source;
+use nurture::compile::Compiled;
+use nurture::repl::Style;
+use nurture::runtime::format;
+use nurture::runtime::store::{Progress, Store};
+use nurture::vm::explain::{Explainer, Ledger};
+use nurture::vm::machine::Machine;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -98,7 +98,7 @@ fn show_lead(store: &Store, m: &Machine, lead: u32, id: &str) -> String {
                 source: &src.text,
                 ledger: &ledger,
             };
-            return crate::repl::explain::show(&ex, lead, id, Style::plain());
+            return nurture::repl::explain::show(&ex, lead, id, Style::plain());
         }
     }
     let mut out = format!("{id} at {}\n", format::instant(m.now));

@@ -2,11 +2,11 @@
 
 use super::check::{collect, display};
 use super::{print_stdout, use_color, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use crate::check::check_source;
-use crate::diag::{self, human};
-use crate::syntax::span::line_col;
-use crate::testing::{self, TestReport};
 use clap::{Args, ValueEnum};
+use nurture::check::check_source;
+use nurture::diag::{self, human};
+use nurture::syntax::span::line_col;
+use nurture::testing::{self, TestReport};
 use std::path::PathBuf;
 
 /// Run the `test` blocks in campaign files, each on a fresh engine with a virtual clock.
