@@ -896,3 +896,201 @@ fn a_read_only_state_is_refused_before_any_output_is_written() {
     assert!(err.contains("read-only"), "{err}");
     assert!(!out.exists(), "no output was opened");
 }
+
+// ---- the durable run as a library: the same protocol, driven without the binary ---------
+
+mod library {
+    use super::{workload, CONTRACT, UNTIL};
+    use nurture::runtime::durable::{self, DurableRun, Input, Output, Setup};
+    use nurture::runtime::engine::{Engine, Options};
+    use nurture::runtime::store::{InputMark, OutMark, Position, Store};
+    use std::cell::RefCell;
+    use std::io::{BufRead, Cursor, Read};
+    use std::rc::Rc;
+
+    /// Output kept in memory, shared with the test, which can "crash" and cut it back.
+    #[derive(Clone, Default)]
+    struct Memory(Rc<RefCell<Vec<u8>>>);
+
+    impl Output for Memory {
+        fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            self.0.borrow_mut().extend_from_slice(bytes);
+            Ok(())
+        }
+
+        fn sync(&mut self) -> std::io::Result<Option<OutMark>> {
+            Ok(Some(OutMark {
+                len: self.0.borrow().len() as u64,
+                ..OutMark::default()
+            }))
+        }
+    }
+
+    /// Input from memory; marked by its length so far only (the test does not need more).
+    struct Lines(Cursor<Vec<u8>>);
+
+    impl Read for Lines {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl BufRead for Lines {
+        fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+            self.0.fill_buf()
+        }
+
+        fn consume(&mut self, n: usize) {
+            self.0.consume(n)
+        }
+    }
+
+    impl Input for Lines {
+        fn mark(&mut self, offset: u64) -> std::io::Result<Option<InputMark>> {
+            Ok(Some(InputMark {
+                head: offset,
+                tail: 0,
+            }))
+        }
+    }
+
+    fn program() -> nurture::compile::Compiled {
+        let src = std::fs::read(super::root().join(CONTRACT)).expect("reads the campaign");
+        let checked = nurture::check::check_source(CONTRACT, &src);
+        nurture::compile::compile(&checked.program.expect("checks")).expect("compiles")
+    }
+
+    fn setup() -> Setup {
+        Setup {
+            memberships: false,
+            commit_every: 500,
+        }
+    }
+
+    /// One run over `input` into `out` on the state at `db`; `stop_after` lines, it is dropped
+    /// without finishing, as a crash would leave it.
+    fn run(db: &std::path::Path, input: &[u8], out: &Memory, stop_after: Option<u64>) {
+        let store = Store::open(db, false).expect("opens");
+        let opened =
+            durable::open_state(store, "s.db", program(), None, &Options::default(), false)
+                .expect("opens the state");
+        let last = opened.position;
+        // A resume cuts the output back to what was committed and reads on from there.
+        let position = if last.done {
+            Position::default()
+        } else {
+            out.0
+                .borrow_mut()
+                .truncate(last.out.as_ref().map_or(0, |m| m.len) as usize);
+            last.clone()
+        };
+        let mut lines = Lines(Cursor::new(input.to_vec()));
+        lines.0.set_position(position.offset);
+        let mut run = DurableRun::new(
+            opened.engine,
+            Some(opened.store),
+            position,
+            Box::new(out.clone()),
+            None,
+            &setup(),
+        );
+        match stop_after {
+            Some(n) => {
+                // Feed only the first n bytes' worth of lines by cutting the input short.
+                let end = input
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'\n')
+                    .nth(n as usize)
+                    .map_or(input.len(), |(i, _)| i + 1);
+                let mut part = Lines(Cursor::new(input[..end].to_vec()));
+                part.0.set_position(lines.0.position().min(end as u64));
+                run.read(&mut part, &mut |_| {}, &mut |_| {})
+                    .expect("reads");
+                drop(run);
+            }
+            None => {
+                run.read(&mut lines, &mut |_| {}, &mut |_| {})
+                    .expect("reads");
+                run.fire_until(nurture::runtime::intake::parse_rfc3339(UNTIL).unwrap())
+                    .expect("fires");
+                run.finish().expect("finishes");
+            }
+        }
+    }
+
+    #[test]
+    fn a_durable_run_dropped_mid_way_resumes_to_the_uninterrupted_output() {
+        let lines = workload::lines(9, 300, 4_000, 30);
+        let input = (lines.join("\n") + "\n").into_bytes();
+        let dir = tempfile::tempdir().expect("temp dir");
+
+        // Uninterrupted, in memory.
+        let whole = Memory::default();
+        let engine = Engine::from_compiled(program(), &Options::default());
+        let mut run = DurableRun::new(
+            engine,
+            None,
+            Position::default(),
+            Box::new(whole.clone()),
+            None,
+            &setup(),
+        );
+        run.read(
+            &mut Lines(Cursor::new(input.clone())),
+            &mut |_| {},
+            &mut |_| {},
+        )
+        .expect("reads");
+        run.fire_until(nurture::runtime::intake::parse_rfc3339(UNTIL).unwrap())
+            .expect("fires");
+        run.finish().expect("finishes");
+
+        // With a state: dropped twice between commits, then finished.
+        let db = dir.path().join("s.db");
+        Store::create(&db).expect("makes the state");
+        let out = Memory::default();
+        run_crashing(&db, &input, &out);
+        assert!(!whole.0.borrow().is_empty());
+        assert_eq!(
+            String::from_utf8_lossy(&out.0.borrow()),
+            String::from_utf8_lossy(&whole.0.borrow())
+        );
+    }
+
+    fn run_crashing(db: &std::path::Path, input: &[u8], out: &Memory) {
+        // The first run starts a new input; later ones resume what it committed.
+        let store = Store::open(db, false).expect("opens");
+        let opened =
+            durable::open_state(store, "s.db", program(), None, &Options::default(), false)
+                .expect("opens the state");
+        let mut first = DurableRun::new(
+            opened.engine,
+            Some(opened.store),
+            Position {
+                input: "events".into(),
+                ..Position::default()
+            },
+            Box::new(out.clone()),
+            None,
+            &setup(),
+        );
+        let end = input
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(1_234)
+            .map(|(i, _)| i + 1)
+            .expect("enough lines");
+        first
+            .read(
+                &mut Lines(Cursor::new(input[..end].to_vec())),
+                &mut |_| {},
+                &mut |_| {},
+            )
+            .expect("reads");
+        drop(first);
+        run(db, input, out, Some(2_345));
+        run(db, input, out, None);
+    }
+}
