@@ -642,3 +642,125 @@ fn cli_unreadable_and_damaged_files_exit_2() {
         r.stderr
     );
 }
+
+// ---- docs/bytecode.md's instruction tables are the instruction sets ---------------------
+
+/// Every variant of an enum, found by decoding each variant index with zeroed operands.
+fn variants<T: serde::de::DeserializeOwned>() -> Vec<T> {
+    let zeros = [0u8; 64];
+    (0u8..64)
+        .filter_map(|i| {
+            let mut bytes = vec![i];
+            bytes.extend_from_slice(&zeros);
+            postcard::take_from_bytes::<T>(&bytes).ok().map(|(v, _)| v)
+        })
+        .collect()
+}
+
+/// The names docs/bytecode.md gives in the first column of the table headed by `header`.
+fn documented(header: &str) -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/bytecode.md"))
+            .expect("reads docs/bytecode.md");
+    let mut lines = doc.lines().skip_while(|l| !l.starts_with(header)).skip(2);
+    let mut names = Vec::new();
+    for l in lines.by_ref().take_while(|l| l.starts_with('|')) {
+        let first = l.split('|').nth(1).unwrap_or("");
+        names.extend(first.split('`').skip(1).step_by(2).map(str::to_string));
+    }
+    names
+}
+
+fn op_names(op: &nurture::compile::bytecode::Op) -> &'static [&'static str] {
+    use nurture::compile::bytecode::Op;
+    // Exhaustive: a new instruction does not compile until it is named here and documented.
+    match op {
+        Op::Const(_) => &["const"],
+        Op::Attr(_) => &["attr"],
+        Op::Prop(_) => &["prop"],
+        Op::Score(_) => &["score"],
+        Op::InList(_) => &["in_list"],
+        Op::History(_) => &["history"],
+        Op::Now => &["now"],
+        Op::Received => &["received"],
+        Op::Not => &["not"],
+        Op::Neg => &["neg"],
+        Op::Add => &["add"],
+        Op::Sub => &["sub"],
+        Op::Mul => &["mul"],
+        Op::Div => &["div"],
+        Op::Eq => &["eq"],
+        Op::Ne => &["ne"],
+        Op::Lt => &["lt"],
+        Op::Le => &["le"],
+        Op::Gt => &["gt"],
+        Op::Ge => &["ge"],
+        Op::Contains => &["contains"],
+        Op::StartsWith => &["starts_with"],
+        Op::EndsWith => &["ends_with"],
+        Op::Matches(_) => &["matches"],
+        Op::In => &["in"],
+        Op::IsSet => &["is_set"],
+        Op::IsMissing => &["is_missing"],
+        Op::JumpIfSet(_) => &["jump_if_set"],
+        Op::JumpUnlessTrue(_) => &["jump_unless_true"],
+        Op::JumpIfTrue(_) => &["jump_if_true"],
+    }
+}
+
+fn wop_names(op: &WOp) -> &'static [&'static str] {
+    match op {
+        WOp::Send { .. } => &["send"],
+        WOp::Notify { .. } => &["notify"],
+        WOp::Retarget { .. } => &["retarget_add", "retarget_remove"],
+        WOp::Webhook { .. } => &["webhook"],
+        WOp::Set { .. } => &["set"],
+        WOp::Tag { .. } => &["tag", "untag"],
+        WOp::Start { .. } => &["start"],
+        WOp::Stop { .. } => &["stop"],
+        WOp::WaitFor { .. } => &["wait_for"],
+        WOp::WaitUntil { .. } => &["wait_until"],
+        WOp::WaitUpTo { .. } => &["wait_up_to"],
+        WOp::JumpUnless { .. } => &["jump_unless"],
+        WOp::Jump { .. } => &["jump"],
+        WOp::Split { .. } => &["split"],
+    }
+}
+
+fn same_names(in_code: Vec<&str>, in_docs: Vec<String>, table: &str) {
+    let mut code: Vec<String> = in_code.into_iter().map(str::to_string).collect();
+    let mut docs = in_docs;
+    code.sort();
+    docs.sort();
+    docs.retain(|d| d != "end"); // `end` is documented as the index past the last instruction
+    assert_eq!(
+        code, docs,
+        "docs/bytecode.md's {table} table and the code disagree"
+    );
+}
+
+#[test]
+fn the_bytecode_docs_list_every_instruction_and_no_other() {
+    let ops = variants::<nurture::compile::bytecode::Op>();
+    assert!(
+        ops.len() >= 30,
+        "decoded {} expression instructions",
+        ops.len()
+    );
+    same_names(
+        ops.iter().flat_map(op_names).copied().collect(),
+        documented("| op |"),
+        "expression instruction",
+    );
+    let wops = variants::<WOp>();
+    assert!(
+        wops.len() >= 14,
+        "decoded {} workflow instructions",
+        wops.len()
+    );
+    same_names(
+        wops.iter().flat_map(wop_names).copied().collect(),
+        documented("| instruction |"),
+        "workflow instruction",
+    );
+}

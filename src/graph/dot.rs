@@ -69,16 +69,11 @@ fn shape(kind: NodeKind) -> &'static str {
 /// Text for inside a quoted DOT string: `\` and `"` escaped, so `\n` and the like in a
 /// condition stay as written.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_with(text, |c| match c {
+        '\\' => Some("\\\\"),
+        '"' => Some("\\\""),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

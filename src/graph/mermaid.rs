@@ -66,21 +66,16 @@ fn shape(kind: NodeKind) -> (&'static str, &'static str) {
 /// codes in labels, so `#` itself is written as one too; `<` and `>` would be read as HTML,
 /// `` ` `` as the start of a Markdown string, `|` as the end of an edge label.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '#' => out.push_str("#35;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '&' => out.push_str("#amp;"),
-            '`' => out.push_str("#96;"),
-            '|' => out.push_str("#124;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_with(text, |c| match c {
+        '"' => Some("#quot;"),
+        '#' => Some("#35;"),
+        '<' => Some("#lt;"),
+        '>' => Some("#gt;"),
+        '&' => Some("#amp;"),
+        '`' => Some("#96;"),
+        '|' => Some("#124;"),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

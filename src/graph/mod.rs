@@ -458,6 +458,20 @@ fn received_test(cond: &Expr) -> Option<bool> {
     }
 }
 
+/// A label for a diagram format: each character the format gives an escape is replaced by
+/// it, and control characters (a newline in a condition) by a space.
+fn escape_with(text: &str, escape: impl Fn(char) -> Option<&'static str>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match escape(c) {
+            Some(e) => out.push_str(e),
+            None if c.is_control() => out.push(' '),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }

@@ -27,7 +27,7 @@
 
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -36,6 +36,7 @@ use super::record::{self, Record, RecordKind, Reject};
 use crate::check::program::{AttrId, EventId, Program};
 use crate::check::types::Ty;
 use crate::compile::expr::Texts;
+use crate::vm::action::Fnv1a;
 use crate::vm::value::Val;
 
 /// An event's names and typed properties: (name, Segment name, properties).
@@ -341,7 +342,7 @@ impl Kind {
 /// Names to indices: a short list is scanned, a long one hashed.
 enum NameIndex {
     Few(Vec<(Box<str>, u32)>),
-    Many(HashMap<Box<str>, u32, BuildHasherDefault<Fnv>>),
+    Many(HashMap<Box<str>, u32, BuildHasherDefault<Fnv1a>>),
 }
 
 impl NameIndex {
@@ -372,28 +373,6 @@ impl NameIndex {
         match self {
             NameIndex::Few(v) => v.iter().find(|(n, _)| &**n == name).map(|&(_, i)| i),
             NameIndex::Many(m) => m.get(name).copied(),
-        }
-    }
-}
-
-/// FNV-1a: quick on the short names a schema has.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
 }

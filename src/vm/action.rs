@@ -123,6 +123,17 @@ impl Fnv1a {
     }
 }
 
+/// As a hasher for maps keyed by short names (a schema's properties): quick where they are.
+impl std::hash::Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        Fnv1a::write(self, bytes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
