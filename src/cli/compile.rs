@@ -4,11 +4,9 @@ use super::check::display;
 use super::{print_stdout, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
 use nurture::check::check_source;
-use nurture::compile::expr::CompileError;
 use nurture::compile::file::{self, SourceText};
 use nurture::compile::{compile, Compiled};
 use nurture::diag::{self, FileReport};
-use nurture::syntax::span::line_col;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -94,9 +92,17 @@ pub(super) fn load_campaign(
     }
     match compile(&program) {
         Ok(c) => Ok((c, source)),
-        Err(CompileError::NotCompilable(span, what)) => {
-            let (line, column) = line_col(&source.text, span.start);
-            eprintln!("nurture {cmd}: {name}:{line}:{column}: cannot compile {what}");
+        Err(e) => {
+            eprint!(
+                "{}",
+                render(FileReport {
+                    file: diag::SourceFile {
+                        name: source.name.clone(),
+                        text: source.text.clone(),
+                    },
+                    diagnostics: vec![e.diagnostic()],
+                })
+            );
             Err(EXIT_PROBLEMS)
         }
     }

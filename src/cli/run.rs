@@ -125,7 +125,14 @@ fn load_program(args: &RunArgs) -> Result<(Compiled, Option<SourceText>), u8> {
             }),
         )),
         Err(e) => {
-            eprintln!("nurture run: cannot compile {name}: {e:?}");
+            let report = diag::FileReport {
+                file: diag::SourceFile {
+                    name,
+                    text: String::from_utf8_lossy(&bytes).into_owned(),
+                },
+                diagnostics: vec![e.diagnostic()],
+            };
+            eprint!("{}", diag::render(&[report], Format::Human, use_color()));
             Err(EXIT_PROBLEMS)
         }
     }

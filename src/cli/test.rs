@@ -78,8 +78,12 @@ pub fn run(args: &TestArgs) -> u8 {
         let reports = match testing::run(&program) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("nurture test: {name}: cannot compile: {e:?}");
-                return EXIT_USAGE;
+                let report = diag::FileReport {
+                    file: checked.report.file.clone(),
+                    diagnostics: vec![e.diagnostic()],
+                };
+                eprint!("{}", diag::render(&[report], diag::Format::Human, color));
+                return EXIT_PROBLEMS;
             }
         };
         let file = checked.report.file;

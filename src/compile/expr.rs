@@ -89,6 +89,35 @@ pub enum CompileError {
     NotCompilable(Span, &'static str),
 }
 
+impl CompileError {
+    /// The error as a diagnostic on the campaign's source. The checker refuses everything
+    /// the compiler cannot lower (E0312), so this is a checker gap when it shows.
+    pub fn diagnostic(&self) -> crate::diag::Diagnostic {
+        match self {
+            CompileError::NotCompilable(span, what) => crate::diag::Diagnostic::new(
+                crate::diag::Code::Misplaced,
+                *span,
+                format!("{what} cannot be compiled here"),
+            )
+            .with_label("here")
+            .with_help(
+                "nurture check accepted this, which it should not: please report it, with the \
+                 campaign",
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CompileError::NotCompilable(_, what) => write!(f, "cannot compile {what}"),
+        }
+    }
+}
+
+impl std::error::Error for CompileError {}
+
 impl Pools {
     pub fn val(&mut self, v: &Value) -> Val {
         match v {

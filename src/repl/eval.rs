@@ -202,14 +202,11 @@ fn compile(m: &mut Machine, e: &Expr) -> Result<Chunk, Problem> {
         )
         .into());
     }
-    chunk.map_err(|e| match e {
-        crate::compile::expr::CompileError::NotCompilable(span, what) => Diagnostic::new(
-            Code::Misplaced,
-            span,
-            format!("the REPL cannot evaluate {what}"),
-        )
-        .with_label("here")
-        .into(),
+    chunk.map_err(|e| {
+        let mut d = e.diagnostic();
+        d.message = format!("the REPL cannot evaluate this: {}", d.message);
+        d.help = None;
+        d.into()
     })
 }
 
