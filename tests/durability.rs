@@ -443,3 +443,190 @@ fn a_new_comment_is_not_a_change_of_campaign() {
     );
     assert!(!String::from_utf8_lossy(&r.stdout).is_empty());
 }
+
+/// `nurture run CAMPAIGN --state DB` with more arguments; fails the test unless it exits 0.
+fn run_ok(campaign: &str, db: &str, more: &[&str]) -> std::process::Output {
+    let mut args = vec!["run", campaign, "--state", db];
+    args.extend_from_slice(more);
+    let r = nurture(&args);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    r
+}
+
+/// `nurture state DB …`: its standard output, which must be the whole of a success.
+fn state(args: &[&str]) -> String {
+    let mut all = vec!["state"];
+    all.extend_from_slice(args);
+    let r = nurture(&all);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    String::from_utf8(r.stdout).expect("UTF-8")
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text.trim_end()).expect("one JSON value")
+}
+
+fn identify(lead: &str, traits: &str, at: &str) -> String {
+    let lead = serde_json::to_string(lead).expect("a JSON string");
+    format!(r#"{{"type":"identify","userId":{lead},"traits":{traits},"timestamp":"{at}"}}"#)
+}
+
+fn track(lead: &str, event: &str, props: &str, at: &str) -> String {
+    let lead = serde_json::to_string(lead).expect("a JSON string");
+    format!(
+        r#"{{"type":"track","userId":{lead},"event":"{event}","properties":{props},"timestamp":"{at}"}}"#
+    )
+}
+
+#[test]
+fn state_counts_only_the_timers_that_will_fire() {
+    let campaign = r#"campaign "Stale"
+
+lead { email: string? }
+
+event signed.up as "Signed Up" {}
+
+on signed.up start welcome
+
+workflow welcome {
+  enroll every time
+  exit when did email.unsubscribed since enrolled
+
+  send email "hello"
+  wait 2d
+  send email "tips"
+}
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("c.nurture");
+    std::fs::write(&path, campaign).expect("writes");
+    let path = path.to_string_lossy();
+    // ann signs up twice: her run starts over and waits for a later wake. bob unsubscribes:
+    // his run ends. Their first timers stay queued, to be skipped when due.
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[
+            signed("ann", "2026-03-01T09:00:00Z"),
+            signed("bob", "2026-03-01T09:30:00Z"),
+            signed("ann", "2026-03-01T10:00:00Z"),
+            track(
+                "bob",
+                "email.unsubscribed",
+                r#"{"template":"hello"}"#,
+                "2026-03-01T11:00:00Z",
+            ),
+        ],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    run_ok(&path, &db, &["--events", &events]);
+    let text = state(&[&db]);
+    assert!(text.contains("welcome: 1 open"), "{text}");
+    assert!(
+        text.contains(
+            "pending timers: 1\n         1  wake of welcome, next 2026-03-03T10:00:00Z\n"
+        ),
+        "{text}"
+    );
+    let summary = json(&state(&[&db, "--format", "json"]));
+    assert_eq!(summary["pending_timers"]["count"], 1, "{summary}");
+    assert_eq!(summary["workflows"]["welcome"]["open"], 1, "{summary}");
+    assert_eq!(
+        summary["workflows"]["welcome"]["steps"]["wait 2d"], 1,
+        "{summary}"
+    );
+
+    // When the stale timers come due nothing happens; ann's live one sends her tips.
+    let r = run_ok(&path, &db, &["--until", "2026-03-10T00:00:00Z"]);
+    let out = String::from_utf8(r.stdout).expect("UTF-8");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("\"tips\"") && out.contains("\"ann\""), "{out}");
+    assert!(state(&[&db]).contains("pending timers: 0\n"));
+}
+
+#[test]
+fn state_escapes_ids_and_texts_or_prints_json() {
+    let campaign = r#"campaign "Ids"
+
+lead { email: string? }
+
+list everyone = lead.email is set or not (lead.email is set)
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("c.nurture");
+    std::fs::write(&path, campaign).expect("writes");
+    let path = path.to_string_lossy();
+    // A newline, a terminal escape that clears the screen, a C1 control and a bidi override.
+    let odd = "ann\nbob\u{1b}[2J\u{9b}0m\u{202e}";
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[
+            identify(
+                odd,
+                r#"{"email":"a\tb\u001b]0;title\u0007"}"#,
+                "2026-03-01T09:00:00Z",
+            ),
+            identify(
+                "back\\slash",
+                r#"{"email":"c@x.io"}"#,
+                "2026-03-01T10:00:00Z",
+            ),
+        ],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    run_ok(&path, &db, &["--events", &events]);
+    let printable = |s: &str| {
+        !s.chars()
+            .any(|c| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}'))
+    };
+
+    let list = state(&[&db, "--list", "everyone"]);
+    assert_eq!(
+        list, "ann\\nbob\\u{1b}[2J\\u{9b}0m\\u{202e}\nback\\\\slash\n",
+        "one escaped id a line"
+    );
+    let list = state(&[&db, "--list", "everyone", "--format", "json"]);
+    let ids: Vec<String> = list
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON string a line"))
+        .collect();
+    assert_eq!(ids, [odd, "back\\slash"]);
+    assert!(printable(&list), "{list:?}");
+
+    let shown = state(&[&db, "--lead", odd]);
+    assert!(printable(&shown), "{shown:?}");
+    assert!(
+        shown.starts_with("ann\\nbob\\u{1b}[2J\\u{9b}0m\\u{202e} at "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("email  \"a\\tb\\u{1b}]0;title\\u{7}\""),
+        "{shown}"
+    );
+    let lead = state(&[&db, "--lead", odd, "--format", "json"]);
+    assert!(printable(&lead), "{lead:?}");
+    assert_eq!(lead.lines().count(), 1, "{lead}");
+    let lead = json(&lead);
+    assert_eq!(lead["id"], odd);
+    assert_eq!(lead["attributes"]["email"], "a\tb\u{1b}]0;title\u{7}");
+    assert_eq!(lead["lists"]["everyone"], true);
+    assert_eq!(lead["attributes"]["tags"], serde_json::json!([]));
+
+    let summary = json(&state(&[&db, "--format", "json"]));
+    assert_eq!(summary["campaign"], "Ids");
+    assert_eq!(summary["leads"], 2);
+    assert_eq!(summary["lists"]["everyone"], 2);
+    assert_eq!(summary["input"]["finished"], true);
+    assert_eq!(summary["processed"]["identifies"], 2);
+}

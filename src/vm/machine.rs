@@ -1489,9 +1489,9 @@ impl Machine {
         }
     }
 
-    /// A value as JSON, for webhook fields and `set` records: texts and enum variants by
-    /// name, lists (the lead's tags included) as arrays.
-    fn json(&self, lead: u32, v: Val, ty: Option<&Ty>) -> serde_json::Value {
+    /// A value as JSON, for webhook fields, `set` records and `nurture state --format json`:
+    /// texts and enum variants by name, lists (the lead's tags included) as arrays.
+    pub fn json(&self, lead: u32, v: Val, ty: Option<&Ty>) -> serde_json::Value {
         use serde_json::Value as J;
         match v {
             Val::Missing => J::Null,
