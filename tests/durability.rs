@@ -489,6 +489,176 @@ fn track(lead: &str, event: &str, props: &str, at: &str) -> String {
 }
 
 #[test]
+fn a_changed_step_is_reported_as_removed_and_added() {
+    // V1's `wait 2d` becomes a `wait 3d`, a label the workflow already has further down: the
+    // report names both, and the plural of what it counts is right.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let v1 = dir.path().join("v1.nurture");
+    let v3 = dir.path().join("v3.nurture");
+    std::fs::write(&v1, V1).expect("writes");
+    std::fs::write(&v3, V1.replacen("wait 2d", "wait 3d", 1)).expect("writes");
+    let (v1, v3) = (v1.to_string_lossy(), v3.to_string_lossy());
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[signed("ann", "2026-03-01T09:00:00Z")],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    run_ok(&v1, &db, &["--events", &events]);
+    let r = nurture(&["run", &v3, "--state", &db]);
+    assert_eq!(r.status.code(), Some(2), "a changed campaign is refused");
+    let err = String::from_utf8(r.stderr).expect("UTF-8");
+    assert!(
+        err.contains("workflow welcome changed its steps; removed: wait 2d; added: wait 3d\n"),
+        "{err}"
+    );
+
+    let r = run_ok(&v3, &db, &["--migrate"]);
+    let err = String::from_utf8(r.stderr).expect("UTF-8");
+    assert!(
+        err.contains(
+            "run not carried over: ann: welcome: at step wait 2d, which the workflow no longer has"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("migrated 1 lead: 1 open run carried over, 1 not carried over"),
+        "{err}"
+    );
+}
+
+#[test]
+fn migrate_carries_enum_values_by_name() {
+    let v1 = r#"campaign "Plans"
+
+lead { email: string?, plan: Plan = free }
+
+enum Plan { free, pro, team }
+"#;
+    // `free` is gone, `trial` is new, and the others moved.
+    let v2 = r#"campaign "Plans"
+
+lead { email: string?, plan: Plan = trial }
+
+enum Plan { trial, team, pro }
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (p1, p2) = (dir.path().join("v1.nurture"), dir.path().join("v2.nurture"));
+    std::fs::write(&p1, v1).expect("writes");
+    std::fs::write(&p2, v2).expect("writes");
+    let (p1, p2) = (p1.to_string_lossy(), p2.to_string_lossy());
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[
+            identify("ann", r#"{"plan":"team"}"#, "2026-03-01T09:00:00Z"),
+            identify("bob", r#"{"plan":"pro"}"#, "2026-03-01T10:00:00Z"),
+            identify("cat", r#"{"plan":"free"}"#, "2026-03-01T11:00:00Z"),
+            identify("dan", r#"{"email":"d@x.io"}"#, "2026-03-01T12:00:00Z"),
+        ],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    run_ok(&p1, &db, &["--events", &events]);
+    let r = nurture(&["run", &p2, "--state", &db]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8(r.stderr).expect("UTF-8");
+    assert!(
+        err.contains("attribute plan: its enum changed its values; removed: free; added: trial"),
+        "{err}"
+    );
+
+    let r = run_ok(&p2, &db, &["--migrate"]);
+    let err = String::from_utf8(r.stderr).expect("UTF-8");
+    assert!(
+        err.contains(
+            "attribute plan: free is no longer a value of its enum: 2 leads had it and have \
+             the default now"
+        ),
+        "{err}"
+    );
+    let plan = |lead: &str| {
+        json(&state(&[&db, "--lead", lead, "--format", "json"]))["attributes"]["plan"].clone()
+    };
+    assert_eq!(plan("ann"), "team");
+    assert_eq!(plan("bob"), "pro");
+    assert_eq!(plan("cat"), "trial");
+    assert_eq!(plan("dan"), "trial");
+}
+
+#[test]
+fn migrate_carries_filtered_history_and_on_rule_caps() {
+    let v1 = r#"campaign "Pricing"
+
+lead { email: string? }
+
+score engagement {
+  on page.viewed where url starts_with "/pricing" add 10 at most 1 times per 7d
+}
+
+list pricing_fans = count page.viewed where url starts_with "/pricing" >= 3
+list recently = did page.viewed where url == "/pricing/teams" within 30d
+"#;
+    // A new list and rule first, so every pool index after them moves; the filters, the
+    // cap and the rule stay.
+    let v2 = r#"campaign "Pricing"
+
+lead { email: string? }
+
+list docs_readers = did page.viewed where url starts_with "/docs"
+
+score engagement {
+  on form.submitted add 5
+  on page.viewed where url starts_with "/pricing" add 10 at most 1 times per 7d
+}
+
+list pricing_fans = count page.viewed where url starts_with "/pricing" >= 3
+list recently = did page.viewed where url == "/pricing/teams" within 30d
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (p1, p2) = (dir.path().join("v1.nurture"), dir.path().join("v2.nurture"));
+    std::fs::write(&p1, v1).expect("writes");
+    std::fs::write(&p2, v2).expect("writes");
+    let (p1, p2) = (p1.to_string_lossy(), p2.to_string_lossy());
+    let viewed =
+        |url: &str, at: &str| track("ann", "page.viewed", &format!(r#"{{"url":"{url}"}}"#), at);
+    let before = write_events(
+        dir.path(),
+        "before.jsonl",
+        &[
+            viewed("/pricing", "2026-03-01T09:00:00Z"),
+            viewed("/pricing/teams", "2026-03-02T09:00:00Z"),
+        ],
+    );
+    let after = write_events(
+        dir.path(),
+        "after.jsonl",
+        &[viewed("/pricing", "2026-03-03T09:00:00Z")],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    run_ok(&p1, &db, &["--events", &before]);
+    let ann = json(&state(&[&db, "--lead", "ann", "--format", "json"]));
+    assert_eq!(
+        ann["scores"]["engagement"], 10,
+        "the cap held the second view"
+    );
+
+    let r = run_ok(&p2, &db, &["--migrate", "--events", &after]);
+    let err = String::from_utf8(r.stderr).expect("UTF-8");
+    // Only docs_readers' aggregate is new.
+    assert!(
+        err.contains("note: 1 history aggregate is new (or its filter changed) and starts empty\n"),
+        "{err}"
+    );
+    assert!(!err.contains("on-rule cap"), "{err}");
+    let ann = json(&state(&[&db, "--lead", "ann", "--format", "json"]));
+    // The count went on from 2 to 3; the view three days after the first is still inside
+    // the cap's week; the latest match of the other filter came along.
+    assert_eq!(ann["lists"]["pricing_fans"], true, "{ann}");
+    assert_eq!(ann["scores"]["engagement"], 10, "{ann}");
+    assert_eq!(ann["lists"]["recently"], true, "{ann}");
+}
+
+#[test]
 fn state_counts_only_the_timers_that_will_fire() {
     let campaign = r#"campaign "Stale"
 
