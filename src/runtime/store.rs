@@ -20,12 +20,10 @@
 //! by: slabs only mean something under its layout. `meta.progress` (JSON) holds the clock,
 //! the counters, and where the input and the output files stood at the commit.
 
-use crate::check::types::Ty;
 use crate::compile::file::SourceText;
 use crate::compile::layout::Kept;
 use crate::compile::Compiled;
 use crate::runtime::engine::{self, Engine};
-use crate::runtime::format;
 use crate::vm::machine::{Counters, Machine, Stats, TimerRow};
 use crate::vm::ring;
 use crate::vm::state::{to_stamp, Lead};
@@ -725,9 +723,9 @@ fn sequence_changes<'s>(a: &'s [String], b: &'s [String]) -> (Vec<&'s str>, Vec<
 }
 
 /// The values of the enum an attribute of this type holds (through `?`).
-fn enum_values<'c>(c: &'c Compiled, ty: &Ty) -> Option<&'c [String]> {
+fn enum_values<'c>(c: &'c Compiled, ty: &crate::check::types::Ty) -> Option<&'c [String]> {
     match ty.base() {
-        Ty::Enum(e) => c.enums.get(*e as usize).map(|v| v.as_slice()),
+        crate::check::types::Ty::Enum(e) => c.enums.get(*e as usize).map(|v| v.as_slice()),
         _ => None,
     }
 }
@@ -788,6 +786,7 @@ pub struct Migration {
 pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
     use crate::compile::disasm::portable_listing;
     use crate::compile::program::ScoreKind;
+    use crate::runtime::format;
     let mut report = Migration::default();
     let (oc, counters) = (&old.c, old.counters());
     // (old attribute, new attribute, for an enum: the new index of each old value by name).
