@@ -58,7 +58,7 @@ pub fn run(args: &StateArgs) -> u8 {
         let Some(lead) = m.find_lead(id) else {
             eprintln!(
                 "nurture state: no lead {} in {}",
-                format::printable(id),
+                format::escaped(id),
                 args.db.display()
             );
             return EXIT_PROBLEMS;
@@ -77,7 +77,7 @@ pub fn run(args: &StateArgs) -> u8 {
             let names: Vec<&str> = m.c.lists.iter().map(|l| l.name.as_str()).collect();
             eprintln!(
                 "nurture state: the campaign has no list {} (its lists: {})",
-                format::printable(name),
+                format::escaped(name),
                 if names.is_empty() {
                     "none".to_string()
                 } else {
@@ -93,7 +93,7 @@ pub fn run(args: &StateArgs) -> u8 {
                 if json {
                     out.push_str(&format::json_line(&Value::from(id)));
                 } else {
-                    out.push_str(&format::printable(id));
+                    out.push_str(&format::escaped(id));
                 }
                 out.push('\n');
             }
@@ -140,7 +140,7 @@ fn show_lead(store: &Store, m: &Machine, lead: u32, id: &str) -> String {
             return crate::repl::explain::show(&ex, lead, id, Style::plain());
         }
     }
-    let mut out = format!("{} at {}\n", format::printable(id), format::instant(m.now));
+    let mut out = format!("{} at {}\n", format::escaped(id), format::instant(m.now));
     out.push_str("lists\n");
     for (i, l) in m.c.lists.iter().enumerate() {
         let member = m.leads[lead as usize].in_list(&m.c, i as u16);
@@ -160,7 +160,7 @@ fn show_lead(store: &Store, m: &Machine, lead: u32, id: &str) -> String {
             wf.name,
             step.map_or("not running".to_string(), |s| format!(
                 "step {}",
-                format::printable(&s)
+                format::escaped(&s)
             ))
         );
     }
@@ -247,7 +247,7 @@ impl Summary {
     }
 
     fn text(&self) -> String {
-        let p = format::printable;
+        let p = format::escaped;
         let mut out = String::new();
         let _ = writeln!(
             out,

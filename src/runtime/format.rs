@@ -1,7 +1,6 @@
 //! How values are written in actions and messages.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use std::borrow::Cow;
 
 /// An instant as RFC 3339 in UTC, to the second.
 pub fn instant(seconds: i64) -> String {
@@ -41,6 +40,27 @@ pub fn number(n: f64) -> String {
     }
 }
 
+/// A text from outside (a lead id, a trait) made safe to print on a line of its own: control
+/// characters, others that move or reorder what a terminal shows or print nothing at all
+/// (`non_printing`), and the backslash, are written as Rust-style escapes (`\n`, `\u{1b}`,
+/// `\\`), so an id cannot break a one-id-a-line list or reach the terminal as a command, and
+/// an escape cannot be mistaken for the text.
+pub fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c == '\\' || non_printing(c);
+    if !text.chars().any(unsafe_char) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 /// A time of day as `HH:MM`.
 pub fn time_of_day(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
@@ -69,28 +89,7 @@ pub fn non_printing(c: char) -> bool {
         )
 }
 
-/// A text (a lead id, an attribute's value, a file name) made safe to print on one line: each non-printing character (`non_printing`) as an escape (`\n`, `\r`, `\t`,
-/// otherwise `\u{1b}`), and a backslash doubled, so an escape cannot be mistaken for the
-/// text. Text with neither comes back as it is.
-pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c == '\\' || non_printing(c)) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if non_printing(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// A value as one line of JSON that is as safe to print as `printable` text: serde_json
+/// A value as one line of JSON that is as safe to print as `escaped` text: serde_json
 /// escapes only C0 controls, so every other non-printing character (DEL, C1, bidirectional
 /// overrides …) is written as a `\u` escape too. The parsed value is the same.
 pub fn json_line(value: &serde_json::Value) -> String {
@@ -117,6 +116,17 @@ pub fn json_line(value: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
+
+    #[test]
+    fn escapes_what_a_terminal_would_act_on() {
+        assert_eq!(escaped("ann"), "ann");
+        assert_eq!(escaped("ann\nbob"), "ann\\nbob");
+        assert_eq!(escaped("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(escaped("a\\b"), "a\\\\b");
+        assert_eq!(escaped("\u{202e}evil"), "\\u{202e}evil");
+        assert_eq!(escaped("Zoë"), "Zoë");
+    }
 
     #[test]
     fn formats() {
@@ -131,20 +141,20 @@ mod tests {
     }
 
     #[test]
-    fn printable_escapes_what_does_not_print() {
-        assert!(matches!(printable("u-1042 Zoë"), Cow::Borrowed(_)));
-        assert_eq!(printable("ann\nbob"), "ann\\nbob");
-        assert_eq!(printable("a\tb\rc"), "a\\tb\\rc");
-        assert_eq!(printable("\u{1b}[31mred"), "\\u{1b}[31mred");
-        assert_eq!(printable("del\u{7f}"), "del\\u{7f}");
-        assert_eq!(printable("c1\u{9b}2J"), "c1\\u{9b}2J");
-        assert_eq!(printable("abc\u{202e}fed"), "abc\\u{202e}fed");
-        assert_eq!(printable("x\u{2067}y\u{2069}"), "x\\u{2067}y\\u{2069}");
-        assert_eq!(printable("zero\u{200b}width"), "zero\\u{200b}width");
-        assert!(matches!(printable("👩\u{200d}💻"), Cow::Borrowed(_)));
+    fn escaped_covers_every_non_printing_character() {
+        assert!(matches!(escaped("u-1042 Zoë"), Cow::Borrowed(_)));
+        assert_eq!(escaped("ann\nbob"), "ann\\nbob");
+        assert_eq!(escaped("a\tb\rc"), "a\\tb\\rc");
+        assert_eq!(escaped("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(escaped("del\u{7f}"), "del\\u{7f}");
+        assert_eq!(escaped("c1\u{9b}2J"), "c1\\u{9b}2J");
+        assert_eq!(escaped("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(escaped("x\u{2067}y\u{2069}"), "x\\u{2067}y\\u{2069}");
+        assert_eq!(escaped("zero\u{200b}width"), "zero\\u{200b}width");
+        assert!(matches!(escaped("👩\u{200d}💻"), Cow::Borrowed(_)));
         // A backslash is doubled: the text `a\n` is not the text with a newline.
-        assert_eq!(printable("a\\n"), "a\\\\n");
-        assert_ne!(printable("a\\n"), printable("a\n"));
+        assert_eq!(escaped("a\\n"), "a\\\\n");
+        assert_ne!(escaped("a\\n"), escaped("a\n"));
     }
 
     #[test]

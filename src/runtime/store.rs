@@ -1019,7 +1019,7 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
                     Ok(false) => {}
                     Err(why) => report.lost.push(format!(
                         "{}: {}: {why}",
-                        format::printable(id),
+                        format::escaped(id),
                         oc.workflows[w as usize].name
                     )),
                 },
@@ -1027,7 +1027,7 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
                     if let Some(step) = open {
                         report.lost.push(format!(
                             "{}: {}: at step {step}, and the workflow is gone",
-                            format::printable(id),
+                            format::escaped(id),
                             oc.workflows[w as usize].name
                         ));
                     }

@@ -297,7 +297,7 @@ impl Explainer<'_> {
                         .leads
                         .tags(lead)
                         .iter()
-                        .map(|t| format!("\"{}\"", format::printable(c.pools.texts.get(*t))))
+                        .map(|t| format!("\"{}\"", format::escaped(c.pools.texts.get(*t))))
                         .collect();
                     format!("[{}]", tags.join(", "))
                 } else {
@@ -635,7 +635,7 @@ pub fn show_val(m: &Machine, v: Val, ty: &Ty) -> String {
         Val::Missing => "missing".into(),
         // Texts come from outside (identify traits, event properties): nothing in them may
         // reach the terminal as a control sequence or break the line.
-        Val::Sym(_) => format!("\"{}\"", format::printable(&m.text_of(v, ty))),
+        Val::Sym(_) => format!("\"{}\"", format::escaped(&m.text_of(v, ty))),
         Val::Enum(_) => m.text_of(v, ty),
         Val::List(l) => {
             let elem = match ty.base() {
