@@ -1094,3 +1094,360 @@ mod library {
         run(db, input, out, None);
     }
 }
+
+/// `nurture run CAMPAIGN --state DB` with more arguments; fails the test unless it exits 0.
+fn run_ok(campaign: &str, db: &str, more: &[&str]) -> std::process::Output {
+    let mut args = vec!["run", campaign, "--state", db];
+    args.extend_from_slice(more);
+    let r = nurture(&args);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    r
+}
+
+/// `nurture state DB …`: its standard output, which must be the whole of a success.
+fn state(args: &[&str]) -> String {
+    let mut all = vec!["state"];
+    all.extend_from_slice(args);
+    let r = nurture(&all);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    String::from_utf8(r.stdout).expect("UTF-8")
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text.trim_end()).expect("one JSON value")
+}
+
+fn identify(lead: &str, traits: &str, at: &str) -> String {
+    let lead = serde_json::to_string(lead).expect("a JSON string");
+    format!(r#"{{"type":"identify","userId":{lead},"traits":{traits},"timestamp":"{at}"}}"#)
+}
+
+fn track(lead: &str, event: &str, props: &str, at: &str) -> String {
+    let lead = serde_json::to_string(lead).expect("a JSON string");
+    format!(
+        r#"{{"type":"track","userId":{lead},"event":"{event}","properties":{props},"timestamp":"{at}"}}"#
+    )
+}
+
+#[test]
+fn a_changed_step_is_reported_as_removed_and_added() {
+    // V1's `wait 2d` becomes a `wait 3d`, a label the workflow already has further down: the
+    // report names both, and the plural of what it counts is right.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let v1 = dir.path().join("v1.nurture");
+    let v3 = dir.path().join("v3.nurture");
+    std::fs::write(&v1, V1).expect("writes");
+    std::fs::write(&v3, V1.replacen("wait 2d", "wait 3d", 1)).expect("writes");
+    let (v1, v3) = (v1.to_string_lossy(), v3.to_string_lossy());
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[signed("ann", "2026-03-01T09:00:00Z")],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    run_ok(&v1, &db, &["--events", &events]);
+    let r = nurture(&["run", &v3, "--state", &db]);
+    assert_eq!(r.status.code(), Some(2), "a changed campaign is refused");
+    let err = String::from_utf8(r.stderr).expect("UTF-8");
+    assert!(
+        err.contains("workflow welcome changed its steps; removed: wait 2d; added: wait 3d\n"),
+        "{err}"
+    );
+
+    let r = run_ok(&v3, &db, &["--migrate"]);
+    let err = String::from_utf8(r.stderr).expect("UTF-8");
+    assert!(
+        err.contains(
+            "run not carried over: ann: welcome: at step wait 2d, which the workflow no longer has"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("migrated 1 lead: 1 open run carried over, 1 not carried over"),
+        "{err}"
+    );
+}
+
+#[test]
+fn migrate_carries_enum_values_by_name() {
+    let v1 = r#"campaign "Plans"
+
+lead { email: string?, plan: Plan = free }
+
+enum Plan { free, pro, team }
+"#;
+    // `free` is gone, `trial` is new, and the others moved.
+    let v2 = r#"campaign "Plans"
+
+lead { email: string?, plan: Plan = trial }
+
+enum Plan { trial, team, pro }
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (p1, p2) = (dir.path().join("v1.nurture"), dir.path().join("v2.nurture"));
+    std::fs::write(&p1, v1).expect("writes");
+    std::fs::write(&p2, v2).expect("writes");
+    let (p1, p2) = (p1.to_string_lossy(), p2.to_string_lossy());
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[
+            identify("ann", r#"{"plan":"team"}"#, "2026-03-01T09:00:00Z"),
+            identify("bob", r#"{"plan":"pro"}"#, "2026-03-01T10:00:00Z"),
+            identify("cat", r#"{"plan":"free"}"#, "2026-03-01T11:00:00Z"),
+            identify("dan", r#"{"email":"d@x.io"}"#, "2026-03-01T12:00:00Z"),
+        ],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    run_ok(&p1, &db, &["--events", &events]);
+    let r = nurture(&["run", &p2, "--state", &db]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8(r.stderr).expect("UTF-8");
+    assert!(
+        err.contains("attribute plan: its enum changed its values; removed: free; added: trial"),
+        "{err}"
+    );
+
+    let r = run_ok(&p2, &db, &["--migrate"]);
+    let err = String::from_utf8(r.stderr).expect("UTF-8");
+    assert!(
+        err.contains(
+            "attribute plan: free is no longer a value of its enum: 2 leads had it and have \
+             the default now"
+        ),
+        "{err}"
+    );
+    let plan = |lead: &str| {
+        json(&state(&[&db, "--lead", lead, "--format", "json"]))["attributes"]["plan"].clone()
+    };
+    assert_eq!(plan("ann"), "team");
+    assert_eq!(plan("bob"), "pro");
+    assert_eq!(plan("cat"), "trial");
+    assert_eq!(plan("dan"), "trial");
+}
+
+#[test]
+fn migrate_carries_filtered_history_and_on_rule_caps() {
+    let v1 = r#"campaign "Pricing"
+
+lead { email: string? }
+
+score engagement {
+  on page.viewed where url starts_with "/pricing" add 10 at most 1 times per 7d
+}
+
+list pricing_fans = count page.viewed where url starts_with "/pricing" >= 3
+list recently = did page.viewed where url == "/pricing/teams" within 30d
+"#;
+    // A new list and rule first, so every pool index after them moves; the filters, the
+    // cap and the rule stay.
+    let v2 = r#"campaign "Pricing"
+
+lead { email: string? }
+
+list docs_readers = did page.viewed where url starts_with "/docs"
+
+score engagement {
+  on form.submitted add 5
+  on page.viewed where url starts_with "/pricing" add 10 at most 1 times per 7d
+}
+
+list pricing_fans = count page.viewed where url starts_with "/pricing" >= 3
+list recently = did page.viewed where url == "/pricing/teams" within 30d
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (p1, p2) = (dir.path().join("v1.nurture"), dir.path().join("v2.nurture"));
+    std::fs::write(&p1, v1).expect("writes");
+    std::fs::write(&p2, v2).expect("writes");
+    let (p1, p2) = (p1.to_string_lossy(), p2.to_string_lossy());
+    let viewed =
+        |url: &str, at: &str| track("ann", "page.viewed", &format!(r#"{{"url":"{url}"}}"#), at);
+    let before = write_events(
+        dir.path(),
+        "before.jsonl",
+        &[
+            viewed("/pricing", "2026-03-01T09:00:00Z"),
+            viewed("/pricing/teams", "2026-03-02T09:00:00Z"),
+        ],
+    );
+    let after = write_events(
+        dir.path(),
+        "after.jsonl",
+        &[viewed("/pricing", "2026-03-03T09:00:00Z")],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    run_ok(&p1, &db, &["--events", &before]);
+    let ann = json(&state(&[&db, "--lead", "ann", "--format", "json"]));
+    assert_eq!(
+        ann["scores"]["engagement"], 10,
+        "the cap held the second view"
+    );
+
+    let r = run_ok(&p2, &db, &["--migrate", "--events", &after]);
+    let err = String::from_utf8(r.stderr).expect("UTF-8");
+    // Only docs_readers' aggregate is new.
+    assert!(
+        err.contains("note: 1 history aggregate is new (or its filter changed) and starts empty\n"),
+        "{err}"
+    );
+    assert!(!err.contains("on-rule cap"), "{err}");
+    let ann = json(&state(&[&db, "--lead", "ann", "--format", "json"]));
+    // The count went on from 2 to 3; the view three days after the first is still inside
+    // the cap's week; the latest match of the other filter came along.
+    assert_eq!(ann["lists"]["pricing_fans"], true, "{ann}");
+    assert_eq!(ann["scores"]["engagement"], 10, "{ann}");
+    assert_eq!(ann["lists"]["recently"], true, "{ann}");
+}
+
+#[test]
+fn state_counts_only_the_timers_that_will_fire() {
+    let campaign = r#"campaign "Stale"
+
+lead { email: string? }
+
+event signed.up as "Signed Up" {}
+
+on signed.up start welcome
+
+workflow welcome {
+  enroll every time
+  exit when did email.unsubscribed since enrolled
+
+  send email "hello"
+  wait 2d
+  send email "tips"
+}
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("c.nurture");
+    std::fs::write(&path, campaign).expect("writes");
+    let path = path.to_string_lossy();
+    // ann signs up twice: her run starts over and waits for a later wake. bob unsubscribes:
+    // his run ends. Their first timers stay queued, to be skipped when due.
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[
+            signed("ann", "2026-03-01T09:00:00Z"),
+            signed("bob", "2026-03-01T09:30:00Z"),
+            signed("ann", "2026-03-01T10:00:00Z"),
+            track(
+                "bob",
+                "email.unsubscribed",
+                r#"{"template":"hello"}"#,
+                "2026-03-01T11:00:00Z",
+            ),
+        ],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    run_ok(&path, &db, &["--events", &events]);
+    let text = state(&[&db]);
+    assert!(text.contains("welcome: 1 open"), "{text}");
+    assert!(
+        text.contains(
+            "pending timers: 1\n         1  wake of welcome, next 2026-03-03T10:00:00Z\n"
+        ),
+        "{text}"
+    );
+    let summary = json(&state(&[&db, "--format", "json"]));
+    assert_eq!(summary["pending_timers"]["count"], 1, "{summary}");
+    assert_eq!(summary["workflows"]["welcome"]["open"], 1, "{summary}");
+    assert_eq!(
+        summary["workflows"]["welcome"]["steps"]["wait 2d"], 1,
+        "{summary}"
+    );
+
+    // When the stale timers come due nothing happens; ann's live one sends her tips.
+    let r = run_ok(&path, &db, &["--until", "2026-03-10T00:00:00Z"]);
+    let out = String::from_utf8(r.stdout).expect("UTF-8");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("\"tips\"") && out.contains("\"ann\""), "{out}");
+    assert!(state(&[&db]).contains("pending timers: 0\n"));
+}
+
+#[test]
+fn state_escapes_ids_and_texts_or_prints_json() {
+    let campaign = r#"campaign "Ids"
+
+lead { email: string? }
+
+list everyone = lead.email is set or not (lead.email is set)
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("c.nurture");
+    std::fs::write(&path, campaign).expect("writes");
+    let path = path.to_string_lossy();
+    // A newline, a terminal escape that clears the screen, a C1 control and a bidi override.
+    let odd = "ann\nbob\u{1b}[2J\u{9b}0m\u{202e}";
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[
+            identify(
+                odd,
+                r#"{"email":"a\tb\u001b]0;title\u0007"}"#,
+                "2026-03-01T09:00:00Z",
+            ),
+            identify(
+                "back\\slash",
+                r#"{"email":"c@x.io"}"#,
+                "2026-03-01T10:00:00Z",
+            ),
+        ],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    run_ok(&path, &db, &["--events", &events]);
+    let printable = |s: &str| {
+        !s.chars()
+            .any(|c| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}'))
+    };
+
+    let list = state(&[&db, "--list", "everyone"]);
+    assert_eq!(
+        list, "ann\\nbob\\u{1b}[2J\\u{9b}0m\\u{202e}\nback\\\\slash\n",
+        "one escaped id a line"
+    );
+    let list = state(&[&db, "--list", "everyone", "--format", "json"]);
+    let ids: Vec<String> = list
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON string a line"))
+        .collect();
+    assert_eq!(ids, [odd, "back\\slash"]);
+    assert!(printable(&list), "{list:?}");
+
+    let shown = state(&[&db, "--lead", odd]);
+    assert!(printable(&shown), "{shown:?}");
+    assert!(
+        shown.starts_with("ann\\nbob\\u{1b}[2J\\u{9b}0m\\u{202e} at "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("email  \"a\\tb\\u{1b}]0;title\\u{7}\""),
+        "{shown}"
+    );
+    let lead = state(&[&db, "--lead", odd, "--format", "json"]);
+    assert!(printable(&lead), "{lead:?}");
+    assert_eq!(lead.lines().count(), 1, "{lead}");
+    let lead = json(&lead);
+    assert_eq!(lead["id"], odd);
+    assert_eq!(lead["attributes"]["email"], "a\tb\u{1b}]0;title\u{7}");
+    assert_eq!(lead["lists"]["everyone"], true);
+    assert_eq!(lead["attributes"]["tags"], serde_json::json!([]));
+
+    let summary = json(&state(&[&db, "--format", "json"]));
+    assert_eq!(summary["campaign"], "Ids");
+    assert_eq!(summary["leads"], 2);
+    assert_eq!(summary["lists"]["everyone"], 2);
+    assert_eq!(summary["input"]["finished"], true);
+    assert_eq!(summary["processed"]["identifies"], 2);
+}

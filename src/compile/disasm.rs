@@ -30,10 +30,29 @@ pub fn disasm(c: &Compiled, source: Option<&SourceText>) -> String {
         out: String::new(),
         shown: None,
         const_enums: Vec::new(),
+        portable: false,
     };
     d.const_enums = d.const_enums();
     d.all();
     d.out
+}
+
+/// A chunk's instructions, one line each, with every operand by name or value and no pool
+/// index (`c3`, `l0`, `r1`, `h4`) and no source position: two chunks, of the same program or
+/// of two programs, compute the same when their listings are equal. A history predicate
+/// inside shows its own filter the same way. `event` is the event whose properties the chunk
+/// reads (a `where` filter's).
+pub fn portable_listing(c: &Compiled, chunk: &Chunk, event: Option<u16>) -> Vec<String> {
+    let d = Disasm {
+        c,
+        source: None,
+        lines: Vec::new(),
+        out: String::new(),
+        shown: None,
+        const_enums: Vec::new(),
+        portable: true,
+    };
+    d.portable_ops(chunk, event)
 }
 
 struct Disasm<'a> {
@@ -48,6 +67,9 @@ struct Disasm<'a> {
     /// Per constant, the enum its variant (or list of variants) belongs to, as seen from
     /// where it is used.
     const_enums: Vec<Option<u32>>,
+    /// Operands without pool indices, filters of history predicates as listings
+    /// (`portable_listing`).
+    portable: bool,
 }
 
 /// What a chunk is evaluated against, for naming its operands.
@@ -314,7 +336,10 @@ impl<'a> Disasm<'a> {
                             .join(", ")
                     },
                 );
-                format!("l{l} [{items}]")
+                match self.portable {
+                    true => format!("[{items}]"),
+                    false => format!("l{l} [{items}]"),
+                }
             }
         }
     }
@@ -469,11 +494,16 @@ impl<'a> Disasm<'a> {
         );
         if let Some(f) = &p.filter {
             let span = f.spans.iter().copied().reduce(Span::to);
-            match span.and_then(|s| self.snippet(s)) {
-                Some(text) => {
-                    let _ = write!(s, " where {text}");
+            if self.portable {
+                let ops = self.portable_ops(f, Some(p.event as u16));
+                let _ = write!(s, " where [{}]", ops.join("; "));
+            } else {
+                match span.and_then(|s| self.snippet(s)) {
+                    Some(text) => {
+                        let _ = write!(s, " where {text}");
+                    }
+                    None => s.push_str(" where …"),
                 }
-                None => s.push_str(" where …"),
             }
         }
         if let Some(w) = p.within {
@@ -517,7 +547,10 @@ impl<'a> Disasm<'a> {
                 let enum_id = self.const_enum(chunk, i, ctx);
                 let v = c.pools.consts.get(k as usize).copied();
                 let shown = v.map_or_else(|| "?".into(), |v| self.val(v, enum_id));
-                ("const", format!("c{k} {shown}"))
+                match self.portable {
+                    true => ("const", shown),
+                    false => ("const", format!("c{k} {shown}")),
+                }
             }
             Op::Attr(a) => ("attr", self.attr_name(a)),
             Op::Prop(p) => {
@@ -530,6 +563,7 @@ impl<'a> Disasm<'a> {
             }
             Op::Score(s) => ("score", self.score_name(s)),
             Op::InList(l) => ("in_list", self.list_name(l)),
+            Op::History(h) if self.portable => ("history", self.history_desc(h)),
             Op::History(h) => ("history", format!("h{h} {}", self.history_desc(h))),
             Op::Now => ("now", String::new()),
             Op::Received => ("received", String::new()),
@@ -550,7 +584,10 @@ impl<'a> Disasm<'a> {
             Op::EndsWith => ("ends_with", String::new()),
             Op::Matches(r) => {
                 let pattern = c.pools.regexes.get(r as usize).map_or("?", |r| r.as_str());
-                ("matches", format!("r{r} /{pattern}/"))
+                match self.portable {
+                    true => ("matches", format!("/{pattern}/")),
+                    false => ("matches", format!("r{r} /{pattern}/")),
+                }
             }
             Op::In => ("in", String::new()),
             Op::IsSet => ("is_set", String::new()),
@@ -559,6 +596,20 @@ impl<'a> Disasm<'a> {
             Op::JumpUnlessTrue(d) => ("jump_unless_true", jump(d)),
             Op::JumpIfTrue(d) => ("jump_if_true", jump(d)),
         }
+    }
+
+    /// `portable_listing`: each instruction as `mnemonic operand`.
+    fn portable_ops(&self, chunk: &Chunk, event: Option<u16>) -> Vec<String> {
+        let ctx = Ctx { event, ty: None };
+        chunk
+            .ops
+            .iter()
+            .enumerate()
+            .map(|(i, op)| {
+                let (mnemonic, operand) = self.op(chunk, i, *op, ctx);
+                format!("{mnemonic} {operand}").trim_end().to_string()
+            })
+            .collect()
     }
 
     /// A labelled chunk under a header line.

@@ -107,7 +107,7 @@ fn heading(text: &str, style: Style) -> String {
 pub fn show(ex: &Explainer<'_>, lead: u32, id: &str, style: Style) -> String {
     let mut out = format!(
         "{} at {}\n",
-        style.paint(sgr::BOLD_CYAN, id),
+        style.paint(sgr::BOLD_CYAN, &format::escaped(id)),
         format::instant(ex.m.now)
     );
     out.push_str(&heading("attributes", style));
@@ -166,7 +166,7 @@ fn run_text(r: &RunView, style: Style) -> String {
     let mut s = if step == "goal" {
         style.paint(sgr::GREEN, "past its last step, watching its goal")
     } else {
-        format!("step {}", style.paint(sgr::GREEN, step))
+        format!("step {}", style.paint(sgr::GREEN, &format::escaped(step)))
     };
     if let Some(t) = r.enrolled {
         let _ = write!(s, ", enrolled {}", format::instant(t));

@@ -83,9 +83,9 @@ impl std::fmt::Display for RunError {
                     writeln!(f, "  - {d}")?;
                 }
                 f.write_str(
-                    "run with --migrate to carry workflow runs over by workflow name and step \
-                     label (every run that cannot be placed is reported), or use a new state \
-                     database",
+                    "run with --migrate to carry the state over by name (attributes, scores, lists, \
+                     history, caps, and workflow runs by step label; whatever cannot be placed \
+                     is reported), or use a new state database",
                 )
             }
             RunError::Unfinished { state, line, input } => write!(

@@ -935,10 +935,37 @@ pub fn differences(old: &Compiled, new: &Compiled) -> Vec<String> {
         new.workflows.iter().map(|s| s.name.clone()).collect(),
     );
     for a in &old.attrs {
-        if let Some(b) = new.attrs.iter().find(|b| b.name == a.name) {
-            if a.ty != b.ty {
-                out.push(format!("attribute {} changed type", a.name));
+        let Some(b) = new.attrs.iter().find(|b| b.name == a.name) else {
+            continue;
+        };
+        match (enum_values(old, &a.ty), enum_values(new, &b.ty)) {
+            // The same values under another enum number: no change.
+            (Some(x), Some(y)) if a.ty.is_optional() == b.ty.is_optional() => {
+                // Values are names, each once: a set, and an order that matters to no one
+                // but the slab (a migration carries values by name).
+                let gone: Vec<&str> = x
+                    .iter()
+                    .filter(|v| !y.contains(v))
+                    .map(|v| v.as_str())
+                    .collect();
+                let added: Vec<&str> = y
+                    .iter()
+                    .filter(|v| !x.contains(v))
+                    .map(|v| v.as_str())
+                    .collect();
+                if !gone.is_empty() || !added.is_empty() {
+                    let mut what = format!("attribute {}: its enum changed its values", a.name);
+                    push_changes(&mut what, &gone, &added);
+                    out.push(what);
+                } else if x != y {
+                    out.push(format!(
+                        "attribute {}: its enum has its values in another order",
+                        a.name
+                    ));
+                }
             }
+            _ if a.ty != b.ty => out.push(format!("attribute {} changed type", a.name)),
+            _ => {}
         }
     }
     let steps = |c: &Compiled, w: &crate::compile::program::Workflow| -> Vec<String> {
@@ -952,28 +979,11 @@ pub fn differences(old: &Compiled, new: &Compiled) -> Vec<String> {
         if let Some(v) = new.workflows.iter().find(|v| v.name == w.name) {
             let (a, b) = (steps(old, w), steps(new, v));
             if a != b {
-                let gone: Vec<&String> = a.iter().filter(|s| !b.contains(s)).collect();
-                let added: Vec<&String> = b.iter().filter(|s| !a.contains(s)).collect();
+                // In sequence, not as sets: `wait 2d` changed to a `wait 3d` that the
+                // workflow already had elsewhere is a step removed and a step added.
+                let (gone, added) = sequence_changes(&a, &b);
                 let mut what = format!("workflow {} changed its steps", w.name);
-                if !gone.is_empty() {
-                    what.push_str(&format!(
-                        "; removed: {}",
-                        gone.iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                }
-                if !added.is_empty() {
-                    what.push_str(&format!(
-                        "; added: {}",
-                        added
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                }
+                push_changes(&mut what, &gone, &added);
                 out.push(what);
             }
         }
@@ -992,6 +1002,87 @@ pub fn differences(old: &Compiled, new: &Compiled) -> Vec<String> {
         ));
     }
     out
+}
+
+/// `; removed: a, b; added: c` for what is only in the old sequence and only in the new.
+fn push_changes(what: &mut String, gone: &[&str], added: &[&str]) {
+    if !gone.is_empty() {
+        what.push_str(&format!("; removed: {}", gone.join(", ")));
+    }
+    if !added.is_empty() {
+        what.push_str(&format!("; added: {}", added.join(", ")));
+    }
+}
+
+/// What is only in `a` and what is only in `b`, each in its order, apart from a longest
+/// sequence the two have in common (as a line diff shows it): an item changed in place, moved
+/// (removed here, added there) or added beside an equal one all show, with repeats counted.
+/// Past a few million cells the table gives way to counting items.
+fn sequence_changes<'s>(a: &'s [String], b: &'s [String]) -> (Vec<&'s str>, Vec<&'s str>) {
+    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let tail = a[head..]
+        .iter()
+        .rev()
+        .zip(b[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (a, b) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
+    let (n, m) = (a.len(), b.len());
+    if n.saturating_mul(m) > 1 << 22 {
+        let mut rest: Vec<&String> = b.iter().collect();
+        let mut gone = Vec::new();
+        for x in a {
+            match rest.iter().position(|y| *y == x) {
+                Some(i) => {
+                    rest.remove(i);
+                }
+                None => gone.push(x.as_str()),
+            }
+        }
+        return (gone, rest.into_iter().map(|y| y.as_str()).collect());
+    }
+    // common[i][j]: the longest common sequence of a[i..] and b[j..].
+    let mut common = vec![0u32; (n + 1) * (m + 1)];
+    let at = |i: usize, j: usize| i * (m + 1) + j;
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            common[at(i, j)] = if a[i] == b[j] {
+                common[at(i + 1, j + 1)] + 1
+            } else {
+                common[at(i + 1, j)].max(common[at(i, j + 1)])
+            };
+        }
+    }
+    let (mut gone, mut added) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    while i < n && j < m {
+        if a[i] == b[j] {
+            i += 1;
+            j += 1;
+        } else if common[at(i + 1, j)] >= common[at(i, j + 1)] {
+            gone.push(a[i].as_str());
+            i += 1;
+        } else {
+            added.push(b[j].as_str());
+            j += 1;
+        }
+    }
+    gone.extend(a[i..].iter().map(|s| s.as_str()));
+    added.extend(b[j..].iter().map(|s| s.as_str()));
+    (gone, added)
+}
+
+/// The values of the enum an attribute of this type holds (through `?`).
+fn enum_values<'c>(c: &'c Compiled, ty: &crate::check::types::Ty) -> Option<&'c [String]> {
+    match ty.base() {
+        crate::check::types::Ty::Enum(e) => c.enums.get(*e as usize).map(|v| v.as_slice()),
+        _ => None,
+    }
+}
+
+/// `1 lead`, `2 leads`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Carries one piece of history from `from` to `into`: a counter as it is, stamps newest
@@ -1019,6 +1110,10 @@ fn carry_history(from: &Lead, kept: Kept, into: &mut Lead, to: Kept) {
     }
 }
 
+/// Per value of an old enum, by index: the index of the value of the same name in the new
+/// enum, if it still has one.
+type ByName = Vec<Option<u32>>;
+
 /// What a migration did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Migration {
@@ -1027,54 +1122,82 @@ pub struct Migration {
     pub runs: u64,
     /// Runs that could not be placed: `lead: workflow: why`.
     pub lost: Vec<String>,
-    /// Anything else that did not come along (held sends, history kept differently).
+    /// Anything else that did not come along whole (held sends, history and caps that start
+    /// empty, enum values that are gone).
     pub notes: Vec<String>,
 }
 
 /// Carries the state of `old` (a machine loaded from the database under the program that
-/// wrote it) into `new`, a fresh machine on the changed program: attributes, tags and
-/// scores' accumulated points by name, list memberships by name, unfiltered history by event
-/// and kind, frequency-cap history by rule, and open workflow runs by workflow name and step
-/// label. Timers are scheduled again from the carried state.
+/// wrote it) into `new`, a fresh machine on the changed program: attributes and tags by name
+/// (an enum's values by variant name), scores' accumulated points by name, list memberships
+/// by name, history by event, filter and kind, the caps of `on` rules by score and rule,
+/// frequency-cap history by rule, and open workflow runs by workflow name and step label.
+/// Timers are scheduled again from the carried state.
 pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
+    use crate::compile::disasm::portable_listing;
     use crate::compile::program::ScoreKind;
+    use crate::runtime::format;
     let mut report = Migration::default();
     let (oc, counters) = (&old.c, old.counters());
-    let mut attrs = Vec::new();
+    // (old attribute, new attribute, for an enum: the new index of each old value by name).
+    let mut attrs: Vec<(u16, u16, Option<ByName>)> = Vec::new();
     for (j, a) in new.c.attrs.iter().enumerate() {
         if j as u16 == new.c.tags_attr {
             continue;
         }
-        match oc.attrs.iter().position(|b| b.name == a.name) {
-            Some(i) if oc.attrs[i].ty == a.ty && i as u16 != oc.tags_attr => {
-                attrs.push((i as u16, j as u16))
+        let Some(i) = oc.attrs.iter().position(|b| b.name == a.name) else {
+            continue;
+        };
+        let was = &oc.attrs[i].ty;
+        let values = (enum_values(oc, was), enum_values(&new.c, &a.ty));
+        match values {
+            _ if i as u16 == oc.tags_attr => {}
+            (Some(x), Some(y)) if was.is_optional() == a.ty.is_optional() => {
+                let by_name = x
+                    .iter()
+                    .map(|v| y.iter().position(|w| w == v).map(|k| k as u32))
+                    .collect();
+                attrs.push((i as u16, j as u16, Some(by_name)));
             }
-            Some(_) => report.notes.push(format!(
+            _ if *was == a.ty => attrs.push((i as u16, j as u16, None)),
+            _ => report.notes.push(format!(
                 "attribute {} changed type: every lead has its default",
                 a.name
             )),
-            None => {}
         }
     }
+    // Per attribute above, per old enum value: the leads that held a value the enum lost.
+    let mut dropped: Vec<Vec<u64>> = attrs
+        .iter()
+        .map(|(_, _, by_name)| vec![0; by_name.as_ref().map_or(0, |v| v.len())])
+        .collect();
     // Accumulated points by score name: (from, to, whether the time of the last update
     // comes along). A score that decays only from now on keeps no such time before: its
     // decay starts at the migration.
     let mut scores = Vec::new();
+    // The rings of `on` rules' caps (`at most N per D`), by score name and rule: the rule on
+    // the same event through the same filter (the n-th such of the score, if several are).
+    let mut rule_caps = Vec::new();
+    let mut new_caps = 0u64;
     for s in &new.c.scores {
         let ScoreKind::Rules {
-            slot: Some(to),
-            decay,
-            ..
-        } = s.kind
+            slot, decay, on, ..
+        } = &s.kind
         else {
             continue;
         };
-        if let Some(ScoreKind::Rules {
-            slot: Some(from),
+        let before = oc.scores.iter().find(|o| o.name == s.name).map(|o| &o.kind);
+        let Some(ScoreKind::Rules {
+            slot: was_slot,
             decay: was,
+            on: was_on,
             ..
-        }) = oc.scores.iter().find(|o| o.name == s.name).map(|o| &o.kind)
-        {
+        }) = before
+        else {
+            new_caps += on.iter().filter(|r| r.cap.is_some()).count() as u64;
+            continue;
+        };
+        if let (Some(to), Some(from)) = (slot, was_slot) {
             let timed = decay.is_some() && was.is_some();
             if decay.is_some() && was.is_none() {
                 report.notes.push(format!(
@@ -1082,8 +1205,39 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
                     s.name
                 ));
             }
-            scores.push((*from, to, decay.is_some().then_some(timed)));
+            scores.push((*from, *to, decay.is_some().then_some(timed)));
         }
+        let rule = |c: &Compiled, r: &crate::compile::program::OnRule| {
+            (
+                c.events[r.event as usize].name.clone(),
+                r.filter
+                    .as_ref()
+                    .map(|f| portable_listing(c, f, Some(r.event))),
+            )
+        };
+        let was_rules: Vec<_> = was_on.iter().map(|r| rule(oc, r)).collect();
+        let rules: Vec<_> = on.iter().map(|r| rule(&new.c, r)).collect();
+        for (k, r) in on.iter().enumerate() {
+            let Some((_, to)) = r.cap else { continue };
+            let nth = rules[..k].iter().filter(|x| **x == rules[k]).count();
+            let from = was_rules
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| **x == rules[k])
+                .nth(nth)
+                .and_then(|(o, _)| was_on[o].cap);
+            match from {
+                Some((_, from)) => rule_caps.push((Kept::Ring(from), Kept::Ring(to))),
+                None => new_caps += 1,
+            }
+        }
+    }
+    if new_caps > 0 {
+        report.notes.push(format!(
+            "{} new and {} empty",
+            count(new_caps, "on-rule cap is", "on-rule caps are"),
+            if new_caps == 1 { "starts" } else { "start" }
+        ));
     }
     let mut lists = Vec::new();
     for (j, l) in new.c.lists.iter().enumerate() {
@@ -1091,20 +1245,32 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             lists.push((i as u16, j as u16));
         }
     }
-    // Unfiltered history aggregates, by event name and kind. A latest-match stamp and a ring
-    // over the same events stand in for each other (one program may keep the stamp as the
-    // ring's newest, the other its own).
+    // History aggregates, by event name, filter and kind: filters are the same when their
+    // listings are (`portable_listing`: names and values, no pool indices). A latest-match
+    // stamp and a ring over the same events stand in for each other (one program may keep
+    // the stamp as the ring's newest, the other its own).
+    let filter = |c: &Compiled, a: &crate::compile::layout::Aggregate| {
+        a.filter
+            .as_ref()
+            .map(|f| portable_listing(c, f, Some(a.event as u16)))
+    };
+    let old_filters: Vec<_> = oc.layout.aggregates.iter().map(|o| filter(oc, o)).collect();
     let mut history = Vec::new();
-    let mut reset = 0;
+    let mut reset = 0u64;
     for a in &new.c.layout.aggregates {
         let name = &new.c.events[a.event as usize].name;
+        let listing = filter(&new.c, a);
         let of_kind = |same: fn(&Kept, &Kept) -> bool| {
-            oc.layout.aggregates.iter().find(|o| {
-                a.filter.is_none()
-                    && o.filter.is_none()
-                    && oc.events[o.event as usize].name == *name
-                    && same(&o.kept, &a.kept)
-            })
+            oc.layout
+                .aggregates
+                .iter()
+                .zip(&old_filters)
+                .find(|(o, f)| {
+                    oc.events[o.event as usize].name == *name
+                        && **f == listing
+                        && same(&o.kept, &a.kept)
+                })
+                .map(|(o, _)| o)
         };
         let found =
             of_kind(|o, a| std::mem::discriminant(o) == std::mem::discriminant(a)).or_else(|| {
@@ -1122,7 +1288,10 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
     }
     if reset > 0 {
         report.notes.push(format!(
-            "{reset} history aggregates are new or filtered and start empty"
+            "{} new (or {} filter changed) and {} empty",
+            count(reset, "history aggregate is", "history aggregates are"),
+            if reset == 1 { "its" } else { "their" },
+            if reset == 1 { "starts" } else { "start" }
         ));
     }
     let mut caps = Vec::new();
@@ -1141,10 +1310,12 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         let to = new.c.workflows.iter().position(|v| v.name == w.name);
         flows.push((i as u16, to.map(|t| t as u16)));
     }
-    let held = old.timer_rows().iter().filter(|t| t.kind == 2).count();
+    let held = old.timer_rows().iter().filter(|t| t.kind == 2).count() as u64;
     if held > 0 {
         report.notes.push(format!(
-            "{held} sends held by quiet hours for triggers were dropped"
+            "{} by quiet hours for triggers {} dropped",
+            count(held, "send held", "sends held"),
+            if held == 1 { "was" } else { "were" }
         ));
     }
 
@@ -1152,12 +1323,22 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         let from = &old.leads[l];
         let mut slab = Lead::blank(&new.c);
         let lead = Lead::of_mut(&mut slab);
-        for &(i, j) in &attrs {
-            let v = match from.attr(oc, i) {
-                Val::Sym(s) => Val::Sym(new.c.pools.texts.intern(oc.pools.texts.get(s))),
-                v => v,
+        for (k, (i, j, by_name)) in attrs.iter().enumerate() {
+            let v = match (from.attr(oc, *i), by_name) {
+                (Val::Sym(s), _) => Val::Sym(new.c.pools.texts.intern(oc.pools.texts.get(s))),
+                (Val::Enum(e), Some(by_name)) => match by_name.get(e as usize) {
+                    Some(Some(to)) => Val::Enum(*to),
+                    // Gone from the enum: the lead keeps the new default (`Lead::blank`).
+                    _ => {
+                        if let Some(n) = dropped[k].get_mut(e as usize) {
+                            *n += 1;
+                        }
+                        continue;
+                    }
+                },
+                (v, _) => v,
             };
-            lead.set_attr(&new.c, j, v);
+            lead.set_attr(&new.c, *j, v);
         }
         let mut tags = Vec::new();
         for t in old.leads.tags(l as u32) {
@@ -1177,7 +1358,7 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         for &(i, j) in &lists {
             lead.set_in_list(&new.c, j, from.in_list(oc, i));
         }
-        for &(kept, to) in history.iter().chain(&caps) {
+        for &(kept, to) in history.iter().chain(&rule_caps).chain(&caps) {
             carry_history(from, kept, lead, to);
         }
         for &(w, to) in &flows {
@@ -1186,14 +1367,17 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
                 Some(to) => match old.carry_run(l as u32, w, &new.c, to, lead) {
                     Ok(true) => report.runs += 1,
                     Ok(false) => {}
-                    Err(why) => report
-                        .lost
-                        .push(format!("{id}: {}: {why}", oc.workflows[w as usize].name)),
+                    Err(why) => report.lost.push(format!(
+                        "{}: {}: {why}",
+                        format::escaped(id),
+                        oc.workflows[w as usize].name
+                    )),
                 },
                 None => {
                     if let Some(step) = open {
                         report.lost.push(format!(
-                            "{id}: {}: at step {step}, and the workflow is gone",
+                            "{}: {}: at step {step}, and the workflow is gone",
+                            format::escaped(id),
                             oc.workflows[w as usize].name
                         ));
                     }
@@ -1202,6 +1386,20 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         }
         new.restore_lead(id, &slab, tags);
         report.leads += 1;
+    }
+    for ((i, j, _), dropped) in attrs.iter().zip(&dropped) {
+        for (e, n) in dropped.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let value = enum_values(oc, &oc.attrs[*i as usize].ty)
+                .and_then(|v| v.get(e))
+                .map_or("?", |v| v.as_str());
+            report.notes.push(format!(
+                "attribute {}: {value} is no longer a value of its enum: {} it and {} the \
+                 default now",
+                new.c.attrs[*j as usize].name,
+                count(*n, "lead had", "leads had"),
+                if *n == 1 { "has" } else { "have" }
+            ));
+        }
     }
     let mut c = counters;
     c.timer_seq = c.timer_seq.max(1);
@@ -1212,4 +1410,75 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         debug_assert_eq!(new.now, now);
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    fn compiled(text: &str) -> Compiled {
+        let (diags, program) = crate::check::check_text(text);
+        let program = program.unwrap_or_else(|| panic!("{diags:?}"));
+        crate::compile::compile(&program).expect("compiles")
+    }
+
+    #[test]
+    fn sequence_changes_keep_repeats_and_moves() {
+        let a = strings(&["send a", "wait 2d", "send b", "wait 3d", "send c"]);
+        // A label changed to one the sequence already has: as sets, nothing was added.
+        let b = strings(&["send a", "wait 3d", "send b", "wait 3d", "send c"]);
+        assert_eq!(sequence_changes(&a, &b), (vec!["wait 2d"], vec!["wait 3d"]));
+        // A step added beside an equal one.
+        let b = strings(&["send a", "send a", "wait 2d", "send b", "wait 3d", "send c"]);
+        assert_eq!(sequence_changes(&a, &b), (vec![], vec!["send a"]));
+        // A step moved: removed where it was, added where it is.
+        let b = strings(&["send a", "send b", "wait 2d", "wait 3d", "send c"]);
+        let (gone, added) = sequence_changes(&a, &b);
+        assert_eq!((gone.len(), added.len()), (1, 1));
+        assert_eq!(gone, added);
+        assert_eq!(sequence_changes(&a, &a), (vec![], vec![]));
+        assert_eq!(sequence_changes(&a, &[]).0.len(), 5);
+    }
+
+    #[test]
+    fn filters_compare_by_listing_across_programs() {
+        let one = compiled(
+            "lead { email: string? }\n\
+             list a = did page.viewed where url starts_with \"/pricing\"\n",
+        );
+        // Another constant first: the filter's constant has another pool index.
+        let two = compiled(
+            "lead { email: string? }\n\
+             list d = did page.viewed where url starts_with \"/docs\"\n\
+             list a = did page.viewed where url starts_with \"/pricing\"\n",
+        );
+        let listing = |c: &Compiled, name: &str| {
+            let a = c
+                .layout
+                .aggregates
+                .iter()
+                .find(|a| {
+                    a.filter.as_ref().is_some_and(|f| {
+                        crate::compile::disasm::portable_listing(c, f, Some(a.event as u16))
+                            .join(" ")
+                            .contains(name)
+                    })
+                })
+                .expect("the aggregate");
+            let f = a.filter.as_ref().expect("a filter");
+            (
+                crate::compile::disasm::portable_listing(c, f, Some(a.event as u16)),
+                f.ops.clone(),
+            )
+        };
+        let ((x, x_ops), (y, y_ops)) = (listing(&one, "/pricing"), listing(&two, "/pricing"));
+        assert_ne!(x_ops, y_ops, "the bytecode differs in its constant's index");
+        assert_eq!(x, y);
+        assert_eq!(x, ["prop url", "const \"/pricing\"", "starts_with"]);
+        assert_ne!(listing(&two, "/docs").0, y);
+    }
 }

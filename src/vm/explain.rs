@@ -297,7 +297,7 @@ impl Explainer<'_> {
                         .leads
                         .tags(lead)
                         .iter()
-                        .map(|t| format!("\"{}\"", c.pools.texts.get(*t)))
+                        .map(|t| format!("\"{}\"", format::escaped(c.pools.texts.get(*t))))
                         .collect();
                     format!("[{}]", tags.join(", "))
                 } else {
@@ -325,15 +325,7 @@ impl Explainer<'_> {
     }
 
     pub fn run(&self, lead: u32, w: u16) -> RunView {
-        let (wake, enrolled, last_enrolled) = self.m.run_times(lead, w);
-        RunView {
-            workflow: self.m.c.workflows[w as usize].name.clone(),
-            step: self.m.run_step(lead, w),
-            wake,
-            enrolled,
-            last_enrolled,
-            enrollment_kept: self.m.c.layout.run(w).enrolled.is_some(),
-        }
+        run_view(self.m, lead, w)
     }
 
     pub fn scores(&self, lead: u32) -> Vec<ScoreView> {
@@ -641,7 +633,9 @@ struct OnPoints {
 pub fn show_val(m: &Machine, v: Val, ty: &Ty) -> String {
     match v {
         Val::Missing => "missing".into(),
-        Val::Sym(_) => format!("\"{}\"", m.text_of(v, ty)),
+        // Texts come from outside (identify traits, event properties): nothing in them may
+        // reach the terminal as a control sequence or break the line.
+        Val::Sym(_) => format!("\"{}\"", format::escaped(&m.text_of(v, ty))),
         Val::Enum(_) => m.text_of(v, ty),
         Val::List(l) => {
             let elem = match ty.base() {
@@ -656,6 +650,79 @@ pub fn show_val(m: &Machine, v: Val, ty: &Ty) -> String {
         }
         v => m.text_of(v, ty),
     }
+}
+
+/// A lead's run of a workflow: its step, wake and enrollment times.
+pub fn run_view(m: &Machine, lead: u32, w: u16) -> RunView {
+    let (wake, enrolled, last_enrolled) = m.run_times(lead, w);
+    RunView {
+        workflow: m.c.workflows[w as usize].name.clone(),
+        step: m.run_step(lead, w),
+        wake,
+        enrolled,
+        last_enrolled,
+        enrollment_kept: m.c.layout.run(w).enrolled.is_some(),
+    }
+}
+
+/// What `:show` tells of a lead, as one JSON object (`nurture state --lead ID --format
+/// json`): its id and the clock; its attributes (the tags among them) as JSON values, texts
+/// and enum variants by name; each score's value now, to two decimals as `:show` prints it;
+/// each list's membership; each workflow's run (`step` is null when none is open, and a
+/// time is null when it is not kept). Keys come in the campaign's order.
+pub fn lead_json(m: &Machine, lead: u32, id: &str) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let c = &m.c;
+    let l = &m.leads[lead as usize];
+    let time = |t: Option<i64>| t.map_or(Value::Null, |t| Value::String(format::instant(t)));
+    let mut attributes = Map::new();
+    for (i, a) in c.attrs.iter().enumerate() {
+        let v = if i as u16 == c.tags_attr {
+            Val::List(m.tags_list)
+        } else {
+            l.attr(c, i as u16)
+        };
+        attributes.insert(a.name.clone(), m.json(lead, v, Some(&a.ty)));
+    }
+    let mut scores = Map::new();
+    for (s, score) in c.scores.iter().enumerate() {
+        // As `:show` prints it: an integer when it is whole.
+        let shown = format::number(m.score(lead, s as u16));
+        let value = match shown.parse::<i64>() {
+            Ok(n) => Value::from(n),
+            Err(_) => shown
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number),
+        };
+        scores.insert(score.name.clone(), value);
+    }
+    let mut lists = Map::new();
+    for (i, list) in c.lists.iter().enumerate() {
+        lists.insert(list.name.clone(), Value::Bool(l.in_list(c, i as u16)));
+    }
+    let mut workflows = Map::new();
+    for w in 0..c.workflows.len() as u16 {
+        let r = run_view(m, lead, w);
+        workflows.insert(
+            r.workflow,
+            json!({
+                "step": r.step,
+                "wake": time(r.wake),
+                "enrolled": time(r.enrolled),
+                "last_enrolled": time(r.last_enrolled),
+            }),
+        );
+    }
+    json!({
+        "id": id,
+        "clock": time((m.now > 0).then_some(m.now)),
+        "attributes": attributes,
+        "scores": scores,
+        "lists": lists,
+        "workflows": workflows,
+    })
 }
 
 /// For a chunk that is one windowed `count`: how many recent events lead state keeps for it.

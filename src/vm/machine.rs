@@ -392,7 +392,32 @@ impl Machine {
         Ok(true)
     }
 
-    /// Every pending timer, in no particular order.
+    /// Whether a timer due at `due` still does something when it fires (`fire` skips it
+    /// otherwise). A run's wake counts while the run still waits for that moment: a run
+    /// that ended has no wake, and one that moved on waits for another. Only the latest
+    /// queued recheck counts: it is the one the lead's `recheck` word holds, and earlier ones
+    /// were superseded. A held send always goes out.
+    fn timer_live(&self, lead: u32, kind: TimerKind, due: i64) -> bool {
+        let l = &self.leads[lead as usize];
+        match kind {
+            TimerKind::Recheck => l.stamp(self.c.layout.recheck) == Some(due),
+            TimerKind::Run(w) => l.stamp(self.c.layout.run(w).wake) == Some(due),
+            TimerKind::HeldSend(_) => true,
+        }
+    }
+
+    /// The pending timers that will do something when they fire (`nurture state`), in no
+    /// particular order: `timer_rows` without those already stale (`timer_live`), which stay
+    /// queued until they come due and are skipped.
+    pub fn live_timer_rows(&self) -> Vec<TimerRow> {
+        self.timers
+            .iter()
+            .filter(|Reverse((due, _, lead, kind))| self.timer_live(*lead, *kind, *due))
+            .map(|Reverse((due, seq, lead, kind))| TimerRow::of(*due, *seq, *lead, *kind))
+            .collect()
+    }
+
+    /// Every pending timer, stale ones included, in no particular order.
     pub fn timer_rows(&self) -> Vec<TimerRow> {
         self.timers
             .iter()
@@ -472,7 +497,12 @@ impl Machine {
     }
 
     fn fire(&mut self, lead: u32, kind: TimerKind, due: i64, sink: &mut dyn Sink) {
+        // The lead's row is rewritten at the next commit even for a stale timer: it drops out
+        // of the row's pending timers.
         self.touch(lead);
+        if !self.timer_live(lead, kind, due) {
+            return;
+        }
         let mut cy = Cycle {
             lead,
             sink,
@@ -494,10 +524,6 @@ impl Machine {
             || self.c.reactions.decay_reads_history;
         match kind {
             TimerKind::Recheck => {
-                // Only the latest queued recheck counts; earlier ones were superseded.
-                if self.leads[lead as usize].stamp(self.c.layout.recheck) != Some(due) {
-                    return;
-                }
                 match self.next_recheck(lead, due - 1) {
                     Some(next) if next == due => {
                         self.leads[lead as usize].set_word(self.c.layout.recheck, 0)
@@ -516,9 +542,6 @@ impl Machine {
             }
             TimerKind::Run(w) => {
                 let run = self.c.layout.run(w);
-                if self.leads[lead as usize].stamp(run.wake) != Some(due) {
-                    return;
-                }
                 // Bring the lead's scores and lists to this moment before its steps read
                 // them (the score cache may hold another lead's values), and end the run
                 // if its goal or exit holds now.
@@ -1466,9 +1489,9 @@ impl Machine {
         }
     }
 
-    /// A value as JSON, for webhook fields and `set` records: texts and enum variants by
-    /// name, lists (the lead's tags included) as arrays.
-    fn json(&self, lead: u32, v: Val, ty: Option<&Ty>) -> serde_json::Value {
+    /// A value as JSON, for webhook fields, `set` records and `nurture state --format json`:
+    /// texts and enum variants by name, lists (the lead's tags included) as arrays.
+    pub fn json(&self, lead: u32, v: Val, ty: Option<&Ty>) -> serde_json::Value {
         use serde_json::Value as J;
         match v {
             Val::Missing => J::Null,
