@@ -2,7 +2,7 @@
 
 use super::{print_stdout, EXIT_OK, EXIT_USAGE};
 use clap::Args;
-use nurture::diag::explain::explain;
+use nurture::diag::pages::explain;
 use nurture::diag::Code;
 
 /// Explain a diagnostic code: what it means and how to fix it.

@@ -7,8 +7,8 @@ use nurture::compile::Compiled;
 use nurture::repl::Style;
 use nurture::runtime::format;
 use nurture::runtime::store::{Progress, Store};
-use nurture::vm::explain::lead_json;
-use nurture::vm::explain::{Explainer, Ledger};
+use nurture::vm::inspect::lead_json;
+use nurture::vm::inspect::{Explainer, Ledger};
 use nurture::vm::machine::Machine;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -137,7 +137,7 @@ fn show_lead(store: &Store, m: &Machine, lead: u32, id: &str) -> String {
                 source: &src.text,
                 ledger: &ledger,
             };
-            return nurture::repl::explain::show(&ex, lead, id, Style::plain());
+            return nurture::repl::print::show(&ex, lead, id, Style::plain());
         }
     }
     let mut out = format!("{} at {}\n", format::escaped(id), format::instant(m.now));

@@ -4,10 +4,10 @@
 //! JSON, in SARIF or as GitHub annotations.
 
 pub mod codes;
-pub mod explain;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod pages;
 pub mod sarif;
 
 use crate::syntax::span::Span;

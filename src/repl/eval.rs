@@ -13,7 +13,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::syntax::parser::parse_expr;
 use crate::syntax::span::Span;
 use crate::vm::eval::{eval, Env};
-use crate::vm::explain::{count_kept, show_val};
+use crate::vm::inspect::{count_kept, show_val};
 use crate::vm::machine::Machine;
 use crate::vm::value::Val;
 

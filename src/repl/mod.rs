@@ -8,13 +8,13 @@
 //! - `commands`: parsing a command line, and the table of commands for help and completion.
 //! - `session`: the session: campaign, virtual clock, leads, the journey so far, replays.
 //! - `eval`: bare expressions (`total of ann`, `ann in hot`).
-//! - `explain`: how actions, `:show` and `:why` look (the numbers come from `vm::explain`).
+//! - `print`: how actions, `:show` and `:why` look (the numbers come from `vm::inspect`).
 //! - `helper`: completion, highlighting, hints and multi-line input for rustyline.
 
 pub mod commands;
 pub mod eval;
-pub mod explain;
 pub mod helper;
+pub mod print;
 pub mod session;
 
 pub use session::{Reply, Session};

@@ -7,7 +7,7 @@
 //! changed.
 
 use super::commands::{self, Arg, Command, COMMANDS};
-use super::explain as render;
+use super::print as render;
 use super::{eval, sgr, Style};
 use crate::check::program::{Program, TestStmt};
 use crate::check::repl::check_test_stmts_in;
@@ -22,7 +22,7 @@ use crate::syntax::parser::{parse_expr, parse_test_stmts};
 use crate::syntax::span::Span;
 use crate::testing::DEFAULT_START;
 use crate::vm::action::Action;
-use crate::vm::explain::{Explainer, Ledger};
+use crate::vm::inspect::{Explainer, Ledger};
 use crate::vm::machine::{EventRef, Machine};
 use serde_json::{json, Map, Value as Json};
 use std::path::{Path, PathBuf};

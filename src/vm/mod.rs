@@ -3,7 +3,7 @@
 
 pub mod action;
 pub mod eval;
-pub mod explain;
+pub mod inspect;
 pub mod leads;
 pub mod machine;
 pub mod ring;

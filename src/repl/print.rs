@@ -1,5 +1,5 @@
 //! How the REPL prints: actions as they happen, `:show`, `:why`, `:leads`, the trace, and the
-//! comparison after `:reload`. The numbers come from `vm::explain`; this module lays them out.
+//! comparison after `:reload`. The numbers come from `vm::inspect`; this module lays them out.
 
 use super::session::Campaign;
 use super::{sgr, Style};
@@ -7,7 +7,7 @@ use crate::check::program::Program;
 use crate::runtime::format;
 use crate::syntax::span::line_col;
 use crate::vm::action::{Action, ActionKind, Source};
-use crate::vm::explain::{Cond, Explainer, Join, Parts, RuleKind, RunView, ScoreView, StartSource};
+use crate::vm::inspect::{Cond, Explainer, Join, Parts, RuleKind, RunView, ScoreView, StartSource};
 use std::fmt::Write as _;
 
 /// One action: time, lead, what was done, and the workflow and step (or trigger) it came from.
