@@ -187,7 +187,7 @@ pub fn open_state(
     engine.machine.set_journal(true);
     let migration = store::migrate(&old_machine, &mut engine.machine);
     drop(old_machine);
-    engine.restore_counters(progress.engine());
+    engine.restore_counters(progress.engine.clone());
     store.rewrite(&program, source.as_ref(), &mut engine, &progress.position)?;
     Ok(Opened {
         engine,

@@ -35,7 +35,7 @@ pub struct Summary {
 }
 
 /// The engine's counters, as `--state` keeps them.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Counters {
     pub lines: u64,
     pub rejected: u64,

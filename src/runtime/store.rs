@@ -30,13 +30,12 @@ use crate::compile::layout::Kept;
 use crate::compile::Compiled;
 use crate::runtime::engine::{self, Engine};
 use crate::vm::action::Fnv1a;
-use crate::vm::machine::{Counters, Machine, Stats, TimerRow};
+use crate::vm::machine::{Counters, Machine, TimerRow};
 use crate::vm::ring;
 use crate::vm::state::{to_stamp, Lead};
 use crate::vm::value::Val;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Input lines between two commits unless `--commit-every` says otherwise. A commit rewrites
@@ -202,70 +201,21 @@ pub struct Position {
     pub rejects: Option<OutMark>,
 }
 
-/// Everything in `meta.progress`.
+/// Everything in `meta.progress`: the machine's and the engine's counters as they keep them,
+/// and where the input and outputs stood.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
-    pub now: i64,
-    pub timer_seq: u64,
-    pub emitted: u64,
-    pub events: u64,
-    pub identifies: u64,
-    pub actions: u64,
-    pub suppressed: u64,
-    pub conversions: u64,
-    pub cascade_errors: u64,
-    pub lines: u64,
-    pub rejected: u64,
-    pub skipped: BTreeMap<String, u64>,
-    pub ignored_traits: u64,
+    pub machine: Counters,
+    pub engine: engine::Counters,
     pub position: Position,
 }
 
 impl Progress {
     fn of(engine: &Engine, position: &Position) -> Progress {
-        let m = engine.machine.counters();
-        let e = engine.counters();
         Progress {
-            now: m.now,
-            timer_seq: m.timer_seq,
-            emitted: m.emitted,
-            events: m.stats.events,
-            identifies: m.stats.identifies,
-            actions: m.stats.actions,
-            suppressed: m.stats.suppressed,
-            conversions: m.stats.conversions,
-            cascade_errors: m.stats.cascade_errors,
-            lines: e.lines,
-            rejected: e.rejected,
-            skipped: e.skipped,
-            ignored_traits: e.ignored_traits,
+            machine: engine.machine.counters(),
+            engine: engine.counters(),
             position: position.clone(),
-        }
-    }
-
-    fn machine(&self) -> Counters {
-        Counters {
-            now: self.now,
-            timer_seq: self.timer_seq,
-            emitted: self.emitted,
-            stats: Stats {
-                events: self.events,
-                identifies: self.identifies,
-                actions: self.actions,
-                suppressed: self.suppressed,
-                conversions: self.conversions,
-                cascade_errors: self.cascade_errors,
-            },
-        }
-    }
-
-    /// The engine's counters in this record.
-    pub fn engine(&self) -> engine::Counters {
-        engine::Counters {
-            lines: self.lines,
-            rejected: self.rejected,
-            skipped: self.skipped.clone(),
-            ignored_traits: self.ignored_traits,
         }
     }
 }
@@ -637,7 +587,7 @@ impl Store {
             m.restore_timer(t).map_err(|why| self.damaged(vec![why]))?;
         }
         let progress = self.progress()?.unwrap_or_default();
-        m.restore_counters(progress.machine());
+        m.restore_counters(progress.machine.clone());
         if n != self.texts_saved {
             return Err(self.damaged(vec![format!("texts ({n} read of {})", self.texts_saved)]));
         }
@@ -647,7 +597,7 @@ impl Store {
     /// Puts an engine's state back; returns where the input and output stood.
     pub fn load(&self, engine: &mut Engine) -> Result<Position, StoreError> {
         let progress = self.load_machine(&mut engine.machine)?;
-        engine.restore_counters(progress.engine());
+        engine.restore_counters(progress.engine.clone());
         Ok(progress.position)
     }
 

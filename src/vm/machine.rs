@@ -83,7 +83,7 @@ pub struct EventRef<'a> {
 }
 
 /// Counters for the run summary.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
     pub events: u64,
     pub identifies: u64,
@@ -177,7 +177,7 @@ impl TimerRow {
 }
 
 /// The machine's counters, persisted with its leads and timers.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Counters {
     pub now: i64,
     pub timer_seq: u64,
