@@ -11,6 +11,7 @@ pub mod compile;
 pub mod diag;
 pub mod graph;
 pub mod intern;
+pub mod lang;
 pub mod repl;
 pub mod runtime;
 pub mod syntax;

@@ -7,9 +7,9 @@ use nurture::compile::disasm::disasm;
 use nurture::compile::file::{self, LoadError, SourceText, FORMAT_VERSION, HEADER_LEN, MAGIC};
 use nurture::compile::program::WOp;
 use nurture::compile::{compile, Compiled};
+use nurture::lang::value::Val;
 use nurture::vm::action::{Action, ActionKind};
 use nurture::vm::machine::{EventRef, Machine};
-use nurture::vm::value::Val;
 use std::path::Path;
 use std::process::Command;
 

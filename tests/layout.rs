@@ -6,10 +6,10 @@ use nurture::check::check_text;
 use nurture::compile::layout::{AttrSlot, Kept};
 use nurture::compile::program::ScoreKind;
 use nurture::compile::{compile, Compiled};
+use nurture::lang::value::Val;
 use nurture::runtime::engine::{Engine, Options};
 use nurture::vm::action::Action;
 use nurture::vm::machine::Machine;
-use nurture::vm::value::Val;
 
 fn compiled(src: &str) -> Compiled {
     let (diags, program) = check_text(src);

@@ -213,7 +213,7 @@ fn the_saved_journey_replays_to_the_same_actions() {
         library, saved,
         "the binary and the library save the same journey"
     );
-    let until = nurture::runtime::format::instant(session.clock().expect("the clock started"));
+    let until = nurture::lang::format::instant(session.clock().expect("the clock started"));
     let expected: String = session.actions().iter().map(output::line).collect();
 
     let replay = nurture(
@@ -450,7 +450,7 @@ fn the_clock_starts_at_the_first_at_or_on_new_year_2026() {
     let mut s = session_in(dir.path(), Style::plain());
     assert!(!s.run(":lead ann { email: \"a@b.c\" }").error);
     assert_eq!(
-        s.clock().map(nurture::runtime::format::instant).as_deref(),
+        s.clock().map(nurture::lang::format::instant).as_deref(),
         Some("2026-01-01T00:00:00Z")
     );
     let back = s.run(":at 2025-06-01T00:00:00Z");

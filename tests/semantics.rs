@@ -7,11 +7,12 @@
 use chrono::DateTime;
 use nurture::check::check_text;
 use nurture::compile::compile;
+use nurture::lang::hash::fnv1a;
+use nurture::lang::value::Val;
 use nurture::runtime::engine::{Engine, Options};
 use nurture::testing;
-use nurture::vm::action::{fnv1a, Action, ActionKind, Source};
+use nurture::vm::action::{Action, ActionKind, Source};
 use nurture::vm::machine::{EventRef, Machine};
-use nurture::vm::value::Val;
 
 // ---- harness -------------------------------------------------------------------------
 

@@ -1269,7 +1269,7 @@ pub fn stream(s: &mut Src, c: &Campaign, max_lines: usize) -> (Vec<String>, Opti
         ]);
         t += step;
         let at = if s.chance(3) { t - 3_600 } else { t };
-        let stamp = json_str(&nurture::runtime::format::instant(at));
+        let stamp = json_str(&nurture::lang::format::instant(at));
         let user = match s.below(12) {
             0 => "42".to_string(),
             1 if s.chance(20) => "\"\"".to_string(),

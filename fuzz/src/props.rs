@@ -4,15 +4,15 @@
 #![allow(dead_code)]
 
 use crate::gen;
-use nurture::check::types::Ty;
 use nurture::check::{check_source, Program};
 use nurture::compile::{compile, Compiled};
 use nurture::diag::{self, FileReport, Format};
+use nurture::lang::types::Ty;
+use nurture::lang::value::Val;
 use nurture::runtime::engine::{Engine, Options, Summary};
 use nurture::runtime::intake::Reader;
 use nurture::runtime::record::{Intake, Record, RecordKind};
 use nurture::vm::action::Action;
-use nurture::vm::value::Val;
 use std::cell::RefCell;
 
 /// Parser and checker on arbitrary bytes: never a panic; a program exactly when there is no

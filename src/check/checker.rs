@@ -3,10 +3,12 @@
 
 use super::program::*;
 use super::suggest;
-use super::types::{Ty, Value};
 use crate::diag::{Code, Diagnostic};
-use crate::syntax::ast::{self, BinOp, ExprKind as A, HistoryKind};
-use crate::syntax::span::Span;
+use crate::lang::modes::{Audience, Channel, Enroll};
+use crate::lang::ops::{BinOp, EffectKind, HistoryKind};
+use crate::lang::span::Span;
+use crate::lang::types::{Ty, Value};
+use crate::syntax::ast::{self, ExprKind as A};
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -514,9 +516,7 @@ impl<'a> Checker<'a> {
                                 every: every.seconds.max(1),
                             });
                         }
-                        ast::ScoreRule::When { effect, .. }
-                            if effect.kind == ast::EffectKind::Set =>
-                        {
+                        ast::ScoreRule::When { effect, .. } if effect.kind == EffectKind::Set => {
                             self.error(Code::Misplaced, effect.span, "`set` has no meaning in a `when` rule")
                                 .with_label("`when` rules add up")
                                 .with_help("a `when` rule adds or subtracts while its condition holds; `set` belongs to `on` rules, as in `on email.unsubscribed set 0`");

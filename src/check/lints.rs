@@ -4,11 +4,12 @@
 //! checking expressions, where the needed context is at hand.)
 
 use super::program::*;
-use super::types::Value;
 use super::visit::{each_campaign_expr, each_step, each_step_list, each_subexpr};
 use crate::diag::{Code, Diagnostic};
-use crate::syntax::ast::BinOp;
-use crate::syntax::span::Span;
+use crate::lang::modes::Channel;
+use crate::lang::ops::BinOp;
+use crate::lang::span::Span;
+use crate::lang::types::Value;
 
 pub fn run(program: &Program, diags: &mut Vec<Diagnostic>) {
     unstarted_workflows(program, diags);

@@ -10,7 +10,6 @@ pub mod program;
 pub mod repl;
 mod suggest;
 mod suppress;
-pub mod types;
 pub mod visit;
 
 use crate::diag::{Diagnostic, FileReport, SourceFile};
@@ -44,7 +43,7 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Checked {
             let text = String::from_utf8_lossy(shown).into_owned();
             if diag.code == crate::diag::Code::NotUtf8 {
                 let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
-                diag.span = crate::syntax::span::Span::new(at, end);
+                diag.span = crate::lang::span::Span::new(at, end);
                 diag.label = Some("not UTF-8".into());
             }
             return Checked {
@@ -99,7 +98,7 @@ fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
     if file.items.is_empty() {
         let diag = Diagnostic::new(
             crate::diag::Code::Syntax,
-            crate::syntax::span::Span::new(0, text.len().min(1)),
+            crate::lang::span::Span::new(0, text.len().min(1)),
             "this file has no declarations: there is no campaign in it",
         )
         .with_label("empty")

@@ -1,9 +1,10 @@
 //! The checked program: every name resolved to an index, every expression typed. This is what
 //! the compiler consumes; it never sees the AST.
 
-use super::types::{Ty, Value};
-use crate::syntax::ast::{BinOp, EffectKind, HistoryKind};
-use crate::syntax::span::Span;
+use crate::lang::modes::{Audience, Channel, Enroll};
+use crate::lang::ops::{BinOp, EffectKind, HistoryKind};
+use crate::lang::span::Span;
+use crate::lang::types::{Ty, Value};
 
 pub type AttrId = u32;
 pub type EventId = u32;
@@ -195,58 +196,6 @@ pub struct Workflow {
     pub goal: Option<Expr>,
     pub steps: Vec<Step>,
     pub span: Span,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Enroll {
-    Once,
-    /// Seconds.
-    OncePer(i64),
-    EveryTime,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Channel {
-    Email,
-    Sms,
-    Push,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Push];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-            Channel::Push => "push",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.name() == s)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Audience {
-    Sales,
-    Owner,
-}
-
-impl Audience {
-    pub const ALL: [Audience; 2] = [Audience::Sales, Audience::Owner];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Audience::Sales => "sales",
-            Audience::Owner => "owner",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Audience> {
-        Audience::ALL.into_iter().find(|c| c.name() == s)
-    }
 }
 
 #[derive(Debug, Clone)]

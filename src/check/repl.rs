@@ -5,8 +5,8 @@
 use super::checker;
 use super::program::{Expr, Program, Test};
 use crate::diag::{Code, Diagnostic};
+use crate::lang::span::Span;
 use crate::syntax::ast;
-use crate::syntax::span::Span;
 
 /// Checks one expression; `leads` are the session's lead ids, which `NAME of LEAD` and
 /// `LEAD in LIST` may name (a `TestLeadId` in the result indexes `leads`).

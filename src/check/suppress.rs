@@ -4,8 +4,8 @@
 
 use super::suggest;
 use crate::diag::{Code, Diagnostic, Severity};
+use crate::lang::span::{line_col, Span};
 use crate::syntax::lexer::{tokens, Token};
-use crate::syntax::span::{line_col, Span};
 
 struct Ignore {
     line: usize,

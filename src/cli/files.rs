@@ -2,9 +2,9 @@
 //! action and reject files with their identity, and the events file that can be recognised
 //! again (docs/durability.md).
 
+use nurture::lang::hash::fnv1a;
 use nurture::runtime::durable::{Input, Output};
 use nurture::runtime::store::{InputMark, OutMark, Store, StoreError, HEAD_BYTES, TAIL_BYTES};
-use nurture::vm::action::fnv1a;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -57,7 +57,7 @@ impl StateLock {
         let holder = format!(
             "{command}, pid {} on {host}, since {}",
             std::process::id(),
-            nurture::runtime::format::instant(chrono::Utc::now().timestamp())
+            nurture::lang::format::instant(chrono::Utc::now().timestamp())
         );
         let _ = file
             .set_len(0)

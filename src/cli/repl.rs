@@ -6,9 +6,9 @@
 use super::repl_helper::ReplHelper;
 use super::{use_color, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
+use nurture::lang::format;
 use nurture::repl::helper::open_brackets;
 use nurture::repl::{Reply, Session, Style};
-use nurture::runtime::format;
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::{Config, Editor};

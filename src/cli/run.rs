@@ -334,7 +334,7 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
                 },
                 args.state.as_deref().unwrap_or(Path::new("")).display(),
                 last.line,
-                nurture::runtime::format::instant(engine.machine.now),
+                nurture::lang::format::instant(engine.machine.now),
             );
             return Ok(EXIT_OK);
         }

@@ -5,7 +5,7 @@ use super::{print_stdout, use_color, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use nurture::check::check_source;
 use nurture::diag::{self, human};
-use nurture::syntax::span::line_col;
+use nurture::lang::span::line_col;
 use nurture::testing::{self, TestReport};
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 //! A stack machine: operands are pushed, operators pop them and push the result. Jumps are
 //! relative to the instruction after the jump, so a chunk can be moved as a whole.
 
-use crate::syntax::span::Span;
+use crate::lang::span::Span;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

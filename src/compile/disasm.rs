@@ -10,12 +10,12 @@ use super::bytecode::{Chunk, Op};
 use super::file::{SourceText, FORMAT_VERSION};
 use super::layout::{AttrSlot, Kept, Ring};
 use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
-use crate::check::program::Enroll;
-use crate::check::types::Ty;
-use crate::runtime::format;
-use crate::syntax::ast::{EffectKind, HistoryKind};
-use crate::syntax::span::Span;
-use crate::vm::value::Val;
+use crate::lang::format;
+use crate::lang::modes::Enroll;
+use crate::lang::ops::{EffectKind, HistoryKind};
+use crate::lang::span::Span;
+use crate::lang::types::Ty;
+use crate::lang::value::Val;
 use std::fmt::Write;
 
 /// Where the `; L…` source column starts.
@@ -796,7 +796,11 @@ impl<'a> Disasm<'a> {
             match l.attrs[i] {
                 _ if i as u16 == c.tags_attr => {}
                 AttrSlot::Words(at) => {
-                    let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
+                    let words = if crate::lang::types::wide(&a.ty) {
+                        2
+                    } else {
+                        1
+                    };
                     regions.push((at, words, what));
                 }
                 AttrSlot::Bits(f) => fields.push((f.at, f.width, what)),

@@ -3,10 +3,10 @@
 
 use super::bytecode::{Chunk, Op};
 use crate::check::program::{EventId, Expr, ExprKind};
-use crate::check::types::Value;
-use crate::syntax::ast::{BinOp, HistoryKind};
-use crate::syntax::span::Span;
-use crate::vm::value::Val;
+use crate::lang::ops::{BinOp, HistoryKind};
+use crate::lang::span::Span;
+use crate::lang::types::Value;
+use crate::lang::value::Val;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -19,9 +19,9 @@ use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
 use super::layout::{AttrSlot, Bits, Kept, Ring};
 use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
-use crate::check::types::Ty;
-use crate::syntax::ast::HistoryKind;
-use crate::vm::value::Val;
+use crate::lang::ops::HistoryKind;
+use crate::lang::types::Ty;
+use crate::lang::value::Val;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -332,7 +332,11 @@ impl V<'_> {
             match l.attrs[i] {
                 _ if i as u16 == c.tags_attr => {}
                 AttrSlot::Words(at) => {
-                    let words = if crate::vm::state::wide(&a.ty) { 2 } else { 1 };
+                    let words = if crate::lang::types::wide(&a.ty) {
+                        2
+                    } else {
+                        1
+                    };
                     self.region(at, words, &what)?;
                 }
                 AttrSlot::Bits(f) => self.bits(f, &what)?,

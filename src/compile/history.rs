@@ -10,7 +10,7 @@ use super::expr::Pools;
 use super::layout::{Aggregate, Kept, Layout};
 use super::program::Dispatch;
 use super::DEFAULT_COUNT_WINDOW;
-use crate::syntax::ast::HistoryKind;
+use crate::lang::ops::HistoryKind;
 
 /// What an aggregate keeps, before it has a place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -52,8 +52,8 @@ pub enum AttrSlot {
 
 /// The bits an attribute of this type packs into, if it packs (`enums`: the variant count of
 /// each enum).
-pub fn packed_width(ty: &crate::check::types::Ty, enums: &[Vec<String>]) -> Option<u32> {
-    use crate::check::types::Ty;
+pub fn packed_width(ty: &crate::lang::types::Ty, enums: &[Vec<String>]) -> Option<u32> {
+    use crate::lang::types::Ty;
     match ty.base() {
         Ty::Bool => Some(1),
         Ty::Enum(e) => {

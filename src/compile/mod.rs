@@ -11,8 +11,9 @@ pub mod program;
 pub mod reactions;
 
 use crate::check::program as p;
-use crate::check::types::Ty;
-use crate::syntax::ast::HistoryKind;
+use crate::lang::modes::Enroll;
+use crate::lang::ops::HistoryKind;
+use crate::lang::types::Ty;
 use expr::{CompileError, Pools};
 use layout::{AttrSlot, Bits, Layout, RunSlots};
 pub use program::Compiled;
@@ -42,7 +43,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                 packed_bits += width;
                 Err(width)
             }
-            None if crate::vm::state::wide(&a.ty) => Ok(AttrSlot::Words(layout.reserve(2))),
+            None if crate::lang::types::wide(&a.ty) => Ok(AttrSlot::Words(layout.reserve(2))),
             None => Ok(AttrSlot::Words(layout.reserve(1))),
         };
         attrs.push(slot);
@@ -199,7 +200,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                 "frequency {} at most {} per {}",
                 f.channel.name(),
                 f.times,
-                crate::runtime::format::duration(f.per)
+                crate::lang::format::duration(f.per)
             ),
         });
     }
@@ -272,7 +273,7 @@ fn reads_enrolled(pools: &Pools, w: &Workflow) -> bool {
                 if pools.history.get(*h as usize).is_some_and(|h| h.since_enrolled))
         })
     };
-    w.enroll != p::Enroll::EveryTime
+    w.enroll != Enroll::EveryTime
         || [&w.exit_when, &w.goal].into_iter().flatten().any(since)
         || w.ops.iter().any(|op| match op {
             WOp::JumpUnless { cond, .. } => since(cond),

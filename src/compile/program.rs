@@ -3,11 +3,11 @@
 use super::bytecode::Chunk;
 use super::expr::Pools;
 use super::layout::{Layout, Ring};
-use crate::check::program::{Audience, Channel, Enroll};
-use crate::check::types::Ty;
-use crate::syntax::ast::EffectKind;
-use crate::syntax::span::Span;
-use crate::vm::value::Val;
+use crate::lang::modes::{Audience, Channel, Enroll};
+use crate::lang::ops::EffectKind;
+use crate::lang::span::Span;
+use crate::lang::types::Ty;
+use crate::lang::value::Val;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands (`::error file=…,line=…,col=…::…`).
 
 use super::{FileReport, Severity};
-use crate::syntax::span::line_col;
+use crate::lang::span::line_col;
 
 pub fn render(reports: &[FileReport]) -> String {
     let mut out = String::new();

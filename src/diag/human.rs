@@ -23,7 +23,7 @@ pub fn render(diag: &Diagnostic, file: &SourceFile, color: bool) -> String {
     // ariadne counts in characters; our spans are bytes.
     let to_chars = |byte: u32| char_index(&file.text, byte as usize);
     let name = file.name.as_str();
-    let range = |s: crate::syntax::span::Span| {
+    let range = |s: crate::lang::span::Span| {
         (
             name,
             to_chars(s.start)..to_chars(s.end).max(to_chars(s.start)),

@@ -3,7 +3,7 @@
 //! The shape is frozen: tools parse it. Do not rename or remove fields; only add.
 
 use super::{FileReport, Severity};
-use crate::syntax::span::line_col;
+use crate::lang::span::line_col;
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -10,7 +10,7 @@ pub mod json;
 pub mod pages;
 pub mod sarif;
 
-use crate::syntax::span::Span;
+use crate::lang::span::Span;
 use serde::Serialize;
 
 pub use codes::Code;

@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it.
 
 use super::{Code, FileReport, Severity};
-use crate::syntax::span::line_col;
+use crate::lang::span::line_col;
 use serde_json::{json, Value};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

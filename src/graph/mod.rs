@@ -25,9 +25,10 @@ pub mod dot;
 pub mod mermaid;
 
 use crate::check::program::{
-    Enroll, Expr, ExprKind, Program, Step, StepKind, Template, Trigger, TriggerSource, WorkflowId,
+    Expr, ExprKind, Program, Step, StepKind, Template, Trigger, TriggerSource, WorkflowId,
 };
-use crate::runtime::format;
+use crate::lang::format;
+use crate::lang::modes::Enroll;
 
 /// The longest a line of a label gets, in characters, `…` included (a workflow's name may be
 /// longer: it is never cut).

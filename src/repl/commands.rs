@@ -5,7 +5,7 @@
 //! `test` block. `//` starts a comment line.
 
 use crate::diag::{Code, Diagnostic};
-use crate::syntax::span::Span;
+use crate::lang::span::Span;
 
 /// One REPL command, as `:help` lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,15 +7,15 @@ use super::commands::Arg;
 use super::session::{Campaign, Problem};
 use crate::check::program::{Expr, ExprKind};
 use crate::check::repl::check_expr_in;
-use crate::check::types::{Ty, Value};
 use crate::compile::bytecode::Chunk;
 use crate::diag::{Code, Diagnostic};
+use crate::lang::span::Span;
+use crate::lang::types::{Ty, Value};
+use crate::lang::value::Val;
 use crate::syntax::parser::parse_expr;
-use crate::syntax::span::Span;
 use crate::vm::eval::{eval, Env};
 use crate::vm::inspect::{count_kept, show_val};
 use crate::vm::machine::Machine;
-use crate::vm::value::Val;
 
 /// Evaluates an expression typed at the REPL; `leads` are the session's lead ids and `clock`
 /// the session's time (for `now`).

@@ -8,7 +8,7 @@
 use super::commands::COMMANDS;
 use super::session::Session;
 use super::{sgr, Style};
-use crate::runtime::format;
+use crate::lang::format;
 use crate::syntax::lexer::{self, Token};
 
 /// The names the session knows, for completion, hints and highlighting.

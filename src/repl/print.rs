@@ -4,8 +4,8 @@
 use super::session::Campaign;
 use super::{sgr, Style};
 use crate::check::program::Program;
-use crate::runtime::format;
-use crate::syntax::span::line_col;
+use crate::lang::format;
+use crate::lang::span::line_col;
 use crate::vm::action::{Action, ActionKind, Source};
 use crate::vm::inspect::{Cond, Explainer, Join, Parts, RuleKind, RunView, ScoreView, StartSource};
 use std::fmt::Write as _;

@@ -101,8 +101,8 @@ impl Engine {
                 line: line_no,
                 reason: format!(
                     "timestamp {} is earlier than {} already processed: the input must be in time order",
-                    super::format::instant(r.at),
-                    super::format::instant(m.now)
+                    crate::lang::format::instant(r.at),
+                    crate::lang::format::instant(m.now)
                 ),
             });
         }

@@ -34,10 +34,10 @@ use serde_json::value::RawValue;
 
 use super::record::{self, Record, RecordKind, Reject};
 use crate::check::program::{AttrId, EventId, Program};
-use crate::check::types::Ty;
 use crate::compile::expr::Texts;
-use crate::vm::action::Fnv1a;
-use crate::vm::value::Val;
+use crate::lang::hash::Fnv1a;
+use crate::lang::types::Ty;
+use crate::lang::value::Val;
 
 /// An event's names and typed properties: (name, Segment name, properties).
 type EventShape<'a> = (&'a str, &'a str, Vec<(&'a str, &'a Ty)>);

@@ -3,7 +3,6 @@
 
 pub mod durable;
 pub mod engine;
-pub mod format;
 pub mod intake;
 pub mod output;
 pub mod record;

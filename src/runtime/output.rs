@@ -4,7 +4,7 @@
 //! "trigger", "id": 16 hex digits}`. Serialised straight from borrowed fields, with no
 //! intermediate JSON tree.
 
-use super::format;
+use crate::lang::format;
 use crate::vm::action::{Action, ActionKind, Source};
 use serde::Serialize;
 use serde_json::Value;

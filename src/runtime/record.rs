@@ -2,7 +2,7 @@
 //! campaign's schema, with every value typed.
 
 use crate::check::program::{AttrId, EventId};
-use crate::vm::value::Val;
+use crate::lang::value::Val;
 
 /// One input line that the engine will process.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -28,12 +28,12 @@
 use crate::compile::file::SourceText;
 use crate::compile::layout::Kept;
 use crate::compile::Compiled;
+use crate::lang::hash::Fnv1a;
+use crate::lang::value::Val;
 use crate::runtime::engine::{self, Engine};
-use crate::vm::action::Fnv1a;
 use crate::vm::machine::{Counters, Machine, TimerRow};
 use crate::vm::ring;
 use crate::vm::state::{to_stamp, Lead};
-use crate::vm::value::Val;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -539,7 +539,7 @@ impl Store {
             .map_err(|e: rusqlite::Error| self.sqlite(e))?;
             let name = format!(
                 "lead {} (row {})",
-                crate::runtime::format::escaped(&row.id),
+                crate::lang::format::escaped(&row.id),
                 row.idx
             );
             next += 1;
@@ -1023,9 +1023,9 @@ fn sequence_changes<'s>(a: &'s [String], b: &'s [String]) -> (Vec<&'s str>, Vec<
 }
 
 /// The values of the enum an attribute of this type holds (through `?`).
-fn enum_values<'c>(c: &'c Compiled, ty: &crate::check::types::Ty) -> Option<&'c [String]> {
+fn enum_values<'c>(c: &'c Compiled, ty: &crate::lang::types::Ty) -> Option<&'c [String]> {
     match ty.base() {
-        crate::check::types::Ty::Enum(e) => c.enums.get(*e as usize).map(|v| v.as_slice()),
+        crate::lang::types::Ty::Enum(e) => c.enums.get(*e as usize).map(|v| v.as_slice()),
         _ => None,
     }
 }
@@ -1086,7 +1086,7 @@ pub struct Migration {
 pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
     use crate::compile::disasm::portable_listing;
     use crate::compile::program::ScoreKind;
-    use crate::runtime::format;
+    use crate::lang::format;
     let mut report = Migration::default();
     let (oc, counters) = (&old.c, old.counters());
     // (old attribute, new attribute, for an enum: the new index of each old value by name).

@@ -1,6 +1,7 @@
 //! The syntax tree of a campaign file. Every node carries its span.
 
-use super::span::Span;
+use crate::lang::ops::{BinOp, EffectKind, HistoryKind};
+use crate::lang::span::Span;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
@@ -123,13 +124,6 @@ impl ScoreRule {
             | ScoreRule::On { span, .. } => *span,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum EffectKind {
-    Add,
-    Subtract,
-    Set,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -466,13 +460,6 @@ pub enum ExprKind {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum HistoryKind {
-    Did,
-    Count,
-    Last,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct History {
     pub kind: HistoryKind,
@@ -480,62 +467,4 @@ pub struct History {
     pub filter: Option<Expr>,
     pub within: Option<Duration>,
     pub since_enrolled: Option<Span>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BinOp {
-    Or,
-    And,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Contains,
-    StartsWith,
-    EndsWith,
-    Coalesce,
-    Add,
-    Sub,
-    Mul,
-    Div,
-}
-
-impl BinOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Or => "or",
-            BinOp::And => "and",
-            BinOp::Eq => "==",
-            BinOp::Ne => "!=",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-            BinOp::Contains => "contains",
-            BinOp::StartsWith => "starts_with",
-            BinOp::EndsWith => "ends_with",
-            BinOp::Coalesce => "??",
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-        }
-    }
-
-    pub fn is_comparison(self) -> bool {
-        matches!(
-            self,
-            BinOp::Eq
-                | BinOp::Ne
-                | BinOp::Lt
-                | BinOp::Le
-                | BinOp::Gt
-                | BinOp::Ge
-                | BinOp::Contains
-                | BinOp::StartsWith
-                | BinOp::EndsWith
-        )
-    }
 }

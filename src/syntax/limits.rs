@@ -2,8 +2,8 @@
 //! recursion or a long wait.
 
 use super::lexer::{tokens, Token, DECLARATION_WORDS, STATEMENT_KEYWORDS};
-use super::span::Span;
 use crate::diag::{Code, Diagnostic};
+use crate::lang::span::Span;
 
 /// The largest campaign file accepted, in bytes.
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;

@@ -4,6 +4,5 @@ pub mod ast;
 pub mod lexer;
 pub mod limits;
 pub mod parser;
-pub mod span;
 
 pub use parser::parse;

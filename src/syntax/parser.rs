@@ -3,8 +3,9 @@
 use super::ast::*;
 use super::lexer::DECLARATION_WORDS;
 use super::limits;
-use super::span::Span;
 use crate::diag::{Code, Diagnostic};
+use crate::lang::ops::{BinOp, EffectKind, HistoryKind};
+use crate::lang::span::Span;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser as _;

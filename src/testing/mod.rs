@@ -2,16 +2,16 @@
 //! leads and events, and checks its expectations against what the engine did.
 
 use crate::check::program::{self as p, Expectation, ExpectedAction, Program, TestStmt};
-use crate::check::types::Value;
 use crate::compile::expr::CompileError;
 use crate::compile::{compile, Compiled};
 use crate::diag::{Code, Diagnostic};
-use crate::runtime::format;
-use crate::syntax::ast::BinOp;
-use crate::syntax::span::Span;
+use crate::lang::format;
+use crate::lang::ops::BinOp;
+use crate::lang::span::Span;
+use crate::lang::types::Value;
+use crate::lang::value::Val;
 use crate::vm::action::{Action, ActionKind, Source};
 use crate::vm::machine::{EventRef, Machine};
-use crate::vm::value::Val;
 
 /// Where the clock starts in a test with no `at`.
 pub const DEFAULT_START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
@@ -520,7 +520,7 @@ fn describe_expr(c: &Compiled, e: &p::Expr) -> String {
     }
 }
 
-fn show(m: &Machine, v: Val, ty: &crate::check::types::Ty) -> String {
+fn show(m: &Machine, v: Val, ty: &crate::lang::types::Ty) -> String {
     match v {
         Val::Missing => "missing".into(),
         Val::Sym(_) => format!("\"{}\"", m.text_of(v, ty)),

@@ -1,9 +1,9 @@
 //! The evaluator for condition and value chunks. It reads lead state and the current event
 //! through `Env`, and reuses one stack, so evaluating allocates nothing.
 
-use super::value::Val;
 use crate::compile::bytecode::{Chunk, Op};
 use crate::compile::expr::Pools;
+use crate::lang::value::Val;
 
 /// What a chunk can read: the lead, the event being processed, the clock.
 pub trait Env {

@@ -16,15 +16,16 @@
 
 use super::machine::{op_label, EventRef, Machine};
 use super::ring;
-use super::value::Val;
-use crate::check::program::{self as p, Enroll, Program};
-use crate::check::types::Ty;
+use crate::check::program::{self as p, Program};
 use crate::compile::bytecode::{Chunk, Op};
 use crate::compile::layout::Kept;
 use crate::compile::program::{ScoreKind, TriggerSource, WOp};
-use crate::runtime::format;
-use crate::syntax::ast::{BinOp, EffectKind, HistoryKind};
-use crate::syntax::span::Span;
+use crate::lang::format;
+use crate::lang::modes::Enroll;
+use crate::lang::ops::{BinOp, EffectKind, HistoryKind};
+use crate::lang::span::Span;
+use crate::lang::types::Ty;
+use crate::lang::value::Val;
 use std::collections::HashMap;
 
 /// Two values closer than this are the same score.

@@ -4,21 +4,22 @@
 //! updates history, then scores, then list membership, then triggers run in source order, then
 //! waiting workflows resume; exit and goal conditions are checked after every event and timer.
 
-use super::action::{fnv1a, Action, ActionKind, Fnv1a, Source};
+use super::action::{Action, ActionKind, Source};
 use super::eval::{eval, Env};
 use super::leads::Leads;
 use super::ring;
 use super::state::{to_stamp, Lead};
-use super::value::Val;
-use crate::check::program::{Channel, Enroll};
-use crate::check::types::Ty;
 use crate::compile::bytecode::Chunk;
 use crate::compile::layout::Kept;
 use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
 use crate::compile::Compiled;
 use crate::intern::Interner;
-use crate::runtime::format;
-use crate::syntax::ast::{EffectKind, HistoryKind};
+use crate::lang::format;
+use crate::lang::hash::{fnv1a, Fnv1a};
+use crate::lang::modes::{Channel, Enroll};
+use crate::lang::ops::{EffectKind, HistoryKind};
+use crate::lang::types::Ty;
+use crate::lang::value::Val;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Weekday};
 use chrono_tz::Tz;
 use dary_heap::QuaternaryHeap;

@@ -8,4 +8,3 @@ pub mod leads;
 pub mod machine;
 pub mod ring;
 pub mod state;
-pub mod value;

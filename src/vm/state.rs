@@ -1,10 +1,10 @@
 //! One lead's state: a flat slab of `u32` words laid out by the compiler (`compile::layout`).
 //! Its tags are kept beside it (`leads::Leads`).
 
-use super::value::Val;
-use crate::check::types::Ty;
 use crate::compile::layout::{AttrSlot, Bits, RunSlots};
 use crate::compile::Compiled;
+use crate::lang::types::{wide, Ty};
+use crate::lang::value::Val;
 
 /// One lead's slab seen as a lead: a view into the arena (`Leads`) or into a slab of its own
 /// (`Lead::of_mut` on a `Vec<u32>` from `Lead::blank`). The tags are kept by `Leads`.
@@ -202,9 +202,4 @@ impl Lead {
 /// The low `width` bits set.
 pub fn mask(width: u32) -> u64 {
     (1u64 << width) - 1
-}
-
-/// Whether an attribute of this type takes two words (64-bit values) rather than one.
-pub fn wide(ty: &Ty) -> bool {
-    matches!(ty.base(), Ty::Int | Ty::Number | Ty::Time | Ty::Duration)
 }

@@ -103,3 +103,8 @@ pub enum Value {
     Enum(EnumId, u32),
     List(Vec<Value>),
 }
+
+/// Whether an attribute of this type takes two words (64-bit values) rather than one.
+pub fn wide(ty: &Ty) -> bool {
+    matches!(ty.base(), Ty::Int | Ty::Number | Ty::Time | Ty::Duration)
+}

@@ -1,0 +1,11 @@
+//! What every stage shares: spans, types, runtime values, operators, channels and enrollment
+//! modes, how values are written, and the one stable hash. A leaf: it imports nothing of
+//! ours, and every other module may import it (ARCHITECTURE.md, "Layers").
+
+pub mod format;
+pub mod hash;
+pub mod modes;
+pub mod ops;
+pub mod span;
+pub mod types;
+pub mod value;
