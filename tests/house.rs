@@ -1,0 +1,114 @@
+//! The house rules that a test can hold (ARCHITECTURE.md, "Layers"): data flows one way,
+//! syntax → check → compile → vm → runtime → front ends, with `lang`, `intern` and `diag`
+//! below them all; no module imports one of a later layer.
+
+use std::path::{Path, PathBuf};
+
+/// The layers, lowest first. A module may import its own layer and the ones before it.
+const LAYERS: &[&[&str]] = &[
+    &["lang", "intern"],
+    &["diag"],
+    &["syntax"],
+    &["check"],
+    &["compile"],
+    &["vm"],
+    &["runtime"],
+    &["testing", "graph", "repl"],
+];
+
+fn rank(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|l| l.contains(&module))
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("reads src") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The modules of ours a file names (`crate::NAME`), outside its `#[cfg(test)]` tail.
+fn imports(text: &str) -> Vec<String> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or("");
+    let mut found = Vec::new();
+    for (i, _) in code.match_indices("crate::") {
+        let name: String = code[i + 7..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !found.contains(&name) {
+            found.push(name);
+        }
+    }
+    found
+}
+
+#[test]
+fn no_module_imports_a_later_layer() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for f in &files {
+        let rel = f.strip_prefix(&src).expect("under src");
+        let first = rel.components().next().expect("a component");
+        let module = first
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        // The binary (main.rs, cli) and the crate root sit above every layer.
+        let Some(own) = rank(&module) else { continue };
+        seen += 1;
+        let text = std::fs::read_to_string(f).expect("reads");
+        for name in imports(&text) {
+            match rank(&name) {
+                Some(r) if r > own => wrong.push(format!(
+                    "src/{} ({module}) imports crate::{name}, a later layer",
+                    rel.display()
+                )),
+                None => wrong.push(format!(
+                    "src/{} imports crate::{name}, which is in no layer: add it to LAYERS and to \
+                     ARCHITECTURE.md",
+                    rel.display()
+                )),
+                _ => {}
+            }
+        }
+    }
+    assert!(seen > 40, "read only {seen} files");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_layer_check_sees_a_wrong_import() {
+    assert_eq!(
+        imports("use crate::vm::machine::Machine;\nfn f() { crate::lang::x() }"),
+        ["vm", "lang"]
+    );
+    assert!(rank("vm") > rank("compile"));
+    assert_eq!(
+        imports("#[cfg(test)]\nmod tests { use crate::runtime::x; }"),
+        Vec::<String>::new()
+    );
+}
+
+/// `lang` is a leaf: it names nothing else of ours.
+#[test]
+fn lang_is_a_leaf() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lang");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("reads");
+        for name in imports(&text) {
+            assert_eq!(name, "lang", "{} imports crate::{name}", f.display());
+        }
+        assert!(!text.contains("use super::super"), "{}", f.display());
+    }
+}
