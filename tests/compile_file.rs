@@ -764,3 +764,30 @@ fn the_bytecode_docs_list_every_instruction_and_no_other() {
         "workflow instruction",
     );
 }
+
+// ---- the .nbc format changes only with its version ---------------------------------------
+
+/// The format version and the FNV-1a 64 of the contract campaign's compiled bytes. A change to
+/// anything the `.nbc` body serialises (an enum of the checked program, the layout, the
+/// instruction set) changes the hash: bump `FORMAT_VERSION` with it, so that an old file is
+/// refused with "recompile it" instead of misread, then pin the new pair here.
+const PINNED: (u32, u64) = (3, 0x4feb_eace_dd44_4a17);
+
+#[test]
+fn the_compiled_format_changes_only_with_its_version() {
+    let src = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contract.nurture"),
+    )
+    .expect("reads the contract");
+    let (_, program) = check_text(&src);
+    let program = program.expect("the contract checks");
+    let bytes = compile(&program).expect("compiles").to_bytes();
+    let hash = nurture::lang::hash::fnv1a(&bytes);
+    assert_eq!(
+        (FORMAT_VERSION, hash),
+        PINNED,
+        "the .nbc bytes of the contract changed: if the format changed, bump FORMAT_VERSION \
+         in src/compile/file.rs (and docs/bytecode.md), then pin ({FORMAT_VERSION}, {hash:#x}) \
+         here; if it did not, the compiler's output changed for the contract campaign: review why"
+    );
+}
