@@ -112,3 +112,63 @@ fn lang_is_a_leaf() {
         assert!(!text.contains("use super::super"), "{}", f.display());
     }
 }
+
+/// The lexer's reserved words are the grammar's: every `kw_*` rule of grammar/nurture.pest is
+/// one word; those its `keyword` rule lists are reserved, and the lexer's lists hold exactly
+/// those; the others (`enter`, `remove`, …) are words only where the grammar asks for them.
+#[test]
+fn the_lexers_reserved_words_are_the_grammars() {
+    let grammar =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar/nurture.pest"))
+            .expect("reads the grammar");
+    let mut rules = Vec::new();
+    let mut words = Vec::new();
+    for line in grammar.lines() {
+        let Some(rest) = line.strip_prefix("kw_") else {
+            continue;
+        };
+        let (rule, body) = rest.split_once('=').expect("a rule");
+        let word = body.split('"').nth(1).expect("a quoted word");
+        assert_eq!(rule.trim(), word, "kw_{} reads {word}", rule.trim());
+        rules.push(format!("kw_{}", rule.trim()));
+        words.push(word.to_string());
+    }
+    let keyword_rule = grammar
+        .split("keyword = @{")
+        .nth(1)
+        .and_then(|r| r.split('}').next())
+        .expect("the keyword rule");
+    let listed: Vec<&str> = keyword_rule.split('|').map(str::trim).collect();
+    for r in &listed {
+        assert!(
+            rules.iter().any(|k| k == r),
+            "the keyword rule names {r}, no kw_ rule"
+        );
+    }
+    let mut words: Vec<String> = rules
+        .iter()
+        .zip(&words)
+        .filter(|(r, _)| listed.contains(&r.as_str()))
+        .map(|(_, w)| w.clone())
+        .collect();
+    assert_eq!(
+        words.len(),
+        listed.len(),
+        "the keyword rule lists each word once"
+    );
+    let mut lexer: Vec<String> = nurture::syntax::lexer::keywords()
+        .map(str::to_string)
+        .collect();
+    lexer.sort();
+    words.sort();
+    assert_eq!(
+        lexer, words,
+        "src/syntax/lexer.rs and grammar/nurture.pest disagree"
+    );
+    for w in nurture::syntax::lexer::DECLARATION_WORDS {
+        assert!(
+            words.iter().any(|k| k == w),
+            "declaration word {w} is reserved"
+        );
+    }
+}
