@@ -11,7 +11,7 @@ use nurture::diag::{self, Format};
 use nurture::runtime::durable::{self, DurableRun, Input, MigrationReport, Rejected, Setup};
 use nurture::runtime::engine::{Engine, Options, Summary};
 use nurture::runtime::intake::parse_rfc3339;
-use nurture::runtime::store::{self, Position};
+use nurture::runtime::store::{self, Position, Store};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -277,6 +277,40 @@ pub fn run(args: &RunArgs) -> u8 {
     }
 }
 
+/// The engine a run starts from: a fresh one, or, with `--state`, the state's (under its lock,
+/// which the caller holds for the whole run), with where the last run stood.
+fn open_engine(
+    args: &RunArgs,
+    compiled: Compiled,
+    source: Option<SourceText>,
+    options: &Options,
+) -> Result<(Option<StateLock>, Engine, Option<Store>, Option<Position>), String> {
+    let Some(path) = &args.state else {
+        return Ok((None, Engine::from_compiled(compiled, options), None, None));
+    };
+    // The lock first, then the database; the files it says were written come after.
+    let lock = StateLock::acquire(path, "nurture run")?;
+    let store = files::open_state(path, args.state_new).map_err(|e| e.to_string())?;
+    let opened = durable::open_state(
+        store,
+        &path.display().to_string(),
+        compiled,
+        source,
+        options,
+        args.migrate,
+    )
+    .map_err(|e| e.to_string())?;
+    if let Some(report) = &opened.migrated {
+        report_migration(args, report);
+    }
+    Ok((
+        Some(lock),
+        opened.engine,
+        Some(opened.store),
+        Some(opened.position),
+    ))
+}
+
 fn run_inner(args: &RunArgs) -> Result<u8, String> {
     let until = match args.until.as_deref().map(|t| parse_rfc3339(t).ok_or(t)) {
         None => None,
@@ -294,28 +328,7 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    // With a state: the lock first, then the database, then the files it says were written.
-    let mut _lock = None;
-    let (engine, store, last) = match &args.state {
-        None => (Engine::from_compiled(compiled, &options), None, None),
-        Some(path) => {
-            _lock = Some(StateLock::acquire(path, "nurture run")?);
-            let store = files::open_state(path, args.state_new).map_err(|e| e.to_string())?;
-            let opened = durable::open_state(
-                store,
-                &path.display().to_string(),
-                compiled,
-                source,
-                &options,
-                args.migrate,
-            )
-            .map_err(|e| e.to_string())?;
-            if let Some(report) = &opened.migrated {
-                report_migration(args, report);
-            }
-            (opened.engine, Some(opened.store), Some(opened.position))
-        }
-    };
+    let (_lock, engine, store, last) = open_engine(args, compiled, source, &options)?;
     let stateful = store.is_some();
     let last = last.unwrap_or(Position {
         done: true,
