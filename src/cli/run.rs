@@ -284,9 +284,14 @@ fn open_engine(
     compiled: Compiled,
     source: Option<SourceText>,
     options: &Options,
-) -> Result<(Option<StateLock>, Engine, Option<Store>, Option<Position>), String> {
+) -> Result<Start, String> {
     let Some(path) = &args.state else {
-        return Ok((None, Engine::from_compiled(compiled, options), None, None));
+        return Ok(Start {
+            _lock: None,
+            engine: Engine::from_compiled(compiled, options),
+            store: None,
+            last: None,
+        });
     };
     // The lock first, then the database; the files it says were written come after.
     let lock = StateLock::acquire(path, "nurture run")?;
@@ -303,12 +308,22 @@ fn open_engine(
     if let Some(report) = &opened.migrated {
         report_migration(args, report);
     }
-    Ok((
-        Some(lock),
-        opened.engine,
-        Some(opened.store),
-        Some(opened.position),
-    ))
+    Ok(Start {
+        _lock: Some(lock),
+        engine: opened.engine,
+        store: Some(opened.store),
+        last: Some(opened.position),
+    })
+}
+
+/// What a run starts from.
+struct Start {
+    /// Held until the run ends.
+    _lock: Option<StateLock>,
+    engine: Engine,
+    store: Option<Store>,
+    /// Where the last run with the state stood.
+    last: Option<Position>,
 }
 
 fn run_inner(args: &RunArgs) -> Result<u8, String> {
@@ -328,7 +343,12 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    let (_lock, engine, store, last) = open_engine(args, compiled, source, &options)?;
+    let Start {
+        _lock,
+        engine,
+        store,
+        last,
+    } = open_engine(args, compiled, source, &options)?;
     let stateful = store.is_some();
     let last = last.unwrap_or(Position {
         done: true,
