@@ -15,7 +15,7 @@ pub mod visit;
 
 use crate::diag::{Diagnostic, FileReport, SourceFile};
 use crate::syntax::{self, limits};
-pub use checker::REGEX_SIZE_LIMIT;
+pub use checker::{MAX_OF_A_KIND, REGEX_SIZE_LIMIT};
 pub use program::Program;
 
 /// The prelude, written in Nurture, loaded before every campaign.
