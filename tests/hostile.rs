@@ -687,3 +687,66 @@ fn item8_more_lists_than_a_program_can_number_are_refused() {
     assert_eq!(&src[d.span.start as usize..d.span.end as usize], "l65536");
     assert!(checked.program.is_none());
 }
+
+/// The codes a file reports, after the cap.
+fn reported(src: &[u8]) -> (Vec<Code>, nurture::diag::FileReport) {
+    let report = check_source("noise.nurture", src).report;
+    (report.diagnostics.iter().map(|d| d.code).collect(), report)
+}
+
+/// Item 9: many diagnostics took quadratic time, mostly to render (every line and column
+/// counted from the start of the file, ariadne's source index built per diagnostic) but also
+/// to make ("did you mean" compared every unknown name with every declared one, and each
+/// `nurture: ignore` comment and warning found its line from the start). A file's report now
+/// shows at most `MAX_SHOWN` (100) problems and one N0001 note that counts the rest.
+#[test]
+fn item9_many_problems_are_capped_with_a_note() {
+    use nurture::diag::MAX_SHOWN;
+    // 20,000 unclosed strings (14.5 s in release before).
+    let src: String = (0..20_000)
+        .map(|i| format!("list l{i} = \"abc\n"))
+        .collect();
+    let (codes, report) = reported(src.as_bytes());
+    assert_eq!(codes.len(), MAX_SHOWN + 1);
+    assert!(codes[..MAX_SHOWN]
+        .iter()
+        .all(|c| *c == Code::UnclosedString));
+    assert_eq!(codes[MAX_SHOWN], Code::TooManyDiagnostics);
+    assert_eq!((report.errors(), report.warnings()), (20_000, 0));
+    assert!(report.diagnostics[MAX_SHOWN]
+        .message
+        .starts_with("19900 more errors not shown"));
+
+    // 256 KB of bracket and quote noise, over many lines (10.8 s before).
+    let mut rng = fastrand::Rng::with_seed(9);
+    let noise: String = (0..256 * 1024)
+        .map(|_| ['(', ')', '[', ']', '{', '}', '"', '\n'][rng.usize(..8)])
+        .collect();
+    let (codes, report) = reported(noise.as_bytes());
+    assert_eq!(codes.len(), MAX_SHOWN + 1);
+    assert!(report.errors() > 10_000, "{}", report.errors());
+    for format in [
+        nurture::diag::Format::Human,
+        nurture::diag::Format::Json,
+        nurture::diag::Format::Sarif,
+        nurture::diag::Format::Github,
+    ] {
+        let out = nurture::diag::render(std::slice::from_ref(&report), format, false);
+        assert!(out.contains("N0001"), "{format:?}");
+    }
+
+    // 5,000 lists each reading an unknown score, among 5,000 declared names (7.5 s before,
+    // nearly all of it "did you mean"): suggestions have a budget, the report a cap.
+    let src: String = (0..5_000).map(|i| format!("list l{i} = m{i}\n")).collect();
+    let (codes, report) = reported(src.as_bytes());
+    assert_eq!(codes.len(), MAX_SHOWN + 1);
+    assert_eq!(report.errors(), 5_000);
+
+    // 5,000 warnings, each silenced by the comment on the line before.
+    let src = String::from("lead { a: int? }\n")
+        + &(0..5_000)
+            .map(|i| format!("// nurture: ignore W0101\nlist l{i} = lead.a > 1\n"))
+            .collect::<String>();
+    let (codes, _) = reported(src.as_bytes());
+    assert_eq!(codes, vec![]);
+}

@@ -40,6 +40,8 @@ struct Checker<'a> {
     /// Every declaration's index by name, so that resolving a name costs the same however
     /// many declarations there are.
     ids: Ids,
+    /// What is left of the comparisons "did you mean" may make.
+    suggestions: suggest::Budget,
     /// Attributes proven set by an enclosing `x is set and …`.
     guarded: Vec<AttrId>,
 }
@@ -53,6 +55,8 @@ struct Ids {
     workflows: HashMap<String, WorkflowId>,
     events: HashMap<String, EventId>,
     attrs: HashMap<String, AttrId>,
+    /// The names of every event's properties.
+    props: std::collections::HashSet<String>,
 }
 
 impl Ids {
@@ -71,6 +75,9 @@ impl Ids {
             workflows: index(&program.workflows, |w| &w.name),
             events: index(&program.events, |e| &e.name),
             attrs: index(&program.attrs, |a| &a.name),
+            props: (program.events.iter())
+                .flat_map(|e| e.props.iter().map(|p| p.name.clone()))
+                .collect(),
         }
     }
 
@@ -330,8 +337,9 @@ impl<'a> Checker<'a> {
             return;
         }
         let mut props: Vec<Prop> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for p in &e.props {
-            if props.iter().any(|q| q.name == p.name.name) {
+            if !seen.insert(p.name.name.as_str()) {
                 self.error(
                     Code::Duplicate,
                     p.name.span,
@@ -356,6 +364,7 @@ impl<'a> Checker<'a> {
             .unwrap_or_else(|| e.name.name.clone());
         let id = self.program.events.len() as u32;
         self.ids.events.insert(e.name.name.clone(), id);
+        (self.ids.props).extend(props.iter().map(|p| p.name.clone()));
         self.program.events.push(EventDef {
             name: e.name.name.clone(),
             segment_name,
@@ -387,8 +396,12 @@ impl<'a> Checker<'a> {
                             "bool", "int", "number", "string", "duration", "time", "timezone",
                         ];
                         known.extend(self.program.enums.iter().map(|e| e.name.as_str()));
-                        let help =
-                            suggest::help(other, "types Nurture knows", known.iter().copied());
+                        let help = suggest::help(
+                            &mut self.suggestions,
+                            other,
+                            "types Nurture knows",
+                            known.iter().copied(),
+                        );
                         self.error(
                             Code::UnknownType,
                             name.span,
@@ -449,11 +462,15 @@ impl<'a> Checker<'a> {
 
     fn timezone(&mut self, name: &str, span: Span) {
         if chrono_tz::Tz::from_str(name).is_err() {
-            let help = suggest::closest(name, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
-                .map(|c| format!("did you mean `{c}`?"))
-                .unwrap_or_else(|| {
-                    "use an IANA time zone name such as `Europe/Paris` or `America/New_York`".into()
-                });
+            let help = suggest::closest(
+                &mut self.suggestions,
+                name,
+                chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()),
+            )
+            .map(|c| format!("did you mean `{c}`?"))
+            .unwrap_or_else(|| {
+                "use an IANA time zone name such as `Europe/Paris` or `America/New_York`".into()
+            });
             self.error(
                 Code::BadTimezone,
                 span,
@@ -469,6 +486,7 @@ impl<'a> Checker<'a> {
             Some(i) => Some(Value::Enum(id, i as u32)),
             None => {
                 let help = suggest::help(
+                    &mut self.suggestions,
                     &name.name,
                     "values",
                     def.variants.iter().map(|s| s.as_str()),
@@ -687,6 +705,7 @@ impl<'a> Checker<'a> {
             return Some(id);
         }
         let help = suggest::help(
+            &mut self.suggestions,
             &name.name,
             "declared events",
             self.program.events.iter().map(|e| e.name.as_str()),
@@ -707,6 +726,7 @@ impl<'a> Checker<'a> {
             return Some(id);
         }
         let help = suggest::help(
+            &mut self.suggestions,
             &name.name,
             "declared lists",
             self.program.lists.iter().map(|l| l.name.as_str()),
@@ -725,6 +745,7 @@ impl<'a> Checker<'a> {
             return Some(id);
         }
         let help = suggest::help(
+            &mut self.suggestions,
             &name.name,
             "declared workflows",
             self.program.workflows.iter().map(|w| w.name.as_str()),
@@ -871,6 +892,7 @@ impl<'a> Checker<'a> {
                     Some(c) => c,
                     None => {
                         let help = suggest::help(
+                            &mut self.suggestions,
                             &channel.name,
                             "channels",
                             Channel::ALL.iter().map(|c| c.name()),
@@ -933,6 +955,7 @@ impl<'a> Checker<'a> {
                 }
                 let Some(id) = self.ids.attr(&attr.name) else {
                     let help = suggest::help(
+                        &mut self.suggestions,
                         &attr.name,
                         "attributes a `set` can write",
                         self.program
@@ -1142,6 +1165,7 @@ impl<'a> Checker<'a> {
                     for f in fields {
                         let Some(id) = self.ids.attr(&f.name.name) else {
                             let help = suggest::help(
+                                &mut self.suggestions,
                                 &f.name.name,
                                 "declared attributes",
                                 self.program.attrs.iter().map(|a| a.name.as_str()),
@@ -1210,6 +1234,7 @@ impl<'a> Checker<'a> {
                 Some(p) => props[p as usize] = self.constant(&f.value, &def.props[p as usize].ty),
                 None => {
                     let help = suggest::help(
+                        &mut self.suggestions,
                         &f.name.name,
                         "properties",
                         def.props.iter().map(|p| p.name.as_str()),
@@ -1246,6 +1271,7 @@ impl<'a> Checker<'a> {
             return Some(i as TestLeadId);
         }
         let help = suggest::help(
+            &mut self.suggestions,
             &name.name,
             "leads in this test",
             leads.iter().map(|s| s.as_str()),
@@ -1460,6 +1486,7 @@ impl<'a> Checker<'a> {
                 }
                 None => {
                     let help = suggest::help(
+                        &mut self.suggestions,
                         &name.name,
                         "declared attributes",
                         self.program.attrs.iter().map(|a| a.name.as_str()),
@@ -1663,6 +1690,7 @@ impl<'a> Checker<'a> {
                     return typed(ExprKind::Prop(p), ty);
                 }
                 let help = suggest::help(
+                    &mut self.suggestions,
                     &last.name,
                     "properties",
                     def.props.iter().map(|p| p.name.as_str()),
@@ -1692,22 +1720,27 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown_name(&mut self, name: &ast::Ident, scope: Scope<'_>) {
-        let mut candidates: Vec<String> = Vec::new();
-        if let Some(ev) = scope.event {
-            candidates.extend(
-                self.program.events[ev as usize]
-                    .props
+        let props = scope
+            .event
+            .map(|ev| self.program.events[ev as usize].props.as_slice())
+            .unwrap_or_default();
+        let candidates = (props.iter().map(|p| p.name.as_str()))
+            .chain(self.program.scores.iter().map(|s| s.name.as_str()))
+            .chain(self.program.lists.iter().map(|l| l.name.as_str()))
+            .chain(
+                self.program
+                    .enums
                     .iter()
-                    .map(|p| p.name.clone()),
+                    .flat_map(|e| e.variants.iter().map(|v| v.as_str())),
+            )
+            .chain(
+                scope
+                    .test_leads
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|l| l.as_str()),
             );
-        }
-        candidates.extend(self.program.scores.iter().map(|s| s.name.clone()));
-        candidates.extend(self.program.lists.iter().map(|l| l.name.clone()));
-        candidates.extend(self.program.enums.iter().flat_map(|e| e.variants.clone()));
-        if let Some(leads) = scope.test_leads {
-            candidates.extend(leads.iter().cloned());
-        }
-        let mut help = suggest::closest(&name.name, candidates.iter().map(|s| s.as_str()))
+        let mut help = suggest::closest(&mut self.suggestions, &name.name, candidates)
             .map(|c| format!("did you mean `{c}`?"));
         if help.is_none() && self.ids.attr(&name.name).is_some() {
             help = Some(format!(
@@ -1715,14 +1748,7 @@ impl<'a> Checker<'a> {
                 name.name
             ));
         }
-        if help.is_none()
-            && scope.event.is_none()
-            && self
-                .program
-                .events
-                .iter()
-                .any(|e| e.prop(&name.name).is_some())
-        {
+        if help.is_none() && scope.event.is_none() && self.ids.props.contains(&name.name) {
             help = Some(format!(
                 "`{}` is an event property; properties can only be used in that event's `where`",
                 name.name

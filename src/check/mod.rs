@@ -24,7 +24,8 @@ pub const PRELUDE: &str = include_str!("../../stdlib/prelude.nurture");
 /// The outcome of checking one file.
 #[derive(Debug)]
 pub struct Checked {
-    /// Every diagnostic, errors and warnings, in source order.
+    /// The diagnostics, errors and warnings, in source order: at most `diag::MAX_SHOWN`
+    /// of them, then an `N0001` note counting the rest.
     pub report: FileReport,
     /// The checked program, when there is no error.
     pub program: Option<Program>,
@@ -48,13 +49,13 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Checked {
                 diag.label = Some("not UTF-8".into());
             }
             return Checked {
-                report: FileReport {
-                    file: SourceFile {
+                report: FileReport::new(
+                    SourceFile {
                         name: name.to_string(),
                         text,
                     },
-                    diagnostics: vec![diag],
-                },
+                    vec![diag],
+                ),
                 program: None,
             };
         }
@@ -62,13 +63,14 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Checked {
     let (mut diagnostics, program) = check_text(text);
     diagnostics.sort_by_key(|d| (d.span.start, d.severity));
     Checked {
-        report: FileReport {
-            file: SourceFile {
+        // At most `diag::MAX_SHOWN` problems, then a note on how many more.
+        report: FileReport::new(
+            SourceFile {
                 name: name.to_string(),
                 text: text.to_string(),
             },
             diagnostics,
-        },
+        ),
         program,
     }
 }
