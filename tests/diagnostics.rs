@@ -17,10 +17,12 @@ const DOC: &str = include_str!("../docs/diagnostics.md");
 const DOC_PATH: &str = "docs/diagnostics.md";
 
 /// Codes whose `Wrong:` example cannot be shown as a campaign (a file that is not UTF-8, a
-/// file of 16 MiB, a file of more than 100 problems); they are tested below on their own.
+/// file of 16 MiB, a line of 257 interpolations, a file of more than 100 problems); they are
+/// tested below on their own.
 const NOT_SHOWN_AS_CAMPAIGN: &[Code] = &[
     Code::NotUtf8,
     Code::TooLarge,
+    Code::TooManyInterpolations,
     Code::TestFailed,
     Code::TooManyDiagnostics,
 ];
@@ -246,6 +248,32 @@ fn n0001_too_many_diagnostics() {
     insta::with_settings!({ omit_expression => true }, {
         insta::assert_snapshot!("N0001", format!("{shown}\n---\n{note}"));
     });
+}
+
+/// E0007: the page's example, a message of 257 interpolations (and one of 256, which checks).
+#[test]
+fn e0007_too_many_interpolations() {
+    let message = |n: usize| vec!["{lead.email}"; n].join(" ");
+    let campaign = |n: usize| {
+        format!(
+            "lead {{\n  email: string\n}}\n\non form.submitted notify owner \"{}\"\n",
+            message(n)
+        )
+    };
+    let at_limit = check_source("campaign.nurture", campaign(256).as_bytes());
+    assert!(
+        at_limit.report.diagnostics.is_empty(),
+        "{}",
+        render(&at_limit.report)
+    );
+    let shown =
+        "(a campaign whose notify message is `{lead.email}` 257 times, separated by spaces)";
+    assert_reports(
+        "E0007",
+        Code::TooManyInterpolations,
+        campaign(257).as_bytes(),
+        shown,
+    );
 }
 
 #[test]

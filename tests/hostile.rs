@@ -750,3 +750,25 @@ fn item9_many_problems_are_capped_with_a_note() {
     let (codes, _) = reported(src.as_bytes());
     assert_eq!(codes, vec![]);
 }
+
+/// Item 10: a 15 MB message of 1.3 million interpolations took 12 s and 1.56 GB to check or
+/// run. One text may hold at most `MAX_INTERPOLATIONS` (256); beyond, E0007 before parsing.
+#[test]
+fn item10_interpolations_per_text_are_limited() {
+    use nurture::syntax::limits::MAX_INTERPOLATIONS;
+    let campaign = |n: usize| {
+        format!(
+            "lead {{ email: string }}\nevent x.y\non x.y notify owner \"{}\"\n",
+            "{lead.email}".repeat(n)
+        )
+    };
+    assert_eq!(codes(&campaign(MAX_INTERPOLATIONS)), vec![]);
+    assert_eq!(
+        codes(&campaign(MAX_INTERPOLATIONS + 1)),
+        vec![Code::TooManyInterpolations]
+    );
+    // The REPL's expressions go through the same scan.
+    let expr = format!("\"{}\" == \"\"", "{1}".repeat(MAX_INTERPOLATIONS + 1));
+    let diags = nurture::syntax::parser::parse_expr(&expr).unwrap_err();
+    assert_eq!(diags[0].code, Code::TooManyInterpolations);
+}

@@ -44,6 +44,7 @@ codes! {
     UnclosedString    = "E0004", "unclosed-string",    Error, "a string has no closing quote on its line";
     BadLiteral        = "E0005", "bad-literal",        Error, "a literal is out of range (a time, a date, a number)";
     TooLarge          = "E0006", "too-large",          Error, "the file is larger than Nurture accepts";
+    TooManyInterpolations = "E0007", "too-many-interpolations", Error, "a text has more `{…}` interpolations than Nurture accepts";
 
     // Names.
     UnknownName       = "E0101", "unknown-name",       Error, "a name that is not declared";
