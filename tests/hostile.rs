@@ -772,3 +772,78 @@ fn item10_interpolations_per_text_are_limited() {
     let diags = nurture::syntax::parser::parse_expr(&expr).unwrap_err();
     assert_eq!(diags[0].code, Code::TooManyInterpolations);
 }
+
+/// The read loop of `nurture run` on `runtime::lines::Lines`: each line fed to the engine, a
+/// line too long rejected (a blank one skipped) without being held whole. Returns the
+/// rejects (line number, reason), the offset after the last line, and the most memory the
+/// reader kept for a line.
+fn run_lines(
+    e: &mut Engine,
+    input: impl std::io::BufRead,
+    actions: &mut Vec<Action>,
+) -> (Vec<(u64, String)>, u64, usize) {
+    use nurture::runtime::intake::TOO_LONG;
+    use nurture::runtime::lines::{Lines, Text};
+    let mut lines = Lines::new(input);
+    let (mut rejects, mut end, mut most) = (Vec::new(), 0, 0);
+    while let Some(line) = lines.next_line().expect("reads") {
+        end = line.end;
+        match line.text {
+            Text::Bytes(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) => {
+                    if let Some(r) = e.feed(text, line.number, actions) {
+                        rejects.push((r.line, r.reason));
+                    }
+                }
+                Err(_) => {
+                    e.reject_external();
+                    rejects.push((line.number, "the line is not UTF-8 text".into()));
+                }
+            },
+            Text::TooLong { blank: true, .. } => {
+                e.feed("", line.number, actions);
+            }
+            Text::TooLong { .. } => {
+                e.reject_external();
+                rejects.push((line.number, TOO_LONG.to_string()));
+            }
+        }
+        most = most.max(lines.capacity());
+    }
+    (rejects, end, most)
+}
+
+/// Item 11: an over-long event line was read whole before it was rejected (a 1.5 GB line
+/// cost 1.54 GB). `runtime::lines::Lines` keeps at most `MAX_LINE` bytes of a line and
+/// drops the rest as it streams; the engine sees the same lines and rejects as before.
+#[test]
+fn item11_an_over_long_line_is_rejected_in_bounded_memory() {
+    let mut e = engine(SMALL);
+    let mut actions: Vec<Action> = Vec::new();
+    let identify = r#"{"type":"identify","userId":"u","traits":{"email":"u@example.com"},"timestamp":"2026-03-02T09:00:00Z"}"#;
+    let ping = |t: &str| {
+        format!(
+            r#"{{"type":"track","userId":"u","event":"Ping","properties":{{"note":"n"}},"timestamp":"{t}"}}"#
+        )
+    };
+    let huge = format!(
+        r#"{{"type":"track","userId":"u","event":"Ping","properties":{{"note":"{}"}},"timestamp":"2026-03-02T09:00:01Z"}}"#,
+        "x".repeat(3 * MAX_LINE)
+    );
+    let input = [
+        identify.to_string(),
+        huge,
+        ping("2026-03-02T09:00:02Z"),
+        " ".repeat(2 * MAX_LINE),
+        ping("2026-03-02T09:00:03Z") + "\r",
+    ]
+    .join("\n");
+    let (rejects, end, most) = run_lines(&mut e, input.as_bytes(), &mut actions);
+    assert_eq!(rejects, vec![(2, "line is longer than 1 MiB".to_string())]);
+    assert_eq!(end, input.len() as u64);
+    assert!(most <= MAX_LINE, "{most}");
+    // Two pings, a notify and a webhook each.
+    assert_eq!(actions.len(), 4, "{actions:#?}");
+    let s = e.summary();
+    assert_eq!((s.rejected, s.identifies), (1, 1));
+}

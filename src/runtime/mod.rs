@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod format;
 pub mod intake;
+pub mod lines;
 pub mod output;
 pub mod record;
 pub mod store;
