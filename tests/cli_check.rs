@@ -283,6 +283,101 @@ fn the_exit_code_is_the_same_in_every_format() {
     }
 }
 
+/// Issue 10, item 9: a file of many problems shows the first 100 (errors first) and one
+/// N0001 note, in every format; the exit code and the tally count them all.
+#[test]
+fn a_file_of_many_problems_shows_a_hundred_and_a_note_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let errors: String = (0..150)
+        .map(|i| format!("list l{i} = s{i} > 1\n"))
+        .collect();
+    std::fs::write(dir.path().join("errors.nurture"), errors).unwrap();
+    // 150 unused events: warnings only.
+    let warnings: String = (0..150).map(|i| format!("event e{i}.x\n")).collect();
+    std::fs::write(dir.path().join("warnings.nurture"), warnings).unwrap();
+    // 120 warnings, then one error: the error is shown though it comes last.
+    let mixed = String::from("lead { a: int? }\n")
+        + &(0..120)
+            .map(|i| format!("list l{i} = lead.a > 1\n"))
+            .collect::<String>()
+        + "list bad = nope\n";
+    std::fs::write(dir.path().join("mixed.nurture"), mixed).unwrap();
+    let check = |format: &str, args: &[&str]| {
+        let mut all = vec!["check", "--format", format];
+        all.extend_from_slice(args);
+        run_in(dir.path(), &all)
+    };
+
+    let json = check("json", &["errors.nurture"]);
+    assert_eq!(json.code, 1);
+    let lines = json.json_lines();
+    assert_eq!(lines.len(), 101);
+    let note = &lines[100];
+    assert_eq!(note["code"], "N0001");
+    assert_eq!(note["name"], "too-many-diagnostics");
+    assert_eq!(note["severity"], "note");
+    assert_eq!(note["line"], 101);
+    assert_eq!(
+        note["message"],
+        "50 more errors not shown: Nurture shows at most 100 problems per file, errors first"
+    );
+    let human = check("human", &["errors.nurture"]);
+    assert_eq!(human.code, 1);
+    assert!(
+        human
+            .stdout
+            .contains("[N0001] Note: 50 more errors not shown"),
+        "{}",
+        human.stdout
+    );
+    assert!(human
+        .stdout
+        .ends_with("checked 1 file: 150 errors, 0 warnings\n"));
+    let sarif = check("sarif", &["errors.nurture"]);
+    assert_eq!(sarif.code, 1);
+    let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 101);
+    assert_eq!(results[100]["ruleId"], "N0001");
+    assert_eq!(results[100]["level"], "note");
+    let github = check("github", &["errors.nurture"]);
+    assert_eq!(github.code, 1);
+    assert_eq!(github.stdout.lines().count(), 101);
+    assert!(github
+        .stdout
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("::notice file=errors.nurture,line=101,"));
+
+    for format in ["human", "json", "sarif", "github"] {
+        assert_eq!(check(format, &["warnings.nurture"]).code, 0, "{format}");
+        let strict = check(format, &["--deny-warnings", "warnings.nurture"]);
+        assert_eq!(strict.code, 1, "{format}");
+        assert_eq!(check(format, &["mixed.nurture"]).code, 1, "{format}");
+    }
+    let human = check("human", &["warnings.nurture"]);
+    assert!(
+        human
+            .stdout
+            .contains("[N0001] Note: 50 more warnings not shown"),
+        "{}",
+        human.stdout
+    );
+    assert!(human
+        .stdout
+        .ends_with("checked 1 file: 0 errors, 150 warnings\n"));
+    let mixed = check("json", &["mixed.nurture"]);
+    let codes = mixed.codes();
+    assert_eq!(codes.len(), 101);
+    assert_eq!(codes.iter().filter(|c| *c == "E0101").count(), 1);
+    assert_eq!(codes.iter().filter(|c| *c == "W0101").count(), 99);
+    assert!(mixed.json_lines()[100]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("21 more warnings not shown"));
+}
+
 // ---- warnings and silencing them ----------------------------------------------------------
 
 #[test]

@@ -17,8 +17,15 @@ const DOC: &str = include_str!("../docs/diagnostics.md");
 const DOC_PATH: &str = "docs/diagnostics.md";
 
 /// Codes whose `Wrong:` example cannot be shown as a campaign (a file that is not UTF-8, a
-/// file of 16 MiB); they are tested below on their own.
-const NOT_SHOWN_AS_CAMPAIGN: &[Code] = &[Code::NotUtf8, Code::TooLarge, Code::TestFailed];
+/// file of 16 MiB, a line of 257 interpolations, a file of more than 100 problems); they are
+/// tested below on their own.
+const NOT_SHOWN_AS_CAMPAIGN: &[Code] = &[
+    Code::NotUtf8,
+    Code::TooLarge,
+    Code::TooManyInterpolations,
+    Code::TestFailed,
+    Code::TooManyDiagnostics,
+];
 
 // ---------------------------------------------------------------------------------------------
 // The cases
@@ -218,6 +225,55 @@ fn e0006_too_large() {
         line.trim_end()
     );
     assert_reports("E0006", Code::TooLarge, text.as_bytes(), &shown);
+}
+
+/// N0001: the page's example, 150 lists each reading an undeclared score. The report shows
+/// 100 problems and the note; the snapshot is the note.
+#[test]
+fn n0001_too_many_diagnostics() {
+    let text: String = (0..150)
+        .map(|i| format!("list l{i} = s{i} > 10\n"))
+        .collect();
+    let checked = check_source("campaign.nurture", text.as_bytes());
+    let report = &checked.report;
+    let codes = codes_of(report);
+    assert_eq!(codes.len(), 101, "{}", render(report));
+    assert!(codes[..100].iter().all(|c| *c == Code::UnknownName));
+    assert_eq!(codes[100], Code::TooManyDiagnostics);
+    assert_eq!((report.errors(), report.warnings()), (150, 0));
+    assert!(checked.program.is_none());
+    let note = human::render(&report.diagnostics[100], &report.file, false);
+    let shown = "(150 lists, `list lN = sN > 10` for N from 0 to 149, each reading an \
+                 undeclared score: the last of the 101 diagnostics shown)";
+    insta::with_settings!({ omit_expression => true }, {
+        insta::assert_snapshot!("N0001", format!("{shown}\n---\n{note}"));
+    });
+}
+
+/// E0007: the page's example, a message of 257 interpolations (and one of 256, which checks).
+#[test]
+fn e0007_too_many_interpolations() {
+    let message = |n: usize| vec!["{lead.email}"; n].join(" ");
+    let campaign = |n: usize| {
+        format!(
+            "lead {{\n  email: string\n}}\n\non form.submitted notify owner \"{}\"\n",
+            message(n)
+        )
+    };
+    let at_limit = check_source("campaign.nurture", campaign(256).as_bytes());
+    assert!(
+        at_limit.report.diagnostics.is_empty(),
+        "{}",
+        render(&at_limit.report)
+    );
+    let shown =
+        "(a campaign whose notify message is `{lead.email}` 257 times, separated by spaces)";
+    assert_reports(
+        "E0007",
+        Code::TooManyInterpolations,
+        campaign(257).as_bytes(),
+        shown,
+    );
 }
 
 #[test]

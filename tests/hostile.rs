@@ -654,3 +654,237 @@ fn the_library_has_no_command_line_dependencies() {
     let lib = std::fs::read_to_string(root.join("lib.rs")).unwrap();
     assert!(!lib.contains("mod cli"), "the command line is the binary's");
 }
+
+// ---- slow or huge input: issue 10, items 8 to 11 ------------------------------------------
+
+/// `n` lists, each reading the one before (or, `reversed`, the one after), the end one reading
+/// a lead attribute, and a trigger on entering the first and the last.
+fn chained_lists(n: usize, reversed: bool) -> String {
+    let mut src = String::from("lead { vip: bool = false }\n");
+    for i in 0..n {
+        let reads = match (i, reversed) {
+            (0, false) => "lead.vip".to_string(),
+            (_, false) => format!("l{}", i - 1),
+            (i, true) if i == n - 1 => "lead.vip".to_string(),
+            (_, true) => format!("l{}", i + 1),
+        };
+        src.push_str(&format!("list l{i} = {reads}\n"));
+    }
+    src.push_str(&format!(
+        "on enter l0 tag \"first\"\non enter l{} tag \"last\"\n",
+        n - 1
+    ));
+    src
+}
+
+/// Item 8: dependency analysis was cubic in a chain of lists (8,000 took over a minute in
+/// release, each list's attributes gathered by a walk down the whole chain, with a linear
+/// `seen` check at each step). It is linear now (`check::cycles`, with its own test counting
+/// the edges walked); this chain and its triggers check in well under a second in release.
+#[test]
+fn item8_a_long_chain_of_lists_checks() {
+    let mut src = chained_lists(8_000, false);
+    for i in (0..8_000).step_by(100) {
+        src.push_str(&format!("on exit l{i} tag \"left\"\n"));
+    }
+    let checked = check_source("chain.nurture", src.as_bytes());
+    assert!(
+        checked.report.diagnostics.is_empty(),
+        "{:?}",
+        checked.report.diagnostics
+    );
+    assert!(checked.program.is_some());
+}
+
+/// Item 8: the compiler's evaluation order gave up 10,000 deep, so in a longer chain written
+/// back to front a list was evaluated before the list it reads, and `l0` never held.
+#[test]
+fn item8_a_chain_written_back_to_front_is_evaluated_in_order() {
+    let mut e = engine(&chained_lists(20_001, true));
+    let mut actions: Vec<Action> = Vec::new();
+    let identify = r#"{"type":"identify","userId":"u","traits":{"vip":true},"timestamp":"2026-03-02T09:00:00Z"}"#;
+    assert_eq!(e.feed(identify, 1, &mut actions), None);
+    let tags: Vec<&str> = actions
+        .iter()
+        .filter_map(|a| match &a.kind {
+            ActionKind::Tag { tag, .. } => Some(tag.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tags, ["first", "last"]);
+}
+
+/// Item 8: a compiled program numbers lists (and scores, attributes, events, workflows,
+/// triggers) in 16 bits; beyond 65,536 two lists shared a number and ran as one. Checking
+/// now refuses such a campaign (E0006), at the first list too many.
+#[test]
+fn item8_more_lists_than_a_program_can_number_are_refused() {
+    let n = nurture::check::MAX_OF_A_KIND + 1;
+    let src: String = (0..n).map(|i| format!("list l{i} = true\n")).collect();
+    let checked = check_source("many.nurture", src.as_bytes());
+    let codes: Vec<Code> = checked.report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec![Code::TooLarge]);
+    let d = &checked.report.diagnostics[0];
+    assert_eq!(&src[d.span.start as usize..d.span.end as usize], "l65536");
+    assert!(checked.program.is_none());
+}
+
+/// The codes a file reports, after the cap.
+fn reported(src: &[u8]) -> (Vec<Code>, nurture::diag::FileReport) {
+    let report = check_source("noise.nurture", src).report;
+    (report.diagnostics.iter().map(|d| d.code).collect(), report)
+}
+
+/// Item 9: many diagnostics took quadratic time, mostly to render (every line and column
+/// counted from the start of the file, ariadne's source index built per diagnostic) but also
+/// to make ("did you mean" compared every unknown name with every declared one, and each
+/// `nurture: ignore` comment and warning found its line from the start). A file's report now
+/// shows at most `MAX_SHOWN` (100) problems and one N0001 note that counts the rest.
+#[test]
+fn item9_many_problems_are_capped_with_a_note() {
+    use nurture::diag::MAX_SHOWN;
+    // 20,000 unclosed strings (14.5 s in release before).
+    let src: String = (0..20_000)
+        .map(|i| format!("list l{i} = \"abc\n"))
+        .collect();
+    let (codes, report) = reported(src.as_bytes());
+    assert_eq!(codes.len(), MAX_SHOWN + 1);
+    assert!(codes[..MAX_SHOWN]
+        .iter()
+        .all(|c| *c == Code::UnclosedString));
+    assert_eq!(codes[MAX_SHOWN], Code::TooManyDiagnostics);
+    assert_eq!((report.errors(), report.warnings()), (20_000, 0));
+    assert!(report.diagnostics[MAX_SHOWN]
+        .message
+        .starts_with("19900 more errors not shown"));
+
+    // 256 KB of bracket and quote noise, over many lines (10.8 s before).
+    let mut rng = fastrand::Rng::with_seed(9);
+    let noise: String = (0..256 * 1024)
+        .map(|_| ['(', ')', '[', ']', '{', '}', '"', '\n'][rng.usize(..8)])
+        .collect();
+    let (codes, report) = reported(noise.as_bytes());
+    assert_eq!(codes.len(), MAX_SHOWN + 1);
+    assert!(report.errors() > 10_000, "{}", report.errors());
+    for format in [
+        nurture::diag::Format::Human,
+        nurture::diag::Format::Json,
+        nurture::diag::Format::Sarif,
+        nurture::diag::Format::Github,
+    ] {
+        let out = nurture::diag::render(std::slice::from_ref(&report), format, false);
+        assert!(out.contains("N0001"), "{format:?}");
+    }
+
+    // 5,000 lists each reading an unknown score, among 5,000 declared names (7.5 s before,
+    // nearly all of it "did you mean"): suggestions have a budget, the report a cap.
+    let src: String = (0..5_000).map(|i| format!("list l{i} = m{i}\n")).collect();
+    let (codes, report) = reported(src.as_bytes());
+    assert_eq!(codes.len(), MAX_SHOWN + 1);
+    assert_eq!(report.errors(), 5_000);
+
+    // 5,000 warnings, each silenced by the comment on the line before.
+    let src = String::from("lead { a: int? }\n")
+        + &(0..5_000)
+            .map(|i| format!("// nurture: ignore W0101\nlist l{i} = lead.a > 1\n"))
+            .collect::<String>();
+    let (codes, _) = reported(src.as_bytes());
+    assert_eq!(codes, vec![]);
+}
+
+/// Item 10: a 15 MB message of 1.3 million interpolations took 12 s and 1.56 GB to check or
+/// run. One text may hold at most `MAX_INTERPOLATIONS` (256); beyond, E0007 before parsing.
+#[test]
+fn item10_interpolations_per_text_are_limited() {
+    use nurture::syntax::limits::MAX_INTERPOLATIONS;
+    let campaign = |n: usize| {
+        format!(
+            "lead {{ email: string }}\nevent x.y\non x.y notify owner \"{}\"\n",
+            "{lead.email}".repeat(n)
+        )
+    };
+    assert_eq!(codes(&campaign(MAX_INTERPOLATIONS)), vec![]);
+    assert_eq!(
+        codes(&campaign(MAX_INTERPOLATIONS + 1)),
+        vec![Code::TooManyInterpolations]
+    );
+    // The REPL's expressions go through the same scan.
+    let expr = format!("\"{}\" == \"\"", "{1}".repeat(MAX_INTERPOLATIONS + 1));
+    let diags = nurture::syntax::parser::parse_expr(&expr).unwrap_err();
+    assert_eq!(diags[0].code, Code::TooManyInterpolations);
+}
+
+/// The read loop of `nurture run` on `runtime::lines::Lines`: each line fed to the engine, a
+/// line too long rejected (a blank one skipped) without being held whole. Returns the
+/// rejects (line number, reason), the offset after the last line, and the most memory the
+/// reader kept for a line.
+fn run_lines(
+    e: &mut Engine,
+    input: impl std::io::BufRead,
+    actions: &mut Vec<Action>,
+) -> (Vec<(u64, String)>, u64, usize) {
+    use nurture::runtime::intake::TOO_LONG;
+    use nurture::runtime::lines::{Lines, Text};
+    let mut lines = Lines::new(input);
+    let (mut rejects, mut end, mut most) = (Vec::new(), 0, 0);
+    while let Some(line) = lines.next_line().expect("reads") {
+        end = line.end;
+        match line.text {
+            Text::Bytes(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) => {
+                    if let Some(r) = e.feed(text, line.number, actions) {
+                        rejects.push((r.line, r.reason));
+                    }
+                }
+                Err(_) => {
+                    e.reject_external();
+                    rejects.push((line.number, "the line is not UTF-8 text".into()));
+                }
+            },
+            Text::TooLong { blank: true, .. } => {
+                e.feed("", line.number, actions);
+            }
+            Text::TooLong { .. } => {
+                e.reject_external();
+                rejects.push((line.number, TOO_LONG.to_string()));
+            }
+        }
+        most = most.max(lines.capacity());
+    }
+    (rejects, end, most)
+}
+
+/// Item 11: an over-long event line was read whole before it was rejected (a 1.5 GB line
+/// cost 1.54 GB). `runtime::lines::Lines` keeps at most `MAX_LINE` bytes of a line and
+/// drops the rest as it streams; the engine sees the same lines and rejects as before.
+#[test]
+fn item11_an_over_long_line_is_rejected_in_bounded_memory() {
+    let mut e = engine(SMALL);
+    let mut actions: Vec<Action> = Vec::new();
+    let identify = r#"{"type":"identify","userId":"u","traits":{"email":"u@example.com"},"timestamp":"2026-03-02T09:00:00Z"}"#;
+    let ping = |t: &str| {
+        format!(
+            r#"{{"type":"track","userId":"u","event":"Ping","properties":{{"note":"n"}},"timestamp":"{t}"}}"#
+        )
+    };
+    let huge = format!(
+        r#"{{"type":"track","userId":"u","event":"Ping","properties":{{"note":"{}"}},"timestamp":"2026-03-02T09:00:01Z"}}"#,
+        "x".repeat(3 * MAX_LINE)
+    );
+    let input = [
+        identify.to_string(),
+        huge,
+        ping("2026-03-02T09:00:02Z"),
+        " ".repeat(2 * MAX_LINE),
+        ping("2026-03-02T09:00:03Z") + "\r",
+    ]
+    .join("\n");
+    let (rejects, end, most) = run_lines(&mut e, input.as_bytes(), &mut actions);
+    assert_eq!(rejects, vec![(2, "line is longer than 1 MiB".to_string())]);
+    assert_eq!(end, input.len() as u64);
+    assert!(most <= MAX_LINE, "{most}");
+    // Two pings, a notify and a webhook each.
+    assert_eq!(actions.len(), 4, "{actions:#?}");
+    let s = e.summary();
+    assert_eq!((s.rejected, s.identifies), (1, 1));
+}

@@ -15,11 +15,16 @@ use std::str::FromStr;
 /// The regex size limit: a campaign's regex may not make the engine slow or large.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
+/// The most scores, lists, lead attributes, events (the prelude's included), workflows or
+/// triggers one campaign may have: a compiled program numbers each kind in 16 bits.
+pub const MAX_OF_A_KIND: usize = u16::MAX as usize + 1;
+
 pub fn check(prelude: &ast::File, file: &ast::File) -> (Program, Vec<Diagnostic>) {
     let mut c = Checker::default();
     c.declare(prelude, true);
     c.declare(file, false);
     c.define(file);
+    c.within_numbering();
     super::cycles::check(&c.program, &mut c.diags);
     (c.program, c.diags)
 }
@@ -34,8 +39,69 @@ struct Checker<'a> {
     workflows: Vec<&'a ast::Workflow>,
     /// Where each bare name was first declared, for duplicate reports.
     names: HashMap<String, Span>,
+    /// Every declaration's index by name, so that resolving a name costs the same however
+    /// many declarations there are.
+    ids: Ids,
+    /// What is left of the comparisons "did you mean" may make.
+    suggestions: suggest::Budget,
     /// Attributes proven set by an enclosing `x is set and …`.
     guarded: Vec<AttrId>,
+}
+
+/// The index of each declaration by its name: what `Program::score` and its kin find by a
+/// scan, in constant time.
+#[derive(Default)]
+struct Ids {
+    scores: HashMap<String, ScoreId>,
+    lists: HashMap<String, ListId>,
+    workflows: HashMap<String, WorkflowId>,
+    events: HashMap<String, EventId>,
+    attrs: HashMap<String, AttrId>,
+    /// The names of every event's properties.
+    props: std::collections::HashSet<String>,
+}
+
+impl Ids {
+    /// The index of a program checked before.
+    fn of(program: &Program) -> Ids {
+        fn index<T>(items: &[T], name: impl Fn(&T) -> &str) -> HashMap<String, u32> {
+            let mut ids = HashMap::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                ids.entry(name(item).to_string()).or_insert(i as u32);
+            }
+            ids
+        }
+        Ids {
+            scores: index(&program.scores, |s| &s.name),
+            lists: index(&program.lists, |l| &l.name),
+            workflows: index(&program.workflows, |w| &w.name),
+            events: index(&program.events, |e| &e.name),
+            attrs: index(&program.attrs, |a| &a.name),
+            props: (program.events.iter())
+                .flat_map(|e| e.props.iter().map(|p| p.name.clone()))
+                .collect(),
+        }
+    }
+
+    fn score(&self, name: &str) -> Option<ScoreId> {
+        self.scores.get(name).copied()
+    }
+
+    fn list(&self, name: &str) -> Option<ListId> {
+        self.lists.get(name).copied()
+    }
+
+    fn workflow(&self, name: &str) -> Option<WorkflowId> {
+        self.workflows.get(name).copied()
+    }
+
+    fn event(&self, name: &str) -> Option<EventId> {
+        self.events.get(name).copied()
+    }
+
+    fn attr(&self, name: &str) -> Option<AttrId> {
+        self.attrs.get(name).copied()
+    }
 }
 
 /// What an expression may refer to where it stands.
@@ -91,6 +157,9 @@ impl<'a> Checker<'a> {
                 }
                 ast::Item::Event(e) => self.declare_event(e, builtin),
                 ast::Item::Score(s) if self.claim_name(&s.name, "score") => {
+                    self.ids
+                        .scores
+                        .insert(s.name.name.clone(), self.program.scores.len() as u32);
                     self.program.scores.push(Score {
                         name: s.name.name.clone(),
                         description: s.description.as_ref().map(|d| d.display()),
@@ -104,6 +173,9 @@ impl<'a> Checker<'a> {
                     self.scores.push(s);
                 }
                 ast::Item::List(l) if self.claim_name(&l.name, "list") => {
+                    self.ids
+                        .lists
+                        .insert(l.name.name.clone(), self.program.lists.len() as u32);
                     self.program.lists.push(List {
                         name: l.name.name.clone(),
                         description: l.description.as_ref().map(|d| d.display()),
@@ -113,10 +185,12 @@ impl<'a> Checker<'a> {
                     self.lists.push(l);
                 }
                 ast::Item::Workflow(w) => {
-                    if let Some(i) = self.program.workflow(&w.name.name) {
+                    if let Some(i) = self.ids.workflow(&w.name.name) {
                         let first = self.program.workflows[i as usize].span;
                         self.duplicate(&w.name, first, "workflow");
                     } else {
+                        let id = self.program.workflows.len() as u32;
+                        self.ids.workflows.insert(w.name.name.clone(), id);
                         self.program.workflows.push(Workflow {
                             name: w.name.name.clone(),
                             description: w.description.as_ref().map(|d| d.display()),
@@ -135,6 +209,8 @@ impl<'a> Checker<'a> {
         }
         if !builtin {
             // The built-in tag list comes last so campaign attributes keep their order.
+            let id = self.program.attrs.len() as u32;
+            self.ids.attrs.insert("tags".into(), id);
             self.program.attrs.push(Attr {
                 name: "tags".into(),
                 ty: Ty::List(Box::new(Ty::Str)),
@@ -167,7 +243,7 @@ impl<'a> Checker<'a> {
     /// Scores and lists share one namespace: both are bare names in conditions.
     fn claim_name(&mut self, name: &ast::Ident, what: &str) -> bool {
         if let Some(first) = self.names.get(&name.name).copied() {
-            let kind = if self.program.score(&name.name).is_some() {
+            let kind = if self.ids.score(&name.name).is_some() {
                 "score"
             } else {
                 "list"
@@ -229,7 +305,7 @@ impl<'a> Checker<'a> {
             .with_help("use `tag \"x\"` and `untag \"x\"` steps, and `lead.tags contains \"x\"`");
             return;
         }
-        if let Some(i) = self.program.attr(&a.name.name) {
+        if let Some(i) = self.ids.attr(&a.name.name) {
             let first = self.program.attrs[i as usize].span;
             self.duplicate(&a.name, first, "lead attribute");
             return;
@@ -239,6 +315,8 @@ impl<'a> Checker<'a> {
             None => Value::Missing,
             Some(e) => self.constant(e, &ty),
         };
+        let id = self.program.attrs.len() as u32;
+        self.ids.attrs.insert(a.name.name.clone(), id);
         self.program.attrs.push(Attr {
             name: a.name.name.clone(),
             ty,
@@ -248,7 +326,7 @@ impl<'a> Checker<'a> {
     }
 
     fn declare_event(&mut self, e: &ast::EventDecl, builtin: bool) {
-        if let Some(i) = self.program.event(&e.name.name) {
+        if let Some(i) = self.ids.event(&e.name.name) {
             let first = &self.program.events[i as usize];
             if first.builtin {
                 self.error(Code::Duplicate, e.name.span, format!("the standard library already declares `{}`", e.name.name))
@@ -261,8 +339,9 @@ impl<'a> Checker<'a> {
             return;
         }
         let mut props: Vec<Prop> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for p in &e.props {
-            if props.iter().any(|q| q.name == p.name.name) {
+            if !seen.insert(p.name.name.as_str()) {
                 self.error(
                     Code::Duplicate,
                     p.name.span,
@@ -285,6 +364,9 @@ impl<'a> Checker<'a> {
             .as_ref()
             .map(|s| s.as_plain().unwrap_or_else(|| s.display()))
             .unwrap_or_else(|| e.name.name.clone());
+        let id = self.program.events.len() as u32;
+        self.ids.events.insert(e.name.name.clone(), id);
+        (self.ids.props).extend(props.iter().map(|p| p.name.clone()));
         self.program.events.push(EventDef {
             name: e.name.name.clone(),
             segment_name,
@@ -316,8 +398,12 @@ impl<'a> Checker<'a> {
                             "bool", "int", "number", "string", "duration", "time", "timezone",
                         ];
                         known.extend(self.program.enums.iter().map(|e| e.name.as_str()));
-                        let help =
-                            suggest::help(other, "types Nurture knows", known.iter().copied());
+                        let help = suggest::help(
+                            &mut self.suggestions,
+                            other,
+                            "types Nurture knows",
+                            known.iter().copied(),
+                        );
                         self.error(
                             Code::UnknownType,
                             name.span,
@@ -378,11 +464,15 @@ impl<'a> Checker<'a> {
 
     fn timezone(&mut self, name: &str, span: Span) {
         if chrono_tz::Tz::from_str(name).is_err() {
-            let help = suggest::closest(name, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
-                .map(|c| format!("did you mean `{c}`?"))
-                .unwrap_or_else(|| {
-                    "use an IANA time zone name such as `Europe/Paris` or `America/New_York`".into()
-                });
+            let help = suggest::closest(
+                &mut self.suggestions,
+                name,
+                chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()),
+            )
+            .map(|c| format!("did you mean `{c}`?"))
+            .unwrap_or_else(|| {
+                "use an IANA time zone name such as `Europe/Paris` or `America/New_York`".into()
+            });
             self.error(
                 Code::BadTimezone,
                 span,
@@ -398,6 +488,7 @@ impl<'a> Checker<'a> {
             Some(i) => Some(Value::Enum(id, i as u32)),
             None => {
                 let help = suggest::help(
+                    &mut self.suggestions,
                     &name.name,
                     "values",
                     def.variants.iter().map(|s| s.as_str()),
@@ -417,6 +508,55 @@ impl<'a> Checker<'a> {
     }
 
     // ---- bodies ------------------------------------------------------------------------
+
+    /// E0006 for a campaign that declares more of a kind than a compiled program can number
+    /// (`MAX_OF_A_KIND`), at the first one too many.
+    fn within_numbering(&mut self) {
+        let p = &self.program;
+        let over = [
+            (
+                p.scores.get(MAX_OF_A_KIND).map(|x| x.span),
+                p.scores.len(),
+                "scores",
+            ),
+            (
+                p.lists.get(MAX_OF_A_KIND).map(|x| x.span),
+                p.lists.len(),
+                "lists",
+            ),
+            (
+                p.attrs.get(MAX_OF_A_KIND).map(|x| x.span),
+                p.attrs.len(),
+                "lead attributes",
+            ),
+            (
+                p.events.get(MAX_OF_A_KIND).map(|x| x.span),
+                p.events.len(),
+                "events",
+            ),
+            (
+                p.workflows.get(MAX_OF_A_KIND).map(|x| x.span),
+                p.workflows.len(),
+                "workflows",
+            ),
+            (
+                p.triggers.get(MAX_OF_A_KIND).map(|x| x.span),
+                p.triggers.len(),
+                "triggers",
+            ),
+        ];
+        for (span, n, what) in over {
+            if let Some(span) = span {
+                self.error(
+                    Code::TooLarge,
+                    span,
+                    format!("this campaign has {n} {what}; Nurture accepts at most {MAX_OF_A_KIND}"),
+                )
+                .with_label("one too many")
+                .with_help("split the campaign, or check that a tool did not generate this file by mistake");
+            }
+        }
+    }
 
     fn define(&mut self, file: &'a ast::File) {
         for (i, s) in self.scores.clone().into_iter().enumerate() {
@@ -561,10 +701,11 @@ impl<'a> Checker<'a> {
     }
 
     fn event_ref(&mut self, name: &ast::Ident) -> Option<EventId> {
-        if let Some(id) = self.program.event(&name.name) {
+        if let Some(id) = self.ids.event(&name.name) {
             return Some(id);
         }
         let help = suggest::help(
+            &mut self.suggestions,
             &name.name,
             "declared events",
             self.program.events.iter().map(|e| e.name.as_str()),
@@ -581,10 +722,11 @@ impl<'a> Checker<'a> {
     }
 
     fn list_ref(&mut self, name: &ast::Ident) -> Option<ListId> {
-        if let Some(id) = self.program.list(&name.name) {
+        if let Some(id) = self.ids.list(&name.name) {
             return Some(id);
         }
         let help = suggest::help(
+            &mut self.suggestions,
             &name.name,
             "declared lists",
             self.program.lists.iter().map(|l| l.name.as_str()),
@@ -599,10 +741,11 @@ impl<'a> Checker<'a> {
     }
 
     fn workflow_ref(&mut self, name: &ast::Ident) -> Option<WorkflowId> {
-        if let Some(id) = self.program.workflow(&name.name) {
+        if let Some(id) = self.ids.workflow(&name.name) {
             return Some(id);
         }
         let help = suggest::help(
+            &mut self.suggestions,
             &name.name,
             "declared workflows",
             self.program.workflows.iter().map(|w| w.name.as_str()),
@@ -749,6 +892,7 @@ impl<'a> Checker<'a> {
                     Some(c) => c,
                     None => {
                         let help = suggest::help(
+                            &mut self.suggestions,
                             &channel.name,
                             "channels",
                             Channel::ALL.iter().map(|c| c.name()),
@@ -809,8 +953,9 @@ impl<'a> Checker<'a> {
                     .with_help("use `tag \"x\"` and `untag \"x\"`");
                     return None;
                 }
-                let Some(id) = self.program.attr(&attr.name) else {
+                let Some(id) = self.ids.attr(&attr.name) else {
                     let help = suggest::help(
+                        &mut self.suggestions,
                         &attr.name,
                         "attributes a `set` can write",
                         self.program
@@ -1018,8 +1163,9 @@ impl<'a> Checker<'a> {
                     let lead = lead_id(&mut leads, &name.name);
                     let mut attrs = Vec::new();
                     for f in fields {
-                        let Some(id) = self.program.attr(&f.name.name) else {
+                        let Some(id) = self.ids.attr(&f.name.name) else {
                             let help = suggest::help(
+                                &mut self.suggestions,
                                 &f.name.name,
                                 "declared attributes",
                                 self.program.attrs.iter().map(|a| a.name.as_str()),
@@ -1088,6 +1234,7 @@ impl<'a> Checker<'a> {
                 Some(p) => props[p as usize] = self.constant(&f.value, &def.props[p as usize].ty),
                 None => {
                     let help = suggest::help(
+                        &mut self.suggestions,
                         &f.name.name,
                         "properties",
                         def.props.iter().map(|p| p.name.as_str()),
@@ -1124,6 +1271,7 @@ impl<'a> Checker<'a> {
             return Some(i as TestLeadId);
         }
         let help = suggest::help(
+            &mut self.suggestions,
             &name.name,
             "leads in this test",
             leads.iter().map(|s| s.as_str()),
@@ -1329,7 +1477,7 @@ impl<'a> Checker<'a> {
                 }
                 typed(ExprKind::Received, Ty::Bool)
             }
-            A::LeadAttr(name) => match self.program.attr(&name.name) {
+            A::LeadAttr(name) => match self.ids.attr(&name.name) {
                 Some(id) => {
                     let attr = &self.program.attrs[id as usize];
                     // An attribute without a default is missing until an `identify` sets it.
@@ -1338,6 +1486,7 @@ impl<'a> Checker<'a> {
                 }
                 None => {
                     let help = suggest::help(
+                        &mut self.suggestions,
                         &name.name,
                         "declared attributes",
                         self.program.attrs.iter().map(|a| a.name.as_str()),
@@ -1479,10 +1628,10 @@ impl<'a> Checker<'a> {
                     return typed(ExprKind::Prop(p), ty);
                 }
             }
-            if let Some(id) = self.program.score(n) {
+            if let Some(id) = self.ids.score(n) {
                 return typed(ExprKind::Score(id), Ty::Number);
             }
-            if let Some(id) = self.program.list(n) {
+            if let Some(id) = self.ids.list(n) {
                 return typed(ExprKind::InList(id), Ty::Bool);
             }
             if let Some(Ty::Enum(id)) = expect.map(|t| t.base()) {
@@ -1541,6 +1690,7 @@ impl<'a> Checker<'a> {
                     return typed(ExprKind::Prop(p), ty);
                 }
                 let help = suggest::help(
+                    &mut self.suggestions,
                     &last.name,
                     "properties",
                     def.props.iter().map(|p| p.name.as_str()),
@@ -1553,7 +1703,7 @@ impl<'a> Checker<'a> {
         }
         let full: Vec<&str> = path.iter().map(|p| p.name.as_str()).collect();
         let full = full.join(".");
-        let help = if self.program.event(&full).is_some() {
+        let help = if self.ids.event(&full).is_some() {
             Some(format!(
                 "`{full}` is an event: ask whether it happened with `did {full}`"
             ))
@@ -1570,37 +1720,35 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown_name(&mut self, name: &ast::Ident, scope: Scope<'_>) {
-        let mut candidates: Vec<String> = Vec::new();
-        if let Some(ev) = scope.event {
-            candidates.extend(
-                self.program.events[ev as usize]
-                    .props
+        let props = scope
+            .event
+            .map(|ev| self.program.events[ev as usize].props.as_slice())
+            .unwrap_or_default();
+        let candidates = (props.iter().map(|p| p.name.as_str()))
+            .chain(self.program.scores.iter().map(|s| s.name.as_str()))
+            .chain(self.program.lists.iter().map(|l| l.name.as_str()))
+            .chain(
+                self.program
+                    .enums
                     .iter()
-                    .map(|p| p.name.clone()),
+                    .flat_map(|e| e.variants.iter().map(|v| v.as_str())),
+            )
+            .chain(
+                scope
+                    .test_leads
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|l| l.as_str()),
             );
-        }
-        candidates.extend(self.program.scores.iter().map(|s| s.name.clone()));
-        candidates.extend(self.program.lists.iter().map(|l| l.name.clone()));
-        candidates.extend(self.program.enums.iter().flat_map(|e| e.variants.clone()));
-        if let Some(leads) = scope.test_leads {
-            candidates.extend(leads.iter().cloned());
-        }
-        let mut help = suggest::closest(&name.name, candidates.iter().map(|s| s.as_str()))
+        let mut help = suggest::closest(&mut self.suggestions, &name.name, candidates)
             .map(|c| format!("did you mean `{c}`?"));
-        if help.is_none() && self.program.attr(&name.name).is_some() {
+        if help.is_none() && self.ids.attr(&name.name).is_some() {
             help = Some(format!(
                 "lead attributes are written with `lead.`: `lead.{}`",
                 name.name
             ));
         }
-        if help.is_none()
-            && scope.event.is_none()
-            && self
-                .program
-                .events
-                .iter()
-                .any(|e| e.prop(&name.name).is_some())
-        {
+        if help.is_none() && scope.event.is_none() && self.ids.props.contains(&name.name) {
             help = Some(format!(
                 "`{}` is an event property; properties can only be used in that event's `where`",
                 name.name
@@ -1617,11 +1765,11 @@ impl<'a> Checker<'a> {
 
     fn warn_shadow(&mut self, name: &ast::Ident, event: &str) {
         let n = name.name.as_str();
-        let what = if self.program.score(n).is_some() {
+        let what = if self.ids.score(n).is_some() {
             "score"
-        } else if self.program.list(n).is_some() {
+        } else if self.ids.list(n).is_some() {
             "list"
-        } else if self.program.attr(n).is_some() {
+        } else if self.ids.attr(n).is_some() {
             "lead attribute"
         } else {
             return;
@@ -1847,7 +1995,7 @@ impl<'a> Checker<'a> {
         // Tests and the REPL: `ann in hot`.
         if let (Some(leads), A::Path(l), A::Path(s)) = (scope.test_leads, &lhs.kind, &set.kind) {
             if let ([lead], [list]) = (l.as_slice(), s.as_slice()) {
-                if leads.contains(&lead.name) || self.program.list(&list.name).is_some() {
+                if leads.contains(&lead.name) || self.ids.list(&list.name).is_some() {
                     let lead = self.test_lead(lead, leads);
                     let list = self.list_ref(list);
                     if let (Some(lead), Some(list)) = (lead, list) {
@@ -2050,6 +2198,7 @@ pub(crate) fn repl_expr(
     leads: &[String],
 ) -> (Expr, Vec<Diagnostic>) {
     let mut c = Checker {
+        ids: Ids::of(&program),
         program,
         ..Checker::default()
     };
@@ -2064,6 +2213,7 @@ pub(crate) fn repl_expr(
 /// REPL input (`check::repl`): test statements, checked as a test of their own.
 pub(crate) fn repl_test(program: Program, t: &ast::TestDecl) -> (Test, Vec<Diagnostic>) {
     let mut c = Checker {
+        ids: Ids::of(&program),
         program,
         ..Checker::default()
     };

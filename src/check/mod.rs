@@ -14,7 +14,7 @@ pub mod visit;
 
 use crate::diag::{Diagnostic, FileReport, SourceFile};
 use crate::syntax::{self, limits};
-pub use checker::REGEX_SIZE_LIMIT;
+pub use checker::{MAX_OF_A_KIND, REGEX_SIZE_LIMIT};
 pub use program::Program;
 
 /// The prelude, written in Nurture, loaded before every campaign.
@@ -23,7 +23,8 @@ pub const PRELUDE: &str = include_str!("../../stdlib/prelude.nurture");
 /// The outcome of checking one file.
 #[derive(Debug)]
 pub struct Checked {
-    /// Every diagnostic, errors and warnings, in source order.
+    /// The diagnostics, errors and warnings, in source order: at most `diag::MAX_SHOWN`
+    /// of them, then an `N0001` note counting the rest.
     pub report: FileReport,
     /// The checked program, when there is no error.
     pub program: Option<Program>,
@@ -47,13 +48,13 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Checked {
                 diag.label = Some("not UTF-8".into());
             }
             return Checked {
-                report: FileReport {
-                    file: SourceFile {
+                report: FileReport::new(
+                    SourceFile {
                         name: name.to_string(),
                         text,
                     },
-                    diagnostics: vec![diag],
-                },
+                    vec![diag],
+                ),
                 program: None,
             };
         }
@@ -61,13 +62,14 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Checked {
     let (mut diagnostics, program) = check_text(text);
     diagnostics.sort_by_key(|d| (d.span.start, d.severity));
     Checked {
-        report: FileReport {
-            file: SourceFile {
+        // At most `diag::MAX_SHOWN` problems, then a note on how many more.
+        report: FileReport::new(
+            SourceFile {
                 name: name.to_string(),
                 text: text.to_string(),
             },
             diagnostics,
-        },
+        ),
         program,
     }
 }

@@ -4,17 +4,21 @@
 
 use super::suggest;
 use crate::diag::{Code, Diagnostic, Severity};
-use crate::lang::span::{line_col, Span};
+use crate::lang::span::{LineIndex, Span};
 use crate::syntax::lexer::{tokens, Token};
+use std::collections::{HashMap, HashSet};
 
-struct Ignore {
-    line: usize,
-    whole_file: bool,
-    codes: Vec<Code>,
-}
-
+/// Drops the warnings that `nurture: ignore` comments silence, and reports comments naming
+/// no warning. Linear in the source and the diagnostics: lines come from one index, and each
+/// warning looks its line up in a map of the comments.
 pub fn apply(source: &str, diags: &mut Vec<Diagnostic>) {
-    let mut ignores = Vec::new();
+    let lines = LineIndex::new(source);
+    // Codes silenced on a line (a comment silences its own line and the next), and in the
+    // whole file.
+    let mut by_line: HashMap<usize, Vec<Code>> = HashMap::new();
+    let mut file_wide: HashSet<Code> = HashSet::new();
+    let mut any = false;
+    let mut budget = suggest::Budget::default();
     for (tok, range) in tokens(source) {
         if tok != Some(Token::Comment) {
             continue;
@@ -37,6 +41,15 @@ pub fn apply(source: &str, diags: &mut Vec<Diagnostic>) {
             let span = Span::new(list_start + offset, list_start + offset + word.len());
             match Code::parse(word) {
                 Some(code) if code.severity() == Severity::Warning => codes.push(code),
+                Some(code) if code.severity() == Severity::Note => diags.push(
+                    Diagnostic::new(
+                        Code::UnknownIgnore,
+                        span,
+                        format!("{} is a note about the report, not a lint", code.as_str()),
+                    )
+                    .with_label("a note's code")
+                    .with_help("only warnings (codes starting with W) can be ignored"),
+                ),
                 Some(code) => diags.push(
                     Diagnostic::new(
                         Code::UnknownIgnore,
@@ -53,30 +66,37 @@ pub fn apply(source: &str, diags: &mut Vec<Diagnostic>) {
                         format!("`{word}` is not a lint that can be ignored"),
                     )
                     .with_label("no such lint")
-                    .with_help(match suggest::closest(word, Code::ALL.iter().map(|c| c.name())) {
+                    .with_help(match suggest::closest(&mut budget, word, Code::ALL.iter().map(|c| c.name())) {
                         Some(name) => format!("did you mean `{name}`?"),
                         None => "name a warning by its code (`W0103`) or its name (`unused-event`)".to_string(),
                     }),
                 ),
             }
         }
-        ignores.push(Ignore {
-            line: line_col(source, range.start as u32).0,
-            whole_file,
-            codes,
-        });
+        any = true;
+        if whole_file {
+            file_wide.extend(codes);
+        } else {
+            let line = lines.line_col(range.start as u32).0;
+            for l in [line, line + 1] {
+                by_line.entry(l).or_default().extend(&codes);
+            }
+        }
     }
-    if ignores.is_empty() {
+    if !any {
         return;
     }
     diags.retain(|d| {
         if d.severity != Severity::Warning || d.code == Code::UnknownIgnore {
             return true;
         }
-        let line = line_col(source, d.span.start).0;
-        !ignores.iter().any(|ig| {
-            ig.codes.contains(&d.code) && (ig.whole_file || ig.line == line || ig.line + 1 == line)
-        })
+        if file_wide.contains(&d.code) {
+            return false;
+        }
+        let line = lines.line_col(d.span.start).0;
+        !by_line
+            .get(&line)
+            .is_some_and(|codes| codes.contains(&d.code))
     });
 }
 

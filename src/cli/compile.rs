@@ -95,13 +95,13 @@ pub(super) fn load_campaign(
         Err(e) => {
             eprint!(
                 "{}",
-                render(FileReport {
-                    file: diag::SourceFile {
+                render(FileReport::new(
+                    diag::SourceFile {
                         name: source.name.clone(),
                         text: source.text.clone(),
                     },
-                    diagnostics: vec![e.diagnostic()],
-                })
+                    vec![e.diagnostic()]
+                ))
             );
             Err(EXIT_PROBLEMS)
         }

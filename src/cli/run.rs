@@ -125,13 +125,13 @@ fn load_program(args: &RunArgs) -> Result<(Compiled, Option<SourceText>), u8> {
             }),
         )),
         Err(e) => {
-            let report = diag::FileReport {
-                file: diag::SourceFile {
+            let report = diag::FileReport::new(
+                diag::SourceFile {
                     name,
                     text: String::from_utf8_lossy(&bytes).into_owned(),
                 },
-                diagnostics: vec![e.diagnostic()],
-            };
+                vec![e.diagnostic()],
+            );
             eprint!("{}", diag::render(&[report], Format::Human, use_color()));
             Err(EXIT_PROBLEMS)
         }

@@ -78,10 +78,8 @@ pub fn run(args: &TestArgs) -> u8 {
         let reports = match testing::run(&program) {
             Ok(r) => r,
             Err(e) => {
-                let report = diag::FileReport {
-                    file: checked.report.file.clone(),
-                    diagnostics: vec![e.diagnostic()],
-                };
+                let report =
+                    diag::FileReport::new(checked.report.file.clone(), vec![e.diagnostic()]);
                 eprint!("{}", diag::render(&[report], diag::Format::Human, color));
                 return EXIT_PROBLEMS;
             }

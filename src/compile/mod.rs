@@ -23,6 +23,7 @@ use program::*;
 pub const DEFAULT_COUNT_WINDOW: u32 = 64;
 
 pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
+    within_numbering(program)?;
     let mut c = Compiled {
         campaign: program.campaign.clone(),
         ..Compiled::default()
@@ -438,54 +439,97 @@ fn template(pools: &mut Pools, t: &p::Template) -> Result<Template, CompileError
 
 /// Scores and lists ordered so each comes after what it reads. The checker has rejected
 /// cycles, so a depth-first post-order is a valid order.
+/// Refuses a program with more of a kind than 16 bits can number, rather than let two share
+/// a number. The checker refuses such a campaign first (E0006), so a checked program always
+/// passes; this guards programs built some other way.
+fn within_numbering(program: &p::Program) -> Result<(), CompileError> {
+    use crate::check::MAX_OF_A_KIND as MAX;
+    let over = [
+        program
+            .scores
+            .get(MAX)
+            .map(|x| (x.span, "more than 65,536 scores")),
+        program
+            .lists
+            .get(MAX)
+            .map(|x| (x.span, "more than 65,536 lists")),
+        program
+            .attrs
+            .get(MAX)
+            .map(|x| (x.span, "more than 65,536 lead attributes")),
+        program
+            .events
+            .get(MAX)
+            .map(|x| (x.span, "more than 65,536 events")),
+        program
+            .workflows
+            .get(MAX)
+            .map(|x| (x.span, "more than 65,536 workflows")),
+        program
+            .triggers
+            .get(MAX)
+            .map(|x| (x.span, "more than 65,536 triggers")),
+    ];
+    match over.into_iter().flatten().next() {
+        Some((span, what)) => Err(CompileError::NotCompilable(span, what)),
+        None => Ok(()),
+    }
+}
+
 fn derive_order(program: &p::Program) -> Vec<Derived> {
     use crate::check::visit::each_subexpr;
-    fn reads(program: &p::Program, d: Derived) -> Vec<Derived> {
-        let mut out = Vec::new();
+    let scores = program.scores.len();
+    let node = |i: usize| match i.checked_sub(scores) {
+        None => Derived::Score(i as u16),
+        Some(l) => Derived::List(l as u16),
+    };
+    // What each score and list reads, as indices (scores, then lists), in one flat array.
+    let mut start = Vec::with_capacity(scores + program.lists.len() + 1);
+    let mut reads: Vec<u32> = Vec::new();
+    for i in 0..scores + program.lists.len() {
+        start.push(reads.len());
         let mut visit = |e: &p::Expr| {
             each_subexpr(e, &mut |x| match x.kind {
-                p::ExprKind::Score(s) => out.push(Derived::Score(s as u16)),
-                p::ExprKind::InList(l) => out.push(Derived::List(l as u16)),
+                p::ExprKind::Score(s) => reads.push(s),
+                p::ExprKind::InList(l) => reads.push(scores as u32 + l),
                 _ => {}
             })
         };
-        match d {
-            Derived::Score(s) => match &program.scores[s as usize].kind {
+        match i.checked_sub(scores) {
+            None => match &program.scores[i].kind {
                 p::ScoreKind::Derived(e) => visit(e),
                 p::ScoreKind::Rules { when, .. } => when.iter().for_each(|w| visit(&w.cond)),
             },
-            Derived::List(l) => visit(&program.lists[l as usize].cond),
+            Some(l) => visit(&program.lists[l].cond),
         }
-        out
     }
-    /// Depth-first post-order; `seen` (indexed like `slot`) keeps it linear in the program.
-    fn visit(
-        program: &p::Program,
-        d: Derived,
-        order: &mut Vec<Derived>,
-        seen: &mut [bool],
-        depth: usize,
-    ) {
-        let slot = |d: Derived| match d {
-            Derived::Score(s) => s as usize,
-            Derived::List(l) => program.scores.len() + l as usize,
-        };
-        if seen[slot(d)] || depth > 10_000 {
-            return;
+    start.push(reads.len());
+    // Depth-first post-order with an explicit stack, so a chain of any length neither
+    // overflows the stack nor is cut short; `seen` keeps it linear in the program. (The
+    // checker has refused cycles, so the order puts every node after what it reads.)
+    let mut done = Vec::with_capacity(start.len() - 1);
+    let mut seen = vec![false; start.len() - 1];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for root in 0..seen.len() {
+        if seen[root] {
+            continue;
         }
-        seen[slot(d)] = true;
-        for r in reads(program, d) {
-            visit(program, r, order, seen, depth + 1);
+        seen[root] = true;
+        stack.push((root, start[root]));
+        while let Some((i, next)) = stack.last_mut() {
+            let i = *i;
+            if *next == start[i + 1] {
+                stack.pop();
+                done.push(node(i));
+                continue;
+            }
+            let m = reads[*next] as usize;
+            *next += 1;
+            if !seen[m] {
+                seen[m] = true;
+                stack.push((m, start[m]));
+            }
         }
-        order.push(d);
-    }
-    let mut done = Vec::new();
-    let mut seen = vec![false; program.scores.len() + program.lists.len()];
-    for s in 0..program.scores.len() {
-        visit(program, Derived::Score(s as u16), &mut done, &mut seen, 0);
-    }
-    for l in 0..program.lists.len() {
-        visit(program, Derived::List(l as u16), &mut done, &mut seen, 0);
     }
     done
 }

@@ -112,13 +112,13 @@ pub fn derive(c: &Compiled) -> Reactions {
             Derived::List(l) => direct(c, &c.lists[l as usize].cond, &mut r, &mut deps),
         }
         for dep in deps {
-            let other = reads[idx(dep)].clone();
+            let other = &reads[idx(dep)];
             r.attrs |= other.attrs;
             r.clock |= other.clock;
             r.decays |= other.decays;
             r.windows |= other.windows;
-            r.events.extend(other.events);
-            r.history.extend(other.history);
+            r.events.extend(&other.events);
+            r.history.extend(&other.history);
         }
         r.events.sort_unstable();
         r.events.dedup();
@@ -153,13 +153,18 @@ pub fn derive(c: &Compiled) -> Reactions {
         }
     }
     let decay_lists = of(&|r: &Reads| r.decays);
-    let event_lists: Vec<Vec<u16>> = (0..c.events.len() as u16)
-        .map(|e| of(&|r: &Reads| r.events.binary_search(&e).is_ok()))
-        .collect();
-    // An event that changes a decay list's other inputs moves its crossing too.
-    for (e, lists) in event_lists.iter().enumerate() {
-        if lists.iter().any(|l| decay_lists.contains(l)) {
-            event_decays[e] = true;
+    // Each list under each event it reads, in evaluation order: as long as the tables.
+    let mut event_lists: Vec<Vec<u16>> = vec![Vec::new(); c.events.len()];
+    for &l in &lists {
+        let r = &reads[n_scores + l as usize];
+        for &e in &r.events {
+            event_lists[e as usize].push(l);
+        }
+        // An event that changes a decay list's other inputs moves its crossing too.
+        if r.decays {
+            for &e in &r.events {
+                event_decays[e as usize] = true;
+            }
         }
     }
     let mut event_history_decays = vec![false; c.events.len()];

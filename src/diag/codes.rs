@@ -44,6 +44,7 @@ codes! {
     UnclosedString    = "E0004", "unclosed-string",    Error, "a string has no closing quote on its line";
     BadLiteral        = "E0005", "bad-literal",        Error, "a literal is out of range (a time, a date, a number)";
     TooLarge          = "E0006", "too-large",          Error, "the file is larger than Nurture accepts";
+    TooManyInterpolations = "E0007", "too-many-interpolations", Error, "a text has more `{…}` interpolations than Nurture accepts";
 
     // Names.
     UnknownName       = "E0101", "unknown-name",       Error, "a name that is not declared";
@@ -91,6 +92,9 @@ codes! {
     ShadowedName      = "W0108", "shadowed-name",      Warning, "an event property that hides a score, list or attribute";
     MixedAndOr        = "W0109", "mixed-and-or",       Warning, "`and` and `or` mixed without parentheses";
     UnknownIgnore     = "W0110", "unknown-ignore",     Warning, "a `nurture: ignore` comment naming no known lint";
+
+    // Notes: about the report itself, never a problem of their own.
+    TooManyDiagnostics = "N0001", "too-many-diagnostics", Note, "a file has more problems than Nurture shows at once";
 }
 
 impl Code {
@@ -132,10 +136,11 @@ mod tests {
     #[test]
     fn severity_follows_the_letter() {
         for c in Code::ALL {
-            let want = if c.as_str().starts_with('E') {
-                Severity::Error
-            } else {
-                Severity::Warning
+            let want = match &c.as_str()[..1] {
+                "E" => Severity::Error,
+                "W" => Severity::Warning,
+                "N" => Severity::Note,
+                other => panic!("{c}: no severity starts with {other}"),
             };
             assert_eq!(c.severity(), want, "{}", c);
         }

@@ -1,17 +1,19 @@
 //! `--format github`: GitHub Actions workflow commands (`::error file=…,line=…,col=…::…`).
 
 use super::{FileReport, Severity};
-use crate::lang::span::line_col;
+use crate::lang::span::LineIndex;
 
 pub fn render(reports: &[FileReport]) -> String {
     let mut out = String::new();
     for r in reports {
+        let lines = LineIndex::new(&r.file.text);
         for d in &r.diagnostics {
-            let (line, col) = line_col(&r.file.text, d.span.start);
-            let (end_line, end_col) = line_col(&r.file.text, d.span.end);
+            let (line, col) = lines.line_col(d.span.start);
+            let (end_line, end_col) = lines.line_col(d.span.end);
             let level = match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
+                Severity::Note => "notice",
             };
             let mut message = d.message.clone();
             if let Some(help) = &d.help {
@@ -34,8 +36,9 @@ pub fn summary(reports: &[FileReport]) -> String {
     let mut out =
         String::from("## nurture check\n\n| file | line | code | message |\n|---|---|---|---|\n");
     for r in reports {
+        let lines = LineIndex::new(&r.file.text);
         for d in &r.diagnostics {
-            let (line, _) = line_col(&r.file.text, d.span.start);
+            let (line, _) = lines.line_col(d.span.start);
             out.push_str(&format!(
                 "| {} | {line} | {} | {} |\n",
                 r.file.name,

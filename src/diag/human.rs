@@ -1,19 +1,39 @@
 //! Human output: ariadne reports, in colour on a terminal.
 
 use super::{Diagnostic, FileReport, Severity, SourceFile};
+use crate::lang::span::LineIndex;
 use ariadne::{Color, Config, Label, Report, ReportKind, Source};
 
 /// Renders one diagnostic against its source.
 pub fn render(diag: &Diagnostic, file: &SourceFile, color: bool) -> String {
+    let source = Source::from(file.text.as_str());
+    render_in(diag, file, &source, &LineIndex::new(&file.text), color)
+}
+
+/// Renders one diagnostic against its source, read once for all the file's diagnostics.
+fn render_in(
+    diag: &Diagnostic,
+    file: &SourceFile,
+    source: &Source<&str>,
+    lines: &LineIndex<'_>,
+    color: bool,
+) -> String {
+    let note = if color {
+        Color::Fixed(81)
+    } else {
+        Color::Primary
+    };
     let kind = match diag.severity {
         Severity::Error => ReportKind::Error,
         Severity::Warning => ReportKind::Warning,
+        Severity::Note => ReportKind::Custom("Note", note),
     };
     let (primary, secondary) = if color {
         (
             match diag.severity {
                 Severity::Error => Color::Red,
                 Severity::Warning => Color::Yellow,
+                Severity::Note => note,
             },
             Color::Cyan,
         )
@@ -21,7 +41,7 @@ pub fn render(diag: &Diagnostic, file: &SourceFile, color: bool) -> String {
         (Color::Primary, Color::Primary)
     };
     // ariadne counts in characters; our spans are bytes.
-    let to_chars = |byte: u32| char_index(&file.text, byte as usize);
+    let to_chars = |byte: u32| lines.char_offset(byte as usize);
     let name = file.name.as_str();
     let range = |s: crate::lang::span::Span| {
         (
@@ -57,26 +77,49 @@ pub fn render(diag: &Diagnostic, file: &SourceFile, color: bool) -> String {
     let mut out = Vec::new();
     report
         .finish()
-        .write((name, Source::from(file.text.as_str())), &mut out)
+        .write((name, source), &mut out)
         .expect("writing to a Vec cannot fail");
-    String::from_utf8_lossy(&out).into_owned()
+    let out = String::from_utf8_lossy(&out).into_owned();
+    match diag.severity {
+        // ariadne colours a kind of its own ("Note") whatever the configuration says.
+        Severity::Note if !color => without_colour(&out),
+        _ => out,
+    }
 }
 
-fn char_index(text: &str, byte: usize) -> usize {
-    let byte = byte.min(text.len());
-    let mut b = byte;
-    while b > 0 && !text.is_char_boundary(b) {
-        b -= 1;
+/// The text without its ANSI colour sequences (`ESC [ … m`).
+fn without_colour(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\x1b[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        match after.find('m') {
+            Some(end)
+                if after[..end]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b';') =>
+            {
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('\x1b');
+                rest = &rest[at + 1..];
+            }
+        }
     }
-    text[..b].chars().count()
+    out.push_str(rest);
+    out
 }
 
 /// Every report in order, then a one-line tally.
 pub fn render_all(reports: &[FileReport], color: bool) -> String {
     let mut out = String::new();
     for r in reports {
+        let source = Source::from(r.file.text.as_str());
+        let lines = LineIndex::new(&r.file.text);
         for d in &r.diagnostics {
-            out.push_str(&render(d, &r.file, color));
+            out.push_str(&render_in(d, &r.file, &source, &lines, color));
         }
     }
     let errors: usize = reports.iter().map(|r| r.errors()).sum();

@@ -3,7 +3,7 @@
 //! The shape is frozen: tools parse it. Do not rename or remove fields; only add.
 
 use super::{FileReport, Severity};
-use crate::lang::span::line_col;
+use crate::lang::span::LineIndex;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -23,9 +23,10 @@ pub struct JsonDiagnostic<'a> {
 pub fn render(reports: &[FileReport]) -> String {
     let mut out = String::new();
     for r in reports {
+        let lines = LineIndex::new(&r.file.text);
         for d in &r.diagnostics {
-            let (line, column) = line_col(&r.file.text, d.span.start);
-            let (end_line, end_column) = line_col(&r.file.text, d.span.end);
+            let (line, column) = lines.line_col(d.span.start);
+            let (end_line, end_column) = lines.line_col(d.span.end);
             let j = JsonDiagnostic {
                 file: &r.file.name,
                 line,

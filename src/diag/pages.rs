@@ -43,10 +43,7 @@ fn section(doc: &str, code: Code) -> Option<&str> {
 /// Markdown to terminal text: code blocks indented instead of fenced, links reduced to their
 /// text, emphasis markers dropped. Inline code keeps its backticks, which read well as is.
 fn to_plain_text(code: Code, body: &str) -> String {
-    let severity = match code.severity() {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
+    let severity = code.severity().as_str();
     let mut out = format!(
         "{} {} ({severity}): {}\n\n",
         code.as_str(),

@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it.
 
 use super::{Code, FileReport, Severity};
-use crate::lang::span::line_col;
+use crate::lang::span::LineIndex;
 use serde_json::{json, Value};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -21,9 +21,10 @@ pub fn render(reports: &[FileReport]) -> String {
         .collect();
     let mut results = Vec::new();
     for r in reports {
+        let lines = LineIndex::new(&r.file.text);
         for d in &r.diagnostics {
-            let (start_line, start_column) = line_col(&r.file.text, d.span.start);
-            let (end_line, end_column) = line_col(&r.file.text, d.span.end);
+            let (start_line, start_column) = lines.line_col(d.span.start);
+            let (end_line, end_column) = lines.line_col(d.span.end);
             let mut text = d.message.clone();
             if let Some(help) = &d.help {
                 text.push_str(&format!(" (help: {help})"));
@@ -71,6 +72,7 @@ fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "note",
     }
 }
 

@@ -44,6 +44,9 @@ type EventShape<'a> = (&'a str, &'a str, Vec<(&'a str, &'a Ty)>);
 
 /// The longest line the intake reads, in bytes.
 pub const MAX_LINE: usize = 1 << 20;
+/// Why a line longer than `MAX_LINE` is rejected (`runtime::lines` finds such lines as they
+/// stream, for a caller to reject with this reason without reading them whole).
+pub const TOO_LONG: &str = "line is longer than 1 MiB";
 /// The most keys a record's `properties` or `traits` object may have.
 pub const MAX_PROPERTIES: usize = 1000;
 
@@ -440,7 +443,7 @@ enum Outcome {
 /// Reads the line, leaving the values in `cx`; `Err` is a reject reason.
 fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
     if line.len() > MAX_LINE {
-        return Err("line is longer than 1 MiB".into());
+        return Err(TOO_LONG.into());
     }
     let line = line.strip_prefix('\u{feff}').unwrap_or(line);
     if line.trim_ascii().is_empty() {

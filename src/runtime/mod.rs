@@ -4,6 +4,7 @@
 pub mod durable;
 pub mod engine;
 pub mod intake;
+pub mod lines;
 pub mod output;
 pub mod record;
 pub mod store;

@@ -35,10 +35,13 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
     })
 }
 
-/// Finds unclosed strings and nesting beyond `MAX_NESTING`, one diagnostic each.
 /// How many operators one condition or value may chain (`a and b and …`): a chain nests as
 /// deeply as it is long.
 pub const MAX_CHAIN: usize = 128;
+/// How many `{…}` interpolations one text may hold (a string inside an interpolation is a
+/// text of its own). A message a person writes has a handful; a generated one of a million
+/// would take seconds and gigabytes to parse and check.
+pub const MAX_INTERPOLATIONS: usize = 256;
 
 /// Finds unclosed strings and nesting beyond the limits, one diagnostic each: brackets and
 /// braces (those inside strings too, as interpolations nest), runs of `not` and `-`, chains
@@ -53,6 +56,9 @@ pub fn scan(source: &str) -> Vec<Diagnostic> {
     let mut reported_depth = false;
     // The end of the last string read here: the lexer's tokens before it are inside it.
     let mut string_end = 0;
+    // Whether the last token was `matches`: then a string is a regex, which does not
+    // interpolate (the lexer reads it as the grammar does).
+    let mut after_matches = false;
     for (tok, range) in tokens(source) {
         if range.start < string_end {
             continue;
@@ -61,26 +67,35 @@ pub fn scan(source: &str) -> Vec<Diagnostic> {
         let text = &source[range.clone()];
         // How deep this token reaches: interpolations nest inside strings.
         let mut reach = depth;
+        if matches!(tok, Some(Token::Whitespace | Token::Comment)) {
+            continue;
+        }
+        let regex = std::mem::replace(&mut after_matches, text == "matches");
         match tok {
-            Some(Token::Whitespace | Token::Comment) => continue,
+            // A regex: the lexer's token is the whole of it.
+            Some(Token::UnclosedString) if regex => diags.push(unclosed(range.start)),
+            Some(Token::String) if regex => {}
             // The lexer reads a string without its interpolations, which may hold strings
             // of their own: read it again here, as the grammar does.
             Some(Token::String | Token::UnclosedString) => {
                 let read = read_string(source, range.start);
                 string_end = read.end;
                 reach = depth + read.deepest;
-                if !read.closed {
+                if let Some(at) = read.crowded {
                     diags.push(
                         Diagnostic::new(
-                            Code::UnclosedString,
-                            Span::new(range.start, range.start + 1),
-                            "this string never closes",
+                            Code::TooManyInterpolations,
+                            Span::new(at, at + 1),
+                            format!(
+                                "this text has more than {MAX_INTERPOLATIONS} interpolations"
+                            ),
                         )
-                        .with_label("the string starts here and runs to the end of the line")
-                        .with_help(
-                            "add a closing `\"`; a string cannot span lines (write `\\n` for a line break)",
-                        ),
-                    )
+                        .with_label("one too many")
+                        .with_help("write the text with fewer `{…}`; `{{` and `}}` are braces, not interpolations"),
+                    );
+                }
+                if !read.closed {
+                    diags.push(unclosed(range.start))
                 }
             }
             Some(Token::LParen | Token::LBrace | Token::LBracket) => depth += 1,
@@ -150,6 +165,17 @@ pub fn scan(source: &str) -> Vec<Diagnostic> {
     diags
 }
 
+/// E0004 for the string opening at `start`.
+fn unclosed(start: usize) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnclosedString,
+        Span::new(start, start + 1),
+        "this string never closes",
+    )
+    .with_label("the string starts here and runs to the end of the line")
+    .with_help("add a closing `\"`; a string cannot span lines (write `\\n` for a line break)")
+}
+
 /// A string read as the grammar reads it, from its opening quote.
 struct StringRead {
     /// Where it ends: after its closing quote, or at the end of its line.
@@ -157,6 +183,8 @@ struct StringRead {
     closed: bool,
     /// How deeply its interpolations nest.
     deepest: usize,
+    /// Where the first interpolation past `MAX_INTERPOLATIONS` in one text opens, if any.
+    crowded: Option<usize>,
 }
 
 /// Reads the string opening at `start`: `\x` escapes, `{{` and `}}` are text, `{` opens an
@@ -164,34 +192,40 @@ struct StringRead {
 /// unclosed.
 fn read_string(source: &str, start: usize) -> StringRead {
     let bytes = source.as_bytes();
-    // Per level: true inside a string's text, false inside an interpolation.
-    let mut levels = vec![true];
-    let (mut i, mut deepest) = (start + 1, 0);
+    // Per level: inside a string's text (with the interpolations it has opened so far), or
+    // inside an interpolation.
+    let mut levels = vec![Some(0usize)];
+    let (mut i, mut deepest, mut crowded) = (start + 1, 0, None);
     while let Some(&b) = bytes.get(i) {
         if b == b'\n' {
             break;
         }
-        let in_text = *levels.last().expect("a level while reading");
+        let level = levels.last_mut().expect("a level while reading");
         let next = bytes.get(i + 1).copied();
-        match (in_text, b) {
-            (true, b'\\') if next != Some(b'\n') => i += 1,
-            (true, b'{' | b'}') if next == Some(b) => i += 1,
-            (true, b'"') => {
+        match (level, b) {
+            (Some(_), b'\\') if next != Some(b'\n') => i += 1,
+            (Some(_), b'{' | b'}') if next == Some(b) => i += 1,
+            (Some(_), b'"') => {
                 levels.pop();
                 if levels.is_empty() {
                     return StringRead {
                         end: i + 1,
                         closed: true,
                         deepest,
+                        crowded,
                     };
                 }
             }
-            (true, b'{') => {
-                levels.push(false);
+            (Some(opened), b'{') => {
+                *opened += 1;
+                if *opened > MAX_INTERPOLATIONS {
+                    crowded.get_or_insert(i);
+                }
+                levels.push(None);
                 deepest = deepest.max(levels.len() / 2);
             }
-            (false, b'"') => levels.push(true),
-            (false, b'}') => {
+            (None, b'"') => levels.push(Some(0)),
+            (None, b'}') => {
                 levels.pop();
             }
             _ => {}
@@ -202,6 +236,7 @@ fn read_string(source: &str, start: usize) -> StringRead {
         end: i.min(source.len()),
         closed: false,
         deepest,
+        crowded,
     }
 }
 
@@ -220,6 +255,40 @@ mod tests {
         assert_eq!(unclosed("x \"abc\\\ny \"ok\""), vec![Code::UnclosedString]);
         let deep = format!("x \"{}{}\"", "{\"".repeat(70), "\"}".repeat(70));
         assert_eq!(unclosed(&deep), vec![Code::TooDeep]);
+    }
+
+    #[test]
+    fn regexes_are_read_as_regexes() {
+        // A regex does not interpolate: a brace in it opens nothing.
+        assert!(scan(r#"list x = lead.email matches "[{]" and true"#).is_empty());
+        assert!(scan("list x = lead.email matches // a comment\n  \"a{\\\"}\"").is_empty());
+        assert!(scan(&format!("x matches \"{}\"", "a{2}".repeat(260))).is_empty());
+        let codes = |src: &str| scan(src).iter().map(|d| d.code).collect::<Vec<_>>();
+        assert_eq!(codes("x matches \"[{]\nx"), vec![Code::UnclosedString]);
+        // Only the string right after `matches` is a regex.
+        assert_eq!(
+            codes("x matches \"a\" == \"{\"\n"),
+            vec![Code::UnclosedString]
+        );
+    }
+
+    #[test]
+    fn interpolations_per_text_are_limited() {
+        let codes = |src: &str| scan(src).iter().map(|d| d.code).collect::<Vec<_>>();
+        let text = |n: usize| format!("on x.y notify owner \"{}\"\n", "{lead.a} ".repeat(n));
+        assert!(scan(&text(MAX_INTERPOLATIONS)).is_empty());
+        let over = text(MAX_INTERPOLATIONS + 1);
+        let diags = scan(&over);
+        assert_eq!(codes(&over), vec![Code::TooManyInterpolations]);
+        // It points at the one too many.
+        assert_eq!(diags[0].span.start as usize, over.rfind('{').unwrap());
+        // Escaped braces are text; each nested string is a text of its own.
+        assert!(scan(&format!("x \"{}\"", "{{}} ".repeat(300))).is_empty());
+        let nested = format!("x \"{}\"", "{\"{lead.a}\"} ".repeat(MAX_INTERPOLATIONS));
+        assert!(scan(&nested).is_empty());
+        // Many more are one diagnostic. (Not too many here: a debug build's lexer takes
+        // stack for each byte of a string token, and a test thread has 2 MiB.)
+        assert_eq!(codes(&text(500)), vec![Code::TooManyInterpolations]);
     }
 
     #[test]
