@@ -15,4 +15,5 @@ pub mod repl;
 pub mod runtime;
 pub mod syntax;
 pub mod testing;
+pub mod time;
 pub mod vm;

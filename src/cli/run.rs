@@ -310,6 +310,11 @@ fn open_state(
 pub fn run(args: &RunArgs) -> u8 {
     let until = match args.until.as_deref().map(|t| parse_rfc3339(t).ok_or(t)) {
         None => None,
+        Some(Ok(t)) if !crate::time::clock_in_range(t) => {
+            let why = crate::time::out_of_range("--until", t, crate::time::LAST_CLOCK);
+            eprintln!("nurture run: {why}");
+            return EXIT_USAGE;
+        }
         Some(Ok(t)) => Some(t),
         Some(Err(t)) => {
             eprintln!(

@@ -713,7 +713,7 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
     for s in &new.c.scores {
         let ScoreKind::Rules {
             slot: Some(to),
-            decay,
+            updated,
             ..
         } = s.kind
         else {
@@ -721,18 +721,17 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         };
         if let Some(ScoreKind::Rules {
             slot: Some(from),
-            decay: was,
+            updated: was,
             ..
         }) = oc.scores.iter().find(|o| o.name == s.name).map(|o| &o.kind)
         {
-            let timed = decay.is_some() && was.is_some();
-            if decay.is_some() && was.is_none() {
+            if updated.is_some() && was.is_none() {
                 report.notes.push(format!(
                     "score {} decays from the migration on: its points kept no time before",
                     s.name
                 ));
             }
-            scores.push((*from, to, decay.is_some().then_some(timed)));
+            scores.push((*from, to, updated.map(|u| (*was, u))));
         }
     }
     let mut lists = Vec::new();
@@ -819,8 +818,8 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         for &(f, t, timed) in &scores {
             lead.set_word(t, from.word(f));
             match timed {
-                Some(true) => lead.set_word(t + 1, from.word(f + 1)),
-                Some(false) => lead.set_word(t + 1, to_stamp(counters.now)),
+                Some((Some(was), updated)) => lead.set_time(updated, from.time(was)),
+                Some((None, updated)) => lead.set_time(updated, Some(counters.now)),
                 None => {}
             }
         }
