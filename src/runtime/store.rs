@@ -706,9 +706,9 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             None => {}
         }
     }
-    // Accumulated points by score name: (from, to, whether the time of the last update
-    // comes along). A score that decays only from now on keeps no such time before: its
-    // decay starts at the migration.
+    // Accumulated points by score name: (from, to, and for a score that decays now, where
+    // the time of the last update was kept, if it was, and where it goes). A score that
+    // decays only from now on keeps no such time before: its decay starts at the migration.
     let mut scores = Vec::new();
     for s in &new.c.scores {
         let ScoreKind::Rules {
