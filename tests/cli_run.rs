@@ -405,6 +405,183 @@ fn a_line_that_is_not_utf8_is_rejected_and_the_run_goes_on() {
     assert!(r.stderr.contains("; 1 rejected\n"), "{}", r.stderr);
 }
 
+// ---- the range of times ---------------------------------------------------------------------
+
+/// Waits of a decade and of a century (the longest there is) after a ping.
+const FAR: &str = r#"campaign "Far"
+
+lead { email: string }
+
+event ping as "Ping"
+
+on ping start decade
+on ping start century
+
+workflow decade {
+  exit when did email.unsubscribed
+  wait 520w
+  send email "ten-years-on"
+}
+
+workflow century {
+  exit when did email.unsubscribed
+  wait 36600d
+  send email "the-longest-wait"
+}
+
+policy { frequency email at most 5 per 1d }
+"#;
+
+fn ping(lead: &str, at: &str) -> String {
+    format!(r#"{{"type":"track","userId":"{lead}","event":"Ping","timestamp":"{at}"}}"#)
+}
+
+/// The last time `--until` may give.
+const LAST_CLOCK: &str = "2201-01-01T00:00:00Z";
+
+#[test]
+fn a_record_near_2100_sets_waits_that_fire_past_2106_with_until() {
+    let d = Dir::new(FAR);
+    d.events(&[ping("ann", "2099-12-31T00:00:00Z")]);
+    let fired = [
+        "2109-12-19T00:00:00Z ann send ten-years-on",
+        "2200-03-17T00:00:00Z ann send the-longest-wait",
+    ];
+    let r = d.run(&["--events", "events.jsonl", "--until", LAST_CLOCK]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.trace(), fired);
+
+    // Kept in a state database, the timers wait for a later `--until`.
+    let r = d.run(&["--state", "leads.db", "--events", "events.jsonl"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.trace(), Vec::<String>::new());
+    let r = d.run(&["--state", "leads.db", "--until", "2150-01-01T00:00:00Z"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.trace(), fired[..1]);
+    let r = d.run(&["--state", "leads.db", "--until", LAST_CLOCK]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.trace(), fired[1..]);
+}
+
+#[test]
+fn timestamps_outside_1970_to_2100_are_rejected_and_do_not_move_the_clock() {
+    let d = Dir::new(FAR);
+    let lines = [
+        ping("ann", "2026-03-02T09:00:00Z"),
+        ping("bob", "1969-12-31T23:59:59Z"),
+        ping("cy", "9999-12-31T23:59:59Z"),
+        // Judged as if the lines before were not there: in time order after line 1.
+        ping("dee", "2026-03-02T10:00:00Z"),
+        ping("eve", "2100-01-01T00:00:01Z"),
+        ping("fay", "2100-01-01T00:00:00Z"),
+    ];
+    d.events(&lines);
+    let r = d.run(&[
+        "--events",
+        "events.jsonl",
+        "--rejects",
+        "rejects.jsonl",
+        "--until",
+        "2036-03-01T00:00:00Z",
+    ]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(
+        r.trace(),
+        [
+            "2036-02-18T09:00:00Z ann send ten-years-on",
+            "2036-02-18T10:00:00Z dee send ten-years-on",
+        ]
+    );
+    let expected = [
+        (2, "1969-12-31T23:59:59Z"),
+        (3, "9999-12-31T23:59:59Z"),
+        (5, "2100-01-01T00:00:01Z"),
+    ];
+    let rejects = parse_lines(&std::fs::read_to_string(d.path("rejects.jsonl")).unwrap());
+    assert_eq!(rejects.len(), expected.len(), "{rejects:#?}");
+    for ((line, at), rec) in expected.iter().zip(&rejects) {
+        let reason =
+            format!("`timestamp` {at} is outside the supported range 1970-01-01 to 2100-01-01");
+        assert_eq!(rec["line"], *line);
+        assert_eq!(rec["reason"], reason);
+        let shown = format!("line {line}: rejected: {reason}\n");
+        assert!(r.stderr.contains(&shown), "no {shown:?} in\n{}", r.stderr);
+    }
+    // fay's ping at 2100-01-01 itself was taken: its wait fires a decade on.
+    let r = d.run(&["--events", "events.jsonl", "--until", LAST_CLOCK]);
+    assert!(
+        r.trace()
+            .contains(&"2109-12-20T00:00:00Z fay send ten-years-on".to_string()),
+        "{:?}",
+        r.trace()
+    );
+}
+
+#[test]
+fn a_rejected_time_does_not_hold_up_later_runs_of_a_state() {
+    let d = Dir::new(FAR);
+    d.events(&[
+        ping("ann", "2026-03-02T09:00:00Z"),
+        ping("cy", "9999-12-31T23:59:59Z"),
+        ping("dee", "2026-03-02T10:00:00Z"),
+    ]);
+    let r = d.run(&["--state", "leads.db", "--events", "events.jsonl"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("line 2: rejected: `timestamp` 9999-12-31T23:59:59Z is outside"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("; 1 rejected\n"), "{}", r.stderr);
+    // The next run's records come after line 3's, not after the year 9999.
+    d.events(&[ping("eve", "2026-03-03T09:00:00Z")]);
+    let r = d.run(&[
+        "--state",
+        "leads.db",
+        "--events",
+        "events.jsonl",
+        "--until",
+        "2036-03-01T00:00:00Z",
+    ]);
+    // (The summary, and so the exit code, counts the state's runs together: line 2's
+    // reject is still in it. This run rejected nothing.)
+    assert!(r.code.is_some_and(|c| c < 2), "{}", r.stderr);
+    assert!(!r.stderr.contains("rejected:"), "{}", r.stderr);
+    assert_eq!(
+        r.trace(),
+        [
+            "2036-02-18T09:00:00Z ann send ten-years-on",
+            "2036-02-18T10:00:00Z dee send ten-years-on",
+            "2036-02-19T09:00:00Z eve send ten-years-on",
+        ]
+    );
+}
+
+#[test]
+fn an_until_outside_1970_to_2201_exits_2() {
+    let d = Dir::new(FAR);
+    d.events(&[ping("ann", "2099-12-31T00:00:00Z")]);
+    for bad in [
+        "1969-12-31T23:59:59Z",
+        "2201-01-01T00:00:01Z",
+        "9999-12-31T23:59:59Z",
+    ] {
+        let r = d.run(&["--events", "events.jsonl", "--until", bad]);
+        assert_eq!(r.code, Some(2), "--until {bad}: {}", r.stderr);
+        assert_eq!(r.stdout, "", "--until {bad}");
+        assert_eq!(
+            r.stderr,
+            format!(
+                "nurture run: --until {bad} is outside the supported range 1970-01-01 to 2201-01-01\n"
+            )
+        );
+        let r = d.run(&["--state", "leads.db", "--until", bad]);
+        assert_eq!(r.code, Some(2), "--state --until {bad}: {}", r.stderr);
+    }
+    assert!(!d.path("leads.db").exists(), "a usage error opens no state");
+}
+
 // ---- undeclared events and --strict ---------------------------------------------------------
 
 fn with_undeclared() -> Vec<String> {

@@ -5,7 +5,7 @@
 use nurture::check::check_text;
 use nurture::compile::disasm::disasm;
 use nurture::compile::file::{self, LoadError, SourceText, FORMAT_VERSION, HEADER_LEN, MAGIC};
-use nurture::compile::program::WOp;
+use nurture::compile::program::{ScoreKind, WOp};
 use nurture::compile::{compile, Compiled};
 use nurture::lang::value::Val;
 use nurture::vm::action::{Action, ActionKind};
@@ -251,7 +251,7 @@ fn the_header_is_magic_version_length_checksum() {
         u32::from_le_bytes(bytes[8..12].try_into().unwrap()),
         FORMAT_VERSION
     );
-    assert_eq!(FORMAT_VERSION, 3);
+    assert_eq!(FORMAT_VERSION, 4);
     let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
     assert_eq!(len as usize, bytes.len() - HEADER_LEN);
     let sum = u64::from_le_bytes(bytes[20..28].try_into().unwrap());
@@ -283,7 +283,7 @@ fn another_format_version_is_refused_with_the_fix() {
     assert_eq!(e, LoadError::Version { found: 2 });
     assert_eq!(
         e.describe("FILE.nbc"),
-        "FILE.nbc was written by format version 2; this nurture reads version 3: recompile it \
+        "FILE.nbc was written by format version 2; this nurture reads version 4: recompile it \
          with `nurture compile`"
     );
     // The version is read before anything else, so even a bare header from another version
@@ -371,6 +371,31 @@ fn a_program_that_does_not_hang_together_is_refused() {
     c.layout.size = 10;
     let msg = Compiled::load(&c.to_bytes()).unwrap_err().to_string();
     assert!(msg.contains("lies outside the lead state"), "{msg}");
+
+    // Times that may lie past 2106 keep two bits more, in bit fields of their own.
+    let mut c = compiled(CONTRACT);
+    c.layout.runs[0].wake.high.width = 1;
+    let msg = Compiled::load(&c.to_bytes()).unwrap_err().to_string();
+    assert!(msg.contains("keeps a time in 33 bits"), "{msg}");
+    let mut c = compiled(CONTRACT);
+    c.layout.recheck.high.at = c.layout.lists;
+    let msg = Compiled::load(&c.to_bytes()).unwrap_err().to_string();
+    assert!(msg.contains("overlap in the lead state"), "{msg}");
+    let mut c = compiled(CONTRACT);
+    c.policy.frequency[0].ring.high = None;
+    let msg = Compiled::load(&c.to_bytes()).unwrap_err().to_string();
+    assert!(msg.contains("keeps its newest send in 32 bits"), "{msg}");
+    let mut c = compiled(CONTRACT);
+    for s in &mut c.scores {
+        if let ScoreKind::Rules { updated, .. } = &mut s.kind {
+            *updated = None;
+        }
+    }
+    let msg = Compiled::load(&c.to_bytes()).unwrap_err().to_string();
+    assert!(
+        msg.contains("score engagement decays and keeps no time"),
+        "{msg}"
+    );
 
     let mut c = compiled(CONTRACT);
     c.pools.consts.push(Val::Sym(10_000));
@@ -619,7 +644,7 @@ fn cli_unreadable_and_damaged_files_exit_2() {
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        "nurture disasm: old.nbc was written by format version 2; this nurture reads version 3: \
+        "nurture disasm: old.nbc was written by format version 2; this nurture reads version 4: \
          recompile it with `nurture compile`\n"
     );
 
@@ -771,7 +796,7 @@ fn the_bytecode_docs_list_every_instruction_and_no_other() {
 /// anything the `.nbc` body serialises (an enum of the checked program, the layout, the
 /// instruction set) changes the hash: bump `FORMAT_VERSION` with it, so that an old file is
 /// refused with "recompile it" instead of misread, then pin the new pair here.
-const PINNED: (u32, u64) = (3, 0x4feb_eace_dd44_4a17);
+const PINNED: (u32, u64) = (4, 0xbd66_42b5_0832_3a86);
 
 #[test]
 fn the_compiled_format_changes_only_with_its_version() {

@@ -337,3 +337,46 @@ list keen = count email.opened within 7d >= 2
     };
     assert_eq!(new.leads[0].stamp(at), Some(1_767_312_000));
 }
+
+#[test]
+fn migration_past_2106_carries_times_past_2106() {
+    let v1 = r#"
+campaign "Layout"
+lead { email: string }
+score heat { on email.opened add 100 }
+on email.opened start decade
+workflow decade {
+  exit when did email.unsubscribed
+  wait 520w
+  notify sales "ten years on"
+}
+"#;
+    // `heat` decays from the migration on, and `decade` is as it was.
+    let v2 = v1.replace(
+        "score heat { on email.opened add 100 }",
+        "score heat { decay 50% every 365d  on email.opened add 100 }",
+    );
+    let (_, program) = check_text(v1);
+    let mut engine = Engine::new(&program.unwrap(), &Options::default()).unwrap();
+    let mut out: Vec<Action> = Vec::new();
+    let line = r#"{"type":"track","userId":"ann","event":"email.opened","properties":{"template":"t"},"timestamp":"2099-12-31T00:00:00Z"}"#;
+    assert!(engine.feed(line, 1, &mut out).is_none());
+    let mut old = engine.machine;
+    // 2108-01-01, past 2106: the wait has not ended yet.
+    let (migrated_at, wake) = (4_354_819_200, 4_416_854_400);
+    old.advance_to(migrated_at, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+
+    let mut new = Machine::new(compiled(&v2));
+    let report = nurture::runtime::store::migrate(&old, &mut new);
+    assert_eq!(report.runs, 1, "{report:?}");
+    // The decay starts at the migration, in 2108, not where 32 bits of seconds end.
+    assert_eq!(new.score(0, 0), 100.0);
+    assert_eq!(new.run_times(0, 0).0, Some(wake));
+    assert_eq!(new.next_timer(), Some(wake));
+    new.advance_to(migrated_at + 365 * 86_400, &mut out);
+    assert_eq!(new.score(0, 0), 50.0);
+    new.advance_to(wake, &mut out);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].at, wake);
+}

@@ -459,6 +459,54 @@ fn the_clock_starts_at_the_first_at_or_on_new_year_2026() {
 }
 
 #[test]
+fn the_clock_keeps_to_the_range_of_times() {
+    let dir = workdir();
+    let mut s = session_in(dir.path(), Style::plain());
+    for (cmd, said) in [
+        (
+            ":at 1969-12-31T23:59:59Z",
+            "`:at` 1969-12-31T23:59:59Z is outside the supported range 1970-01-01 to 2201-01-01",
+        ),
+        (
+            ":at 2201-01-01T00:00:01Z",
+            "`:at` 2201-01-01T00:00:01Z is outside the supported range 1970-01-01 to 2201-01-01",
+        ),
+    ] {
+        let r = s.run(cmd);
+        assert!(r.error && r.text.contains(said), "{cmd}: {}", r.text);
+        assert_eq!(s.clock(), None, "{cmd}");
+    }
+    assert!(!s.run(":at 2099-12-31T00:00:00Z").error);
+    assert!(!s.run(":lead ann { email: \"a@b.c\" }").error);
+    // Past 2100 no record can come: the clock moves on, leads and events do not happen.
+    assert!(!s.run(":advance 2d").error);
+    let r = s.run(":event ann trial.started { source: \"ads\" }");
+    assert!(
+        r.error
+            && r.text.contains(
+                "the clock at 2100-01-02T00:00:00Z is outside the supported range 1970-01-01 to 2100-01-01"
+            ),
+        "{}",
+        r.text
+    );
+    let r = s.run(":lead ann { email: \"a@b.c\" }");
+    assert!(r.error, "{}", r.text);
+    assert!(!s.run(":advance 5200w").error);
+    let r = s.run(":advance 520w");
+    assert!(
+        r.error
+            && r.text
+                .contains("the clock at 2209-08-19T00:00:00Z is outside"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        s.clock().map(nurture::lang::format::instant).as_deref(),
+        Some("2199-08-31T00:00:00Z")
+    );
+}
+
+#[test]
 fn colour_on_a_terminal_only() {
     let dir = workdir();
     let mut s = session_in(dir.path(), Style { color: true });

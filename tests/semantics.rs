@@ -1648,6 +1648,198 @@ test "wrong" {
     assert_eq!(failed, ["wrong"]);
 }
 
+// ---- times past 2106 ----------------------------------------------------------------------
+//
+// Records end in 2100 (`nurture::time`), but what they set going may come due a century later,
+// past 2106, where `u32` seconds end. The clock gets there only through timers (`--until`),
+// and everything the VM keeps while it is there must hold.
+
+/// The last record time, 2099-12-31T00:00:00Z.
+const LATE: &str = "2099-12-31T00:00:00Z";
+
+#[test]
+fn waits_set_near_2100_fire_past_2106_at_their_time() {
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start decade
+on signup start century
+workflow decade {
+  exit when did email.unsubscribed
+  wait 520w
+  notify sales "ten years on"
+  wait until 10:00
+  notify sales "and at ten"
+}
+workflow century {
+  exit when did email.unsubscribed
+  wait 36600d
+  notify sales "the longest wait"
+}
+"#,
+    ));
+    let t0 = t(LATE);
+    r.signup("ann", t0);
+    r.until(nurture::lang::time::LAST_CLOCK);
+    assert_eq!(
+        r.actions(),
+        [
+            "2109-12-19T00:00:00Z ann notify sales: ten years on",
+            "2109-12-19T10:00:00Z ann notify sales: and at ten",
+            "2200-03-17T00:00:00Z ann notify sales: the longest wait",
+        ]
+    );
+    assert!(!r.in_workflow("ann", "decade") && !r.in_workflow("ann", "century"));
+}
+
+#[test]
+fn a_run_waiting_past_2106_shows_its_wake() {
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start decade
+workflow decade {
+  exit when did email.unsubscribed
+  wait 520w
+  notify sales "ten years on"
+}
+"#,
+    ));
+    r.signup("ann", t(LATE));
+    let l = r.m.find_lead("ann").unwrap();
+    let (wake, enrolled, _) = r.m.run_times(l, 0);
+    assert_eq!(wake, Some(t("2109-12-19T00:00:00Z")));
+    assert_eq!(enrolled, Some(t(LATE)));
+    assert_eq!(r.m.next_timer(), Some(t("2109-12-19T00:00:00Z")));
+}
+
+#[test]
+fn caps_and_enrollment_rules_count_what_happens_past_2106() {
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start decade
+workflow decade {
+  exit when did email.unsubscribed
+  wait 520w
+  send email "ten-years-on"
+  send email "over-the-cap"
+  start again
+  wait 1d
+  start again
+  wait 30d
+  start again
+  wait 8d
+  send email "a-week-later"
+}
+workflow again {
+  enroll once per 30d
+  notify sales "again"
+}
+policy { frequency email at most 1 per 7d }
+"#,
+    ));
+    let t0 = t(LATE);
+    r.signup("ann", t0);
+    r.until(nurture::lang::time::LAST_CLOCK);
+    let due = t("2109-12-19T00:00:00Z");
+    assert_eq!(
+        r.actions(),
+        [
+            format!("{} ann send email ten-years-on", ts(due)),
+            format!(
+                "{} ann suppressed email over-the-cap (frequency email at most 1 per 7d)",
+                ts(due)
+            ),
+            format!("{} ann notify sales: again", ts(due)),
+            // A day later `once per 30d` refuses; 31 days later it lets the lead in again.
+            format!("{} ann notify sales: again", ts(due + 31 * DAY)),
+            format!("{} ann send email a-week-later", ts(due + 39 * DAY)),
+        ]
+    );
+}
+
+#[test]
+fn a_window_closing_past_2106_is_rechecked_on_time() {
+    let mut r = Run::new(&campaign(
+        r#"
+list active = did ping within 3650d
+on exit active notify owner "quiet for ten years"
+"#,
+    ));
+    let t0 = t(LATE);
+    r.track("ann", t0, "ping", &[]);
+    assert!(r.in_list("ann", "active"));
+    r.until(nurture::lang::time::LAST_CLOCK);
+    assert!(!r.in_list("ann", "active"));
+    assert_eq!(
+        r.actions(),
+        [format!(
+            "{} ann notify owner: quiet for ten years",
+            ts(t0 + 3650 * DAY)
+        )]
+    );
+}
+
+#[test]
+fn a_test_can_wait_past_2106() {
+    passes(&campaign(
+        r#"
+on signup start decade
+workflow decade {
+  exit when did email.unsubscribed
+  wait 520w
+  send email "ten-years-on"
+}
+policy { frequency email at most 1 per 7d }
+test "a decade after the last record" {
+  lead ann { email: "ann@x.com" }
+  at 2099-12-31T00:00:00Z ann signup { plan: "x" }
+  after 519w
+  expect ann not sent email "ten-years-on"
+  after 1w
+  expect ann sent email "ten-years-on"
+  expect ann not in workflow decade
+}
+"#,
+    ));
+}
+
+#[test]
+fn a_test_whose_leads_events_or_clock_leave_the_range_is_an_error() {
+    let diags = |body: &str| {
+        let (diags, program) = check_text(&campaign(&format!(
+            "test \"t\" {{\n  lead ann {{ email: \"a@x.com\" }}\n{body}\n}}\n"
+        )));
+        assert!(program.is_none(), "{body}");
+        diags
+            .iter()
+            .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        diags("  at 2100-01-01T00:00:01Z ann signup { plan: \"x\" }"),
+        [
+            "E0005: a lead at 2100-01-01T00:00:01Z is outside the supported range 1970-01-01 to 2100-01-01",
+            "E0005: an event at 2100-01-01T00:00:01Z is outside the supported range 1970-01-01 to 2100-01-01",
+        ]
+    );
+    // The clock starts at the test's first `at`: that is the one error.
+    assert_eq!(
+        diags("  at 1969-12-31T23:59:59Z"),
+        ["E0005: `at` 1969-12-31T23:59:59Z is outside the supported range 1970-01-01 to 2201-01-01"]
+    );
+    assert_eq!(
+        diags("  at 2099-12-31T00:00:00Z\n  after 5200w\n  after 5200w"),
+        ["E0005: the clock at 2299-04-27T00:00:00Z is outside the supported range 1970-01-01 to 2201-01-01"]
+    );
+    // Up to 2100-01-01 itself, and no further.
+    assert!(
+        !diags("  at 2099-12-31T00:00:00Z\n  after 1d ann ping\n  after 1s ann ping").is_empty()
+    );
+    let (_, program) = check_text(&campaign(
+        "test \"t\" {\n  at 2099-12-31T00:00:00Z\n  after 1d ann ping\n}\n",
+    ));
+    assert!(program.is_some());
+}
+
 // ---- more of the contract ------------------------------------------------------------------
 
 #[test]

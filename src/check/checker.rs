@@ -19,6 +19,10 @@ pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// triggers one campaign may have: a compiled program numbers each kind in 16 bits.
 pub const MAX_OF_A_KIND: usize = u16::MAX as usize + 1;
 
+/// The help of a test's time out of range (`crate::lang::time`).
+const TIME_RANGE_HELP: &str = "leads and events in a test go from 1970-01-01 to 2100-01-01, \
+     as input records do; the clock may go on to 2201-01-01 for waits to fire";
+
 pub fn check(prelude: &ast::File, file: &ast::File) -> (Program, Vec<Diagnostic>) {
     let mut c = Checker::default();
     c.declare(prelude, true);
@@ -1157,7 +1161,49 @@ impl<'a> Checker<'a> {
     fn test(&mut self, t: &ast::TestDecl) -> Test {
         let mut leads: Vec<String> = Vec::new();
         let mut stmts = Vec::new();
+        // The test's clock, as the runner moves it (`testing::run`): leads and events only
+        // within the range of record times, the clock no further than `--until` may take it.
+        let mut clock = t
+            .stmts
+            .iter()
+            .find_map(|s| match s {
+                ast::TestStmt::At { time, .. } => match time.kind {
+                    A::Instant(t) => Some(t),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .unwrap_or(crate::lang::time::DEFAULT_START);
         for s in &t.stmts {
+            match s {
+                ast::TestStmt::At { time, .. } => {
+                    let at = match time.kind {
+                        A::Instant(t) => t,
+                        _ => clock,
+                    };
+                    self.test_clock(at, time.span, "`at`");
+                    clock = clock.max(at);
+                }
+                ast::TestStmt::After { duration, span, .. } => {
+                    clock = clock.saturating_add(duration.seconds);
+                    self.test_clock(clock, *span, "the clock at");
+                }
+                _ => {}
+            }
+            match s {
+                ast::TestStmt::Lead { span, .. } => self.test_time(clock, *span, "a lead at"),
+                ast::TestStmt::At {
+                    event: Some(_),
+                    span,
+                    ..
+                }
+                | ast::TestStmt::After {
+                    event: Some(_),
+                    span,
+                    ..
+                } => self.test_time(clock, *span, "an event at"),
+                _ => {}
+            }
             let stmt = match s {
                 ast::TestStmt::Lead { name, fields, span } => {
                     let lead = lead_id(&mut leads, &name.name);
@@ -1221,6 +1267,26 @@ impl<'a> Checker<'a> {
             leads,
             stmts,
             span: t.name.span,
+        }
+    }
+
+    /// A test's clock moved to `t` must stay where `--until` may take it (E0005).
+    fn test_clock(&mut self, t: i64, span: Span, what: &str) {
+        if !crate::lang::time::clock_in_range(t) {
+            let message = crate::lang::time::out_of_range(what, t, crate::lang::time::LAST_CLOCK);
+            self.error(Code::BadLiteral, span, message)
+                .with_label("out of range")
+                .with_help(TIME_RANGE_HELP);
+        }
+    }
+
+    /// A test's lead or event at `t` must be at a time a record may carry (E0005).
+    fn test_time(&mut self, t: i64, span: Span, what: &str) {
+        if crate::lang::time::clock_in_range(t) && !crate::lang::time::event_in_range(t) {
+            let message = crate::lang::time::out_of_range(what, t, crate::lang::time::LAST_EVENT);
+            self.error(Code::BadLiteral, span, message)
+                .with_label("out of range")
+                .with_help(TIME_RANGE_HELP);
         }
     }
 

@@ -329,6 +329,13 @@ struct Start {
 fn run_inner(args: &RunArgs) -> Result<u8, String> {
     let until = match args.until.as_deref().map(|t| parse_rfc3339(t).ok_or(t)) {
         None => None,
+        Some(Ok(t)) if !nurture::lang::time::clock_in_range(t) => {
+            return Err(nurture::lang::time::out_of_range(
+                "--until",
+                t,
+                nurture::lang::time::LAST_CLOCK,
+            ));
+        }
         Some(Ok(t)) => Some(t),
         Some(Err(t)) => {
             return Err(format!(

@@ -8,7 +8,7 @@
 
 use super::bytecode::{Chunk, Op};
 use super::file::{SourceText, FORMAT_VERSION};
-use super::layout::{AttrSlot, Kept, Ring};
+use super::layout::{AttrSlot, Kept, Ring, TimeSlot};
 use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::lang::format;
 use crate::lang::modes::Enroll;
@@ -99,9 +99,23 @@ fn bit_pos(at: u32, width: u32) -> String {
     }
 }
 
+/// Where a `TimeSlot` is: its word, then the bit field of its high bits (`@42+@56.0..2`).
+fn time_pos(t: TimeSlot) -> String {
+    format!("@{}+{}", t.at, bit_pos(t.high.at, t.high.width))
+}
+
 /// A piece of lead state in the listing: (first word, words, what) for a region of words,
 /// (first bit, width, what) for a bit field.
 type Region = (u32, u32, String);
+
+/// The bit field of a `TimeSlot`'s high bits, for the listing of the slab.
+fn high_bits(t: TimeSlot, what: String) -> Region {
+    (
+        t.high.at,
+        t.high.width,
+        format!("{what}, the bits above @{}", t.at),
+    )
+}
 
 /// Bit fields as word regions: one per run of words they share, listing each field.
 fn bit_regions(mut fields: Vec<Region>) -> Vec<Region> {
@@ -817,6 +831,7 @@ impl<'a> Disasm<'a> {
                 on,
                 slot,
                 when_cache,
+                updated,
                 ..
             } = &s.kind
             {
@@ -826,6 +841,9 @@ impl<'a> Disasm<'a> {
                         None => "value (f32)",
                     };
                     regions.push((*at, acc_words(decay), format!("score {}: {what}", s.name)));
+                }
+                if let Some(t) = updated {
+                    fields.push(high_bits(*t, format!("score {}: its time", s.name)));
                 }
                 if let Some(at) = when_cache {
                     regions.push((*at, 1, format!("score {}: `when` total (f32)", s.name)));
@@ -854,6 +872,10 @@ impl<'a> Disasm<'a> {
                 Ring::words(r.cap, r.bits),
                 format!("{}: {what}", f.rule),
             ));
+            if let Some(high) = r.high {
+                let newest = TimeSlot { at: r.at, high };
+                fields.push(high_bits(newest, format!("{}: the newest", f.rule)));
+            }
         }
         for a in &l.aggregates {
             let event = &c.events[a.event as usize].name;
@@ -883,32 +905,42 @@ impl<'a> Disasm<'a> {
                 run.state.width,
                 format!("workflow {} run state: pc, status, `received`", wf.name),
             ));
+            let wake = run.wake.at;
             let what = match run.enrolled {
                 // One line when the words follow each other, as the compiler lays them out.
-                Some(at) if at == run.wake + 1 => "wake, enrolled (also the last enrollment)",
-                Some(at) => {
+                Some(t) if t.at == wake + 1 => "wake, enrolled (also the last enrollment)",
+                Some(t) => {
                     let what = format!(
                         "workflow {} run: enrolled (also the last enrollment)",
                         wf.name
                     );
-                    regions.push((at, 1, what));
+                    regions.push((t.at, 1, what));
                     "wake"
                 }
                 None => "wake",
             };
-            let words = 1 + run.enrolled.is_some_and(|at| at == run.wake + 1) as u32;
-            regions.push((run.wake, words, format!("workflow {} run: {what}", wf.name)));
+            let words = 1 + run.enrolled.is_some_and(|t| t.at == wake + 1) as u32;
+            regions.push((wake, words, format!("workflow {} run: {what}", wf.name)));
+            fields.push(high_bits(
+                run.wake,
+                format!("workflow {} run: wake", wf.name),
+            ));
+            if let Some(t) = run.enrolled {
+                fields.push(high_bits(t, format!("workflow {} run: enrolled", wf.name)));
+            }
         }
         regions.push((
-            l.recheck,
+            l.recheck.at,
             1,
             "recheck: when lists may next change with no event".into(),
         ));
+        fields.push(high_bits(l.recheck, "recheck".into()));
         regions.push((
-            l.decay_due,
+            l.decay_due.at,
             1,
             "when decaying scores next flip a list, as last computed".into(),
         ));
+        fields.push(high_bits(l.decay_due, "decay crossing".into()));
         regions.extend(bit_regions(fields));
         regions.retain(|r| r.1 > 0);
         regions.sort_by_key(|r| (r.0, r.1));
@@ -1070,9 +1102,11 @@ impl<'a> Disasm<'a> {
                     on,
                     slot,
                     when_cache,
+                    updated,
                 } => {
                     let kept = [
                         slot.map(|at| format!("value @{at}..{}", at + acc_words(decay))),
+                        updated.map(|t| format!("its time {}", time_pos(t))),
                         when_cache.map(|at| format!("`when` total @{at}")),
                     ];
                     let kept: Vec<String> = kept.into_iter().flatten().collect();
@@ -1184,13 +1218,13 @@ impl<'a> Disasm<'a> {
         for (wi, w) in c.workflows.iter().enumerate() {
             let run = c.layout.run(wi as u16);
             let mut head = format!(
-                "workflow {} (w{wi}), state {}, wake @{}",
+                "workflow {} (w{wi}), state {}, wake {}",
                 w.name,
                 bit_pos(run.state.at, run.state.width),
-                run.wake
+                time_pos(run.wake)
             );
-            if let Some(at) = run.enrolled {
-                let _ = write!(head, ", enrolled @{at}");
+            if let Some(t) = run.enrolled {
+                let _ = write!(head, ", enrolled {}", time_pos(t));
             }
             self.line(&head, Some(w.span));
             let enroll = match w.enroll {

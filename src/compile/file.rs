@@ -17,7 +17,7 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
-use super::layout::{AttrSlot, Bits, Kept, Ring};
+use super::layout::{AttrSlot, Bits, Kept, Ring, TimeSlot, TIME_HIGH_BITS};
 use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use crate::lang::ops::HistoryKind;
 use crate::lang::types::Ty;
@@ -31,7 +31,8 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// The version of the file format this nurture writes and reads. Bump it whenever the body's
 /// shape changes (any type under `Compiled`): postcard has no field names, so an old file
 /// read as a new shape would be garbage, and the version check turns that into a clear error.
-pub const FORMAT_VERSION: u32 = 3;
+/// Version 4: times the VM may write past 2106 are `TimeSlot`s, with two more bits each.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Bytes before the body: magic, version, body length, checksum.
 pub const HEADER_LEN: usize = 28;
@@ -391,12 +392,30 @@ impl V<'_> {
                     on,
                     slot,
                     when_cache,
+                    updated,
                 } => {
                     match slot {
                         Some(at) => self.region(*at, acc_words(decay) as u64, &what)?,
                         None => check(on.is_empty(), || {
                             format!("{what} has `on` rules and no accumulator")
                         })?,
+                    }
+                    // A decaying accumulator keeps the time of its last update in the word
+                    // after its value, with the high bits of a `TimeSlot`.
+                    match (decay, slot, updated) {
+                        (Some(_), Some(at), Some(t)) => {
+                            check(t.at == at + 1, || {
+                                format!("{what} keeps its time away from its value")
+                            })?;
+                            self.high_bits(*t, &what)?;
+                        }
+                        (Some(_), Some(_), None) => {
+                            return Err(format!("{what} decays and keeps no time"))
+                        }
+                        (_, _, Some(_)) => {
+                            return Err(format!("{what} keeps a time it does not use"))
+                        }
+                        _ => {}
                     }
                     if let Some(at) = when_cache {
                         self.region(*at, 1, &what)?;
@@ -463,13 +482,17 @@ impl V<'_> {
                 (4..=20).contains(&r.state.width) && w.ops.len() < 1 << (r.state.width - 4),
                 || format!("{what} has a state {} bits wide", r.state.width),
             )?;
-            for at in [Some(r.wake), r.enrolled].into_iter().flatten() {
-                self.region(at, 1, &what)?;
+            for t in [Some(r.wake), r.enrolled].into_iter().flatten() {
+                self.time(t, &what)?;
             }
         }
-        self.region(l.recheck, 1, "the recheck stamp")?;
-        self.region(l.decay_due, 1, "the decay crossing stamp")?;
+        self.time(l.recheck, "the recheck stamp")?;
+        self.time(l.decay_due, "the decay crossing stamp")?;
         for f in &c.policy.frequency {
+            // Sends go on while timers fire past 2106: the newest is a whole `TimeSlot`.
+            check(f.ring.high.is_some(), || {
+                format!("{} keeps its newest send in 32 bits", f.rule)
+            })?;
             self.ring(f.ring, &f.rule)?;
         }
         for chunk in &c.policy.suppress {
@@ -488,7 +511,25 @@ impl V<'_> {
         check((1..=32).contains(&r.bits), || {
             format!("{what} keeps its stamps in {} bits", r.bits)
         })?;
-        self.region(r.at, Ring::words(r.cap, r.bits) as u64, what)
+        self.region(r.at, Ring::words(r.cap, r.bits) as u64, what)?;
+        match r.high {
+            Some(high) => self.high_bits(TimeSlot { at: r.at, high }, what),
+            None => Ok(()),
+        }
+    }
+
+    /// A `TimeSlot`'s word and high bits lie inside the slab, claimed for `what`.
+    fn time(&self, t: TimeSlot, what: &str) -> Result<(), String> {
+        self.region(t.at, 1, what)?;
+        self.high_bits(t, what)
+    }
+
+    /// A `TimeSlot`'s high bits (its word is claimed with what it belongs to).
+    fn high_bits(&self, t: TimeSlot, what: &str) -> Result<(), String> {
+        check(t.high.width == TIME_HIGH_BITS, || {
+            format!("{what} keeps a time in {} bits", 32 + t.high.width)
+        })?;
+        self.bits(t.high, what)
     }
 
     /// No two claimed pieces of lead state overlap.

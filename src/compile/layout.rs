@@ -4,8 +4,12 @@
 //! for a bool or an enum), the missing-attribute and list membership bits, score
 //! accumulators, rate-limit rings, history aggregates, workflow runs and the frequency-cap
 //! rings. Times are stored as `u32` seconds since the Unix epoch ("stamps", good until 2106),
-//! 0 meaning never. The compiler fixes every offset, so the VM reads state with no lookups
-//! and a lead costs one allocation.
+//! 0 meaning never: a record's time is at most 2100 (`crate::lang::time`). A time the VM may write
+//! while timers fire with the clock past 2106, or that lies ahead of the clock (a run's wake
+//! and enrollment, the next recheck, the next decay crossing, a decaying score's last update,
+//! a channel's latest send), is a `TimeSlot`: its word and two more bits in a bit field.
+//! The compiler fixes every offset, so the VM reads state with no lookups and a lead costs
+//! one allocation.
 //!
 //! Small values are bit fields (`Bits`), packed together in words of their own.
 
@@ -21,9 +25,9 @@ pub struct Layout {
     pub runs: Vec<RunSlots>,
     /// The next time the lead's lists may change with no event (a window closing, a score
     /// decaying past a threshold).
-    pub recheck: u32,
+    pub recheck: TimeSlot,
     /// When decaying scores next flip a list, as last computed (0: never).
-    pub decay_due: u32,
+    pub decay_due: TimeSlot,
     /// Per history predicate: the aggregate it reads (`compile::history`).
     pub history: Vec<Kept>,
     /// The stored aggregates, each updated once per matching event.
@@ -38,6 +42,18 @@ pub struct Bits {
     pub at: u32,
     /// 1 to 32.
     pub width: u32,
+}
+
+/// The bits of a `TimeSlot` above its word.
+pub const TIME_HIGH_BITS: u32 = 2;
+
+/// Where a time that may lie past 2106 is kept: the low 32 bits of its seconds since the Unix
+/// epoch in word `at`, the `TIME_HIGH_BITS` above them in the bit field `high`; 0 is never.
+/// Up to 2^34 − 1 seconds (2514), past any time the clock can reach (`crate::lang::time`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TimeSlot {
+    pub at: u32,
+    pub high: Bits,
 }
 
 /// Where an attribute's value lives.
@@ -79,11 +95,11 @@ pub struct RunSlots {
     pub state: Bits,
     /// When the run wakes next: a wait's end, a timeout, the end of quiet hours or of the
     /// goal's window.
-    pub wake: u32,
+    pub wake: TimeSlot,
     /// When the lead last enrolled, which is also when its open run began (a start writes
     /// both at once). Kept only for a workflow that reads it: `enroll once` / `once per D`,
     /// `since enrolled`, and the ids of the actions its steps emit, which hash it.
-    pub enrolled: Option<u32>,
+    pub enrolled: Option<TimeSlot>,
 }
 
 /// One piece of stored history: which events it keeps, how and where.
@@ -108,17 +124,21 @@ pub enum Kept {
 }
 
 /// A ring of the `cap` latest stamps (read and written by `vm::ring`).
-/// The newest is whole, in word `at`. Each other is kept as its distance back from the
-/// newest, plus one (0: no stamp), in `bits` bits, packed in the words after it. A stamp too
-/// far back for `bits` is dropped: a ring is only as narrow as its readers allow, each
-/// counting inside a window that a dropped stamp, being at least that far behind the newest,
-/// has left for good (`bits_for`).
+/// The newest is whole, in word `at` (and, for a ring of sends, which may be pushed while
+/// timers fire past 2106, in `high` too: a `TimeSlot`). Each other is kept as its distance
+/// back from the newest, plus one (0: no stamp), in `bits` bits, packed in the words after
+/// it. A stamp too far back for `bits` is dropped: a ring is only as narrow as its readers
+/// allow, each counting inside a window that a dropped stamp, being at least that far behind
+/// the newest, has left for good (`bits_for`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ring {
     pub at: u32,
     pub cap: u32,
     /// 1 to 32.
     pub bits: u32,
+    /// The bits of the newest stamp above its word, for a ring of sends (a frequency cap);
+    /// `None` for a ring of record times (history, `on` rule caps), which end in 2100.
+    pub high: Option<Bits>,
 }
 
 impl Ring {
@@ -153,7 +173,12 @@ impl Layout {
     pub fn ring(&mut self, cap: u32, window: Option<i64>) -> Ring {
         let bits = Ring::bits_for(window);
         let at = self.reserve(Ring::words(cap, bits));
-        Ring { at, cap, bits }
+        Ring {
+            at,
+            cap,
+            bits,
+            high: None,
+        }
     }
 
     pub fn run(&self, workflow: u16) -> RunSlots {

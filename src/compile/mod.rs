@@ -15,7 +15,7 @@ use crate::lang::modes::Enroll;
 use crate::lang::ops::HistoryKind;
 use crate::lang::types::Ty;
 use expr::{CompileError, Pools};
-use layout::{AttrSlot, Bits, Layout, RunSlots};
+use layout::{AttrSlot, Bits, Layout, RunSlots, TimeSlot, TIME_HIGH_BITS};
 pub use program::Compiled;
 use program::*;
 
@@ -131,6 +131,8 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                     on: rules,
                     slot,
                     when_cache,
+                    // Its bits are laid out with the other bit fields, below.
+                    updated: None,
                 }
             }
         };
@@ -224,18 +226,38 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             (wake, reads_enrolled(&c.pools, w).then(|| layout.reserve(1)))
         })
         .collect();
-    layout.recheck = layout.reserve(1);
-    layout.decay_due = layout.reserve(1);
+    let (recheck, decay_due) = (layout.reserve(1), layout.reserve(1));
 
     // Bit fields last, packed in words of their own: the missing-attribute bits, the list
-    // bits, the attributes that pack, and the runs' states.
+    // bits, the attributes that pack, the runs' states, and the bits above the word of each
+    // time that may lie past 2106 (`TimeSlot`): the runs' wakes and enrollments, the recheck
+    // and decay crossing, decaying scores' last updates, the newest send of each cap.
     let (n_attrs, n_lists) = (program.attrs.len() as u32, program.lists.len() as u32);
     let state_widths: Vec<u32> = c
         .workflows
         .iter()
         .map(|w| layout::run_state_width(w.ops.len()))
         .collect();
-    let bits = n_attrs + n_lists + packed_bits + state_widths.iter().sum::<u32>();
+    let decaying = |k: &ScoreKind| {
+        matches!(
+            k,
+            ScoreKind::Rules {
+                decay: Some(_),
+                slot: Some(_),
+                ..
+            }
+        )
+    };
+    let times = run_times.len()
+        + run_times.iter().filter(|(_, e)| e.is_some()).count()
+        + 2
+        + c.scores.iter().filter(|s| decaying(&s.kind)).count()
+        + c.policy.frequency.len();
+    let bits = n_attrs
+        + n_lists
+        + packed_bits
+        + state_widths.iter().sum::<u32>()
+        + times as u32 * TIME_HIGH_BITS;
     let mut bit = 32 * layout.reserve(bits.div_ceil(32));
     let mut take = |width: u32| {
         bit += width;
@@ -250,15 +272,36 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .into_iter()
         .map(|slot| slot.unwrap_or_else(|width| AttrSlot::Bits(take(width))))
         .collect();
+    let states: Vec<Bits> = state_widths.into_iter().map(&mut take).collect();
+    let mut time = |at: u32| TimeSlot {
+        at,
+        high: take(TIME_HIGH_BITS),
+    };
     layout.runs = run_times
         .into_iter()
-        .zip(state_widths)
-        .map(|((wake, enrolled), width)| RunSlots {
-            state: take(width),
-            wake,
-            enrolled,
+        .zip(states)
+        .map(|((wake, enrolled), state)| RunSlots {
+            state,
+            wake: time(wake),
+            enrolled: enrolled.map(&mut time),
         })
         .collect();
+    layout.recheck = time(recheck);
+    layout.decay_due = time(decay_due);
+    for s in &mut c.scores {
+        if let ScoreKind::Rules {
+            decay: Some(_),
+            slot: Some(slot),
+            updated,
+            ..
+        } = &mut s.kind
+        {
+            *updated = Some(time(*slot + 1));
+        }
+    }
+    for f in &mut c.policy.frequency {
+        f.ring.high = Some(time(f.ring.at).high);
+    }
     c.layout = layout;
     c.reactions = reactions::derive(&c);
     Ok(c)

@@ -2,7 +2,7 @@
 
 use super::bytecode::Chunk;
 use super::expr::Pools;
-use super::layout::{Layout, Ring};
+use super::layout::{Layout, Ring, TimeSlot};
 use crate::lang::modes::{Audience, Channel, Enroll};
 use crate::lang::ops::EffectKind;
 use crate::lang::span::Span;
@@ -76,6 +76,9 @@ pub enum ScoreKind {
         /// When every `when` condition reads only attributes, the slab offset where the
         /// lead's `when` total is kept (f32), refreshed when attributes change.
         when_cache: Option<u32>,
+        /// When the score decays: where the time of the last update is kept, the word after
+        /// the value and two bits (a migration may write the clock, which can be past 2106).
+        updated: Option<TimeSlot>,
     },
 }
 

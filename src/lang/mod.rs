@@ -7,5 +7,6 @@ pub mod hash;
 pub mod modes;
 pub mod ops;
 pub mod span;
+pub mod time;
 pub mod types;
 pub mod value;

@@ -321,6 +321,7 @@ impl Session {
                     .with_help("write a time such as 2026-03-02T09:00:00Z")
                     .into());
                 };
+                out_of_range(t, &arg, "`:at`")?;
                 match self.clock {
                     None => {
                         self.clock = Some(t);
@@ -355,6 +356,7 @@ impl Session {
                     }
                 };
                 let to = self.now().saturating_add(seconds);
+                out_of_range(to, &arg, "the clock at")?;
                 self.move_clock(to)
             }
             Command::Show(id) => {
@@ -482,6 +484,7 @@ impl Session {
         let known = c.machine.find_lead(&id.text).is_some();
         let names: Vec<String> = traits.keys().cloned().collect();
         let at = self.now();
+        no_record_at(at, id)?;
         let mut out = self.play(Input::Lead {
             id: id.text.clone(),
             at,
@@ -522,6 +525,7 @@ impl Session {
         }
         let name = def.name.clone();
         let at = self.now();
+        no_record_at(at, event)?;
         let out = self.play(Input::Event {
             id: id.text.clone(),
             at,
@@ -704,6 +708,39 @@ impl Session {
             path.text,
         ))
     }
+}
+
+/// The clock may go where `--until` may take it (`crate::lang::time`).
+fn out_of_range(t: i64, arg: &Arg, what: &str) -> Result<(), Problem> {
+    if crate::lang::time::clock_in_range(t) {
+        return Ok(());
+    }
+    Err(Diagnostic::new(
+        Code::BadLiteral,
+        arg.span(),
+        crate::lang::time::out_of_range(what, t, crate::lang::time::LAST_CLOCK),
+    )
+    .with_label("out of range")
+    .with_help("the clock goes from 1970-01-01 to 2201-01-01, as `nurture run --until` may take it")
+    .into())
+}
+
+/// A lead or an event happens at a time a record may carry, up to 2100 (`crate::lang::time`).
+fn no_record_at(t: i64, arg: &Arg) -> Result<(), Problem> {
+    if crate::lang::time::event_in_range(t) {
+        return Ok(());
+    }
+    Err(Diagnostic::new(
+        Code::BadLiteral,
+        arg.span(),
+        crate::lang::time::out_of_range("the clock at", t, crate::lang::time::LAST_EVENT),
+    )
+    .with_label("no record can come now")
+    .with_help(
+        "leads and events happen from 1970-01-01 to 2100-01-01, as input records do; \
+         `:reset` starts the journey again",
+    )
+    .into())
 }
 
 fn no_campaign() -> Problem {

@@ -5,8 +5,8 @@
 //! event with `properties`. Where `type` is absent, a line with `event` is a track and one
 //! with `traits` an identify. Other Segment calls (`page`, `screen`, `group`, `alias`) are
 //! skipped as `type:page` and so on, without further checks. `userId` (a string, or a number
-//! taken as its decimal text) and `timestamp` (RFC 3339; fractions of a second are dropped)
-//! are required.
+//! taken as its decimal text) and `timestamp` (RFC 3339; fractions of a second are dropped;
+//! from 1970-01-01 to 2100-01-01, `crate::lang::time`) are required.
 //!
 //! Values are checked against their declared types: `bool` is a JSON boolean, `int` a JSON
 //! integer (`3.0` counts, `3.5` does not), `number` any JSON number, `string` a JSON string,
@@ -506,6 +506,14 @@ fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
         }
     }
     let at = match top.at {
+        // A time outside the range is refused before the clock sees it (`crate::lang::time`).
+        TimeField::Given(at) if !crate::lang::time::event_in_range(at) => {
+            return Err(crate::lang::time::out_of_range(
+                "`timestamp`",
+                at,
+                crate::lang::time::LAST_EVENT,
+            ))
+        }
         TimeField::Given(at) => at,
         TimeField::Absent => return Err("missing `timestamp`".into()),
         TimeField::Bad(got) => {

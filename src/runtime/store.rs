@@ -1121,9 +1121,9 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         .iter()
         .map(|(_, _, by_name)| vec![0; by_name.as_ref().map_or(0, |v| v.len())])
         .collect();
-    // Accumulated points by score name: (from, to, whether the time of the last update
-    // comes along). A score that decays only from now on keeps no such time before: its
-    // decay starts at the migration.
+    // Accumulated points by score name: (from, to, and for a score that decays now, where
+    // the time of the last update was kept, if it was, and where it goes). A score that
+    // decays only from now on keeps no such time before: its decay starts at the migration.
     let mut scores = Vec::new();
     // The rings of `on` rules' caps (`at most N per D`), by score name and rule: the rule on
     // the same event through the same filter (the n-th such of the score, if several are).
@@ -1131,7 +1131,7 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
     let mut new_caps = 0u64;
     for s in &new.c.scores {
         let ScoreKind::Rules {
-            slot, decay, on, ..
+            slot, updated, on, ..
         } = &s.kind
         else {
             continue;
@@ -1139,7 +1139,7 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         let before = oc.scores.iter().find(|o| o.name == s.name).map(|o| &o.kind);
         let Some(ScoreKind::Rules {
             slot: was_slot,
-            decay: was,
+            updated: was,
             on: was_on,
             ..
         }) = before
@@ -1148,14 +1148,13 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             continue;
         };
         if let (Some(to), Some(from)) = (slot, was_slot) {
-            let timed = decay.is_some() && was.is_some();
-            if decay.is_some() && was.is_none() {
+            if updated.is_some() && was.is_none() {
                 report.notes.push(format!(
                     "score {} decays from the migration on: its points kept no time before",
                     s.name
                 ));
             }
-            scores.push((*from, *to, decay.is_some().then_some(timed)));
+            scores.push((*from, *to, updated.map(|u| (*was, u))));
         }
         let rule = |c: &Compiled, r: &crate::compile::program::OnRule| {
             (
@@ -1300,8 +1299,8 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         for &(f, t, timed) in &scores {
             lead.set_word(t, from.word(f));
             match timed {
-                Some(true) => lead.set_word(t + 1, from.word(f + 1)),
-                Some(false) => lead.set_word(t + 1, to_stamp(counters.now)),
+                Some((Some(was), updated)) => lead.set_time(updated, from.time(was)),
+                Some((None, updated)) => lead.set_time(updated, Some(counters.now)),
                 None => {}
             }
         }

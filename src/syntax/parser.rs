@@ -6,6 +6,7 @@ use super::limits;
 use crate::diag::{Code, Diagnostic};
 use crate::lang::ops::{BinOp, EffectKind, HistoryKind};
 use crate::lang::span::Span;
+use crate::lang::time::MAX_DURATION_SECONDS;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser as _;
@@ -1333,9 +1334,6 @@ impl Builder {
         }
     }
 }
-
-/// Durations are capped at about 100 years so that time arithmetic never overflows.
-pub const MAX_DURATION_SECONDS: i64 = 100 * 366 * 86_400;
 
 fn binary(op: BinOp, op_span: Span, lhs: Expr, rhs: Expr) -> Expr {
     let span = lhs.span.to(rhs.span);

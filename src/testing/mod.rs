@@ -13,8 +13,7 @@ use crate::lang::value::Val;
 use crate::vm::action::{Action, ActionKind, Source};
 use crate::vm::machine::{EventRef, Machine};
 
-/// Where the clock starts in a test with no `at`.
-pub const DEFAULT_START: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+pub use crate::lang::time::DEFAULT_START;
 
 /// Numbers in expectations match to two decimals, so decayed scores can be written plainly.
 pub const TOLERANCE: f64 = 0.005;

@@ -10,7 +10,7 @@ use super::leads::Leads;
 use super::ring;
 use super::state::{to_stamp, Lead};
 use crate::compile::bytecode::Chunk;
-use crate::compile::layout::Kept;
+use crate::compile::layout::{Kept, TimeSlot};
 use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
 use crate::compile::Compiled;
 use crate::intern::Interner;
@@ -344,7 +344,7 @@ impl Machine {
         let (from, to_run) = (self.c.layout.run(w), to.layout.run(to_w));
         let l = &self.leads[lead as usize];
         if let (Some(f), Some(t)) = (from.enrolled, to_run.enrolled) {
-            into.set_word(t, l.word(f));
+            into.set_time(t, l.time(f));
         }
         let state = l.run_state(from);
         let st = state >> 16 & 0xff;
@@ -389,7 +389,7 @@ impl Machine {
             }
         };
         into.set_run_state(to_run, new_pc | (state & !0xffff));
-        into.set_word(to_run.wake, l.word(from.wake));
+        into.set_time(to_run.wake, l.time(from.wake));
         Ok(true)
     }
 
@@ -401,8 +401,8 @@ impl Machine {
     fn timer_live(&self, lead: u32, kind: TimerKind, due: i64) -> bool {
         let l = &self.leads[lead as usize];
         match kind {
-            TimerKind::Recheck => l.stamp(self.c.layout.recheck) == Some(due),
-            TimerKind::Run(w) => l.stamp(self.c.layout.run(w).wake) == Some(due),
+            TimerKind::Recheck => l.time(self.c.layout.recheck) == Some(due),
+            TimerKind::Run(w) => l.time(self.c.layout.run(w).wake) == Some(due),
             TimerKind::HeldSend(_) => true,
         }
     }
@@ -433,18 +433,18 @@ impl Machine {
             let run = self.c.layout.run(w);
             let l = &self.leads[lead as usize];
             if l.run_state(run) >> 16 & 0xff != status::NONE {
-                if let Some(due) = l.stamp(run.wake) {
+                if let Some(due) = l.time(run.wake) {
                     self.schedule(due, lead, TimerKind::Run(w));
                 }
             }
         }
         self.refresh_when_caches(lead);
-        self.leads[lead as usize].set_word(self.c.layout.recheck, 0);
+        self.leads[lead as usize].set_time(self.c.layout.recheck, None);
         // The lead's list memberships come from before the migration: evaluate them.
         if !self.c.reactions.decay_lists.is_empty() {
             let t = self.decay_crossing(lead, false);
             let due_at = self.c.layout.decay_due;
-            self.leads[lead as usize].set_word(due_at, t.map_or(0, to_stamp));
+            self.leads[lead as usize].set_time(due_at, t);
         }
         self.schedule_recheck(lead, false);
         self.touch(lead);
@@ -520,23 +520,22 @@ impl Machine {
         // flip is to be found), or a window closing can move it, or a `set` in the cycles
         // below changes the lead.
         let mut moved = self.leads[lead as usize]
-            .stamp(self.c.layout.decay_due)
+            .time(self.c.layout.decay_due)
             .is_some_and(|d| d <= due)
             || self.c.reactions.decay_reads_history;
         match kind {
             TimerKind::Recheck => {
+                let recheck = self.c.layout.recheck;
                 match self.next_recheck(lead, due - 1) {
-                    Some(next) if next == due => {
-                        self.leads[lead as usize].set_word(self.c.layout.recheck, 0)
-                    }
+                    Some(next) if next == due => self.leads[lead as usize].set_time(recheck, None),
                     // Queued early (the window moved on since): wait for the new time.
                     Some(next) => {
-                        self.leads[lead as usize].set_word(self.c.layout.recheck, to_stamp(next));
+                        self.leads[lead as usize].set_time(recheck, Some(next));
                         self.schedule(next, lead, TimerKind::Recheck);
                         return;
                     }
                     None => {
-                        self.leads[lead as usize].set_word(self.c.layout.recheck, 0);
+                        self.leads[lead as usize].set_time(recheck, None);
                         return;
                     }
                 }
@@ -548,7 +547,7 @@ impl Machine {
                 // if its goal or exit holds now.
                 moved |= self.cycle(&mut cy, None, cause, 0, false);
                 let l = &self.leads[lead as usize];
-                if l.stamp(run.wake) != Some(due) {
+                if l.time(run.wake) != Some(due) {
                     self.schedule_recheck(lead, moved);
                     return;
                 }
@@ -684,7 +683,11 @@ impl Machine {
     /// Applies a score's `on` rule to the event; whether it applied (filter and cap passed).
     fn apply_on_rule(&mut self, lead: u32, s: u16, r: u16, ev: EventRef<'_>) -> bool {
         let ScoreKind::Rules {
-            on, slot, decay, ..
+            on,
+            slot,
+            decay,
+            updated,
+            ..
         } = &self.c.scores[s as usize].kind
         else {
             return false;
@@ -692,7 +695,8 @@ impl Machine {
         let rule = &on[r as usize];
         // Every score with `on` rules has an accumulator (`file::validate` checks it).
         let Some(slot) = *slot else { return false };
-        let (decay, effect, amount, cap) = (*decay, rule.effect, rule.amount, rule.cap);
+        let (decay, updated) = (*decay, *updated);
+        let (effect, amount, cap) = (rule.effect, rule.amount, rule.cap);
         if let Some(f) = &rule.filter {
             // A filter may read a score: the cache must hold this lead's.
             if reads_scores(f) {
@@ -710,15 +714,15 @@ impl Machine {
             }
             ring::push(l, r, now);
         }
-        let current = accumulated(l, Some(slot), decay, now);
+        let current = accumulated(l, Some(slot), decay.zip(updated), now);
         let next = match effect {
             EffectKind::Add => current + amount,
             EffectKind::Subtract => current - amount,
             EffectKind::Set => amount,
         };
         l.set_f32(slot, next);
-        if decay.is_some() {
-            l.set_word(slot + 1, to_stamp(now));
+        if let Some(at) = updated {
+            l.set_time(at, Some(now));
         }
         true
     }
@@ -922,10 +926,11 @@ impl Machine {
                     when,
                     slot,
                     when_cache,
+                    updated,
                     ..
                 } => {
                     let l = &self.leads[lead as usize];
-                    let acc = accumulated(l, *slot, *decay, t);
+                    let acc = accumulated(l, *slot, decay.zip(*updated), t);
                     match when_cache {
                         Some(at) => acc + l.f32(*at),
                         None => self.when_total(lead, when, acc, t),
@@ -1031,12 +1036,12 @@ impl Machine {
                 return;
             }
         }
-        let now = to_stamp(self.now);
+        let now = self.now;
         let l = &mut self.leads[cy.lead as usize];
         l.set_run_state(run, status::RUNNING << 16);
-        l.set_word(run.wake, 0);
+        l.set_time(run.wake, None);
         if let Some(at) = run.enrolled {
-            l.set_word(at, now);
+            l.set_time(at, Some(now));
         }
         if self.exit_or_goal(cy, w) {
             return;
@@ -1091,7 +1096,7 @@ impl Machine {
         let run = self.c.layout.run(w);
         let l = &mut self.leads[lead as usize];
         l.set_run_state(run, status::NONE << 16);
-        l.set_word(run.wake, 0);
+        l.set_time(run.wake, None);
     }
 
     /// Which of the workflows with a `wait up to … for` this event (by position in the
@@ -1137,7 +1142,7 @@ impl Machine {
             }
             let l = &mut self.leads[cy.lead as usize];
             l.set_run_state(run, (pc + 1) | status::RUNNING << 16 | RECEIVED);
-            l.set_word(run.wake, 0);
+            l.set_time(run.wake, None);
             self.resume(cy, w, depth);
         }
     }
@@ -1163,7 +1168,7 @@ impl Machine {
                         let due = self.now + window;
                         let l = &mut self.leads[cy.lead as usize];
                         l.set_run_state(run, pc | status::WATCHING_GOAL << 16);
-                        l.set_word(run.wake, to_stamp(due));
+                        l.set_time(run.wake, Some(due));
                         self.schedule(due, cy.lead, TimerKind::Run(w));
                     }
                     None => self.end_run(cy.lead, w),
@@ -1182,7 +1187,7 @@ impl Machine {
             let set_state = move |m: &mut Machine, pc: u32, st: u32, wake: Option<i64>| {
                 let l = &mut m.leads[lead as usize];
                 l.set_run_state(run, pc | st << 16 | flags);
-                l.set_word(run.wake, wake.map_or(0, to_stamp));
+                l.set_time(run.wake, wake);
             };
             match &op {
                 WOp::WaitFor { seconds, .. } => {
@@ -1206,7 +1211,7 @@ impl Machine {
                     let due = self.now + timeout;
                     let l = &mut self.leads[cy.lead as usize];
                     l.set_run_state(run, pc | status::WAITING_FOR_EVENT << 16);
-                    l.set_word(run.wake, to_stamp(due));
+                    l.set_time(run.wake, Some(due));
                     self.schedule(due, cy.lead, TimerKind::Run(w));
                     return;
                 }
@@ -1541,16 +1546,16 @@ impl Machine {
         if decay_moved && !self.c.reactions.decay_lists.is_empty() {
             let t = self.decay_crossing(lead, true);
             let due_at = self.c.layout.decay_due;
-            self.leads[lead as usize].set_word(due_at, t.map_or(0, to_stamp));
+            self.leads[lead as usize].set_time(due_at, t);
         }
         let Some(due) = self.next_recheck(lead, self.now) else {
             return;
         };
-        let queued = self.leads[lead as usize].stamp(self.c.layout.recheck);
+        let queued = self.leads[lead as usize].time(self.c.layout.recheck);
         if queued.is_some_and(|q| q > self.now && q <= due) {
             return;
         }
-        self.leads[lead as usize].set_word(self.c.layout.recheck, to_stamp(due));
+        self.leads[lead as usize].set_time(self.c.layout.recheck, Some(due));
         self.schedule(due, lead, TimerKind::Recheck);
     }
 
@@ -1577,7 +1582,7 @@ impl Machine {
                 }
             }
         }
-        if let Some(t) = l.stamp(self.c.layout.decay_due) {
+        if let Some(t) = l.time(self.c.layout.decay_due) {
             consider(t);
         }
         next
@@ -1587,7 +1592,7 @@ impl Machine {
     /// is due and, as queued rechecks can be early, something is in fact due by then.
     fn recheck_due(&self, lead: u32, due: i64) -> bool {
         self.leads[lead as usize]
-            .stamp(self.c.layout.recheck)
+            .time(self.c.layout.recheck)
             .is_some_and(|q| q <= due && self.next_recheck(lead, q - 1).is_some_and(|t| t <= due))
     }
 
@@ -1790,9 +1795,17 @@ impl Machine {
     /// The accumulated (`on` rules) part of a score now, decayed; 0 for a derived score.
     pub fn accumulated_now(&self, lead: u32, score: u16) -> f64 {
         match &self.c.scores[score as usize].kind {
-            ScoreKind::Rules { slot, decay, .. } => {
-                accumulated(&self.leads[lead as usize], *slot, *decay, self.now)
-            }
+            ScoreKind::Rules {
+                slot,
+                decay,
+                updated,
+                ..
+            } => accumulated(
+                &self.leads[lead as usize],
+                *slot,
+                decay.zip(*updated),
+                self.now,
+            ),
             ScoreKind::Derived(_) => 0.0,
         }
     }
@@ -1804,7 +1817,7 @@ impl Machine {
         let l = &self.leads[lead as usize];
         let open = l.run_state(run) >> 16 & 0xff != status::NONE;
         let (wake, enrolled) = match open {
-            true => (l.stamp(run.wake), l.enrolled(run)),
+            true => (l.time(run.wake), l.enrolled(run)),
             false => (None, None),
         };
         (wake, enrolled, l.enrolled(run))
@@ -1856,14 +1869,15 @@ fn solve_decay(a: f64, b: f64, span: i64, k: f64, keep: f64, every: i64) -> Opti
 }
 
 /// The accumulated part of a rules score at `t`, decayed since its last update (0 for a
-/// score with no accumulator).
-fn accumulated(l: &Lead, slot: Option<u32>, decay: Option<(f64, i64)>, t: i64) -> f64 {
+/// score with no accumulator). `decay`: the fraction kept every so many seconds, and where
+/// the time of the last update is.
+fn accumulated(l: &Lead, slot: Option<u32>, decay: Option<((f64, i64), TimeSlot)>, t: i64) -> f64 {
     let Some(slot) = slot else { return 0.0 };
     let acc = l.f32(slot);
-    let Some((keep, every)) = decay else {
+    let Some(((keep, every), updated)) = decay else {
         return acc;
     };
-    match l.stamp(slot + 1) {
+    match l.time(updated) {
         Some(since) if acc != 0.0 && t > since => {
             acc * keep.powf((t - since) as f64 / every as f64)
         }

@@ -8,7 +8,7 @@
 //! time before the newest stamp, when a dropped one, a window or more behind it, could count.
 
 use super::state::{mask, to_stamp, Lead};
-use crate::compile::layout::{Bits, Ring};
+use crate::compile::layout::{Bits, Ring, TimeSlot};
 
 /// The field of the i-th older stamp.
 fn older(r: Ring, i: u32) -> Bits {
@@ -18,15 +18,34 @@ fn older(r: Ring, i: u32) -> Bits {
     }
 }
 
+/// The newest stamp as stored (0: none).
+fn newest_raw(lead: &Lead, r: Ring) -> i64 {
+    match r.high {
+        Some(high) => lead.time(TimeSlot { at: r.at, high }).unwrap_or(0),
+        None => lead.word(r.at) as i64,
+    }
+}
+
+fn set_newest(lead: &mut Lead, r: Ring, t: i64) {
+    match r.high {
+        Some(high) => lead.set_time(TimeSlot { at: r.at, high }, Some(t)),
+        None => lead.set_word(r.at, t as u32),
+    }
+}
+
 /// Adds a stamp at time `t`: it replaces the oldest, or takes a free place.
 pub fn push(lead: &mut Lead, r: Ring, t: i64) {
-    let t = to_stamp(t);
+    // A ring of record times ends in 2100; a ring of sends keeps times past 2106 too.
+    let t = match r.high {
+        Some(_) => super::state::to_time_slot(t) as i64,
+        None => to_stamp(t) as i64,
+    };
     let newest = match r.cap {
         0 => return,
-        _ => lead.word(r.at),
+        _ => newest_raw(lead, r),
     };
     if newest == 0 || r.cap == 1 {
-        lead.set_word(r.at, t);
+        set_newest(lead, r, t);
         return;
     }
     // The stamp that is not the newest after the push joins the older ones, which move back
@@ -36,7 +55,7 @@ pub fn push(lead: &mut Lead, r: Ring, t: i64) {
     } else {
         (newest, t)
     };
-    let (shift, full) = (to - newest, mask(r.bits));
+    let (shift, full) = ((to - newest) as u64, mask(r.bits));
     let (mut free, mut oldest) = (None, None::<(u64, u32)>);
     for i in 0..r.cap - 1 {
         let f = older(r, i);
@@ -45,7 +64,7 @@ pub fn push(lead: &mut Lead, r: Ring, t: i64) {
             free = free.or(Some(i));
             continue;
         }
-        let d = v - 1 + shift as u64;
+        let d = v - 1 + shift;
         if d + 1 > full {
             lead.set_bits(f, 0);
             free = free.or(Some(i));
@@ -59,14 +78,14 @@ pub fn push(lead: &mut Lead, r: Ring, t: i64) {
     let place = free.or(oldest.map(|(_, i)| i)).unwrap_or(0);
     let d = (to - joining) as u64;
     lead.set_bits(older(r, place), if d + 1 > full { 0 } else { d as u32 + 1 });
-    lead.set_word(r.at, to);
+    set_newest(lead, r, to);
 }
 
 /// The newest stamp: the latest push.
 pub fn newest(lead: &Lead, r: Ring) -> Option<i64> {
     match r.cap {
         0 => None,
-        _ => lead.stamp(r.at),
+        _ => Some(newest_raw(lead, r)).filter(|t| *t != 0),
     }
 }
 
@@ -93,41 +112,48 @@ mod tests {
 
     /// A ring of whole stamps, as rings were kept before they were packed: a push replaces
     /// the oldest (an empty place, 0, first).
-    fn model_push(model: &mut [u32], t: i64) {
+    fn model_push(model: &mut [i64], t: i64) {
         if let Some(oldest) = (0..model.len()).min_by_key(|i| model[*i]) {
-            model[oldest] = to_stamp(t);
+            model[oldest] = t;
         }
     }
 
     #[test]
     fn a_packed_ring_counts_as_a_ring_of_whole_stamps() {
         let mut rng = fastrand::Rng::with_seed(7);
-        for round in 0..2000 {
+        for round in 0..3000 {
             let cap = rng.u32(0..12);
             let window = [1, 60, 3_600, 86_400, 7 * 86_400, 30 * 86_400][rng.usize(0..6)];
             // Some rings are read with no window: every distance must fit.
             let open = round % 5 == 0;
+            // A ring of sends keeps its newest stamp past 2106, in two more bits.
+            let sends = round % 3 == 0;
+            let at = rng.u32(0..3);
+            let end = at + Ring::words(cap, Ring::bits_for((!open).then_some(window)));
             let r = Ring {
-                at: rng.u32(0..3),
+                at,
                 cap,
                 bits: Ring::bits_for((!open).then_some(window)),
+                high: sends.then_some(Bits {
+                    at: (end + 1) * 32 + 3,
+                    width: crate::compile::layout::TIME_HIGH_BITS,
+                }),
             };
-            let words = r.at + Ring::words(cap, r.bits) + 1;
-            let mut slab = vec![0; words as usize];
+            let mut slab = vec![0; end as usize + 2];
             let lead = Lead::of_mut(&mut slab);
-            let mut model = vec![0u32; cap as usize];
-            let mut now = 1_700_000_000 + rng.i64(0..1_000_000);
+            let mut model = vec![0i64; cap as usize];
+            let mut now = match sends {
+                // Crossing 2106-02-07, where `u32` seconds end.
+                true => u32::MAX as i64 - rng.i64(0..window * 20),
+                false => 1_700_000_000 + rng.i64(0..1_000_000),
+            };
             for _ in 0..rng.usize(0..40) {
                 // Bursts and long gaps, in time order.
                 now += [0, 1, rng.i64(0..window * 2), rng.i64(0..window * 40)][rng.usize(0..4)];
                 push(lead, r, now);
                 model_push(&mut model, now);
-                assert_eq!(
-                    lead.words()[words as usize - 1],
-                    0,
-                    "the ring stays in its words"
-                );
-                let newest_model = model.iter().max().filter(|t| **t != 0).map(|t| *t as i64);
+                assert_eq!(lead.words()[end as usize], 0, "the ring stays in its words");
+                let newest_model = model.iter().max().filter(|t| **t != 0).copied();
                 assert_eq!(newest(lead, r), newest_model);
                 for _ in 0..4 {
                     let at = now + rng.i64(0..window * 2);
@@ -140,9 +166,10 @@ mod tests {
                     let expected = model
                         .iter()
                         .filter(|t| **t != 0)
-                        .map(|t| *t as i64)
                         .filter(|t| {
-                            *t <= at && w.is_none_or(|w| at - t < w) && since.is_none_or(|s| *t > s)
+                            **t <= at
+                                && w.is_none_or(|w| at - **t < w)
+                                && since.is_none_or(|s| **t > s)
                         })
                         .count() as u32;
                     assert_eq!(count(lead, r, at, w, since), expected, "{r:?} {model:?}");

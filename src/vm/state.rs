@@ -1,7 +1,7 @@
 //! One lead's state: a flat slab of `u32` words laid out by the compiler (`compile::layout`).
 //! Its tags are kept beside it (`leads::Leads`).
 
-use crate::compile::layout::{AttrSlot, Bits, RunSlots};
+use crate::compile::layout::{AttrSlot, Bits, RunSlots, TimeSlot};
 use crate::compile::Compiled;
 use crate::lang::types::{wide, Ty};
 use crate::lang::value::Val;
@@ -14,9 +14,17 @@ pub struct Lead {
     slab: [u32],
 }
 
-/// A time as stored in the slab: seconds since the Unix epoch as `u32`, 0 for never.
+/// A time as stored in the slab: seconds since the Unix epoch as `u32`, 0 for never. Only for
+/// times that cannot pass 2106: a record's time (at most 2100, `crate::lang::time`).
 pub fn to_stamp(t: i64) -> u32 {
     t.clamp(1, u32::MAX as i64) as u32
+}
+
+/// A time as a `TimeSlot` keeps it: seconds since the Unix epoch in 34 bits, 0 for never.
+/// Every time the clock can reach fits (`crate::lang::time::LAST_STORED`); the clamp only keeps a
+/// time set by hand past the range from wrapping.
+pub fn to_time_slot(t: i64) -> u64 {
+    t.clamp(1, crate::lang::time::LAST_STORED) as u64
 }
 
 impl Lead {
@@ -84,6 +92,21 @@ impl Lead {
             0 => None,
             s => Some(s as i64),
         }
+    }
+
+    /// The time kept in a `TimeSlot`, or `None` for never.
+    pub fn time(&self, s: TimeSlot) -> Option<i64> {
+        match self.slab[s.at as usize] as u64 | (self.bits(s.high) as u64) << 32 {
+            0 => None,
+            t => Some(t as i64),
+        }
+    }
+
+    /// Keeps a time in a `TimeSlot` (`None`: never).
+    pub fn set_time(&mut self, s: TimeSlot, t: Option<i64>) {
+        let v = t.map_or(0, to_time_slot);
+        self.slab[s.at as usize] = v as u32;
+        self.set_bits(s.high, (v >> 32) as u32);
     }
 
     pub fn attr(&self, c: &Compiled, id: u16) -> Val {
@@ -158,7 +181,7 @@ impl Lead {
 
     /// When the lead last enrolled in a workflow (its open run's start), where it is kept.
     pub fn enrolled(&self, run: RunSlots) -> Option<i64> {
-        run.enrolled.and_then(|at| self.stamp(at))
+        run.enrolled.and_then(|at| self.time(at))
     }
 
     pub fn in_list(&self, c: &Compiled, list: u16) -> bool {

@@ -673,8 +673,27 @@ fn timestamp_rules() {
     assert_eq!(h.out.at, T0, "fractions are dropped");
     h.track(&base(r#","timestamp":"2026-03-02T10:30:00+01:30""#));
     assert_eq!(h.out.at, T0);
-    h.track(&base(r#","timestamp":"1969-12-31T23:59:59.5Z""#));
-    assert_eq!(h.out.at, -1);
+    // From 1970 to 2100, and no further: a time outside is refused with the reason.
+    h.track(&base(r#","timestamp":"1970-01-01T00:00:00Z""#));
+    assert_eq!(h.out.at, 0);
+    h.track(&base(r#","timestamp":"2100-01-01T00:00:00Z""#));
+    assert_eq!(h.out.at, 4_102_444_800);
+    assert_eq!(
+        h.reject(&base(r#","timestamp":"1969-12-31T23:59:59.5Z""#)),
+        "`timestamp` 1969-12-31T23:59:59Z is outside the supported range 1970-01-01 to 2100-01-01"
+    );
+    assert_eq!(
+        h.reject(&base(r#","timestamp":"2100-01-01T00:00:01Z""#)),
+        "`timestamp` 2100-01-01T00:00:01Z is outside the supported range 1970-01-01 to 2100-01-01"
+    );
+    assert_eq!(
+        h.reject(&base(r#","timestamp":"9999-12-31T23:59:59Z""#)),
+        "`timestamp` 9999-12-31T23:59:59Z is outside the supported range 1970-01-01 to 2100-01-01"
+    );
+    assert_eq!(
+        h.reject(&base(r#","timestamp":"1970-01-01T00:30:00+01:00""#)),
+        "`timestamp` 1969-12-31T23:30:00Z is outside the supported range 1970-01-01 to 2100-01-01"
+    );
     assert_eq!(h.reject(&base("")), "missing `timestamp`");
     assert_eq!(
         h.reject(&base(r#","timestamp":null"#)),
