@@ -9,7 +9,8 @@
 //! outputs back to their committed lengths and reads the input on from the committed offset.
 
 use super::engine::{Engine, Options, Summary};
-use super::intake::MAX_LINE;
+use super::intake::TOO_LONG;
+use super::lines::{Lines, Text};
 use super::output;
 use super::store::{self, InputMark, OutMark, Position, Store, StoreError};
 use crate::compile::file::SourceText;
@@ -299,37 +300,37 @@ impl DurableRun {
         on_reject: &mut dyn FnMut(&Rejected<'_>),
         on_progress: &mut dyn FnMut(u64),
     ) -> Result<(), RunError> {
-        let mut buf = Vec::with_capacity(1024);
+        let mut lines = Lines::resume(&mut *input, self.position.line, self.position.offset);
         let mut since_commit = 0u64;
-        while let Some(taken) = read_line(input, &mut buf).map_err(RunError::Read)? {
-            self.position.offset += taken;
-            self.position.line += 1;
-            let line_no = self.position.line;
-            let rejected = if taken > buf.len() as u64 {
-                self.engine.reject_external();
-                Some((
-                    format!("line is longer than {} MiB", MAX_LINE >> 20),
-                    String::from_utf8_lossy(&buf[..buf.len().min(1024)]).into_owned() + "…",
-                ))
-            } else {
-                match std::str::from_utf8(&buf) {
-                    Ok(t) => {
-                        let text = t.trim_end_matches(['\n', '\r']);
-                        self.engine
-                            .feed(text, line_no, &mut self.actions)
-                            .map(|r| (r.reason, text.to_string()))
-                    }
+        while let Some(line) = lines.next_line().map_err(RunError::Read)? {
+            let (line_no, end) = (line.number, line.end);
+            let rejected = match line.text {
+                Text::TooLong { blank: true, .. } => {
+                    // A blank line, however long, is skipped as the engine skips blank lines.
+                    self.engine.feed("", line_no, &mut self.actions);
+                    None
+                }
+                Text::TooLong { start, .. } => {
+                    self.engine.reject_external();
+                    let quoted = String::from_utf8_lossy(&start[..start.len().min(1024)]);
+                    Some((TOO_LONG.to_string(), format!("{quoted}…")))
+                }
+                Text::Bytes(bytes) => match std::str::from_utf8(bytes) {
+                    Ok(text) => self
+                        .engine
+                        .feed(text, line_no, &mut self.actions)
+                        .map(|r| (r.reason, text.to_string())),
                     Err(_) => {
                         self.engine.reject_external();
                         Some((
                             "the line is not UTF-8 text".to_string(),
-                            String::from_utf8_lossy(&buf)
-                                .trim_end_matches(['\n', '\r'])
-                                .to_string(),
+                            String::from_utf8_lossy(bytes).into_owned(),
                         ))
                     }
-                }
+                },
             };
+            self.position.line = line_no;
+            self.position.offset = end;
             if let Some((reason, text)) = rejected {
                 self.reject(line_no, &reason, &text, on_reject)?;
             }
@@ -340,12 +341,12 @@ impl DurableRun {
                 });
             }
             if line_no.is_multiple_of(4096) {
-                on_progress(self.position.offset);
+                on_progress(end);
             }
             since_commit += 1;
             if self.store.is_some() && since_commit >= self.commit_every {
                 since_commit = 0;
-                self.commit(Some(input))?;
+                self.commit(Some(&mut **lines.get_mut()))?;
             }
         }
         if self.store.is_some() {
@@ -434,37 +435,4 @@ impl DurableRun {
         store.commit(&mut self.engine, &self.position)?;
         Ok(())
     }
-}
-
-/// Reads one line into `buf`, newline included, keeping at most `MAX_LINE` + 1 bytes of it:
-/// the rest of an over-long line is read and dropped as it streams, so a huge line costs no
-/// memory. Returns the bytes the line took from the input, `None` at the end.
-fn read_line(input: &mut dyn Input, buf: &mut Vec<u8>) -> std::io::Result<Option<u64>> {
-    buf.clear();
-    let mut taken = 0u64;
-    loop {
-        let chunk = match input.fill_buf() {
-            Ok(c) => c,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if chunk.is_empty() {
-            return Ok((taken > 0).then_some(taken));
-        }
-        let (used, end) = match memchr(chunk) {
-            Some(i) => (i + 1, true),
-            None => (chunk.len(), false),
-        };
-        let room = (MAX_LINE + 1).saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..used.min(room)]);
-        input.consume(used);
-        taken += used as u64;
-        if end {
-            return Ok(Some(taken));
-        }
-    }
-}
-
-fn memchr(b: &[u8]) -> Option<usize> {
-    b.iter().position(|c| *c == b'\n')
 }

@@ -103,6 +103,11 @@ impl<R: BufRead> Lines<R> {
         self.offset
     }
 
+    /// The reader underneath (to mark where it stands, say).
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.reader
+    }
+
     /// The memory kept for a line: never more than the limit.
     pub fn capacity(&self) -> usize {
         self.buf.capacity()
