@@ -324,14 +324,14 @@ list keen = count email.opened within 7d >= 2
     // Into a ring: the stamp is its one stamp, which `did` reads.
     let old = run(stamp_only, &lines);
     let mut new = Machine::new(compiled(with_ring));
-    nurture::runtime::store::migrate(&old, &mut new);
+    nurture::vm::migrate::migrate(&old, &mut new);
     assert_eq!(count(&new, "count email.opened within 7d"), 1);
 
     // Out of a ring: the newest stamp.
     let old = run(with_ring, &lines);
     assert_eq!(count(&old, "count email.opened within 7d"), 2);
     let mut new = Machine::new(compiled(stamp_only));
-    nurture::runtime::store::migrate(&old, &mut new);
+    nurture::vm::migrate::migrate(&old, &mut new);
     let Kept::Last(at) = new.c.layout.history[0] else {
         panic!("a stamp")
     };
@@ -368,7 +368,7 @@ workflow decade {
     assert!(out.is_empty(), "{out:?}");
 
     let mut new = Machine::new(compiled(&v2));
-    let report = nurture::runtime::store::migrate(&old, &mut new);
+    let report = nurture::vm::migrate::migrate(&old, &mut new);
     assert_eq!(report.runs, 1, "{report:?}");
     // The decay starts at the migration, in 2108, not where 32 bits of seconds end.
     assert_eq!(new.score(0, 0), 100.0);

@@ -2,6 +2,7 @@
 //! instructions for every workflow, dispatch tables per event, and the lead-state layout.
 
 pub mod bytecode;
+pub mod compare;
 pub mod disasm;
 pub mod expr;
 pub mod file;

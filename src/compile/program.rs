@@ -3,6 +3,7 @@
 use super::bytecode::Chunk;
 use super::expr::Pools;
 use super::layout::{Layout, Ring, TimeSlot};
+use crate::lang::format;
 use crate::lang::modes::{Audience, Channel, Enroll};
 use crate::lang::ops::EffectKind;
 use crate::lang::span::Span;
@@ -262,4 +263,51 @@ pub struct Dispatch {
     pub triggers: Vec<u16>,
     /// Workflows that have a `wait up to … for` this event.
     pub waits: Vec<u16>,
+}
+
+/// A label for an instruction: what a marketer would call the step.
+pub fn op_label(c: &super::Compiled, op: &WOp) -> String {
+    let text = |s: &u32| c.pools.texts.get(*s).to_string();
+    match op {
+        WOp::Send {
+            channel, template, ..
+        } => format!("send {} \"{}\"", channel.name(), text(template)),
+        WOp::Notify { audience, .. } => format!("notify {}", audience.name()),
+        WOp::Retarget { add, audience, .. } => format!(
+            "retarget {} \"{}\"",
+            if *add { "add" } else { "remove" },
+            text(audience)
+        ),
+        WOp::Webhook { name, .. } => format!("webhook \"{}\"", text(name)),
+        WOp::Set { attr, .. } => format!("set lead.{}", c.attrs[*attr as usize].name),
+        WOp::Tag { tag, add, .. } => {
+            format!("{} \"{}\"", if *add { "tag" } else { "untag" }, text(tag))
+        }
+        WOp::Start { workflow, .. } => format!(
+            "start {}",
+            c.workflows.get(*workflow as usize).map_or("?", |w| &w.name)
+        ),
+        WOp::Stop { workflow, .. } => format!(
+            "stop {}",
+            c.workflows.get(*workflow as usize).map_or("?", |w| &w.name)
+        ),
+        WOp::WaitFor { seconds, .. } => format!("wait {}", format::duration(*seconds)),
+        WOp::WaitUntil {
+            weekday, minutes, ..
+        } => {
+            format!(
+                "wait until {}{}",
+                if *weekday { "weekday " } else { "" },
+                format::time_of_day(*minutes)
+            )
+        }
+        WOp::WaitUpTo { timeout, event, .. } => format!(
+            "wait up to {} for {}",
+            format::duration(*timeout),
+            c.events[*event as usize].name
+        ),
+        WOp::JumpUnless { .. } => "if".into(),
+        WOp::Jump { .. } => "jump".into(),
+        WOp::Split { .. } => "split".into(),
+    }
 }

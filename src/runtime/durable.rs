@@ -12,11 +12,13 @@ use super::engine::{Engine, Options, Summary};
 use super::intake::TOO_LONG;
 use super::lines::{Lines, Text};
 use super::output;
-use super::store::{self, InputMark, OutMark, Position, Store, StoreError};
+use super::store::{InputMark, OutMark, Position, Store, StoreError};
+use crate::compile::compare;
 use crate::compile::file::SourceText;
 use crate::compile::Compiled;
 use crate::vm::action::Action;
 use crate::vm::machine::{Machine, Sink};
+use crate::vm::migrate;
 use std::io::BufRead;
 
 /// Where actions (or rejected lines) are written.
@@ -112,7 +114,7 @@ impl From<StoreError> for RunError {
 /// What a migration reported, for the front end to print.
 pub struct MigrationReport {
     pub differences: Vec<String>,
-    pub migration: store::Migration,
+    pub migration: migrate::Migration,
 }
 
 /// A state database opened for a run, with the engine holding its state.
@@ -153,7 +155,7 @@ pub fn open_state(
     };
     let same = stored == program;
     let old = Compiled::load(&stored).map_err(|e| RunError::Program(e.describe(state_name)))?;
-    if same || store::same_behaviour(&old, &compiled) {
+    if same || compare::same_behaviour(&old, &compiled) {
         if !same {
             // Only comments or line positions moved: the state carries on under the new source.
             store.replace_program(&program, source.as_ref())?;
@@ -168,7 +170,7 @@ pub fn open_state(
             migrated: None,
         });
     }
-    let differences = store::differences(&old, &compiled);
+    let differences = compare::differences(&old, &compiled);
     if !migrate {
         return Err(RunError::Changed {
             state: state_name.to_string(),
@@ -186,7 +188,7 @@ pub fn open_state(
     }
     let mut engine = Engine::from_compiled(compiled, options);
     engine.machine.set_journal(true);
-    let migration = store::migrate(&old_machine, &mut engine.machine);
+    let migration = migrate::migrate(&old_machine, &mut engine.machine);
     drop(old_machine);
     engine.restore_counters(progress.engine.clone());
     store.rewrite(&program, source.as_ref(), &mut engine, &progress.position)?;

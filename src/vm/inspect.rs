@@ -14,11 +14,12 @@
 //! cap, judged on the lead's state); after, whether the machine's value agrees. Each entry
 //! then decays with the score, so the parts add up to the score at any later time.
 
-use super::machine::{op_label, EventRef, Machine};
+use super::machine::{EventRef, Machine};
 use super::ring;
 use crate::check::program::{self as p, Program};
 use crate::compile::bytecode::{Chunk, Op};
 use crate::compile::layout::Kept;
+use crate::compile::program::op_label;
 use crate::compile::program::{ScoreKind, TriggerSource, WOp};
 use crate::lang::format;
 use crate::lang::modes::Enroll;

@@ -11,6 +11,7 @@ use super::ring;
 use super::state::{to_stamp, Lead};
 use crate::compile::bytecode::Chunk;
 use crate::compile::layout::{Kept, TimeSlot};
+use crate::compile::program::op_label;
 use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
 use crate::compile::Compiled;
 use crate::intern::Interner;
@@ -1882,53 +1883,6 @@ fn accumulated(l: &Lead, slot: Option<u32>, decay: Option<((f64, i64), TimeSlot)
             acc * keep.powf((t - since) as f64 / every as f64)
         }
         _ => acc,
-    }
-}
-
-/// A label for an instruction: what a marketer would call the step.
-pub fn op_label(c: &Compiled, op: &WOp) -> String {
-    let text = |s: &u32| c.pools.texts.get(*s).to_string();
-    match op {
-        WOp::Send {
-            channel, template, ..
-        } => format!("send {} \"{}\"", channel.name(), text(template)),
-        WOp::Notify { audience, .. } => format!("notify {}", audience.name()),
-        WOp::Retarget { add, audience, .. } => format!(
-            "retarget {} \"{}\"",
-            if *add { "add" } else { "remove" },
-            text(audience)
-        ),
-        WOp::Webhook { name, .. } => format!("webhook \"{}\"", text(name)),
-        WOp::Set { attr, .. } => format!("set lead.{}", c.attrs[*attr as usize].name),
-        WOp::Tag { tag, add, .. } => {
-            format!("{} \"{}\"", if *add { "tag" } else { "untag" }, text(tag))
-        }
-        WOp::Start { workflow, .. } => format!(
-            "start {}",
-            c.workflows.get(*workflow as usize).map_or("?", |w| &w.name)
-        ),
-        WOp::Stop { workflow, .. } => format!(
-            "stop {}",
-            c.workflows.get(*workflow as usize).map_or("?", |w| &w.name)
-        ),
-        WOp::WaitFor { seconds, .. } => format!("wait {}", format::duration(*seconds)),
-        WOp::WaitUntil {
-            weekday, minutes, ..
-        } => {
-            format!(
-                "wait until {}{}",
-                if *weekday { "weekday " } else { "" },
-                format::time_of_day(*minutes)
-            )
-        }
-        WOp::WaitUpTo { timeout, event, .. } => format!(
-            "wait up to {} for {}",
-            format::duration(*timeout),
-            c.events[*event as usize].name
-        ),
-        WOp::JumpUnless { .. } => "if".into(),
-        WOp::Jump { .. } => "jump".into(),
-        WOp::Split { .. } => "split".into(),
     }
 }
 

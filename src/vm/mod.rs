@@ -6,5 +6,6 @@ pub mod eval;
 pub mod inspect;
 pub mod leads;
 pub mod machine;
+pub mod migrate;
 pub mod ring;
 pub mod state;
