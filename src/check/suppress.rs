@@ -12,7 +12,8 @@ use std::collections::{HashMap, HashSet};
 /// no warning. Linear in the source and the diagnostics: lines come from one index, and each
 /// warning looks its line up in a map of the comments.
 pub fn apply(source: &str, diags: &mut Vec<Diagnostic>) {
-    let lines = LineIndex::new(source);
+    // Built at the first comment that needs it: most files have none.
+    let mut lines: Option<LineIndex> = None;
     // Codes silenced on a line (a comment silences its own line and the next), and in the
     // whole file.
     let mut by_line: HashMap<usize, Vec<Code>> = HashMap::new();
@@ -77,7 +78,8 @@ pub fn apply(source: &str, diags: &mut Vec<Diagnostic>) {
         if whole_file {
             file_wide.extend(codes);
         } else {
-            let line = lines.line_col(range.start as u32).0;
+            let index = lines.get_or_insert_with(|| LineIndex::new(source));
+            let line = index.line_col(range.start as u32).0;
             for l in [line, line + 1] {
                 by_line.entry(l).or_default().extend(&codes);
             }
@@ -86,6 +88,7 @@ pub fn apply(source: &str, diags: &mut Vec<Diagnostic>) {
     if !any {
         return;
     }
+    let lines = lines.unwrap_or_else(|| LineIndex::new(source));
     diags.retain(|d| {
         if d.severity != Severity::Warning || d.code == Code::UnknownIgnore {
             return true;

@@ -23,9 +23,57 @@ pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
     if !scan.is_empty() {
         return (File::default(), scan);
     }
+    if let Some(file) = parse_items(source) {
+        return file;
+    }
     match parse_rule(source, source, Rule::file, 0) {
         Ok(file) => file,
         Err(_) => parse_by_declaration(source),
+    }
+}
+
+/// Parses a file one declaration at a time, as `file = { SOI ~ item* ~ EOI }` does, each
+/// turned into its AST node before the next is read, so that pest's record of a parse (tens
+/// of bytes a rule) never holds more than one declaration. `None` at the first declaration
+/// that does not parse: the caller then reads the whole file again for its errors.
+fn parse_items(source: &str) -> Option<(File, Vec<Diagnostic>)> {
+    let mut b = Builder {
+        offset: 0,
+        diags: Vec::new(),
+    };
+    let mut items = Vec::new();
+    let mut at = skip_trivia(source, 0);
+    while at < source.len() {
+        let rest = &source[at..];
+        let pair = NurtureParser::parse(Rule::item_input, rest)
+            .ok()?
+            .next()?
+            .into_inner()
+            .next()?;
+        let end = at + pair.as_span().end();
+        b.offset = at;
+        items.push(b.item(pair));
+        at = skip_trivia(source, end);
+    }
+    Some((File { items }, b.diags))
+}
+
+/// The offset after the whitespace and comments at `at` (the grammar's `WHITESPACE` and
+/// `COMMENT`).
+fn skip_trivia(source: &str, mut at: usize) -> usize {
+    loop {
+        let rest = &source[at..];
+        if rest.starts_with("//") {
+            at += rest.find('\n').unwrap_or(rest.len());
+        } else if let Some(c) = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{FEFF}'))
+        {
+            at += c.len_utf8();
+        } else {
+            return at;
+        }
     }
 }
 
@@ -1356,6 +1404,32 @@ mod tests {
         let (file, diags) = parse(src);
         assert!(diags.is_empty(), "{diags:#?}");
         file
+    }
+
+    #[test]
+    fn a_file_read_one_declaration_at_a_time_is_the_file_read_whole() {
+        let sources = [
+            include_str!("../../tests/fixtures/contract.nurture"),
+            include_str!("../../stdlib/prelude.nurture"),
+            include_str!("../../examples/b2b_scoring.nurture"),
+            include_str!("../../examples/cart_recovery.nurture"),
+            include_str!("../../examples/coupon_leadgen.nurture"),
+            include_str!("../../examples/ebook_welcome.nurture"),
+            include_str!("../../examples/fashion_segments.nurture"),
+            include_str!("../../examples/post_purchase.nurture"),
+            // Comments and blank lines around and between, a BOM, no final newline.
+            "\u{FEFF}// a\n\n  list a = true // b\n// c\r\nlist b = a\t\n\n// end",
+            "list a = true",
+            "",
+            "// only a comment",
+        ];
+        for src in sources {
+            let whole = parse_rule(src, src, Rule::file, 0).expect("parses");
+            let items = parse_items(src).expect("parses");
+            assert_eq!(items, whole, "{src}");
+        }
+        // The first declaration that does not parse sends the file to the whole reading.
+        assert!(parse_items("list a = true\nlist b = = \nlist c = a\n").is_none());
     }
 
     #[test]
