@@ -31,14 +31,41 @@ use std::collections::HashMap;
 /// How deep triggers and `set`s may set each other off within one instant.
 pub const MAX_CASCADE: u32 = 16;
 
-/// Run status, stored in the run's state word (`Lead::run_state`).
-mod status {
-    pub const NONE: u32 = 0;
-    pub const WAITING: u32 = 1;
-    pub const WAITING_FOR_EVENT: u32 = 2;
-    pub const HELD: u32 = 3;
-    pub const WATCHING_GOAL: u32 = 4;
-    pub const RUNNING: u32 = 5;
+/// Where a lead's run of a workflow stands, kept in bits 16 to 23 of the run's state word
+/// (`Lead::run_state`), beside its `pc` (bits 0 to 15) and the `received` bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// No run.
+    None = 0,
+    /// Resting at a `wait` until its wake.
+    Waiting = 1,
+    /// Resting at a `wait up to … for`, until the event or the wake.
+    WaitingForEvent = 2,
+    /// Held at a send by quiet hours, until they end.
+    Held = 3,
+    /// Past its last step, watching its goal for the goal's window.
+    WatchingGoal = 4,
+    /// Between steps, within one cycle.
+    Running = 5,
+}
+
+impl Status {
+    /// The status in a run's state word.
+    fn of(state: u32) -> Status {
+        match state >> 16 & 0xff {
+            1 => Status::Waiting,
+            2 => Status::WaitingForEvent,
+            3 => Status::Held,
+            4 => Status::WatchingGoal,
+            5 => Status::Running,
+            _ => Status::None,
+        }
+    }
+
+    /// A state word: this status at `pc`.
+    fn at(self, pc: u32) -> u32 {
+        pc | (self as u32) << 16
+    }
 }
 const RECEIVED: u32 = 1 << 24;
 
@@ -348,20 +375,20 @@ impl Machine {
             into.set_time(t, l.time(f));
         }
         let state = l.run_state(from);
-        let st = state >> 16 & 0xff;
-        if st == status::NONE {
+        let st = Status::of(state);
+        if st == Status::None {
             return Ok(false);
         }
         let ops = &self.c.workflows[w as usize].ops;
         let new_ops = &to.workflows[to_w as usize].ops;
         let pc = state & 0xffff;
-        let new_pc = if st == status::WATCHING_GOAL {
+        let new_pc = if st == Status::WatchingGoal {
             if to.workflows[to_w as usize].goal.is_none() {
                 return Err("watching its goal, and the workflow has no goal now".into());
             }
             new_ops.len() as u32
         } else {
-            let at = if st == status::WAITING {
+            let at = if st == Status::Waiting {
                 pc.checked_sub(1)
             } else {
                 Some(pc)
@@ -383,7 +410,7 @@ impl Machine {
             else {
                 return Err(format!("at step {label}, which the workflow no longer has"));
             };
-            if st == status::WAITING {
+            if st == Status::Waiting {
                 found + 1
             } else {
                 found
@@ -433,7 +460,7 @@ impl Machine {
         for w in 0..self.c.workflows.len() as u16 {
             let run = self.c.layout.run(w);
             let l = &self.leads[lead as usize];
-            if l.run_state(run) >> 16 & 0xff != status::NONE {
+            if Status::of(l.run_state(run)) != Status::None {
                 if let Some(due) = l.time(run.wake) {
                     self.schedule(due, lead, TimerKind::Run(w));
                 }
@@ -553,15 +580,15 @@ impl Machine {
                     return;
                 }
                 let state = l.run_state(run);
-                match state >> 16 & 0xff {
-                    status::WAITING | status::HELD => self.resume(&mut cy, w, 0),
-                    status::WAITING_FOR_EVENT => {
+                match Status::of(state) {
+                    Status::Waiting | Status::Held => self.resume(&mut cy, w, 0),
+                    Status::WaitingForEvent => {
                         // Timed out: `received` is false.
                         let l = &mut self.leads[lead as usize];
-                        l.set_run_state(run, ((state & 0xffff) + 1) | status::RUNNING << 16);
+                        l.set_run_state(run, Status::Running.at((state & 0xffff) + 1));
                         self.resume(&mut cy, w, 0);
                     }
-                    status::WATCHING_GOAL => self.end_run(lead, w),
+                    Status::WatchingGoal => self.end_run(lead, w),
                     _ => {}
                 }
             }
@@ -1021,7 +1048,7 @@ impl Machine {
         let run = self.c.layout.run(w);
         let enroll = self.c.workflows[w as usize].enroll;
         let l = &self.leads[cy.lead as usize];
-        let active = l.run_state(run) >> 16 & 0xff != status::NONE;
+        let active = Status::of(l.run_state(run)) != Status::None;
         let last = l.enrolled(run);
         let allowed = match enroll {
             Enroll::EveryTime => true,
@@ -1039,7 +1066,7 @@ impl Machine {
         }
         let now = self.now;
         let l = &mut self.leads[cy.lead as usize];
-        l.set_run_state(run, status::RUNNING << 16);
+        l.set_run_state(run, Status::Running.at(0));
         l.set_time(run.wake, None);
         if let Some(at) = run.enrolled {
             l.set_time(at, Some(now));
@@ -1057,7 +1084,7 @@ impl Machine {
         let wf = &self.c.workflows[w as usize];
         // After its last step a run watches its goal only.
         let watching =
-            self.leads[cy.lead as usize].run_state(run) >> 16 & 0xff == status::WATCHING_GOAL;
+            Status::of(self.leads[cy.lead as usize].run_state(run)) == Status::WatchingGoal;
         let (goal, exit) = (wf.goal.clone(), wf.exit_when.clone().filter(|_| !watching));
         if let Some(g) = goal {
             if self.test(cy.lead, &g, None, enrolled, false) {
@@ -1087,7 +1114,7 @@ impl Machine {
     fn check_exits(&mut self, cy: &mut Cycle<'_>) {
         for w in 0..self.c.workflows.len() as u16 {
             let run = self.c.layout.run(w);
-            if self.leads[cy.lead as usize].run_state(run) >> 16 & 0xff != status::NONE {
+            if Status::of(self.leads[cy.lead as usize].run_state(run)) != Status::None {
                 self.exit_or_goal(cy, w);
             }
         }
@@ -1096,7 +1123,7 @@ impl Machine {
     fn end_run(&mut self, lead: u32, w: u16) {
         let run = self.c.layout.run(w);
         let l = &mut self.leads[lead as usize];
-        l.set_run_state(run, status::NONE << 16);
+        l.set_run_state(run, Status::None.at(0));
         l.set_time(run.wake, None);
     }
 
@@ -1108,7 +1135,7 @@ impl Machine {
         let waits = &self.c.dispatch[event as usize].waits;
         for (i, w) in waits.iter().enumerate().take(64) {
             let state = self.leads[lead as usize].run_state(self.c.layout.run(*w));
-            if state >> 16 & 0xff == status::WAITING_FOR_EVENT {
+            if Status::of(state) == Status::WaitingForEvent {
                 armed |= 1 << i;
             }
         }
@@ -1123,7 +1150,7 @@ impl Machine {
             let w = self.c.dispatch[ev.event as usize].waits[i];
             let run = self.c.layout.run(w);
             let state = self.leads[cy.lead as usize].run_state(run);
-            if state >> 16 & 0xff != status::WAITING_FOR_EVENT {
+            if Status::of(state) != Status::WaitingForEvent {
                 continue;
             }
             let pc = state & 0xffff;
@@ -1142,7 +1169,7 @@ impl Machine {
                 }
             }
             let l = &mut self.leads[cy.lead as usize];
-            l.set_run_state(run, (pc + 1) | status::RUNNING << 16 | RECEIVED);
+            l.set_run_state(run, Status::Running.at(pc + 1) | RECEIVED);
             l.set_time(run.wake, None);
             self.resume(cy, w, depth);
         }
@@ -1155,7 +1182,7 @@ impl Machine {
         loop {
             let l = &self.leads[cy.lead as usize];
             let state = l.run_state(run);
-            if state >> 16 & 0xff == status::NONE {
+            if Status::of(state) == Status::None {
                 return;
             }
             let pc = state & 0xffff;
@@ -1168,7 +1195,7 @@ impl Machine {
                     Some(window) => {
                         let due = self.now + window;
                         let l = &mut self.leads[cy.lead as usize];
-                        l.set_run_state(run, pc | status::WATCHING_GOAL << 16);
+                        l.set_run_state(run, Status::WatchingGoal.at(pc));
                         l.set_time(run.wake, Some(due));
                         self.schedule(due, cy.lead, TimerKind::Run(w));
                     }
@@ -1185,15 +1212,15 @@ impl Machine {
             let op = self.c.workflows[w as usize].ops[pc as usize].clone();
             let mut next = pc + 1;
             let lead = cy.lead;
-            let set_state = move |m: &mut Machine, pc: u32, st: u32, wake: Option<i64>| {
+            let set_state = move |m: &mut Machine, pc: u32, st: Status, wake: Option<i64>| {
                 let l = &mut m.leads[lead as usize];
-                l.set_run_state(run, pc | st << 16 | flags);
+                l.set_run_state(run, st.at(pc) | flags);
                 l.set_time(run.wake, wake);
             };
             match &op {
                 WOp::WaitFor { seconds, .. } => {
                     let due = self.now + seconds;
-                    set_state(self, next, status::WAITING, Some(due));
+                    set_state(self, next, Status::Waiting, Some(due));
                     self.schedule(due, cy.lead, TimerKind::Run(w));
                     return;
                 }
@@ -1203,7 +1230,7 @@ impl Machine {
                     let tz = self.zone(cy.lead);
                     let due = next_local_time(tz, self.now, *minutes, *weekday);
                     if due > self.now {
-                        set_state(self, next, status::WAITING, Some(due));
+                        set_state(self, next, Status::Waiting, Some(due));
                         self.schedule(due, cy.lead, TimerKind::Run(w));
                         return;
                     }
@@ -1211,7 +1238,7 @@ impl Machine {
                 WOp::WaitUpTo { timeout, .. } => {
                     let due = self.now + timeout;
                     let l = &mut self.leads[cy.lead as usize];
-                    l.set_run_state(run, pc | status::WAITING_FOR_EVENT << 16);
+                    l.set_run_state(run, Status::WaitingForEvent.at(pc));
                     l.set_time(run.wake, Some(due));
                     self.schedule(due, cy.lead, TimerKind::Run(w));
                     return;
@@ -1235,18 +1262,18 @@ impl Machine {
                         .map_or(next, |a| a.1);
                 }
                 WOp::Start { workflow, .. } => {
-                    set_state(self, next, status::RUNNING, None);
+                    set_state(self, next, Status::Running, None);
                     self.start(cy, *workflow, depth + 1);
                     continue;
                 }
                 WOp::Stop { workflow, .. } => {
-                    set_state(self, next, status::RUNNING, None);
+                    set_state(self, next, Status::Running, None);
                     self.end_run(cy.lead, *workflow);
                     continue;
                 }
                 WOp::Send { .. } => {
                     if let Some(release) = self.quiet_until(cy.lead) {
-                        set_state(self, pc, status::HELD, Some(release));
+                        set_state(self, pc, Status::Held, Some(release));
                         self.schedule(release, cy.lead, TimerKind::Run(w));
                         return;
                     }
@@ -1268,7 +1295,7 @@ impl Machine {
                     self.act(cy, op, source, enrolled, salt);
                 }
             }
-            set_state(self, next, status::RUNNING, None);
+            set_state(self, next, Status::Running, None);
         }
     }
 
@@ -1730,7 +1757,7 @@ impl Machine {
     /// Whether a workflow run is open for a lead, and at which instruction.
     pub fn run_at(&self, lead: u32, w: u16) -> Option<u32> {
         let state = self.leads[lead as usize].run_state(self.c.layout.run(w));
-        (state >> 16 & 0xff != status::NONE).then_some(state & 0xffff)
+        (Status::of(state) != Status::None).then_some(state & 0xffff)
     }
 
     /// The step a lead's run of a workflow rests at, as `op_label` names it.
@@ -1738,11 +1765,11 @@ impl Machine {
         let state = self.leads[lead as usize].run_state(self.c.layout.run(w));
         let pc = state & 0xffff;
         let ops = &self.c.workflows[w as usize].ops;
-        let at = match state >> 16 & 0xff {
-            status::NONE => return None,
+        let at = match Status::of(state) {
+            Status::None => return None,
             // A timed wait stores the instruction after it.
-            status::WAITING => pc.checked_sub(1)?,
-            status::WATCHING_GOAL => return Some("goal".into()),
+            Status::Waiting => pc.checked_sub(1)?,
+            Status::WatchingGoal => return Some("goal".into()),
             _ => pc,
         };
         ops.get(at as usize).map(|op| op_label(&self.c, op))
@@ -1816,7 +1843,7 @@ impl Machine {
     pub fn run_times(&self, lead: u32, w: u16) -> (Option<i64>, Option<i64>, Option<i64>) {
         let run = self.c.layout.run(w);
         let l = &self.leads[lead as usize];
-        let open = l.run_state(run) >> 16 & 0xff != status::NONE;
+        let open = Status::of(l.run_state(run)) != Status::None;
         let (wake, enrolled) = match open {
             true => (l.time(run.wake), l.enrolled(run)),
             false => (None, None),
