@@ -109,14 +109,7 @@ fn killed_and_resumed_runs_emit_exactly_the_uninterrupted_actions() {
         if kills == 5 {
             break;
         }
-        let mut child = Command::new(BIN)
-            .args(args)
-            .current_dir(root())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starts nurture");
+        let mut child = spawn(&args, Stdio::null());
         // A state run takes longer than the in-memory one: kill somewhere in it.
         let wait = full.mul_f64(0.2 + rng.f64() * 1.2);
         std::thread::sleep(wait);
@@ -455,6 +448,18 @@ fn status(args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
+/// Starts nurture in the background, its standard error as asked.
+fn spawn(args: &[&str], stderr: Stdio) -> std::process::Child {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("starts nurture")
+}
+
 /// A workload big enough to kill a run in the middle of, with its uninterrupted actions.
 struct Workload {
     dir: tempfile::TempDir,
@@ -511,14 +516,7 @@ impl Workload {
     /// Starts the run and kills it once its output has committed something, before the end.
     fn killed_midway(&self, args: &[&str], out: &str) {
         for _ in 0..20 {
-            let mut child = Command::new(BIN)
-                .args(args)
-                .current_dir(root())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("starts nurture");
+            let mut child = spawn(args, Stdio::null());
             let started = Instant::now();
             while std::fs::metadata(out).map_or(0, |m| m.len()) < 20_000
                 && started.elapsed().as_secs() < 20
@@ -544,14 +542,7 @@ fn a_finished_run_given_again_is_a_no_op_even_when_killed_after_its_last_commit(
     let (db, out) = (w.path("s.db"), w.path("out.jsonl"));
     let args = w.args(&db, &out);
     // Killed in the window after the final commit: the summary is printed after it.
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts nurture");
+    let mut child = spawn(&args, Stdio::piped());
     let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
     let mut first = String::new();
     std::io::BufRead::read_line(&mut stderr, &mut first).expect("reads the summary");
@@ -585,14 +576,7 @@ fn a_second_run_on_the_same_state_is_refused_and_the_first_is_intact() {
     let w = workload(30_000);
     let (db, out) = (w.path("s.db"), w.path("out.jsonl"));
     let args = w.args(&db, &out);
-    let mut first = Command::new(BIN)
-        .args(&args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts nurture");
+    let mut first = spawn(&args, Stdio::piped());
     // Wait until the first run holds the lock (it names itself in the lock file).
     let lock = format!("{db}-lock");
     let started = Instant::now();
