@@ -882,7 +882,7 @@ impl Native {
         let local = tz.timestamp_opt(self.now, 0).single()?.naive_local();
         let minute = local.hour() * 60 + local.minute();
         let quiet = !(8 * 60..21 * 60).contains(&minute);
-        quiet.then(|| nurture::vm::machine::next_local_time(tz, self.now, 8 * 60, false))
+        quiet.then(|| nurture::vm::local_time::next_local_time(tz, self.now, 8 * 60, false))
     }
 
     /// A send through the policy: suppression, then the frequency cap.
@@ -947,7 +947,7 @@ impl Native {
                 (0, 4) => send!(false, "welcome-reminder", 5),
                 (0, 5) => {
                     let tz = self.leads[li as usize].tz;
-                    let due = nurture::vm::machine::next_local_time(tz, now, 10 * 60, true);
+                    let due = nurture::vm::local_time::next_local_time(tz, now, 10 * 60, true);
                     if due > now {
                         self.wait(li, w, 6, WAITING, due);
                         return;
@@ -1089,7 +1089,7 @@ impl Native {
                 }
                 (4, 4) => {
                     let tz = self.leads[li as usize].tz;
-                    let due = nurture::vm::machine::next_local_time(tz, now, 10 * 60, false);
+                    let due = nurture::vm::local_time::next_local_time(tz, now, 10 * 60, false);
                     if due > now {
                         self.wait(li, w, 5, WAITING, due);
                         return;

@@ -5,12 +5,14 @@
 //! waiting workflows resume; exit and goal conditions are checked after every event and timer.
 
 use super::action::{Action, ActionKind, Source};
+use super::decay::{accumulated, reads_scores, solve_decay, sum_of_scores};
 use super::eval::{eval, Env};
 use super::leads::Leads;
+use super::local_time::next_local_time;
 use super::ring;
 use super::state::{to_stamp, Lead};
 use crate::compile::bytecode::Chunk;
-use crate::compile::layout::{Kept, TimeSlot};
+use crate::compile::layout::Kept;
 use crate::compile::program::op_label;
 use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
 use crate::compile::Compiled;
@@ -21,7 +23,7 @@ use crate::lang::modes::{Channel, Enroll};
 use crate::lang::ops::{EffectKind, HistoryKind};
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Weekday};
+use chrono::{TimeZone, Timelike};
 use chrono_tz::Tz;
 use dary_heap::QuaternaryHeap;
 use std::cell::{Cell, RefCell};
@@ -1850,106 +1852,6 @@ impl Machine {
         };
         (wake, enrolled, l.enrolled(run))
     }
-}
-
-/// The terms of a chunk that is `s0 (+|-) s1 (+|-) …` over scores, evaluated left to right.
-fn sum_of_scores(chunk: &Chunk) -> Option<Vec<(u16, bool)>> {
-    use crate::compile::bytecode::Op;
-    let Some(Op::Score(first)) = chunk.ops.first() else {
-        return None;
-    };
-    let mut terms = vec![(*first, false)];
-    for pair in chunk.ops[1..].chunks(2) {
-        match pair {
-            [Op::Score(s), Op::Add] => terms.push((*s, false)),
-            [Op::Score(s), Op::Sub] => terms.push((*s, true)),
-            _ => return None,
-        }
-    }
-    Some(terms)
-}
-
-/// Whether a chunk reads a score (so the score cache must be filled for its lead first).
-fn reads_scores(chunk: &Chunk) -> bool {
-    chunk
-        .ops
-        .iter()
-        .any(|o| matches!(o, crate::compile::bytecode::Op::Score(_)))
-}
-
-/// Seconds from now until a score worth `a` now and `b` after `span` seconds, whose
-/// decaying part keeps `keep` every `every` seconds, reaches `k`: the first whole second
-/// at or past it.
-fn solve_decay(a: f64, b: f64, span: i64, k: f64, keep: f64, every: i64) -> Option<i64> {
-    if !(keep > 0.0 && keep < 1.0) {
-        return None;
-    }
-    // What is left of the decaying part after `span`, as a share of it now; the part that
-    // does not decay is what `b` would be with none left.
-    let left = keep.powf(span as f64 / every as f64);
-    let rest = a - (a - b) / (1.0 - left);
-    let ratio = (k - rest) / (a - rest);
-    if !(ratio > 0.0 && ratio <= 1.0) {
-        return None;
-    }
-    let x = ratio.ln() / keep.ln() * every as f64;
-    x.is_finite().then(|| x.ceil().max(1.0) as i64)
-}
-
-/// The accumulated part of a rules score at `t`, decayed since its last update (0 for a
-/// score with no accumulator). `decay`: the fraction kept every so many seconds, and where
-/// the time of the last update is.
-fn accumulated(l: &Lead, slot: Option<u32>, decay: Option<((f64, i64), TimeSlot)>, t: i64) -> f64 {
-    let Some(slot) = slot else { return 0.0 };
-    let acc = l.f32(slot);
-    let Some(((keep, every), updated)) = decay else {
-        return acc;
-    };
-    match l.time(updated) {
-        Some(since) if acc != 0.0 && t > since => {
-            acc * keep.powf((t - since) as f64 / every as f64)
-        }
-        _ => acc,
-    }
-}
-
-/// The first instant at or after `now` when the local time in `tz` is `minutes` after
-/// midnight (on a weekday, if asked). A time in a daylight-saving gap moves forward to the
-/// first valid instant.
-pub fn next_local_time(tz: Tz, now: i64, minutes: u32, weekday: bool) -> i64 {
-    let Some(local_now) = tz.timestamp_opt(now, 0).single().map(|t| t.naive_local()) else {
-        return now;
-    };
-    let mut day: NaiveDate = local_now.date();
-    for _ in 0..14 {
-        let skip = weekday && matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
-        if !skip {
-            let naive: NaiveDateTime = day
-                .and_hms_opt(minutes / 60, minutes % 60, 0)
-                .expect("valid time of day");
-            if let Some(t) = resolve_local(tz, naive) {
-                if t >= now {
-                    return t;
-                }
-            }
-        }
-        day = day.succ_opt().unwrap_or(day);
-    }
-    now
-}
-
-fn resolve_local(tz: Tz, naive: NaiveDateTime) -> Option<i64> {
-    use chrono::LocalResult;
-    let mut n = naive;
-    // Walk forward minute by minute out of a gap (at most a few hours).
-    for _ in 0..(4 * 60) {
-        match tz.from_local_datetime(&n) {
-            LocalResult::Single(t) => return Some(t.timestamp()),
-            LocalResult::Ambiguous(a, _) => return Some(a.timestamp()),
-            LocalResult::None => n += chrono::Duration::minutes(1),
-        }
-    }
-    None
 }
 
 /// The VM's view of one lead while evaluating a chunk.

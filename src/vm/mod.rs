@@ -2,9 +2,11 @@
 //! slabs, and the machine that runs workflows and timers in event time.
 
 pub mod action;
+pub mod decay;
 pub mod eval;
 pub mod inspect;
 pub mod leads;
+pub mod local_time;
 pub mod machine;
 pub mod migrate;
 pub mod ring;
