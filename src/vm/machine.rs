@@ -9,6 +9,7 @@ use super::decay::{accumulated, reads_scores, solve_decay, sum_of_scores};
 use super::eval::{eval, Env};
 use super::leads::Leads;
 use super::local_time::next_local_time;
+use super::render;
 use super::ring;
 use super::state::{to_stamp, Lead};
 use crate::compile::bytecode::Chunk;
@@ -17,7 +18,6 @@ use crate::compile::program::op_label;
 use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
 use crate::compile::Compiled;
 use crate::intern::Interner;
-use crate::lang::format;
 use crate::lang::hash::{fnv1a, Fnv1a};
 use crate::lang::modes::{Channel, Enroll};
 use crate::lang::ops::{EffectKind, HistoryKind};
@@ -1503,52 +1503,14 @@ impl Machine {
         out
     }
 
-    /// A value as a marketer reads it in a message.
+    /// A value as a marketer reads it in a message (`render::text`).
     pub fn text_of(&self, v: Val, ty: &Ty) -> String {
-        match v {
-            Val::Missing => String::new(),
-            Val::Bool(b) => b.to_string(),
-            Val::Int(i) => i.to_string(),
-            Val::Num(n) => format::number(n),
-            Val::Sym(s) => self.c.pools.texts.get(s).to_string(),
-            Val::PropText(_) | Val::List(_) => String::new(),
-            Val::Time(t) => format::instant(t),
-            Val::Dur(d) => format::duration(d),
-            Val::Tod(m) => format::time_of_day(m),
-            Val::Enum(i) => match ty.base() {
-                Ty::Enum(e) => self.c.enums[*e as usize]
-                    .get(i as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-                _ => i.to_string(),
-            },
-        }
+        render::text(&self.c, v, ty)
     }
 
-    /// A value as JSON, for webhook fields, `set` records and `nurture state --format json`:
-    /// texts and enum variants by name, lists (the lead's tags included) as arrays.
+    /// A value as JSON (`render::json`), the lead's tags for the tags list.
     pub fn json(&self, lead: u32, v: Val, ty: Option<&Ty>) -> serde_json::Value {
-        use serde_json::Value as J;
-        match v {
-            Val::Missing => J::Null,
-            Val::Bool(b) => J::Bool(b),
-            Val::Int(i) => J::from(i),
-            Val::Num(n) => serde_json::Number::from_f64(n).map_or(J::Null, J::Number),
-            Val::List(l) if l == self.tags_list => J::Array(
-                self.leads
-                    .tags(lead)
-                    .iter()
-                    .map(|t| J::String(self.c.pools.texts.get(*t).to_string()))
-                    .collect(),
-            ),
-            Val::List(l) => J::Array(
-                self.c.pools.lists[l as usize]
-                    .iter()
-                    .map(|x| self.json(lead, *x, None))
-                    .collect(),
-            ),
-            v => J::String(self.text_of(v, ty.unwrap_or(&Ty::Error))),
-        }
+        render::json(&self.c, self.leads.tags(lead), self.tags_list, v, ty)
     }
 
     /// The enum type a chunk's value has, when it reads an enum attribute (webhook fields

@@ -9,5 +9,6 @@ pub mod leads;
 pub mod local_time;
 pub mod machine;
 pub mod migrate;
+pub mod render;
 pub mod ring;
 pub mod state;
