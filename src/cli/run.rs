@@ -39,7 +39,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE", required_unless_present = "state")]
     pub events: Option<PathBuf>,
 
-    /// After the input ends, move the clock to this RFC 3339 time so that pending waits fire.
+    /// After the input ends, move the clock to this RFC 3339 time so that pending waits fire
+    /// (from 1970-01-01 to 2201-01-01).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 
