@@ -518,7 +518,6 @@ fn interpolated_values_are_data_never_code() {
 /// campaign runs in does not reach for one: only the CLI and the REPL do I/O.
 #[test]
 fn the_code_a_campaign_runs_in_does_no_io() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let forbidden = [
         "std::fs",
         "std::net",
@@ -529,8 +528,20 @@ fn the_code_a_campaign_runs_in_does_no_io() {
         "Command::new",
         "std::env::var",
     ];
+    let files = sources_outside(&["cli", "repl", "main.rs"]);
+    assert!(files.len() > 20, "read only {} files", files.len());
+    for (rel, text) in files {
+        for f in forbidden {
+            assert!(!text.contains(f), "src/{rel} uses {f}");
+        }
+    }
+}
+
+/// Every `.rs` file under `src/` but those under the given top-level names: (path, text).
+fn sources_outside(skip: &[&str]) -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut stack = vec![root.clone()];
-    let mut seen = 0;
+    let mut files = Vec::new();
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
@@ -539,21 +550,17 @@ fn the_code_a_campaign_runs_in_does_no_io() {
                 .unwrap()
                 .to_string_lossy()
                 .replace('\\', "/");
-            if rel == "cli" || rel == "repl" || rel == "main.rs" {
+            if skip.contains(&rel.as_str()) {
                 continue;
             }
             if path.is_dir() {
                 stack.push(path);
             } else if rel.ends_with(".rs") {
-                seen += 1;
-                let text = std::fs::read_to_string(&path).unwrap();
-                for f in forbidden {
-                    assert!(!text.contains(f), "src/{rel} uses {f}");
-                }
+                files.push((rel, std::fs::read_to_string(&path).unwrap()));
             }
         }
     }
-    assert!(seen > 20, "read only {seen} files");
+    files
 }
 
 // ---- regressions for B1–B3, B5 and B6 of docs/fuzzing.md --------------------------------
@@ -618,40 +625,24 @@ fn b6_the_allowed_nesting_checks_on_a_small_thread() {
 /// binary (`src/main.rs` and `src/cli`), which drives the library.
 #[test]
 fn the_library_has_no_command_line_dependencies() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut stack = vec![root.clone()];
-    let mut seen = 0;
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let rel = path
-                .strip_prefix(&root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            if rel == "cli" || rel == "main.rs" {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-            } else if rel.ends_with(".rs") {
-                seen += 1;
-                let text = std::fs::read_to_string(&path).unwrap();
-                for dep in [
-                    "clap::",
-                    "rustyline::",
-                    "indicatif::",
-                    "use clap",
-                    "use rustyline",
-                    "use indicatif",
-                ] {
-                    assert!(!text.contains(dep), "src/{rel} uses {dep}");
-                }
-            }
+    let files = sources_outside(&["cli", "main.rs"]);
+    assert!(files.len() > 20, "read only {} files", files.len());
+    for (rel, text) in files {
+        for dep in [
+            "clap::",
+            "rustyline::",
+            "indicatif::",
+            "use clap",
+            "use rustyline",
+            "use indicatif",
+        ] {
+            assert!(!text.contains(dep), "src/{rel} uses {dep}");
         }
     }
-    assert!(seen > 20, "read only {seen} files");
-    let lib = std::fs::read_to_string(root.join("lib.rs")).unwrap();
+    let lib = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"),
+    )
+    .unwrap();
     assert!(!lib.contains("mod cli"), "the command line is the binary's");
 }
 
