@@ -889,6 +889,7 @@ impl<'a> Checker<'a> {
         self.template(s, Scope::default())
     }
 
+    /// It stays whole: one arm per kind of workflow step.
     fn step(&mut self, s: &ast::Step, scope: &mut Scope<'_>) -> Option<Step> {
         let kind = match &s.kind {
             ast::StepKind::Send { channel, template } => {
@@ -1464,6 +1465,7 @@ impl<'a> Checker<'a> {
         x
     }
 
+    /// It stays whole: one arm per kind of expression.
     fn expr(&mut self, e: &ast::Expr, scope: Scope<'_>, expect: Option<&Ty>) -> Expr {
         let span = e.span;
         let typed = |kind: ExprKind, ty: Ty| Expr { kind, ty, span };
@@ -1671,6 +1673,7 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// It stays whole: one arm per kind of dotted name (`lead.`, `event.`, scores, lists, enum values).
     fn path(
         &mut self,
         path: &[ast::Ident],

@@ -683,6 +683,7 @@ impl<'a> Disasm<'a> {
         self.label(indent, &format!("{:>4}  end", ops.len()));
     }
 
+    /// It stays whole: one arm per workflow instruction.
     fn wop(&self, op: &WOp) -> (&'static str, String, Option<Span>) {
         match op {
             WOp::Send {
@@ -791,6 +792,7 @@ impl<'a> Disasm<'a> {
 
     // ---- sections ------------------------------------------------------------------------
 
+    /// It stays whole: one section per region of the slab, in slab order.
     fn layout(&mut self) {
         let c = self.c;
         let l = &c.layout;

@@ -207,6 +207,7 @@ impl Pools {
         Ok(chunk)
     }
 
+    /// It stays whole: one arm per kind of expression.
     fn lower(&mut self, e: &Expr, c: &mut Chunk) -> Result<(), CompileError> {
         let span = e.span;
         match &e.kind {

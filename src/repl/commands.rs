@@ -136,6 +136,7 @@ pub enum Command {
 }
 
 /// Parses one input (possibly several lines, while braces were open).
+/// It stays whole: one arm per REPL command.
 pub fn parse(input: &str) -> Result<Command, Diagnostic> {
     let trimmed = input.trim_start();
     let start = input.len() - trimmed.len();

@@ -46,6 +46,7 @@ pub const MAX_INTERPOLATIONS: usize = 256;
 /// Finds unclosed strings and nesting beyond the limits, one diagnostic each: brackets and
 /// braces (those inside strings too, as interpolations nest), runs of `not` and `-`, chains
 /// of binary operators, and `else if` chains.
+/// It stays whole: a single-pass scanner: one state machine over the tokens.
 pub fn scan(source: &str) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut depth = 0usize;

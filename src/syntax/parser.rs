@@ -401,6 +401,7 @@ impl Builder {
             .push(Diagnostic::new(Code::BadLiteral, span, message).with_help(help));
     }
 
+    /// It stays whole: one arm per kind of declaration in the grammar.
     fn item(&mut self, pair: Pair<'_, Rule>) -> Item {
         match pair.as_rule() {
             Rule::campaign_decl => Item::Campaign(self.string(parts(pair).remove(0))),
@@ -702,6 +703,7 @@ impl Builder {
         inner(pair).map(|p| self.step(p)).collect()
     }
 
+    /// It stays whole: one arm per kind of workflow step in the grammar.
     fn step(&mut self, pair: Pair<'_, Rule>) -> Step {
         let span = self.span(&pair);
         let rule = pair.as_rule();
@@ -974,6 +976,7 @@ impl Builder {
 
     // ---- expressions ---------------------------------------------------------------------
 
+    /// It stays whole: one arm per expression rule in the grammar.
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
         match pair.as_rule() {

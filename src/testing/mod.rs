@@ -185,6 +185,7 @@ fn trace(actions: &[Action], lead: &str) -> Vec<String> {
     }
 }
 
+/// It stays whole: one arm per kind of `expect`.
 fn expect(
     m: &mut Machine,
     test: &p::Test,

@@ -40,6 +40,7 @@ fn list_has<E: Env + ?Sized>(list: u32, v: Val, pools: &Pools, env: &E) -> bool 
 
 /// Runs a chunk and returns the value it leaves. `stack` is scratch space, kept between calls.
 // Generic over the environment so the VM's reads inline into the loop.
+/// It stays whole: the interpreter loop, one arm per instruction, kept in one function so the stack top stays in registers (BENCHMARKS.md).
 pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut Vec<Val>) -> Val {
     // A lone read (`did order.placed`, a list, an attribute) needs no stack.
     if let [op] = chunk.ops[..] {

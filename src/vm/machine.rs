@@ -1178,6 +1178,7 @@ impl Machine {
     }
 
     /// Runs a workflow from its stored pc until it waits or ends.
+    /// It stays whole: the workflow interpreter, one arm per instruction, as `eval` is for conditions.
     fn resume(&mut self, cy: &mut Cycle<'_>, w: u16, depth: u32) {
         let run = self.c.layout.run(w);
         let mut steps = 0u32;
