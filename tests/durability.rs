@@ -1435,3 +1435,47 @@ list everyone = lead.email is set or not (lead.email is set)
     assert_eq!(summary["input"]["finished"], true);
     assert_eq!(summary["processed"]["identifies"], 2);
 }
+
+#[test]
+fn a_state_written_by_another_program_format_says_to_finish_with_that_nurture() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let v1 = dir.path().join("v1.nurture");
+    std::fs::write(&v1, V1).expect("writes");
+    let v1 = v1.to_string_lossy().into_owned();
+    let events = write_events(
+        dir.path(),
+        "e.jsonl",
+        &[signed("ann", "2026-03-01T09:00:00Z")],
+    );
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    let (code, err) = status(&["run", &v1, "--state", &db, "--events", &events]);
+    assert_eq!(code, Some(0), "{err}");
+    // The stored program as an older nurture would have written it (format version 1), with
+    // its row's checksum made right, so that only the version differs.
+    {
+        let c = rusqlite::Connection::open(&db).expect("opens");
+        let mut program: Vec<u8> = c
+            .query_row("SELECT value FROM meta WHERE key = 'program'", [], |r| {
+                r.get(0)
+            })
+            .expect("a program");
+        program[8..12].copy_from_slice(&1u32.to_le_bytes());
+        let mut h = nurture::lang::hash::Fnv1a::default();
+        for part in [&b"program"[..], &program[..]] {
+            h.write(&(part.len() as u64).to_le_bytes());
+            h.write(part);
+        }
+        c.execute(
+            "UPDATE meta SET value = ?1, sum = ?2 WHERE key = 'program'",
+            rusqlite::params![program, h.finish() as i64],
+        )
+        .expect("rewrites the program");
+    }
+    let (code, err) = status(&["run", &v1, "--state", &db, "--until", UNTIL]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("format version 1") && err.contains("finish with that nurture"),
+        "{err}"
+    );
+    assert!(!err.contains("nurture compile"), "{err}");
+}

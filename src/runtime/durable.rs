@@ -154,7 +154,18 @@ pub fn open_state(
         });
     };
     let same = stored == program;
-    let old = Compiled::load(&stored).map_err(|e| RunError::Program(e.describe(state_name)))?;
+    let old = Compiled::load(&stored).map_err(|e| {
+        RunError::Program(match e {
+            // A state is not recompiled: it is finished with the nurture that wrote it.
+            crate::compile::file::LoadError::Version { found } => format!(
+                "{state_name} was written by a nurture whose programs have format version \
+                 {found}, and this one reads version {}: finish with that nurture, or start a \
+                 new state (another --state file)",
+                crate::compile::file::FORMAT_VERSION
+            ),
+            e => e.describe(state_name),
+        })
+    })?;
     if same || compare::same_behaviour(&old, &compiled) {
         if !same {
             // Only comments or line positions moved: the state carries on under the new source.
