@@ -311,8 +311,8 @@ pub fn highlight(v: &Vocabulary, line: &str) -> String {
             continue;
         }
         let code = match tok {
-            Some(Token::String) => Some(sgr::GREEN),
-            Some(Token::UnclosedString) | None => Some(sgr::RED),
+            Some(Token::String(text)) if text.closed => Some(sgr::GREEN),
+            Some(Token::String(_)) | None => Some(sgr::RED),
             Some(
                 Token::Number
                 | Token::Duration

@@ -38,10 +38,7 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
 /// How many operators one condition or value may chain (`a and b and …`): a chain nests as
 /// deeply as it is long.
 pub const MAX_CHAIN: usize = 128;
-/// How many `{…}` interpolations one text may hold (a string inside an interpolation is a
-/// text of its own). A message a person writes has a handful; a generated one of a million
-/// would take seconds and gigabytes to parse and check.
-pub const MAX_INTERPOLATIONS: usize = 256;
+pub use super::lexer::MAX_INTERPOLATIONS;
 
 /// Finds unclosed strings and nesting beyond the limits, one diagnostic each: brackets and
 /// braces (those inside strings too, as interpolations nest), runs of `not` and `-`, chains
@@ -55,15 +52,7 @@ pub fn scan(source: &str) -> Vec<Diagnostic> {
     let mut else_ifs = 0usize;
     let mut after_else = false;
     let mut reported_depth = false;
-    // The end of the last string read here: the lexer's tokens before it are inside it.
-    let mut string_end = 0;
-    // Whether the last token was `matches`: then a string is a regex, which does not
-    // interpolate (the lexer reads it as the grammar does).
-    let mut after_matches = false;
     for (tok, range) in tokens(source) {
-        if range.start < string_end {
-            continue;
-        }
         let span = Span::new(range.start, range.end);
         let text = &source[range.clone()];
         // How deep this token reaches: interpolations nest inside strings.
@@ -71,16 +60,8 @@ pub fn scan(source: &str) -> Vec<Diagnostic> {
         if matches!(tok, Some(Token::Whitespace | Token::Comment)) {
             continue;
         }
-        let regex = std::mem::replace(&mut after_matches, text == "matches");
         match tok {
-            // A regex: the lexer's token is the whole of it.
-            Some(Token::UnclosedString) if regex => diags.push(unclosed(range.start)),
-            Some(Token::String) if regex => {}
-            // The lexer reads a string without its interpolations, which may hold strings
-            // of their own: read it again here, as the grammar does.
-            Some(Token::String | Token::UnclosedString) => {
-                let read = read_string(source, range.start);
-                string_end = read.end;
+            Some(Token::String(read)) => {
                 reach = depth + read.deepest;
                 if let Some(at) = read.crowded {
                     diags.push(
@@ -177,70 +158,6 @@ fn unclosed(start: usize) -> Diagnostic {
     .with_help("add a closing `\"`; a string cannot span lines (write `\\n` for a line break)")
 }
 
-/// A string read as the grammar reads it, from its opening quote.
-struct StringRead {
-    /// Where it ends: after its closing quote, or at the end of its line.
-    end: usize,
-    closed: bool,
-    /// How deeply its interpolations nest.
-    deepest: usize,
-    /// Where the first interpolation past `MAX_INTERPOLATIONS` in one text opens, if any.
-    crowded: Option<usize>,
-}
-
-/// Reads the string opening at `start`: `\x` escapes, `{{` and `}}` are text, `{` opens an
-/// interpolation (an expression, whose strings nest) that `}` closes; a line break ends it
-/// unclosed.
-fn read_string(source: &str, start: usize) -> StringRead {
-    let bytes = source.as_bytes();
-    // Per level: inside a string's text (with the interpolations it has opened so far), or
-    // inside an interpolation.
-    let mut levels = vec![Some(0usize)];
-    let (mut i, mut deepest, mut crowded) = (start + 1, 0, None);
-    while let Some(&b) = bytes.get(i) {
-        if b == b'\n' {
-            break;
-        }
-        let level = levels.last_mut().expect("a level while reading");
-        let next = bytes.get(i + 1).copied();
-        match (level, b) {
-            (Some(_), b'\\') if next != Some(b'\n') => i += 1,
-            (Some(_), b'{' | b'}') if next == Some(b) => i += 1,
-            (Some(_), b'"') => {
-                levels.pop();
-                if levels.is_empty() {
-                    return StringRead {
-                        end: i + 1,
-                        closed: true,
-                        deepest,
-                        crowded,
-                    };
-                }
-            }
-            (Some(opened), b'{') => {
-                *opened += 1;
-                if *opened > MAX_INTERPOLATIONS {
-                    crowded.get_or_insert(i);
-                }
-                levels.push(None);
-                deepest = deepest.max(levels.len() / 2);
-            }
-            (None, b'"') => levels.push(Some(0)),
-            (None, b'}') => {
-                levels.pop();
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    StringRead {
-        end: i.min(source.len()),
-        closed: false,
-        deepest,
-        crowded,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,9 +204,9 @@ mod tests {
         assert!(scan(&format!("x \"{}\"", "{{}} ".repeat(300))).is_empty());
         let nested = format!("x \"{}\"", "{\"{lead.a}\"} ".repeat(MAX_INTERPOLATIONS));
         assert!(scan(&nested).is_empty());
-        // Many more are one diagnostic. (Not too many here: a debug build's lexer takes
-        // stack for each byte of a string token, and a test thread has 2 MiB.)
-        assert_eq!(codes(&text(500)), vec![Code::TooManyInterpolations]);
+        // Many more are one diagnostic; the lexer reads a long text in a loop, not by
+        // recursion, so even a debug build's 2 MiB test thread reads it.
+        assert_eq!(codes(&text(50_000)), vec![Code::TooManyInterpolations]);
     }
 
     #[test]
