@@ -10,11 +10,11 @@ mod check;
 mod compile;
 mod disasm;
 mod explain;
-mod files;
+pub(crate) mod files;
 mod graph;
 mod repl;
 mod repl_helper;
-mod run;
+pub(crate) mod run;
 mod state;
 mod test;
 
@@ -50,6 +50,7 @@ pub enum Command {
     Graph(graph::GraphArgs),
     Repl(repl::ReplArgs),
     Run(run::RunArgs),
+    Serve(crate::serve::ServeArgs),
     State(state::StateArgs),
     Test(test::TestArgs),
 }
@@ -81,6 +82,7 @@ where
         Command::Graph(args) => graph::run(&args),
         Command::Repl(args) => repl::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Serve(args) => crate::serve::run(&args),
         Command::State(args) => state::run(&args),
         Command::Test(args) => test::run(&args),
     }

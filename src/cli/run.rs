@@ -90,21 +90,22 @@ pub struct RunArgs {
 const SHOWN_REJECTS: u64 = 50;
 
 /// The program a campaign argument names, with its source when known.
-fn load_program(args: &RunArgs) -> Result<(Compiled, Option<SourceText>), u8> {
-    let bytes = match std::fs::read(&args.campaign) {
+/// `command` names the command in messages (`nurture run`).
+pub fn load_program(campaign: &Path, command: &str) -> Result<(Compiled, Option<SourceText>), u8> {
+    let bytes = match std::fs::read(campaign) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("nurture run: cannot read {}: {e}", args.campaign.display());
+            eprintln!("{command}: cannot read {}: {e}", campaign.display());
             return Err(EXIT_USAGE);
         }
     };
-    let name = args.campaign.to_string_lossy().replace('\\', "/");
-    let is_nbc = args.campaign.extension().is_some_and(|e| e == "nbc");
+    let name = campaign.to_string_lossy().replace('\\', "/");
+    let is_nbc = campaign.extension().is_some_and(|e| e == "nbc");
     if file::is_compiled(&bytes) || is_nbc {
         return match file::read(&bytes) {
             Ok(f) => Ok((f.program, f.source)),
             Err(e) => {
-                eprintln!("nurture run: {}", e.describe(&name));
+                eprintln!("{command}: {}", e.describe(&name));
                 Err(EXIT_USAGE)
             }
         };
@@ -347,7 +348,7 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
     let options = Options {
         strict: args.strict,
     };
-    let (compiled, source) = match load_program(args) {
+    let (compiled, source) = match load_program(&args.campaign, "nurture run") {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };

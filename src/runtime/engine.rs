@@ -74,6 +74,41 @@ impl Engine {
     /// Processes one input line (1-based `line_no`). A line that cannot be used is returned
     /// as a reject; the run goes on.
     pub fn feed(&mut self, line: &str, line_no: u64, sink: &mut dyn Sink) -> Option<Reject> {
+        self.feed_timed(line, line_no, None, sink)
+    }
+
+    /// Processes one line as a live service does: at `now`, the service's clock, whatever
+    /// its `timestamp` says (a clock that went back is held at the engine's).
+    pub fn feed_at(
+        &mut self,
+        line: &str,
+        line_no: u64,
+        now: i64,
+        sink: &mut dyn Sink,
+    ) -> Option<Reject> {
+        self.feed_timed(line, line_no, Some(now), sink)
+    }
+
+    /// Why a line would be rejected, without applying it or counting it; `None` when it
+    /// would be taken (or skipped).
+    pub fn check_line(&mut self, line: &str) -> Option<String> {
+        let m = &mut self.machine;
+        match self
+            .reader
+            .read(line, 0, &mut m.c.pools.texts, &mut self.record)
+        {
+            Intake::Rejected(r) => Some(r.reason),
+            Intake::Record | Intake::Skipped { .. } => None,
+        }
+    }
+
+    fn feed_timed(
+        &mut self,
+        line: &str,
+        line_no: u64,
+        now: Option<i64>,
+        sink: &mut dyn Sink,
+    ) -> Option<Reject> {
         self.lines += 1;
         if line.trim().is_empty() {
             return None;
@@ -92,6 +127,9 @@ impl Engine {
                 self.rejected += 1;
                 return Some(r);
             }
+        }
+        if let Some(now) = now {
+            self.record.at = now.max(m.now);
         }
         let r = &self.record;
         // Event time: the clock never goes back. A late record is refused, not reordered.

@@ -5,6 +5,8 @@ pub mod durable;
 pub mod engine;
 pub mod intake;
 pub mod lines;
+pub mod live;
+pub mod outbox;
 pub mod output;
 pub mod record;
 pub mod store;

@@ -625,13 +625,34 @@ impl Store {
         engine.machine.set_journal(true);
         self.texts_saved = 0;
         self.leads_saved = 0;
-        self.write(engine, position, Some((program, source)))
+        self.write(engine, position, Some((program, source)), &mut |_| Ok(()))
     }
 
     /// Writes everything that changed since the last commit, in one transaction: new texts,
     /// the leads touched, the timers scheduled and fired, the counters and `position`.
     pub fn commit(&mut self, engine: &mut Engine, position: &Position) -> Result<(), StoreError> {
-        self.write(engine, position, None)
+        self.write(engine, position, None, &mut |_| Ok(()))
+    }
+
+    /// A commit that also writes `extra`'s rows in the same transaction (the live service's
+    /// outbox and message ids).
+    pub fn commit_with(
+        &mut self,
+        engine: &mut Engine,
+        position: &Position,
+        extra: &mut dyn FnMut(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), StoreError> {
+        self.write(engine, position, None, extra)
+    }
+
+    /// The database, for the tables a front end keeps beside the state (`runtime::outbox`).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Says what went wrong with the database, as every other store error does.
+    pub fn error(&self, e: rusqlite::Error) -> StoreError {
+        self.sqlite(e)
     }
 
     /// One commit; with a program, the state is replaced whole by the engine's.
@@ -640,6 +661,7 @@ impl Store {
         engine: &mut Engine,
         position: &Position,
         program: Option<(&[u8], Option<&SourceText>)>,
+        extra: &mut dyn FnMut(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let sqlite = |e: rusqlite::Error| StoreError::Sqlite {
@@ -703,6 +725,7 @@ impl Store {
                     ])?;
                 }
             }
+            extra(&tx)?;
             put_meta(&tx, "progress", &progress)
         })()
         .map_err(sqlite)?;

@@ -522,6 +522,11 @@ impl Machine {
         self.timers.peek().map(|Reverse((due, ..))| *due)
     }
 
+    /// How many timers are scheduled (a live service's gauge).
+    pub fn pending_timers(&self) -> usize {
+        self.timers.len()
+    }
+
     fn schedule(&mut self, due: i64, lead: u32, kind: TimerKind) {
         self.timer_seq += 1;
         self.timers.push(Reverse((due, self.timer_seq, lead, kind)));

@@ -1,0 +1,286 @@
+//! The HTTP side (axum): Segment's tracking API in, health and metrics out. A handler
+//! checks the write key and the sizes, turns the body into event lines and hands them to
+//! the core; it answers when the core has committed them.
+
+use super::core::{wall_clock, Handle, Item, Reply};
+use super::metrics::Metrics;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Segment's limits: 32 KB an event, 500 KB a batch.
+pub const MAX_EVENT_BYTES: usize = 32 * 1024;
+pub const MAX_BATCH_BYTES: usize = 500 * 1024;
+
+/// The Segment calls taken one at a time, at `/v1/{kind}`.
+const CALLS: &[&str] = &["track", "identify", "page", "screen", "group", "alias"];
+
+#[derive(Clone)]
+pub struct State {
+    core: Handle,
+    metrics: Arc<Metrics>,
+    write_key: Option<Arc<str>>,
+    draining: Arc<AtomicBool>,
+}
+
+impl State {
+    pub fn new(core: Handle, metrics: Arc<Metrics>, write_key: Option<String>) -> State {
+        State {
+            core,
+            metrics,
+            write_key: write_key.filter(|k| !k.is_empty()).map(Arc::from),
+            draining: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Set when the service stops taking requests.
+    pub fn draining(&self) -> Arc<AtomicBool> {
+        self.draining.clone()
+    }
+}
+
+pub fn router(state: State) -> Router {
+    Router::new()
+        .route("/v1/batch", post(batch))
+        .route("/v1/{kind}", post(single))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        // A little over Segment's limit, so that a body over it gets our 400 rather than
+        // the server's 413; a far larger one is cut off at the door.
+        .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES + 1))
+        .with_state(state)
+}
+
+/// A 400 (or other) answer naming what is wrong, and where in a batch.
+fn problem(status: StatusCode, error: &str, bad: Vec<(usize, String)>) -> Response {
+    let errors: Vec<Value> = bad
+        .into_iter()
+        .map(|(index, reason)| json!({ "index": index, "reason": reason }))
+        .collect();
+    let mut body = json!({ "success": false, "error": error });
+    if !errors.is_empty() {
+        body["errors"] = Value::Array(errors);
+    }
+    (status, Json(body)).into_response()
+}
+
+/// Whether the request carries the write key, as Segment's clients send it: HTTP Basic
+/// auth with the key as user name and an empty password.
+fn authorised(state: &State, headers: &HeaderMap) -> bool {
+    let Some(key) = &state.write_key else {
+        return true;
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b64| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .ok()
+        })
+        .and_then(|raw| String::from_utf8(raw).ok());
+    given.is_some_and(|userpass| userpass.split(':').next() == Some(&**key))
+}
+
+/// Checks what every intake request must pass before its body is read.
+fn admit(
+    state: &State,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Bytes, Response> {
+    if state.draining.load(Ordering::SeqCst) {
+        return Err(problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the service is stopping; send again later",
+            vec![],
+        ));
+    }
+    if !authorised(state, headers) {
+        let mut answer = problem(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong write key: send it as HTTP Basic auth, the key as user name",
+            vec![],
+        );
+        answer.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Basic realm=\"nurture\""),
+        );
+        return Err(answer);
+    }
+    match body {
+        Ok(b) if b.len() > MAX_BATCH_BYTES => Err(too_large(b.len())),
+        Ok(b) => Ok(b),
+        Err(BytesRejection::FailedToBufferBody(_)) => Err(too_large(MAX_BATCH_BYTES + 1)),
+        Err(e) => Err(problem(StatusCode::BAD_REQUEST, &e.body_text(), vec![])),
+    }
+}
+
+fn too_large(len: usize) -> Response {
+    problem(
+        StatusCode::BAD_REQUEST,
+        &format!("the body is {len} bytes or more; a request may carry at most {MAX_BATCH_BYTES} bytes (send smaller batches)"),
+        vec![],
+    )
+}
+
+/// One call of a batch, made a line the engine reads: its `type` filled in from the
+/// endpoint when absent, and a `timestamp` when absent (the service's clock decides the time
+/// anyway: docs/serve.md).
+fn item(raw: &str, kind: Option<&str>) -> Result<Item, String> {
+    if raw.len() > MAX_EVENT_BYTES {
+        return Err(format!(
+            "the event is {} bytes; an event may be at most {MAX_EVENT_BYTES} bytes",
+            raw.len()
+        ));
+    }
+    let mut map: Map<String, Value> = match serde_json::from_str(raw) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err("an event must be a JSON object".into()),
+        Err(e) => return Err(format!("not JSON: {e}")),
+    };
+    if let Some(kind) = kind {
+        map.entry("type").or_insert_with(|| kind.into());
+    }
+    map.entry("timestamp")
+        .or_insert_with(|| nurture::lang::format::instant(wall_clock()).into());
+    let message_id = match map.get("messageId") {
+        Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
+        _ => None,
+    };
+    Ok(Item {
+        line: Value::Object(map).to_string(),
+        message_id,
+    })
+}
+
+async fn submit(state: &State, items: Vec<Item>) -> Response {
+    match state.core.submit(items).await {
+        Ok(Reply::Committed) => Json(json!({ "success": true })).into_response(),
+        Ok(Reply::Bad(bad)) => problem(
+            StatusCode::BAD_REQUEST,
+            "the batch was not applied: these events are bad",
+            bad.into_iter().map(|b| (b.index, b.reason)).collect(),
+        ),
+        Ok(Reply::Failed(e)) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("not committed: {e}"),
+            vec![],
+        ),
+        Err(_) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the service is stopping; send again later",
+            vec![],
+        ),
+    }
+}
+
+async fn single(
+    axum::extract::State(state): axum::extract::State<State>,
+    Path(kind): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if !CALLS.contains(&kind.as_str()) {
+        return problem(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no endpoint /v1/{kind}: use track, identify, page, screen, group, alias or batch"
+            ),
+            vec![],
+        );
+    }
+    let body = match admit(&state, &headers, body) {
+        Ok(b) => b,
+        Err(answer) => return answer,
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "the body is not UTF-8 text",
+            vec![],
+        );
+    };
+    match item(text, Some(&kind)) {
+        Ok(one) => submit(&state, vec![one]).await,
+        Err(reason) => {
+            state.metrics.rejected(1);
+            problem(StatusCode::BAD_REQUEST, &reason, vec![(0, reason.clone())])
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct BatchBody<'a> {
+    #[serde(borrow)]
+    batch: Vec<&'a serde_json::value::RawValue>,
+}
+
+async fn batch(
+    axum::extract::State(state): axum::extract::State<State>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match admit(&state, &headers, body) {
+        Ok(b) => b,
+        Err(answer) => return answer,
+    };
+    let parsed: BatchBody<'_> = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                &format!("the body must be {{\"batch\": [events…]}}: {e}"),
+                vec![],
+            )
+        }
+    };
+    let mut items = Vec::with_capacity(parsed.batch.len());
+    let mut bad = Vec::new();
+    for (index, raw) in parsed.batch.iter().enumerate() {
+        match item(raw.get(), None) {
+            Ok(one) => items.push(one),
+            Err(reason) => bad.push((index, reason)),
+        }
+    }
+    if !bad.is_empty() {
+        state.metrics.rejected(bad.len());
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "the batch was not applied: these events are bad",
+            bad,
+        );
+    }
+    submit(&state, items).await
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<State>) -> Response {
+    if state.draining.load(Ordering::SeqCst) {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "draining" })),
+        )
+            .into_response()
+    } else {
+        Json(json!({ "status": "serving" })).into_response()
+    }
+}
+
+async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+        .into_response()
+}
