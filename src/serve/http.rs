@@ -96,13 +96,13 @@ fn admit(
     state: &State,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Bytes, Response> {
+) -> Result<Bytes, Box<Response>> {
     if state.draining.load(Ordering::SeqCst) {
-        return Err(problem(
+        return Err(Box::new(problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "the service is stopping; send again later",
             vec![],
-        ));
+        )));
     }
     if !authorised(state, headers) {
         let mut answer = problem(
@@ -114,13 +114,17 @@ fn admit(
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Basic realm=\"nurture\""),
         );
-        return Err(answer);
+        return Err(Box::new(answer));
     }
     match body {
-        Ok(b) if b.len() > MAX_BATCH_BYTES => Err(too_large(b.len())),
+        Ok(b) if b.len() > MAX_BATCH_BYTES => Err(Box::new(too_large(b.len()))),
         Ok(b) => Ok(b),
-        Err(BytesRejection::FailedToBufferBody(_)) => Err(too_large(MAX_BATCH_BYTES + 1)),
-        Err(e) => Err(problem(StatusCode::BAD_REQUEST, &e.body_text(), vec![])),
+        Err(BytesRejection::FailedToBufferBody(_)) => Err(Box::new(too_large(MAX_BATCH_BYTES + 1))),
+        Err(e) => Err(Box::new(problem(
+            StatusCode::BAD_REQUEST,
+            &e.body_text(),
+            vec![],
+        ))),
     }
 }
 
@@ -200,7 +204,7 @@ async fn single(
     }
     let body = match admit(&state, &headers, body) {
         Ok(b) => b,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let Ok(text) = std::str::from_utf8(&body) else {
         return problem(
@@ -231,7 +235,7 @@ async fn batch(
 ) -> Response {
     let body = match admit(&state, &headers, body) {
         Ok(b) => b,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let parsed: BatchBody<'_> = match serde_json::from_slice(&body) {
         Ok(b) => b,

@@ -1,0 +1,463 @@
+//! `nurture serve` as its users meet it: the real binary on a free port, events over HTTP,
+//! and a receiver inside the test taking the deliveries.
+
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const WELCOME: &str = r#"
+lead { email: string? }
+event signup { plan: string? }
+event upgraded { plan: string? }
+on signup start welcome
+workflow welcome {
+  exit when did upgraded since enrolled
+  send email "welcome"
+  wait 3s
+  send email "day-two"
+}
+"#;
+
+/// The service, started on a free port in a temporary folder.
+struct Service {
+    child: Child,
+    url: String,
+    dir: PathBuf,
+}
+
+impl Service {
+    fn start(dir: &Path, extra: &[&str]) -> Service {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nurture"))
+            .current_dir(dir)
+            .args([
+                "serve",
+                "c.nurture",
+                "--state",
+                "s.db",
+                "--listen",
+                "127.0.0.1:0",
+                "--out",
+                "out.jsonl",
+            ])
+            .args(extra)
+            .env_remove("NURTURE_WRITE_KEY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the nurture binary starts");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut said = Vec::new();
+        let url = loop {
+            let Some(Ok(line)) = lines.next() else {
+                panic!("the service stopped before listening:\n{}", said.join("\n"));
+            };
+            if let Some(at) = line.find("listening on ") {
+                break line[at + "listening on ".len()..].trim().to_string();
+            }
+            said.push(line);
+        };
+        // Its logs are read on, so that it never blocks on a full pipe.
+        std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
+        Service {
+            child,
+            url,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap()
+    }
+
+    fn out(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.dir.join("out.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn folder(campaign: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.nurture"), campaign).unwrap();
+    dir
+}
+
+fn track(user: &str, event: &str, message_id: &str) -> Value {
+    json!({"type": "track", "userId": user, "event": event, "properties": {}, "messageId": message_id})
+}
+
+async fn post(url: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+    let answer = reqwest::Client::new()
+        .post(format!("{url}{path}"))
+        .json(body)
+        .send()
+        .await
+        .expect("the service answers");
+    let status = answer.status();
+    (status, answer.json().await.unwrap_or(Value::Null))
+}
+
+/// A receiver of deliveries: what came, under which key; failing a share of requests with 500.
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<(String, Value, Instant)>>>,
+    fail_one_in: Arc<Mutex<u32>>,
+    seen: Arc<Mutex<u64>>,
+}
+
+impl Receiver {
+    async fn start(fail_percent: u32) -> (Receiver, String) {
+        let r = Receiver::default();
+        *r.fail_one_in.lock().unwrap() = fail_percent;
+        let state = r.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(
+                move |headers: HeaderMap, axum::Json(body): axum::Json<Value>| {
+                    let state = state.clone();
+                    async move {
+                        let n = {
+                            let mut seen = state.seen.lock().unwrap();
+                            *seen += 1;
+                            *seen
+                        };
+                        let percent = *state.fail_one_in.lock().unwrap() as u64;
+                        // A fixed pattern rather than chance: every run fails the same ones.
+                        if (n * 37) % 100 < percent {
+                            return StatusCode::INTERNAL_SERVER_ERROR;
+                        }
+                        let key = headers
+                            .get("idempotency-key")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_string();
+                        state.got.lock().unwrap().push((key, body, Instant::now()));
+                        StatusCode::OK
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (r, url)
+    }
+
+    fn got(&self) -> Vec<(String, Value, Instant)> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+fn routes(dir: &Path, url: &str) {
+    std::fs::write(
+        dir.join("routes.toml"),
+        format!("[[route]]\nurl = \"{url}\"\n\n[retry]\ninitial = \"50ms\"\nmax = \"200ms\"\n"),
+    )
+    .unwrap();
+}
+
+async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// What an action is, leaving out when it ran and its id (the service's clock decides both).
+fn what(a: &Value) -> String {
+    format!(
+        "{} {} {}",
+        a["lead"].as_str().unwrap_or(""),
+        a["action"].as_str().unwrap_or(""),
+        a["template"].as_str().unwrap_or("")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_over_http_give_the_actions_run_gives() {
+    let dir = folder(WELCOME);
+    let events = [
+        track("ann", "signup", "a1"),
+        track("bob", "signup", "b1"),
+        track("bob", "upgraded", "b2"),
+    ];
+    // `run` over the same events (the upgrade a second later), then past the wait.
+    let lines: String = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut e = e.clone();
+            e["timestamp"] = format!("2026-03-02T09:00:0{}Z", i / 2).into();
+            format!("{e}\n")
+        })
+        .collect();
+    std::fs::write(dir.path().join("e.jsonl"), lines).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_nurture"))
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "c.nurture",
+            "--events",
+            "e.jsonl",
+            "--until",
+            "2026-03-03T00:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    let expected: Vec<String> = String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| what(&serde_json::from_str(l).unwrap()))
+        .collect();
+    assert_eq!(
+        expected,
+        ["ann send welcome", "bob send welcome", "ann send day-two"]
+    );
+
+    let service = Service::start(dir.path(), &[]);
+    let (status, body) = post(&service.url, "/v1/batch", &json!({ "batch": events[..2] })).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"success": true})));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, _) = post(&service.url, "/v1/track", &events[2]).await;
+    assert_eq!(status, StatusCode::OK);
+    wait_for("the wait to fire", Duration::from_secs(10), || {
+        service.out().len() >= 3
+    })
+    .await;
+    // Past ann's wait, and bob's had he not upgraded.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got: Vec<String> = service.out().iter().map(what).collect();
+    assert_eq!(got, expected);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wait_is_delivered_on_the_wall_clock() {
+    let dir = folder(WELCOME);
+    let (receiver, hook) = Receiver::start(0).await;
+    routes(dir.path(), &hook);
+    let service = Service::start(dir.path(), &["--deliver", "routes.toml"]);
+    let sent = Instant::now();
+    let (status, _) = post(&service.url, "/v1/track", &track("ann", "signup", "m1")).await;
+    assert_eq!(status, StatusCode::OK);
+    wait_for("both emails", Duration::from_secs(10), || {
+        receiver.got().len() >= 2
+    })
+    .await;
+    let got = receiver.got();
+    assert_eq!(got[0].1["template"], "welcome");
+    assert_eq!(got[1].1["template"], "day-two");
+    let after = got[1].2.duration_since(sent).as_secs_f64();
+    assert!(
+        (2.0..=4.0).contains(&after),
+        "day-two came {after:.2}s after the signup"
+    );
+    // The key is the action's id.
+    assert_eq!(got[1].0, got[1].1["id"].as_str().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_receiver_still_gets_everything_under_one_key_each() {
+    let dir = folder(WELCOME);
+    let (receiver, hook) = Receiver::start(30).await;
+    routes(dir.path(), &hook);
+    let service = Service::start(dir.path(), &["--deliver", "routes.toml"]);
+    let batch: Vec<Value> = (0..40)
+        .map(|i| track(&format!("lead{i}"), "signup", &format!("m{i}")))
+        .collect();
+    let (status, _) = post(&service.url, "/v1/batch", &json!({ "batch": batch })).await;
+    assert_eq!(status, StatusCode::OK);
+    wait_for("80 deliveries", Duration::from_secs(20), || {
+        distinct_keys(&receiver.got()).len() >= 80
+    })
+    .await;
+    let got = receiver.got();
+    let keys = distinct_keys(&got);
+    assert_eq!(keys.len(), 80);
+    // Each action under one key only: the same (lead, template) never under two.
+    let mut by_action: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (key, body, _) in &got {
+        by_action.entry(what(body)).or_default().insert(key.clone());
+    }
+    assert_eq!(by_action.len(), 80);
+    assert!(by_action.values().all(|k| k.len() == 1));
+    assert!(
+        *receiver.seen.lock().unwrap() > 80,
+        "some requests failed and were retried"
+    );
+}
+
+fn distinct_keys(got: &[(String, Value, Instant)]) -> BTreeSet<String> {
+    got.iter().map(|(k, ..)| k.clone()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_batch_is_applied_once() {
+    let dir = folder(WELCOME);
+    let service = Service::start(dir.path(), &[]);
+    let batch = json!({ "batch": [track("ann", "signup", "m1"), track("bob", "signup", "m2")] });
+    for _ in 0..3 {
+        let (status, _) = post(&service.url, "/v1/batch", &batch).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    // And once more after a restart: the ids are in the state database.
+    drop(service);
+    let service = Service::start(dir.path(), &[]);
+    let (status, _) = post(&service.url, "/v1/batch", &batch).await;
+    assert_eq!(status, StatusCode::OK);
+    let welcomes = service
+        .out()
+        .iter()
+        .filter(|a| a["template"] == "welcome")
+        .count();
+    assert_eq!(welcomes, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_write_key_is_required_when_set() {
+    let dir = folder(WELCOME);
+    let service = Service::start(dir.path(), &["--write-key", "sekret"]);
+    let (status, _) = post(&service.url, "/v1/track", &track("ann", "signup", "m1")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let answer = reqwest::Client::new()
+        .post(format!("{}/v1/track", service.url))
+        .basic_auth("sekret", Some(""))
+        .json(&track("ann", "signup", "m1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let wrong = reqwest::Client::new()
+        .post(format!("{}/v1/track", service.url))
+        .basic_auth("other", Some(""))
+        .json(&track("bob", "signup", "m2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let leads: BTreeSet<String> = service
+        .out()
+        .iter()
+        .map(|a| a["lead"].to_string())
+        .collect();
+    assert_eq!(leads.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_event_rejects_its_whole_batch_by_index() {
+    let dir = folder(WELCOME);
+    let service = Service::start(dir.path(), &[]);
+    let batch = json!({ "batch": [
+        track("ann", "signup", "m1"),
+        {"type": "track", "event": "signup", "properties": {}},
+        {"type": "track", "userId": "cy", "event": "signup", "properties": {"plan": 5}},
+    ]});
+    let (status, body) = post(&service.url, "/v1/batch", &batch).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let indices: Vec<u64> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(indices, [1, 2]);
+    assert!(body["errors"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("userId"));
+    // Nothing of it was applied: ann's signup, sent again alone, is new.
+    let (status, _) = post(&service.url, "/v1/track", &track("ann", "signup", "m1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(service.out().len(), 1);
+    // Over Segment's size limit.
+    let big = json!({ "batch": [{"type": "track", "userId": "x", "event": "signup",
+        "properties": {"plan": "x".repeat(40_000)}}]});
+    let (status, body) = post(&service.url, "/v1/batch", &big).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errors"][0]["index"], 0);
+    assert_eq!(service.terminate().code(), Some(0));
+}
+
+/// SIGKILL while batches arrive and waits are pending, then a restart: every acknowledged
+/// event is applied exactly once and every action delivered, none under two keys.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_service_loses_nothing_and_doubles_nothing() {
+    let dir = folder(WELCOME);
+    let (receiver, hook) = Receiver::start(10).await;
+    routes(dir.path(), &hook);
+    let mut acknowledged = BTreeSet::new();
+    let mut next = 0;
+    for round in 0..3 {
+        let service = Service::start(dir.path(), &["--deliver", "routes.toml"]);
+        let url = service.url.clone();
+        // At a moment that differs from round to round and run to run.
+        let kill_after = Duration::from_millis(200 + 200 * round + fastrand::u64(0..300));
+        let started = Instant::now();
+        while started.elapsed() < kill_after {
+            let batch: Vec<Value> = (next..next + 5)
+                .map(|i| track(&format!("lead{i}"), "signup", &format!("m{i}")))
+                .collect();
+            let ids: Vec<u64> = (next..next + 5).collect();
+            next += 5;
+            if let Ok(a) = reqwest::Client::new()
+                .post(format!("{url}/v1/batch"))
+                .json(&json!({ "batch": batch }))
+                .send()
+                .await
+            {
+                if a.status() == StatusCode::OK {
+                    acknowledged.extend(ids);
+                }
+            }
+        }
+        service.kill();
+    }
+    assert!(
+        acknowledged.len() >= 10,
+        "too few batches went in to test anything"
+    );
+    // The last start finishes what is due and pending.
+    let service = Service::start(dir.path(), &["--deliver", "routes.toml"]);
+    let expected = acknowledged.len() * 2;
+    wait_for("every action delivered", Duration::from_secs(30), || {
+        distinct_keys(&receiver.got()).len() >= expected
+    })
+    .await;
+    let mut by_action: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (key, body, _) in receiver.got() {
+        by_action.entry(what(&body)).or_default().insert(key);
+    }
+    for i in &acknowledged {
+        for template in ["welcome", "day-two"] {
+            let keys = by_action
+                .get(&format!("lead{i} send {template}"))
+                .unwrap_or_else(|| panic!("lead{i} never got {template}"));
+            assert_eq!(keys.len(), 1, "lead{i} {template} under {keys:?}");
+        }
+    }
+    // Nothing for an event that was never acknowledged twice over: each lead once.
+    assert!(by_action.values().all(|k| k.len() == 1));
+    drop(service);
+}
