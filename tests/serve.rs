@@ -14,6 +14,7 @@ const WELCOME: &str = r#"
 lead { email: string? }
 event signup { plan: string? }
 event upgraded { plan: string? }
+list signed_up = did signup within 30d
 on signup start welcome
 workflow welcome {
   exit when did upgraded since enrolled
@@ -460,4 +461,47 @@ async fn a_killed_service_loses_nothing_and_doubles_nothing() {
     // Nothing for an event that was never acknowledged twice over: each lead once.
     assert!(by_action.values().all(|k| k.len() == 1));
     drop(service);
+}
+
+async fn get(url: &str) -> (StatusCode, Value) {
+    let answer = reqwest::get(url).await.expect("the service answers");
+    let status = answer.status();
+    (status, answer.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn leads_and_lists_can_be_read() {
+    let dir = folder(WELCOME);
+    let service = Service::start(dir.path(), &[]);
+    let batch = json!({ "batch": [
+        track("ann", "signup", "m1"),
+        {"type": "identify", "userId": "cy", "traits": {"email": "cy@example.com"}},
+        track("bob", "signup", "m2"),
+    ]});
+    assert_eq!(
+        post(&service.url, "/v1/batch", &batch).await.0,
+        StatusCode::OK
+    );
+    let (status, ann) = get(&format!("{}/v1/leads/ann", service.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ann["id"], "ann");
+    assert_eq!(ann["lists"]["signed_up"], true);
+    assert_eq!(ann["workflows"]["welcome"]["step"], "wait 3s");
+    assert_eq!(
+        get(&format!("{}/v1/leads/nobody", service.url)).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, first) = get(&format!("{}/v1/lists/signed_up?limit=1", service.url)).await;
+    assert_eq!(first["members"], json!(["ann"]));
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    let (_, rest) = get(&format!(
+        "{}/v1/lists/signed_up?limit=1&cursor={cursor}",
+        service.url
+    ))
+    .await;
+    assert_eq!(rest["members"], json!(["bob"]));
+    assert_eq!(
+        get(&format!("{}/v1/lists/nope", service.url)).await.0,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -213,6 +213,36 @@ impl Live {
         self.clock
     }
 
+    /// A lead as JSON (`vm::inspect::lead_json`), or `None` when no lead has that id.
+    pub fn lead(&self, id: &str) -> Option<serde_json::Value> {
+        let m = &self.engine.machine;
+        let lead = m.find_lead(id)?;
+        Some(crate::vm::inspect::lead_json(m, lead, id))
+    }
+
+    /// Up to `limit` members of the list named `name`, from the lead at index `from` on (the
+    /// order leads were first seen), and where the next page starts; `None` when no list has
+    /// that name.
+    pub fn list_members(
+        &self,
+        name: &str,
+        from: usize,
+        limit: usize,
+    ) -> Option<(Vec<String>, Option<usize>)> {
+        let m = &self.engine.machine;
+        let list = m.c.lists.iter().position(|l| l.name == name)? as u16;
+        let mut members = Vec::new();
+        for lead in from..m.leads.len() {
+            if members.len() == limit {
+                return Some((members, Some(lead)));
+            }
+            if m.leads[lead].in_list(&m.c, list) {
+                members.push(m.lead_ids[lead].to_string());
+            }
+        }
+        Some((members, None))
+    }
+
     /// Everything in the outbox still to deliver (after a restart: what the last run left).
     pub fn pending(&self) -> Result<Vec<Entry>, RunError> {
         outbox::pending(self.store.connection()).map_err(|e| self.store.error(e).into())

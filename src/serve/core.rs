@@ -47,6 +47,8 @@ enum Msg {
         reply: oneshot::Sender<Reply>,
     },
     Settled(Settled),
+    /// A read of the state (`GET /v1/leads/…`), run on the core between commits.
+    Read(Box<dyn FnOnce(&Live) + Send>),
     Stop,
 }
 
@@ -65,6 +67,19 @@ impl Handle {
             // The core has stopped: the dropped sender answers the request with an error.
         }
         answer
+    }
+
+    /// Runs `read` on the state, between commits; `None` when the core has stopped.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Live) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (reply, answer) = oneshot::channel();
+        let job = Box::new(move |live: &Live| {
+            let _ = reply.send(read(live));
+        });
+        self.tx.send(Msg::Read(job)).ok()?;
+        answer.await.ok()
     }
 
     /// Tells the core what became of a delivery.
@@ -180,6 +195,7 @@ fn run(
                     }
                 }
                 Msg::Settled(s) => live.settle(s),
+                Msg::Read(read) => read(&live),
                 Msg::Stop => stop = true,
             }
             taken += 1;

@@ -51,6 +51,8 @@ pub fn router(state: State) -> Router {
     Router::new()
         .route("/v1/batch", post(batch))
         .route("/v1/{kind}", post(single))
+        .route("/v1/leads/{id}", get(lead))
+        .route("/v1/lists/{name}", get(list))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         // A little over Segment's limit, so that a body over it gets our 400 rather than
@@ -98,23 +100,10 @@ fn admit(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Bytes, Box<Response>> {
     if state.draining.load(Ordering::SeqCst) {
-        return Err(Box::new(problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the service is stopping; send again later",
-            vec![],
-        )));
+        return Err(Box::new(stopping()));
     }
     if !authorised(state, headers) {
-        let mut answer = problem(
-            StatusCode::UNAUTHORIZED,
-            "missing or wrong write key: send it as HTTP Basic auth, the key as user name",
-            vec![],
-        );
-        answer.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Basic realm=\"nurture\""),
-        );
-        return Err(Box::new(answer));
+        return Err(Box::new(unauthorised()));
     }
     match body {
         Ok(b) if b.len() > MAX_BATCH_BYTES => Err(Box::new(too_large(b.len()))),
@@ -179,11 +168,7 @@ async fn submit(state: &State, items: Vec<Item>) -> Response {
             &format!("not committed: {e}"),
             vec![],
         ),
-        Err(_) => problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the service is stopping; send again later",
-            vec![],
-        ),
+        Err(_) => stopping(),
     }
 }
 
@@ -264,6 +249,101 @@ async fn batch(
         );
     }
     submit(&state, items).await
+}
+
+fn unauthorised() -> Response {
+    let mut answer = problem(
+        StatusCode::UNAUTHORIZED,
+        "missing or wrong write key: send it as HTTP Basic auth, the key as user name",
+        vec![],
+    );
+    answer.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Basic realm=\"nurture\""),
+    );
+    answer
+}
+
+fn stopping() -> Response {
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the service is stopping; send again later",
+        vec![],
+    )
+}
+
+/// A lead as JSON: attributes, scores, lists, workflow runs (docs/serve.md).
+async fn lead(
+    axum::extract::State(state): axum::extract::State<State>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorised(&state, &headers) {
+        return unauthorised();
+    }
+    let wanted = id.clone();
+    match state.core.read(move |live| live.lead(&wanted)).await {
+        Some(Some(lead)) => Json(lead).into_response(),
+        Some(None) => problem(
+            StatusCode::NOT_FOUND,
+            &format!("no lead has the id {id:?}"),
+            vec![],
+        ),
+        None => stopping(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Page {
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+/// The most members one page of a list holds.
+const MAX_PAGE: usize = 1000;
+
+/// A list's members, a page at a time: `?limit=` (100 unless said, at most 1,000) and
+/// `?cursor=` from the last page's `next_cursor`.
+async fn list(
+    axum::extract::State(state): axum::extract::State<State>,
+    Path(name): Path<String>,
+    axum::extract::Query(page): axum::extract::Query<Page>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorised(&state, &headers) {
+        return unauthorised();
+    }
+    let limit = page.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+    let from = match page.cursor.as_deref().map(str::parse::<usize>) {
+        None => 0,
+        Some(Ok(from)) => from,
+        Some(Err(_)) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "`cursor` must be the `next_cursor` of an earlier page",
+                vec![],
+            )
+        }
+    };
+    let wanted = name.clone();
+    match state
+        .core
+        .read(move |live| live.list_members(&wanted, from, limit))
+        .await
+    {
+        Some(Some((members, next))) => Json(json!({
+            "list": name,
+            "members": members,
+            "next_cursor": next.map(|n| n.to_string()),
+        }))
+        .into_response(),
+        Some(None) => problem(
+            StatusCode::NOT_FOUND,
+            &format!("the campaign has no list named {name:?}"),
+            vec![],
+        ),
+        None => stopping(),
+    }
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<State>) -> Response {
