@@ -505,3 +505,30 @@ async fn leads_and_lists_can_be_read() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_fell_due_while_down_fires_at_start_up_and_says_how_late() {
+    let dir = folder(WELCOME);
+    let service = Service::start(dir.path(), &[]);
+    assert_eq!(
+        post(&service.url, "/v1/track", &track("ann", "signup", "m1"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    service.kill();
+    // Down past the 3s wait.
+    tokio::time::sleep(Duration::from_millis(5500)).await;
+    let service = Service::start(dir.path(), &[]);
+    wait_for("the late email", Duration::from_secs(5), || {
+        service.out().len() >= 2
+    })
+    .await;
+    let out = service.out();
+    assert_eq!(out[1]["template"], "day-two");
+    let late = out[1]["late_by"]
+        .as_i64()
+        .expect("a late record says how late");
+    assert!((1..=4).contains(&late), "late by {late}s");
+    assert!(out[0].get("late_by").is_none());
+}
