@@ -532,3 +532,55 @@ async fn what_fell_due_while_down_fires_at_start_up_and_says_how_late() {
     assert!((1..=4).contains(&late), "late by {late}s");
     assert!(out[0].get("late_by").is_none());
 }
+
+async fn reloads(url: &str, result: &str) -> u64 {
+    let text = reqwest::get(format!("{url}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let key = format!("nurture_reloads_total{{result=\"{result}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&key))
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_reloads_the_campaign_by_the_rules_of_run() {
+    let dir = folder(WELCOME);
+    let service = Service::start(dir.path(), &[]);
+    let hangup = |expected: &'static str| {
+        let url = service.url.clone();
+        let pid = service.child.id().to_string();
+        async move {
+            let before = reloads(&url, expected).await;
+            Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+            let start = Instant::now();
+            while reloads(&url, expected).await == before {
+                assert!(
+                    start.elapsed() < Duration::from_secs(10),
+                    "no {expected} reload"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let campaign = dir.path().join("c.nurture");
+    // A comment: the same behaviour, applied.
+    std::fs::write(&campaign, format!("// edited\n{WELCOME}")).unwrap();
+    hangup("applied").await;
+    // Errors: refused, the running campaign goes on.
+    std::fs::write(&campaign, "workflow {").unwrap();
+    hangup("invalid").await;
+    // Another email: a change of behaviour, refused without --migrate.
+    std::fs::write(&campaign, WELCOME.replace("\"welcome\"", "\"hello\"")).unwrap();
+    hangup("refused").await;
+    post(&service.url, "/v1/track", &track("ann", "signup", "m1")).await;
+    assert_eq!(service.out()[0]["template"], "welcome");
+    drop(service);
+    // With --migrate it is carried over.
+    let service = Service::start(dir.path(), &["--migrate"]);
+    post(&service.url, "/v1/track", &track("bob", "signup", "m2")).await;
+    assert_eq!(service.out().last().unwrap()["template"], "hello");
+}

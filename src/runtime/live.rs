@@ -7,11 +7,13 @@
 //! batch with nothing applied. An event whose `messageId` was accepted before is
 //! acknowledged and not applied again.
 
-use super::durable::{Opened, Output, RunError};
-use super::engine::Engine;
+use super::durable::{self, MigrationReport, Opened, Output, RunError};
+use super::engine::{Engine, Options};
 use super::outbox::{self, Entry, Settled};
 use super::output;
 use super::store::{Position, Store};
+use crate::compile::file::SourceText;
+use crate::compile::{compare, Compiled};
 use crate::vm::action::Action;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -98,6 +100,16 @@ pub struct LiveSetup {
     pub memberships: bool,
     /// Put actions in the outbox for delivery.
     pub deliver: bool,
+}
+
+/// What a reload of the campaign came to.
+pub enum Reloaded {
+    /// The same program: nothing to do.
+    Same,
+    /// Only comments or line positions moved: the state goes on under the new source.
+    Relined,
+    /// The behaviour changed, and the state was migrated to it.
+    Migrated(MigrationReport),
 }
 
 /// The engine, its state and what waits to be committed.
@@ -241,6 +253,52 @@ impl Live {
             }
         }
         Some((members, None))
+    }
+
+    /// Changes the campaign under a running service, by the rules of `nurture run`: a
+    /// program that behaves the same goes on at once; a change of behaviour is migrated with
+    /// `migrate`, and refused without it (the running campaign goes on).
+    pub fn reload(
+        &mut self,
+        compiled: Compiled,
+        source: Option<SourceText>,
+        options: &Options,
+        migrate: bool,
+        now: i64,
+    ) -> Result<Reloaded, RunError> {
+        // Compared with the program the state records, as a new run would compare it.
+        let stored = self.store.program()?.unwrap_or_default();
+        if stored == compiled.to_bytes() {
+            return Ok(Reloaded::Same);
+        }
+        let old = Compiled::load(&stored)
+            .map_err(|e| RunError::Program(e.describe(&self.store.path().display().to_string())))?;
+        if !migrate && !compare::same_behaviour(&old, &compiled) {
+            return Err(RunError::Changed {
+                state: self.store.path().display().to_string(),
+                differences: compare::differences(&old, &compiled),
+            });
+        }
+        // Everything so far is committed under the old campaign; the state is then opened
+        // again under the new one, as a new run would open it.
+        self.commit(now)?;
+        let path = self.store.path().to_path_buf();
+        let store = std::mem::replace(&mut self.store, super::store::Store::open(&path, false)?);
+        let state = path.display().to_string();
+        let opened = durable::open_state(store, &state, compiled, source, options, migrate)?;
+        let Opened {
+            engine,
+            store,
+            position,
+            migrated,
+        } = opened;
+        self.engine = engine;
+        self.store = store;
+        self.position.out = position.out;
+        Ok(match migrated {
+            Some(report) => Reloaded::Migrated(report),
+            None => Reloaded::Relined,
+        })
     }
 
     /// Everything in the outbox still to deliver (after a restart: what the last run left).

@@ -645,6 +645,11 @@ impl Store {
         self.write(engine, position, None, extra)
     }
 
+    /// Where the database is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The database, for the tables a front end keeps beside the state (`runtime::outbox`).
     pub fn connection(&self) -> &Connection {
         &self.conn

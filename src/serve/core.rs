@@ -47,8 +47,9 @@ enum Msg {
         reply: oneshot::Sender<Reply>,
     },
     Settled(Settled),
-    /// A read of the state (`GET /v1/leads/…`), run on the core between commits.
-    Read(Box<dyn FnOnce(&Live) + Send>),
+    /// Work on the state (a read for `GET /v1/leads/…`, a reload), run on the core between
+    /// commits.
+    With(Box<dyn FnOnce(&mut Live) + Send>),
     Stop,
 }
 
@@ -69,16 +70,16 @@ impl Handle {
         answer
     }
 
-    /// Runs `read` on the state, between commits; `None` when the core has stopped.
-    pub async fn read<T: Send + 'static>(
+    /// Runs `work` on the state, between commits; `None` when the core has stopped.
+    pub async fn with<T: Send + 'static>(
         &self,
-        read: impl FnOnce(&Live) -> T + Send + 'static,
+        work: impl FnOnce(&mut Live) -> T + Send + 'static,
     ) -> Option<T> {
         let (reply, answer) = oneshot::channel();
-        let job = Box::new(move |live: &Live| {
-            let _ = reply.send(read(live));
+        let job = Box::new(move |live: &mut Live| {
+            let _ = reply.send(work(live));
         });
-        self.tx.send(Msg::Read(job)).ok()?;
+        self.tx.send(Msg::With(job)).ok()?;
         answer.await.ok()
     }
 
@@ -195,7 +196,7 @@ fn run(
                     }
                 }
                 Msg::Settled(s) => live.settle(s),
-                Msg::Read(read) => read(&live),
+                Msg::With(work) => work(&mut live),
                 Msg::Stop => stop = true,
             }
             taken += 1;

@@ -282,7 +282,7 @@ async fn lead(
         return unauthorised();
     }
     let wanted = id.clone();
-    match state.core.read(move |live| live.lead(&wanted)).await {
+    match state.core.with(move |live| live.lead(&wanted)).await {
         Some(Some(lead)) => Json(lead).into_response(),
         Some(None) => problem(
             StatusCode::NOT_FOUND,
@@ -328,7 +328,7 @@ async fn list(
     let wanted = name.clone();
     match state
         .core
-        .read(move |live| live.list_members(&wanted, from, limit))
+        .with(move |live| live.list_members(&wanted, from, limit))
         .await
     {
         Some(Some((members, next))) => Json(json!({

@@ -52,6 +52,7 @@ pub struct Metrics {
     dead_letters: Gauge,
     timers: Gauge,
     leads: Gauge,
+    reloads: Family<Result_, Counter>,
 }
 
 impl Metrics {
@@ -69,6 +70,7 @@ impl Metrics {
             dead_letters: Gauge::default(),
             timers: Gauge::default(),
             leads: Gauge::default(),
+            reloads: Family::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -115,6 +117,11 @@ impl Metrics {
         );
         r.register("timers_pending", "Timers scheduled", m.timers.clone());
         r.register("leads", "Leads in the state", m.leads.clone());
+        r.register(
+            "reloads",
+            "Campaign reloads on SIGHUP, by result: same, applied, migrated, refused, invalid",
+            m.reloads.clone(),
+        );
         Metrics { registry, ..m }
     }
 
@@ -155,6 +162,10 @@ impl Metrics {
             .set(summary.skipped.values().sum::<u64>() as i64);
         self.timers
             .set(live.engine().machine.pending_timers() as i64);
+    }
+
+    pub fn reload(&self, result: &'static str) {
+        self.reloads.get_or_create(&Result_ { result }).inc();
     }
 
     pub fn queued(&self, n: i64) {

@@ -18,7 +18,7 @@ use crate::cli::{EXIT_OK, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use nurture::runtime::durable::{self, Output};
 use nurture::runtime::engine::Options;
-use nurture::runtime::live::{Live, LiveSetup};
+use nurture::runtime::live::{Live, LiveSetup, Reloaded};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -192,6 +192,19 @@ async fn service(
             metrics.clone(),
         ))
     });
+    // Listening for SIGHUP before the service says it is up, so that no hangup kills it.
+    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(|e| format!("cannot listen for SIGHUP: {e}"))?;
+    tokio::spawn(reload_on_hangup(
+        hangups,
+        args.campaign.clone(),
+        Options {
+            strict: args.strict,
+        },
+        args.migrate,
+        core.handle(),
+        metrics.clone(),
+    ));
     let state = http::State::new(core.handle(), metrics.clone(), args.write_key.clone());
     let draining = state.draining();
     let app = http::router(state);
@@ -217,6 +230,58 @@ async fn service(
     core.stop().map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(EXIT_OK)
+}
+
+/// SIGHUP: reads the campaign again. One with errors is refused (its diagnostics go to
+/// standard error) and the running one goes on; an edit that changes no behaviour goes on at
+/// once; a change of behaviour is migrated with `--migrate`, and refused without it.
+async fn reload_on_hangup(
+    mut hangups: tokio::signal::unix::Signal,
+    campaign: PathBuf,
+    options: Options,
+    migrate: bool,
+    core: core::Handle,
+    metrics: Arc<metrics::Metrics>,
+) {
+    while hangups.recv().await.is_some() {
+        let path = campaign.clone();
+        let loaded = tokio::task::spawn_blocking(move || load_program(&path, "nurture serve"))
+            .await
+            .ok()
+            .and_then(Result::ok);
+        let Some((compiled, source)) = loaded else {
+            metrics.reload("invalid");
+            tracing::error!(campaign = %campaign.display(), "the campaign has errors (above): the running campaign goes on");
+            continue;
+        };
+        let options = options.clone();
+        let outcome = core
+            .with(move |live| live.reload(compiled, source, &options, migrate, core::wall_clock()))
+            .await;
+        match outcome {
+            None => return,
+            Some(Ok(Reloaded::Same)) => {
+                metrics.reload("same");
+                tracing::info!("campaign read again: unchanged");
+            }
+            Some(Ok(Reloaded::Relined)) => {
+                metrics.reload("applied");
+                tracing::info!("campaign reloaded: it behaves as before, the state goes on");
+            }
+            Some(Ok(Reloaded::Migrated(report))) => {
+                metrics.reload("migrated");
+                tracing::info!(
+                    differences = ?report.differences,
+                    unplaced = report.migration.lost.len(),
+                    "campaign reloaded: the state was migrated"
+                );
+            }
+            Some(Err(e)) => {
+                metrics.reload("refused");
+                tracing::error!("the new campaign was refused, the running one goes on: {e}");
+            }
+        }
+    }
 }
 
 async fn stop_signal() {
