@@ -584,3 +584,24 @@ async fn sighup_reloads_the_campaign_by_the_rules_of_run() {
     post(&service.url, "/v1/track", &track("bob", "signup", "m2")).await;
     assert_eq!(service.out().last().unwrap()["template"], "hello");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_senders_timestamp_is_kept_as_original_timestamp() {
+    let dir = folder(
+        "event signup { originalTimestamp: time? }\n\
+         list sent_late = did signup where originalTimestamp is set and originalTimestamp < now - 1d within 7d\n",
+    );
+    let service = Service::start(dir.path(), &[]);
+    let mut late = track("ann", "signup", "m1");
+    late["timestamp"] = "2020-01-01T00:00:00Z".into();
+    let batch = json!({ "batch": [late, track("bob", "signup", "m2")] });
+    assert_eq!(
+        post(&service.url, "/v1/batch", &batch).await.0,
+        StatusCode::OK
+    );
+    let (_, ann) = get(&format!("{}/v1/leads/ann", service.url)).await;
+    let (_, bob) = get(&format!("{}/v1/leads/bob", service.url)).await;
+    // The event counts as now (within 7 days), and its sender's time is read.
+    assert_eq!(ann["lists"]["sent_late"], true);
+    assert_eq!(bob["lists"]["sent_late"], false);
+}

@@ -451,7 +451,9 @@ mod tests {
     #[test]
     fn input_goes_on_while_braces_are_open() {
         assert_eq!(open_brackets(":lead ann {"), 1);
-        assert_eq!(open_brackets(":lead ann { email: \"{\" }"), 0);
+        // Braces in strings are text (`{{`) or interpolations, which close inside the string.
+        assert_eq!(open_brackets(":lead ann { email: \"{{\" }"), 0);
+        assert_eq!(open_brackets(":lead ann { email: \"{lead.id}}}\" }"), 0);
         assert_eq!(open_brackets(":lead ann {\n  email: \"a\"\n}"), 0);
     }
 }

@@ -126,8 +126,9 @@ fn too_large(len: usize) -> Response {
 }
 
 /// One call of a batch, made a line the engine reads: its `type` filled in from the
-/// endpoint when absent, and a `timestamp` when absent (the service's clock decides the time
-/// anyway: docs/serve.md).
+/// endpoint when absent, and a `timestamp` when absent; a track's own `timestamp` is kept in
+/// its properties as `originalTimestamp` (the service's clock decides the time:
+/// docs/serve.md).
 fn item(raw: &str, kind: Option<&str>) -> Result<Item, String> {
     if raw.len() > MAX_EVENT_BYTES {
         return Err(format!(
@@ -143,8 +144,19 @@ fn item(raw: &str, kind: Option<&str>) -> Result<Item, String> {
     if let Some(kind) = kind {
         map.entry("type").or_insert_with(|| kind.into());
     }
-    map.entry("timestamp")
-        .or_insert_with(|| nurture::lang::format::instant(wall_clock()).into());
+    match map.get("timestamp").cloned() {
+        // The sender's time, for a campaign that declares it: the service's clock decides
+        // when the event happened.
+        Some(sent) => {
+            if let Some(Value::Object(props)) = map.get_mut("properties") {
+                props.entry("originalTimestamp").or_insert(sent);
+            }
+        }
+        None => {
+            let now = nurture::lang::format::instant(wall_clock());
+            map.insert("timestamp".into(), now.into());
+        }
+    }
     let message_id = match map.get("messageId") {
         Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
         _ => None,
