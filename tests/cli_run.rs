@@ -704,8 +704,44 @@ fn until_fires_pending_waits_due_by_then() {
     // A timer due exactly at --until fires.
     assert_eq!(trace(Some("2026-03-02T10:00:00Z")), later);
     assert_eq!(trace(Some("2026-03-02T11:00:00+01:00")), later);
-    // An --until before the input's end moves nothing back.
-    assert_eq!(trace(Some("2020-01-01T00:00:00Z")), now);
+    // An --until at the last event's time moves nothing and is fine.
+    assert_eq!(trace(Some("2026-03-02T09:00:00Z")), now);
+}
+
+/// Issue 11 item 19: an `--until` earlier than the events was accepted silently (exit 0, as
+/// if it had not been given).
+#[test]
+fn an_until_earlier_than_the_events_read_exits_2() {
+    let d = Dir::new(CAMPAIGN);
+    d.events(&[cart("ann", "2026-03-02T09:00:00Z", 42.0)]);
+    let refused = |until: &str| {
+        format!(
+            "nurture run: --until {until} is earlier than the events already read: the clock \
+             is at 2026-03-02T09:00:00Z and never goes back; give an --until from \
+             2026-03-02T09:00:00Z on, or leave it out\n"
+        )
+    };
+    let r = d.run(&[
+        "--events",
+        "events.jsonl",
+        "--until",
+        "2026-03-02T08:59:59Z",
+    ]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.stderr, refused("2026-03-02T08:59:59Z"));
+    // The events were read and their actions written before the clock was found past it.
+    assert_eq!(r.trace(), ["2026-03-02T09:00:00Z ann send cart-now"]);
+
+    // With a state, the clock is known before reading: nothing is read, run or written.
+    let r = d.run(&["--state", "leads.db", "--events", "events.jsonl"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let r = d.run(&["--state", "leads.db", "--until", "2026-03-01T00:00:00Z"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.stderr, refused("2026-03-01T00:00:00Z"));
+    assert_eq!(r.stdout, "");
+    let r = d.run(&["--state", "leads.db", "--until", "2026-03-02T10:00:00Z"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.trace(), ["2026-03-02T10:00:00Z ann send cart-later"]);
 }
 
 #[test]

@@ -40,7 +40,7 @@ pub struct RunArgs {
     pub events: Option<PathBuf>,
 
     /// After the input ends, move the clock to this RFC 3339 time so that pending waits fire
-    /// (from 1970-01-01 to 2201-01-01).
+    /// (from 1970-01-01 to 2201-01-01, and not earlier than the events read).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 
@@ -357,6 +357,10 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
         store,
         last,
     } = open_engine(args, compiled, source, &options)?;
+    if let Some(until) = until {
+        // A state's clock is known before reading: refuse before anything runs.
+        durable::until_reachable(until, engine.machine.now).map_err(|e| e.to_string())?;
+    }
     let stateful = store.is_some();
     let last = last.unwrap_or(Position {
         done: true,
@@ -426,13 +430,13 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
         Events::Stdin(ref mut s) => Some(s),
     };
     if let Some(input) = input {
-        run.read(input, &mut on_reject, &mut on_progress)
-            .map_err(|e| e.to_string())?;
+        let read = run.read(input, &mut on_reject, &mut on_progress);
+        progress.finish();
+        read.map_err(|e| e.to_string())?;
     }
     if let Some(until) = until {
         run.fire_until(until).map_err(|e| e.to_string())?;
     }
-    progress.finish();
     let rejected_now = run.rejected_now();
     let summary = run.finish().map_err(|e| e.to_string())?;
     eprint!("{}", describe(&summary, started.elapsed()));
