@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 /// Run a campaign over a stream of lead events, in event time, and write the actions to take.
 ///
 /// Input: Segment-spec JSON lines (`identify` with `traits`, `track` with `event` and
-/// `properties`; `userId` and an RFC 3339 `timestamp` on each), in time order. Output: one
+/// `properties`, `page` as a `page.viewed` event; `userId` and an RFC 3339 `timestamp` on
+/// each), in time order. Output: one
 /// JSON line per action (send, suppressed send, notify, retarget, webhook, set, tag, …) with
 /// a stable `id`. A summary goes to stderr. Bad lines are rejected with their line number and
 /// reason, and the run goes on; the exit code is then 1.
@@ -52,7 +53,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
 
-    /// Reject events the campaign does not declare, instead of skipping and counting them.
+    /// Reject events the campaign does not declare, and `screen`, `group` and `alias` calls,
+    /// instead of skipping and counting them (`page` calls are read either way).
     #[arg(long)]
     pub strict: bool,
 
