@@ -3,7 +3,7 @@
 //!
 //! A line is one Segment call. `identify` sets lead attributes from `traits`; `track` is an
 //! event with `properties`. Where `type` is absent, a line with `event` is a track and one
-//! with `traits` an identify. A `page` call is read as a `page.viewed` event (`page`). Other
+//! with `traits` an identify. A `page` call is read as a `page.viewed` event (see `page`). Other
 //! Segment calls (`screen`, `group`, `alias`) are skipped as `type:screen` and so on, without
 //! further checks, or rejected when the reader is strict. `userId` (a string, or a number
 //! taken as its decimal text) and `timestamp` (RFC 3339; fractions of a second are dropped;
