@@ -3,6 +3,9 @@
 //! The workload is generated in memory (benches/support/campaign.rs): a campaign of at least
 //! 10,000 lines with every kind of declaration. The figure is the time to parse, resolve,
 //! type-check and lint it, as `check_source` does for `nurture check`.
+//!
+//! `NURTURE_BENCH_CAMPAIGN=FILE cargo bench --bench check` also writes the campaign to FILE,
+//! to time `nurture check FILE` as a whole process (the README's figure).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
@@ -16,6 +19,9 @@ const LINES: usize = 10_000;
 fn check(c: &mut Criterion) {
     let source = campaign::campaign(LINES);
     let lines = source.lines().count();
+    if let Some(path) = std::env::var_os("NURTURE_BENCH_CAMPAIGN") {
+        std::fs::write(&path, &source).expect("writes NURTURE_BENCH_CAMPAIGN");
+    }
     // A campaign that does not check would measure an early exit, not the checker.
     let checked = nurture::check::check_source("bench.nurture", source.as_bytes());
     assert_eq!(

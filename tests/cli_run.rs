@@ -482,14 +482,16 @@ fn timestamps_outside_1970_to_2100_are_rejected_and_do_not_move_the_clock() {
         "--rejects",
         "rejects.jsonl",
         "--until",
-        "2036-03-01T00:00:00Z",
+        "2110-01-01T00:00:00Z",
     ]);
     assert_eq!(r.code, Some(1), "{}", r.stderr);
+    // fay's ping at 2100-01-01 itself was taken: its wait fires a decade on.
     assert_eq!(
         r.trace(),
         [
             "2036-02-18T09:00:00Z ann send ten-years-on",
             "2036-02-18T10:00:00Z dee send ten-years-on",
+            "2109-12-20T00:00:00Z fay send ten-years-on",
         ]
     );
     let expected = [
@@ -507,14 +509,6 @@ fn timestamps_outside_1970_to_2100_are_rejected_and_do_not_move_the_clock() {
         let shown = format!("line {line}: rejected: {reason}\n");
         assert!(r.stderr.contains(&shown), "no {shown:?} in\n{}", r.stderr);
     }
-    // fay's ping at 2100-01-01 itself was taken: its wait fires a decade on.
-    let r = d.run(&["--events", "events.jsonl", "--until", LAST_CLOCK]);
-    assert!(
-        r.trace()
-            .contains(&"2109-12-20T00:00:00Z fay send ten-years-on".to_string()),
-        "{:?}",
-        r.trace()
-    );
 }
 
 #[test]
@@ -630,6 +624,171 @@ fn strict_rejects_undeclared_events() {
     assert!(!r.stderr.contains("skipped"), "{}", r.stderr);
 }
 
+/// Issue 11 item 19: `--strict` let `page` and `group` calls through, skipped, although the
+/// README said it rejects them. Now a page call is an event (item 22), strict or not, and the
+/// calls the intake does not read (`screen`, `group`, `alias`) are rejected under `--strict`.
+#[test]
+fn strict_reads_page_calls_and_rejects_group_screen_and_alias() {
+    let d = Dir::new(CAMPAIGN);
+    d.events(&[
+        r#"{"type":"page","userId":"ann","name":"Pricing","properties":{"url":"https://shop.example/pricing"},"timestamp":"2026-03-02T08:00:00Z"}"#.into(),
+        r#"{"type":"group","userId":"ann","groupId":"acme","traits":{"name":"Acme"},"timestamp":"2026-03-02T08:01:00Z"}"#.into(),
+        r#"{"type":"screen","userId":"ann","name":"Home","timestamp":"2026-03-02T08:02:00Z"}"#.into(),
+        r#"{"type":"alias","userId":"ann","previousId":"anon-1","timestamp":"2026-03-02T08:03:00Z"}"#.into(),
+        cart("ann", "2026-03-02T09:00:00Z", 42.0),
+    ]);
+    let r = d.run(&["--events", "events.jsonl"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(
+            "5 lines: 2 events, 0 identifies, 1 lead; 1 action (0 suppressed sends, 0 conversions); 0 rejected\n\
+             skipped, not in the campaign: type:alias (1), type:group (1), type:screen (1)\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = d.run(&["--events", "events.jsonl", "--strict"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.trace(), ["2026-03-02T09:00:00Z ann send cart-now"]);
+    assert!(
+        r.stderr.starts_with(
+            "line 2: rejected: a `group` call: only identify, track and page calls are read\n\
+             line 3: rejected: a `screen` call: only identify, track and page calls are read\n\
+             line 4: rejected: a `alias` call: only identify, track and page calls are read\n\
+             5 lines: 2 events, 0 identifies, 1 lead; 1 action (0 suppressed sends, 0 conversions); 3 rejected\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("skipped"), "{}", r.stderr);
+}
+
+/// Uses every standard event Segment's Email and E-commerce specs name, and every field of a
+/// page view, each once.
+const SEGMENT_CAMPAIGN: &str = r#"campaign "Segment names"
+
+lead { email: string }
+
+score page_fields {
+  on page.viewed where url starts_with "https://northwind.example/"  add 1
+  on page.viewed where (path ?? "") == "/pricing"                     add 2
+  on page.viewed where (name ?? "") == "Pricing"                      add 4
+  on page.viewed where (referrer ?? "") contains "google"             add 8
+  on page.viewed where (title ?? "") == "Pricing | Northwind"         add 16
+}
+
+on page.viewed                 notify sales "page view: {page_fields} of 31"
+on email.delivered             notify sales "delivered"
+on email.opened                notify sales "opened"
+on email.clicked               notify sales "clicked"
+on email.bounced               notify sales "bounced"
+on email.marked_as_spam        notify sales "marked as spam"
+on email.unsubscribed          notify sales "unsubscribed"
+on order.placed where total > 40 and order_id == "o-7"  notify sales "order completed"
+"#;
+
+/// Issue 11 item 22: the prelude's events did not answer to Segment's names (`Email Opened`,
+/// `Order Completed`, …) and page calls were skipped: a stream in Segment's specs and the same
+/// stream in dotted names now give the same actions, byte for byte.
+#[test]
+fn a_segment_named_stream_and_a_dotted_one_give_the_same_actions() {
+    let d = Dir::new(SEGMENT_CAMPAIGN);
+    let at = |minute: u32| format!("2026-03-02T09:{minute:02}:00Z");
+    let track = |name: &str, props: &str, minute: u32| {
+        format!(
+            r#"{{"type":"track","userId":"ann","event":"{name}","properties":{props},"timestamp":"{}"}}"#,
+            at(minute)
+        )
+    };
+    let template = r#"{"template":"welcome"}"#;
+    let order = r#"{"order_id":"o-7","total":42.5,"products":[{"product_id":"p-1","price":42.5,"quantity":1}]}"#;
+    let page_fields = r#""url":"https://northwind.example/pricing?plan=team","path":"/pricing","referrer":"https://www.google.com/","title":"Pricing | Northwind""#;
+    let identify = format!(
+        r#"{{"type":"identify","userId":"ann","traits":{{"email":"ann@northwind.example"}},"timestamp":"{}"}}"#,
+        at(0)
+    );
+    let stream = |names: [&str; 7], page: String| -> Vec<String> {
+        let mut lines = vec![identify.clone(), page];
+        for (i, name) in names[..6].iter().enumerate() {
+            lines.push(track(name, template, 2 + i as u32));
+        }
+        lines.push(track(names[6], order, 8));
+        lines
+    };
+    let segment = stream(
+        [
+            "Email Delivered",
+            "Email Opened",
+            "Email Link Clicked",
+            "Email Bounced",
+            "Email Marked as Spam",
+            "Unsubscribed",
+            "Order Completed",
+        ],
+        format!(
+            r#"{{"type":"page","userId":"ann","name":"Pricing","properties":{{{page_fields}}},"timestamp":"{}"}}"#,
+            at(1)
+        ),
+    );
+    let dotted = stream(
+        [
+            "email.delivered",
+            "email.opened",
+            "email.clicked",
+            "email.bounced",
+            "email.marked_as_spam",
+            "email.unsubscribed",
+            "order.placed",
+        ],
+        track(
+            "page.viewed",
+            &format!(r#"{{"name":"Pricing",{page_fields}}}"#),
+            1,
+        ),
+    );
+    let mut runs = Vec::new();
+    for lines in [segment, dotted] {
+        d.events(&lines);
+        let r = d.run(&["--events", "events.jsonl", "--strict"]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        runs.push(r);
+    }
+    let said: Vec<String> = runs[0]
+        .actions()
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                a["at"].as_str().unwrap(),
+                a["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "2026-03-02T09:01:00Z page view: 31 of 31",
+            "2026-03-02T09:02:00Z delivered",
+            "2026-03-02T09:03:00Z opened",
+            "2026-03-02T09:04:00Z clicked",
+            "2026-03-02T09:05:00Z bounced",
+            "2026-03-02T09:06:00Z marked as spam",
+            "2026-03-02T09:07:00Z unsubscribed",
+            "2026-03-02T09:08:00Z order completed",
+        ]
+    );
+    assert_eq!(
+        runs[0].stdout, runs[1].stdout,
+        "the same actions, ids and all"
+    );
+    let summary = |r: &Run| r.stderr.lines().next().unwrap_or("").to_string();
+    assert_eq!(
+        summary(&runs[0]),
+        "9 lines: 8 events, 1 identify, 1 lead; 8 actions (0 suppressed sends, 0 conversions); 0 rejected"
+    );
+    assert_eq!(summary(&runs[0]), summary(&runs[1]));
+}
+
 // ---- --memberships, --until, --out, stdin ---------------------------------------------------
 
 #[test]
@@ -704,8 +863,44 @@ fn until_fires_pending_waits_due_by_then() {
     // A timer due exactly at --until fires.
     assert_eq!(trace(Some("2026-03-02T10:00:00Z")), later);
     assert_eq!(trace(Some("2026-03-02T11:00:00+01:00")), later);
-    // An --until before the input's end moves nothing back.
-    assert_eq!(trace(Some("2020-01-01T00:00:00Z")), now);
+    // An --until at the last event's time moves nothing and is fine.
+    assert_eq!(trace(Some("2026-03-02T09:00:00Z")), now);
+}
+
+/// Issue 11 item 19: an `--until` earlier than the events was accepted silently (exit 0, as
+/// if it had not been given).
+#[test]
+fn an_until_earlier_than_the_events_read_exits_2() {
+    let d = Dir::new(CAMPAIGN);
+    d.events(&[cart("ann", "2026-03-02T09:00:00Z", 42.0)]);
+    let refused = |until: &str| {
+        format!(
+            "nurture run: --until {until} is earlier than the events already read: the clock \
+             is at 2026-03-02T09:00:00Z and never goes back; give an --until from \
+             2026-03-02T09:00:00Z on, or leave it out\n"
+        )
+    };
+    let r = d.run(&[
+        "--events",
+        "events.jsonl",
+        "--until",
+        "2026-03-02T08:59:59Z",
+    ]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.stderr, refused("2026-03-02T08:59:59Z"));
+    // The events were read and their actions written before the clock was found past it.
+    assert_eq!(r.trace(), ["2026-03-02T09:00:00Z ann send cart-now"]);
+
+    // With a state, the clock is known before reading: nothing is read, run or written.
+    let r = d.run(&["--state", "leads.db", "--events", "events.jsonl"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let r = d.run(&["--state", "leads.db", "--until", "2026-03-01T00:00:00Z"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.stderr, refused("2026-03-01T00:00:00Z"));
+    assert_eq!(r.stdout, "");
+    let r = d.run(&["--state", "leads.db", "--until", "2026-03-02T10:00:00Z"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.trace(), ["2026-03-02T10:00:00Z ann send cart-later"]);
 }
 
 #[test]

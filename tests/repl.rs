@@ -292,7 +292,50 @@ total of ann
         "{}",
         run.stdout
     );
+    // Issue 11 item 19: each error names the script's line (it said `input:1:COL` for
+    // every one), and `--echo` keeps it in the transcript, after its command (it went to
+    // standard error only).
     insta::assert_snapshot!("mistakes", run.stderr);
+    for (line, command) in [(2, ":lead ann"), (8, "total of carl"), (14, ":shwo ann")] {
+        let at = run
+            .stdout
+            .find(&format!("> {command}"))
+            .unwrap_or_else(|| panic!("{command} is echoed"));
+        let error = run.stdout[at..]
+            .lines()
+            .nth(1)
+            .expect("a line after the command");
+        assert!(error.starts_with("[E0"), "{command}: {error}");
+        let place = run.stdout[at..].lines().nth(2).expect("the error's place");
+        assert!(
+            place.contains(&format!("─[ <stdin>:{line}:")),
+            "{command}: {place}"
+        );
+    }
+    let errors_in_transcript = run.stdout.matches("Error:").count();
+    assert_eq!(errors_in_transcript, run.stderr.matches("Error:").count());
+    assert_eq!(errors_in_transcript, 11);
+}
+
+/// A command over several lines is placed at the line it starts on, and its lines keep their
+/// numbers.
+#[test]
+fn an_error_in_a_command_over_several_lines_names_its_line() {
+    let dir = workdir();
+    let script = ":at 2026-03-02T10:00:00Z\n\n// a comment\n:lead ann {\n  email: \"ann@bigco.com\",\n  company_size: \"big\"\n}\n";
+    let run = nurture(dir.path(), &["repl", "campaign.nurture"], script);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "[E0201] Error: expected an int?, found a string
+   ╭─[ <stdin>:6:17 ]
+   │
+ 6 │   company_size: \"big\"
+   │                 ──┬──  
+   │                   ╰──── this is a string
+───╯
+"
+    );
 }
 
 #[test]
@@ -411,13 +454,23 @@ fn a_campaign_with_errors_does_not_start() {
         run.stderr
     );
     assert_eq!(run.stdout, "");
-    let run = nurture(dir.path(), &["repl", "missing.nurture"], "");
-    assert_eq!(run.code, 1);
+}
+
+/// Issue 11 item 19: an unreadable campaign exited 1 with no `nurture repl:` prefix; it is a
+/// usage error (2), as for every other command.
+#[test]
+fn an_unreadable_campaign_is_a_usage_error() {
+    let dir = workdir();
+    let run = nurture(dir.path(), &["repl", "missing.nurture"], ":leads\n");
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
     assert!(
-        run.stderr.starts_with("cannot read missing.nurture"),
+        run.stderr
+            .starts_with("nurture repl: cannot read missing.nurture: "),
         "{}",
         run.stderr
     );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
 
 #[test]

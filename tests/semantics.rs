@@ -409,6 +409,34 @@ test "on rules" {
     ));
 }
 
+/// A text property is read from its own text, whatever comes before it: a number property
+/// declared first, or properties given in another order than declared (a Segment page call
+/// lists `path`, `referrer`, `title` and `url` alphabetically). The machine took the text's
+/// slot for a property's place, and read another property's text, or none: these rules never
+/// counted (found with issue 11 item 22, whose page calls come in that order).
+#[test]
+fn a_text_property_is_read_whatever_comes_before_it() {
+    let src = campaign(
+        r#"
+event thing.done { n: int, s: string }
+score seen {
+  on thing.done where s == "a"                    add 1
+  on page.viewed where url == "/pricing"          add 10
+  on page.viewed where title ?? "" == "Pricing"   add 100
+}
+test "a text after a number" {
+  at 2026-03-02T09:00:00Z ann thing.done { n: 1, s: "a" }
+  expect seen of ann == 1
+}
+"#,
+    );
+    passes(&src);
+    let mut r = Run::new(&src);
+    let props = [("title", V::S("Pricing")), ("url", V::S("/pricing"))];
+    r.track("ann", t("2026-03-02T09:00:00Z"), "page.viewed", &props);
+    assert_eq!(r.score("ann", "seen"), 110.0);
+}
+
 #[test]
 fn set_resets_the_accumulated_value_but_not_the_when_rules() {
     passes(&campaign(

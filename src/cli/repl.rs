@@ -8,7 +8,7 @@ use super::{use_color, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
 use nurture::lang::format;
 use nurture::repl::helper::open_brackets;
-use nurture::repl::{Reply, Session, Style};
+use nurture::repl::{Place, Reply, Session, Style};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::{Config, Editor};
@@ -27,7 +27,8 @@ pub struct ReplArgs {
     #[arg(value_name = "CAMPAIGN")]
     pub campaign: Option<PathBuf>,
 
-    /// When reading from a pipe, print each command before its output, as `> command`.
+    /// When reading from a pipe, print each command before its output, as `> command`, and
+    /// its errors after it (they also go to standard error): a transcript.
     #[arg(long)]
     pub echo: bool,
 
@@ -44,7 +45,14 @@ pub fn run(args: &ReplArgs) -> u8 {
     };
     let mut session = Session::new(style);
     if let Some(path) = &args.campaign {
-        let reply = session.load(path);
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("nurture repl: cannot read {}: {e}", path.display());
+                return EXIT_USAGE;
+            }
+        };
+        let reply = session.load_source(path, &bytes);
         if reply.error {
             eprint!("{}", reply.text);
             return EXIT_PROBLEMS;
@@ -60,12 +68,15 @@ pub fn run(args: &ReplArgs) -> u8 {
     }
 }
 
-/// Reads commands from standard input, one per line (more while braces are open).
+/// Reads commands from standard input, one per line (more while braces are open). Errors
+/// name the line a command starts on; with `echo` they are also part of the transcript.
 fn script_loop(session: &mut Session, echo: bool) -> u8 {
     let stdin = std::io::stdin();
     let mut failed = false;
     let mut pending = String::new();
-    for line in stdin.lock().lines() {
+    // The line the pending command starts on.
+    let mut starts = 1;
+    for (number, line) in (1u32..).zip(stdin.lock().lines()) {
         let line = match line {
             Ok(l) => l,
             Err(e) => {
@@ -73,7 +84,9 @@ fn script_loop(session: &mut Session, echo: bool) -> u8 {
                 return EXIT_USAGE;
             }
         };
-        if !pending.is_empty() {
+        if pending.is_empty() {
+            starts = number;
+        } else {
             pending.push('\n');
         }
         pending.push_str(&line);
@@ -85,8 +98,15 @@ fn script_loop(session: &mut Session, echo: bool) -> u8 {
             let shown: Vec<String> = input.lines().map(|l| format!("> {l}")).collect();
             write_out(&format!("{}\n", shown.join("\n")));
         }
-        let reply = session.run(&input);
+        let place = Place {
+            name: "<stdin>",
+            line: starts,
+        };
+        let reply = session.run_from(&input, &place);
         failed |= reply.error;
+        if reply.error && echo {
+            write_out(&reply.text);
+        }
         print_reply(&reply);
         if session.finished() {
             break;

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 /// Run a campaign over a stream of lead events, in event time, and write the actions to take.
 ///
 /// Input: Segment-spec JSON lines (`identify` with `traits`, `track` with `event` and
-/// `properties`; `userId` and an RFC 3339 `timestamp` on each), in time order. Output: one
+/// `properties`, `page` as a `page.viewed` event; `userId` and an RFC 3339 `timestamp` on
+/// each), in time order. Output: one
 /// JSON line per action (send, suppressed send, notify, retarget, webhook, set, tag, …) with
 /// a stable `id`. A summary goes to stderr. Bad lines are rejected with their line number and
 /// reason, and the run goes on; the exit code is then 1.
@@ -40,7 +41,7 @@ pub struct RunArgs {
     pub events: Option<PathBuf>,
 
     /// After the input ends, move the clock to this RFC 3339 time so that pending waits fire
-    /// (from 1970-01-01 to 2201-01-01).
+    /// (from 1970-01-01 to 2201-01-01, and not earlier than the events read).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 
@@ -52,7 +53,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
 
-    /// Reject events the campaign does not declare, instead of skipping and counting them.
+    /// Reject events the campaign does not declare, and `screen`, `group` and `alias` calls,
+    /// instead of skipping and counting them (`page` calls are read either way).
     #[arg(long)]
     pub strict: bool,
 
@@ -358,6 +360,10 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
         store,
         last,
     } = open_engine(args, compiled, source, &options)?;
+    if let Some(until) = until {
+        // A state's clock is known before reading: refuse before anything runs.
+        durable::until_reachable(until, engine.machine.now).map_err(|e| e.to_string())?;
+    }
     let stateful = store.is_some();
     let last = last.unwrap_or(Position {
         done: true,
@@ -427,13 +433,13 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
         Events::Stdin(ref mut s) => Some(s),
     };
     if let Some(input) = input {
-        run.read(input, &mut on_reject, &mut on_progress)
-            .map_err(|e| e.to_string())?;
+        let read = run.read(input, &mut on_reject, &mut on_progress);
+        progress.finish();
+        read.map_err(|e| e.to_string())?;
     }
     if let Some(until) = until {
         run.fire_until(until).map_err(|e| e.to_string())?;
     }
-    progress.finish();
     let rejected_now = run.rejected_now();
     let summary = run.finish().map_err(|e| e.to_string())?;
     eprint!("{}", describe(&summary, started.elapsed()));

@@ -17,7 +17,7 @@ pub mod helper;
 pub mod print;
 pub mod session;
 
-pub use session::{Reply, Session};
+pub use session::{Place, Reply, Session};
 
 /// Colours for terminal output; plain text when off. Only SGR codes, so the text keeps its
 /// display width (rustyline's highlighter needs that).

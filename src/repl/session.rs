@@ -45,6 +45,23 @@ impl Reply {
     }
 }
 
+/// Where a command was read, as its diagnostics name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place<'a> {
+    /// `input` for a command typed at the prompt, `<stdin>` for a script's.
+    pub name: &'a str,
+    /// The line the command starts on.
+    pub line: u32,
+}
+
+impl Place<'static> {
+    /// A command typed at the prompt: a line of its own.
+    pub const TYPED: Place<'static> = Place {
+        name: "input",
+        line: 1,
+    };
+}
+
 /// Why a command failed.
 pub(crate) enum Problem {
     /// Diagnostics about the typed input, rendered against it.
@@ -268,28 +285,44 @@ impl Session {
 
     /// Runs one command or expression and answers with what to print.
     pub fn run(&mut self, input: &str) -> Reply {
+        self.run_from(input, &Place::TYPED)
+    }
+
+    /// Runs one command read from `place` (a script's line), so that its diagnostics name it.
+    pub fn run_from(&mut self, input: &str, place: &Place) -> Reply {
         let result = commands::parse(input)
             .map_err(Problem::from)
             .and_then(|cmd| self.execute(cmd, input));
-        self.reply(result, input)
+        self.reply(result, input, place)
     }
 
-    /// Loads a campaign file (the command line's CAMPAIGN, `:load`).
+    /// Loads a campaign file (`:load`).
     pub fn load(&mut self, path: &Path) -> Reply {
         let result = self.load_campaign(path);
-        self.reply(result, "")
+        self.reply(result, "", &Place::TYPED)
     }
 
-    /// What to print: the text, or the problem, with diagnostics rendered against the input.
-    fn reply(&self, result: Result<String, Problem>, input: &str) -> Reply {
+    /// Loads a campaign from its text, read from `path` by the caller (the command line's
+    /// CAMPAIGN, which the binary reads so that an unreadable file is a usage error).
+    pub fn load_source(&mut self, path: &Path, bytes: &[u8]) -> Reply {
+        let result = self.load_bytes(path, bytes);
+        self.reply(result, "", &Place::TYPED)
+    }
+
+    /// What to print: the text, or the problem, with diagnostics rendered against the input
+    /// at its place.
+    fn reply(&self, result: Result<String, Problem>, input: &str, place: &Place) -> Reply {
         match result {
             Ok(text) => Reply::ok(text),
             Err(Problem::Input(diags)) => {
+                // Blank lines before the input put it on its line: ariadne numbers lines from
+                // the text's start.
+                let before = "\n".repeat(place.line.saturating_sub(1) as usize);
                 let file = SourceFile {
-                    name: "input".into(),
-                    text: input.to_string(),
+                    name: place.name.to_string(),
+                    text: format!("{before}{input}"),
                 };
-                let text = diags
+                let text = shift(diags, 0, before.len())
                     .iter()
                     .map(|d| diag::human::render(d, &file, self.style.color))
                     .collect();
@@ -637,8 +670,12 @@ impl Session {
     fn load_campaign(&mut self, path: &Path) -> Result<String, Problem> {
         let bytes = std::fs::read(path)
             .map_err(|e| Problem::Text(format!("cannot read {}: {e}\n", path.display())))?;
+        self.load_bytes(path, &bytes)
+    }
+
+    fn load_bytes(&mut self, path: &Path, bytes: &[u8]) -> Result<String, Problem> {
         let name = path.to_string_lossy().replace('\\', "/");
-        let checked = crate::check::check_source(&name, &bytes);
+        let checked = crate::check::check_source(&name, bytes);
         let Some(program) = checked.program else {
             let text = diag::render(&[checked.report], Format::Human, self.style.color);
             return Err(Problem::Text(format!(

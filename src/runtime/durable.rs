@@ -63,6 +63,8 @@ pub enum RunError {
         what: &'static str,
         error: std::io::Error,
     },
+    /// `until` is earlier than the clock: time never goes back, so it cannot be reached.
+    UntilPassed { until: i64, clock: i64 },
 }
 
 impl std::fmt::Display for RunError {
@@ -99,6 +101,16 @@ impl std::fmt::Display for RunError {
             RunError::Program(e) => f.write_str(e),
             RunError::Read(e) => write!(f, "cannot read the events: {e}"),
             RunError::Write { what, error } => write!(f, "cannot write {what}: {error}"),
+            RunError::UntilPassed { until, clock } => {
+                let clock = crate::lang::format::instant(*clock);
+                write!(
+                    f,
+                    "--until {} is earlier than the events already read: the clock is at \
+                     {clock} and never goes back; give an --until from {clock} on, or leave it \
+                     out",
+                    crate::lang::format::instant(*until)
+                )
+            }
         }
     }
 }
@@ -212,6 +224,14 @@ pub fn open_state(
             migration,
         }),
     })
+}
+
+/// Whether the clock, now at `clock`, can still be moved to `until`: it never goes back.
+pub fn until_reachable(until: i64, clock: i64) -> Result<(), RunError> {
+    if until < clock {
+        return Err(RunError::UntilPassed { until, clock });
+    }
+    Ok(())
 }
 
 /// A rejected input line.
@@ -396,8 +416,10 @@ impl DurableRun {
     }
 
     /// After the input: moves the clock to `until`, firing what is due, in batches of
-    /// `commit_every` timers, each committed.
+    /// `commit_every` timers, each committed. An `until` the clock has passed is refused
+    /// before anything fires.
     pub fn fire_until(&mut self, until: i64) -> Result<(), RunError> {
+        until_reachable(until, self.engine.machine.now)?;
         let mut fired = 0u64;
         while let Some(due) = self.engine.machine.next_timer().filter(|d| *d <= until) {
             self.engine.machine.advance_to(due, &mut self.actions);

@@ -3,8 +3,9 @@
 //!
 //! A line is one Segment call. `identify` sets lead attributes from `traits`; `track` is an
 //! event with `properties`. Where `type` is absent, a line with `event` is a track and one
-//! with `traits` an identify. Other Segment calls (`page`, `screen`, `group`, `alias`) are
-//! skipped as `type:page` and so on, without further checks. `userId` (a string, or a number
+//! with `traits` an identify. A `page` call is read as a `page.viewed` event (see `page`). Other
+//! Segment calls (`screen`, `group`, `alias`) are skipped as `type:screen` and so on, without
+//! further checks, or rejected when the reader is strict. `userId` (a string, or a number
 //! taken as its decimal text) and `timestamp` (RFC 3339; fractions of a second are dropped;
 //! from 1970-01-01 to 2100-01-01, `crate::lang::time`) are required.
 //!
@@ -38,6 +39,8 @@ use crate::compile::expr::Texts;
 use crate::lang::hash::Fnv1a;
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
+
+mod page;
 
 /// An event's names and typed properties: (name, Segment name, properties).
 type EventShape<'a> = (&'a str, &'a str, Vec<(&'a str, &'a Ty)>);
@@ -108,15 +111,16 @@ impl Reader {
             .map(|e| e.iter().map(|v| v.as_str().into()).collect())
             .collect();
         // A Segment name wins over a Nurture name when the two collide: it is the name the
-        // stream uses.
+        // stream uses. Of two events with one Segment name, the one declared last wins, so a
+        // campaign that reads "Order Completed" as its own event keeps it from the prelude's.
         let mut event_names: Vec<(&str, u32)> = Vec::with_capacity(program_events.len() * 2);
-        for (i, (_, segment, _)) in program_events.iter().enumerate() {
+        for (i, (_, segment, _)) in program_events.iter().enumerate().rev() {
             event_names.push((segment, i as EventId));
         }
         for (i, (name, _, _)) in program_events.iter().enumerate() {
             event_names.push((name, i as EventId));
         }
-        let events = program_events
+        let events: Vec<EventSchema> = program_events
             .iter()
             .map(|(_, _, props)| {
                 let fields: Vec<Field> = props.iter().map(|(n, t)| Field::new(n, t)).collect();
@@ -140,6 +144,7 @@ impl Reader {
             schema: Schema {
                 strict,
                 event_index: NameIndex::from_pairs(event_names),
+                page: page::PageSchema::find(program_events, &events),
                 events,
                 attr_index: NameIndex::new(attrs.iter().map(|f| &*f.name)),
                 attrs,
@@ -252,6 +257,8 @@ impl Buffers {
 struct Schema {
     strict: bool,
     event_index: NameIndex,
+    /// Where `page` calls go: the `page.viewed` event.
+    page: Option<page::PageSchema>,
     events: Vec<EventSchema>,
     attr_index: NameIndex,
     attrs: Vec<Field>,
@@ -440,6 +447,14 @@ enum Outcome {
     Skipped(String),
 }
 
+/// The Segment calls the intake reads.
+enum Call {
+    Track,
+    Identify,
+    /// Read as a `page.viewed` event.
+    Page(page::PageSchema),
+}
+
 /// Reads the line, leaving the values in `cx`; `Err` is a reject reason.
 /// It stays whole: the per-line hot path: one pass over a line, as the intake benchmark measures it.
 fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
@@ -458,6 +473,7 @@ fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
         at: TimeField::Absent,
         properties: Body::Absent,
         traits: Body::Absent,
+        name: None,
         duplicate: None,
     };
     let seed = TopSeed {
@@ -478,9 +494,18 @@ fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
         return Err(format!("`{key}` is given twice"));
     }
 
-    let is_track = match top.ty {
-        TypeField::Track => true,
-        TypeField::Identify => false,
+    let call = match top.ty {
+        TypeField::Track => Call::Track,
+        TypeField::Identify => Call::Identify,
+        TypeField::Page => match cx.schema.page {
+            Some(page) => Call::Page(page),
+            None => return page::unread(cx.schema.strict),
+        },
+        TypeField::Other(name) if cx.schema.strict => {
+            return Err(format!(
+                "a `{name}` call: only identify, track and page calls are read"
+            ))
+        }
         TypeField::Other(name) => return Ok(Outcome::Skipped(format!("type:{name}"))),
         TypeField::Unknown(name) => {
             return Err(format!(
@@ -488,8 +513,8 @@ fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
             ))
         }
         TypeField::Bad(got) => return Err(format!("`type` must be a string, got {got}")),
-        TypeField::Absent if !matches!(top.event, EventField::Absent) => true,
-        TypeField::Absent if !matches!(top.traits, Body::Absent) => false,
+        TypeField::Absent if !matches!(top.event, EventField::Absent) => Call::Track,
+        TypeField::Absent if !matches!(top.traits, Body::Absent) => Call::Identify,
         TypeField::Absent => {
             return Err(
                 "no `type`, `event` or `traits`: cannot tell an identify from a track".into(),
@@ -524,90 +549,106 @@ fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
         }
     };
 
-    if is_track {
-        let event = match top.event {
-            EventField::Given(Some(id)) => id,
-            EventField::Given(None) if cx.event.is_empty() => return Err("`event` is empty".into()),
-            EventField::Given(None) if cx.schema.strict => {
-                return Err(format!(
-                    "event `{}` is not declared in the campaign",
-                    cx.event
-                ))
-            }
-            EventField::Given(None) => return Ok(Outcome::Skipped(cx.event.clone())),
-            EventField::Absent => return Err("track record without `event`".into()),
-            EventField::Bad(got) => return Err(format!("`event` must be a string, got {got}")),
-        };
-        match top.properties {
-            Body::Read => {}
-            Body::Absent => start_props(cx, event),
-            Body::Raw(raw) => {
-                start_props(cx, event);
-                let mut de = serde_json::Deserializer::from_str(raw.get());
-                if let Err(e) = (PropsSeed {
-                    cx: &mut *cx,
-                    event,
-                })
-                .deserialize(&mut de)
-                {
-                    if cx.props_problem.is_none() {
-                        cx.props_problem = Some(format!(
-                            "event `{}`: cannot read `properties`: {}",
-                            cx.event,
-                            json_error_text(&e)
-                        ));
+    match call {
+        Call::Track => {
+            let event = match top.event {
+                EventField::Given(Some(id)) => id,
+                EventField::Given(None) if cx.event.is_empty() => {
+                    return Err("`event` is empty".into())
+                }
+                EventField::Given(None) if cx.schema.strict => {
+                    return Err(format!(
+                        "event `{}` is not declared in the campaign",
+                        cx.event
+                    ))
+                }
+                EventField::Given(None) => return Ok(Outcome::Skipped(cx.event.clone())),
+                EventField::Absent => return Err("track record without `event`".into()),
+                EventField::Bad(got) => return Err(format!("`event` must be a string, got {got}")),
+            };
+            read_props(cx, top.properties, event)?;
+            Ok(Outcome::Track(event, at))
+        }
+        Call::Page(page) => {
+            page::read(cx, &top, page)?;
+            Ok(Outcome::Track(page.event, at))
+        }
+        Call::Identify => {
+            match top.traits {
+                Body::Read | Body::Absent => {}
+                Body::Raw(raw) => {
+                    let mut de = serde_json::Deserializer::from_str(raw.get());
+                    if let Err(e) = (TraitsSeed { cx: &mut *cx }).deserialize(&mut de) {
+                        if cx.traits_problem.is_none() {
+                            cx.traits_problem =
+                                Some(format!("cannot read `traits`: {}", json_error_text(&e)));
+                        }
                     }
                 }
             }
+            if let Some(problem) = cx.traits_problem.take() {
+                return Err(problem);
+            }
+            Ok(Outcome::Identify(at))
         }
-        if let Some(problem) = cx.props_problem.take() {
-            return Err(problem);
+    }
+}
+
+/// Reads an event's `properties` (unless read already, as the line was parsed) and checks
+/// that every required one is given.
+fn read_props(cx: &mut Cx, properties: Body, event: EventId) -> Result<(), String> {
+    match properties {
+        Body::Read => {}
+        Body::Absent => start_props(cx, event),
+        Body::Raw(raw) => {
+            start_props(cx, event);
+            let mut de = serde_json::Deserializer::from_str(raw.get());
+            if let Err(e) = (PropsSeed {
+                cx: &mut *cx,
+                event,
+            })
+            .deserialize(&mut de)
+            {
+                if cx.props_problem.is_none() {
+                    cx.props_problem = Some(format!(
+                        "event `{}`: cannot read `properties`: {}",
+                        cx.event,
+                        json_error_text(&e)
+                    ));
+                }
+            }
         }
-        let schema = &cx.schema.events[event as usize];
-        let missing = schema
+    }
+    if let Some(problem) = cx.props_problem.take() {
+        return Err(problem);
+    }
+    let schema = &cx.schema.events[event as usize];
+    let missing = schema
+        .required
+        .iter()
+        .filter(|&&i| cx.props[i as usize].is_missing())
+        .count();
+    if missing > 0 {
+        let mut reason = format!("event `{}`: missing required ", cx.event);
+        reason.push_str(if missing == 1 {
+            "property "
+        } else {
+            "properties "
+        });
+        let names = schema
             .required
             .iter()
             .filter(|&&i| cx.props[i as usize].is_missing())
-            .count();
-        if missing > 0 {
-            let mut reason = format!("event `{}`: missing required ", cx.event);
-            reason.push_str(if missing == 1 {
-                "property "
-            } else {
-                "properties "
-            });
-            let names = schema
-                .required
-                .iter()
-                .filter(|&&i| cx.props[i as usize].is_missing())
-                .map(|&i| &*schema.fields[i as usize].name);
-            for (n, name) in names.enumerate() {
-                if n > 0 {
-                    reason.push_str(", ");
-                }
-                let _ = write!(reason, "`{name}`");
+            .map(|&i| &*schema.fields[i as usize].name);
+        for (n, name) in names.enumerate() {
+            if n > 0 {
+                reason.push_str(", ");
             }
-            return Err(reason);
+            let _ = write!(reason, "`{name}`");
         }
-        Ok(Outcome::Track(event, at))
-    } else {
-        match top.traits {
-            Body::Read | Body::Absent => {}
-            Body::Raw(raw) => {
-                let mut de = serde_json::Deserializer::from_str(raw.get());
-                if let Err(e) = (TraitsSeed { cx: &mut *cx }).deserialize(&mut de) {
-                    if cx.traits_problem.is_none() {
-                        cx.traits_problem =
-                            Some(format!("cannot read `traits`: {}", json_error_text(&e)));
-                    }
-                }
-            }
-        }
-        if let Some(problem) = cx.traits_problem.take() {
-            return Err(problem);
-        }
-        Ok(Outcome::Identify(at))
+        return Err(reason);
     }
+    Ok(())
 }
 
 /// Sizes the props vector for `event`, every value missing.
@@ -640,6 +681,8 @@ struct TopFields<'de> {
     at: TimeField,
     properties: Body<'de>,
     traits: Body<'de>,
+    /// A page call's `name`, read only for a page call.
+    name: Option<&'de RawValue>,
     /// A known key given twice.
     duplicate: Option<&'static str>,
 }
@@ -648,7 +691,8 @@ enum TypeField {
     Absent,
     Identify,
     Track,
-    /// A Segment call other than identify and track.
+    Page,
+    /// A Segment call the intake does not read: screen, group, alias.
     Other(&'static str),
     Unknown(String),
     Bad(String),
@@ -677,6 +721,7 @@ enum TimeField {
 }
 
 /// `properties` or `traits`.
+#[derive(Clone, Copy)]
 enum Body<'de> {
     Absent,
     /// Read as it came (or skipped: an undeclared event's properties).
@@ -692,6 +737,7 @@ enum TopKey {
     Timestamp,
     Properties,
     Traits,
+    Name,
     Other,
 }
 
@@ -720,6 +766,7 @@ impl Visitor<'_> for TopKeySeed {
             "timestamp" => TopKey::Timestamp,
             "properties" => TopKey::Properties,
             "traits" => TopKey::Traits,
+            "name" => TopKey::Name,
             _ => TopKey::Other,
         })
     }
@@ -792,6 +839,10 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_, 'de> {
                 TopKey::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
+                TopKey::Name => {
+                    // Kept as it came: only a page call reads it, and the type may come later.
+                    top.name = Some(map.next_value::<&'de RawValue>()?);
+                }
                 TopKey::Type => {
                     dup(&mut seen_ty, "type");
                     let v = map.next_value_seed(ScalarSeed {
@@ -801,7 +852,7 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_, 'de> {
                         Some(t) => match t {
                             "identify" => TypeField::Identify,
                             "track" => TypeField::Track,
-                            "page" => TypeField::Other("page"),
+                            "page" => TypeField::Page,
                             "screen" => TypeField::Other("screen"),
                             "group" => TypeField::Other("group"),
                             "alias" => TypeField::Other("alias"),

@@ -45,7 +45,7 @@ pub enum Intake {
     /// The record was filled in; process it.
     Record,
     /// A valid line the campaign has no use for: an event it does not declare, or a Segment
-    /// call other than identify and track. Counted by name in the summary.
+    /// call the intake does not read (screen, group, alias). Counted by name in the summary.
     Skipped { name: String },
     /// The line cannot be used; it goes to the rejects with its reason.
     Rejected(Reject),

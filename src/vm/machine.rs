@@ -1899,10 +1899,10 @@ impl Env for LeadEnv<'_> {
         self.received
     }
 
+    /// `id` is the text's slot (`Val::PropText`), not the property's place.
     fn prop_text(&self, id: u16) -> &str {
-        match self.ev.and_then(|e| e.props.get(id as usize)) {
-            Some(Val::PropText(i)) => self.ev.map_or("", |e| e.texts[*i as usize].as_str()),
-            _ => "",
-        }
+        self.ev
+            .and_then(|e| e.texts.get(id as usize))
+            .map_or("", |t| t.as_str())
     }
 }

@@ -553,10 +553,13 @@ fn type_is_inferred_when_absent() {
     );
 }
 
+/// Issue 11 item 19: `screen`, `group` and `alias` calls were skipped even when strict, and
+/// `page` calls too (item 22 reads those as `page.viewed`).
 #[test]
-fn other_segment_calls_are_skipped() {
-    let mut h = Harness::new(true);
-    for ty in ["page", "screen", "group", "alias"] {
+fn calls_not_read_are_skipped_or_rejected_when_strict() {
+    let mut h = Harness::new(false);
+    let mut strict = Harness::new(true);
+    for ty in ["screen", "group", "alias"] {
         // No userId or timestamp needed: the record is not ours.
         let line = format!(r#"{{"type":"{ty}","anonymousId":"a","name":"Home"}}"#);
         assert_eq!(
@@ -564,6 +567,10 @@ fn other_segment_calls_are_skipped() {
             record::Intake::Skipped {
                 name: format!("type:{ty}")
             }
+        );
+        assert_eq!(
+            strict.reject(&line),
+            format!("a `{ty}` call: only identify, track and page calls are read")
         );
     }
     assert_eq!(
@@ -573,6 +580,148 @@ fn other_segment_calls_are_skipped() {
     assert_eq!(
         h.reject(r#"{"type":1,"userId":"u","timestamp":"2026-03-02T09:00:00Z"}"#),
         "`type` must be a string, got 1"
+    );
+}
+
+/// Issue 11 item 22: a Segment `page` call was skipped; it is a `page.viewed` event, with the
+/// call's `name` and its properties' `url`, `path`, `referrer` and `title`, strict or not.
+#[test]
+fn a_page_call_is_a_page_viewed_event() {
+    for strict in [false, true] {
+        let mut h = Harness::new(strict);
+        let pv = h.event("page.viewed");
+        let field = |h: &Harness, name: &str| -> usize {
+            let e = &h.program.events[pv as usize];
+            e.props.iter().position(|p| p.name == name).expect(name)
+        };
+        let (url, title, referrer, path, name) = (
+            field(&h, "url"),
+            field(&h, "title"),
+            field(&h, "referrer"),
+            field(&h, "path"),
+            field(&h, "name"),
+        );
+        let line = r#"{"type":"page","userId":"ann","name":"Pricing","properties":{"url":"https://northwind.example/pricing?plan=team","path":"/pricing","referrer":"https://www.google.com/","title":"Pricing | Northwind","search":"?plan=team"},"timestamp":"2026-03-02T09:00:00Z"}"#;
+        let (event, props) = h.track(line);
+        assert_eq!(event, pv);
+        assert_eq!(h.out.lead, "ann");
+        assert_eq!(h.out.at, T0);
+        assert_eq!(
+            h.text(props[url]),
+            "https://northwind.example/pricing?plan=team"
+        );
+        assert_eq!(h.text(props[path]), "/pricing");
+        assert_eq!(h.text(props[referrer]), "https://www.google.com/");
+        assert_eq!(h.text(props[title]), "Pricing | Northwind");
+        assert_eq!(h.text(props[name]), "Pricing");
+
+        // Keys in any order; the call's `name` wins over `properties.name`, and stands in
+        // for it when the call has none (or a null one).
+        let (_, props) = h.track(
+            r#"{"properties":{"name":"Inner","url":"/a"},"name":"Outer","timestamp":"2026-03-02T09:00:00Z","userId":"ann","type":"page"}"#,
+        );
+        assert_eq!(h.text(props[name]), "Outer");
+        assert_eq!(h.text(props[url]), "/a");
+        assert_eq!(props[path], Val::Missing);
+        let (_, props) = h.track(
+            r#"{"type":"page","userId":"ann","name":null,"properties":{"name":"Inner","url":"/a"},"timestamp":"2026-03-02T09:00:00Z"}"#,
+        );
+        assert_eq!(h.text(props[name]), "Inner");
+        let (_, props) = h.track(
+            r#"{"type":"page","userId":"ann","properties":{"url":"/a"},"timestamp":"2026-03-02T09:00:00Z"}"#,
+        );
+        assert_eq!(props[name], Val::Missing);
+
+        // What a track of `page.viewed` must have, a page call must have too.
+        assert_eq!(
+            h.reject(
+                r#"{"type":"page","userId":"ann","name":"Home","timestamp":"2026-03-02T09:00:00Z"}"#
+            ),
+            "event `page.viewed`: missing required property `url`"
+        );
+        assert_eq!(
+            h.reject(
+                r#"{"type":"page","anonymousId":"a1","properties":{"url":"/"},"timestamp":"2026-03-02T09:00:00Z"}"#
+            ),
+            "missing `userId`"
+        );
+        assert_eq!(
+            h.reject(
+                r#"{"type":"page","userId":"ann","name":5,"properties":{"url":"/"},"timestamp":"2026-03-02T09:00:00Z"}"#
+            ),
+            "a `page` call: `name` must be a string or null, got 5"
+        );
+        assert_eq!(
+            h.reject(
+                r#"{"event":"Ebook Downloaded","properties":{"title":"x"},"type":"page","userId":"ann","timestamp":"2026-03-02T09:00:00Z"}"#
+            ),
+            "a `page` call with an `event`: a page call is read as `page.viewed`; send other \
+             events as `track` calls"
+        );
+    }
+}
+
+/// Issue 11 item 22: the prelude's events answer to the names of Segment's Email and
+/// E-commerce specs, and to their dotted names as before.
+#[test]
+fn prelude_events_answer_to_segment_names_and_dotted_names() {
+    let mut h = Harness::new(true);
+    for (segment, dotted) in [
+        ("Email Delivered", "email.delivered"),
+        ("Email Opened", "email.opened"),
+        ("Email Link Clicked", "email.clicked"),
+        ("Email Bounced", "email.bounced"),
+        ("Email Marked as Spam", "email.marked_as_spam"),
+        ("Unsubscribed", "email.unsubscribed"),
+    ] {
+        let want = h.event(dotted);
+        for name in [segment, dotted] {
+            let (event, props) = h.track(&track_line(name, r#"{"template":"welcome"}"#));
+            assert_eq!(event, want, "{name}");
+            assert_eq!(h.text(props[0]), "welcome");
+        }
+    }
+    let want = h.event("order.placed");
+    for name in ["Order Completed", "order.placed"] {
+        let (event, props) = h.track(&track_line(
+            name,
+            r#"{"order_id":"o-1","total":42.5,"products":[{"sku":"a","price":42.5}]}"#,
+        ));
+        assert_eq!(event, want, "{name}");
+        assert_eq!(h.text(props[0]), "o-1");
+        assert_eq!(props[1], Val::Num(42.5));
+    }
+}
+
+/// A campaign that declared a Segment name the prelude now gives (`Order Completed`) keeps
+/// reading those lines as its own event, as before issue 11 item 22.
+#[test]
+fn a_campaigns_own_segment_name_wins_over_the_preludes() {
+    let program = program(
+        r#"event order.done as "Order Completed" { order_id: string, items: int }
+list buyers = did order.done or did order.placed
+"#,
+    );
+    let mut reader = Reader::new(&program, true);
+    let (mut texts, mut out) = (Texts::default(), Record::default());
+    let mut event_of = |line: &str| {
+        assert_eq!(
+            reader.read(line, 1, &mut texts, &mut out),
+            record::Intake::Record
+        );
+        match &out.kind {
+            RecordKind::Track { event, .. } => *event,
+            other => panic!("expected a track, got {other:?}"),
+        }
+    };
+    let props = r#"{"order_id":"o-1","items":2,"total":5}"#;
+    assert_eq!(
+        event_of(&track_line("Order Completed", props)),
+        program.event("order.done").unwrap()
+    );
+    assert_eq!(
+        event_of(&track_line("order.placed", props)),
+        program.event("order.placed").unwrap()
     );
 }
 
