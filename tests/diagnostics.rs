@@ -85,6 +85,7 @@ doc_cases! {
     w0108_shadowed_name => ShadowedName;
     w0109_mixed_and_or => MixedAndOr;
     w0110_unknown_ignore => UnknownIgnore;
+    w0111_possible_loop => PossibleLoop;
 }
 
 /// Cases beyond the page's examples, each `test_name => Code, "source";`. The snapshot is

@@ -3,6 +3,7 @@
 //! Checking never panics and never stops at the first problem: every declaration is checked,
 //! and an expression with an error gets the type `Ty::Error` so one mistake is reported once.
 
+mod assume;
 mod checker;
 mod cycles;
 mod lints;
@@ -10,6 +11,7 @@ pub mod program;
 pub mod repl;
 mod suggest;
 mod suppress;
+mod trigger_loops;
 pub mod visit;
 
 use crate::diag::{Diagnostic, FileReport, SourceFile};

@@ -198,8 +198,11 @@ fn trigger_loops_are_errors() {
     let src = "lead { stage: Stage = awareness }\nenum Stage { awareness, decision }\n\
         list vip = lead.stage == decision\n\
         on enter vip start demote\non exit vip start promote\n\
-        workflow demote { set lead.stage = awareness }\nworkflow promote { set lead.stage = decision }\n";
+        workflow demote { enroll every time set lead.stage = awareness }\n\
+        workflow promote { enroll every time set lead.stage = decision }\n";
     assert_eq!(codes(src), vec![Code::TriggerLoop]);
+    // A workflow that enrols once runs once in a chain of triggers: the circle ends.
+    assert_eq!(codes(&src.replacen("enroll every time ", "", 1)), vec![]);
 }
 
 #[test]
