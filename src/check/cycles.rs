@@ -318,7 +318,7 @@ mod tests {
         let (file, diags) = crate::syntax::parse(src);
         assert!(diags.is_empty(), "{diags:?}");
         let (prelude, _) = crate::syntax::parse(crate::check::PRELUDE);
-        let (program, _) = super::super::checker::check(&prelude, &file);
+        let (program, _, _) = super::super::checker::check(&prelude, &file);
         program
     }
 

@@ -93,6 +93,7 @@ codes! {
     MixedAndOr        = "W0109", "mixed-and-or",       Warning, "`and` and `or` mixed without parentheses";
     UnknownIgnore     = "W0110", "unknown-ignore",     Warning, "a `nurture: ignore` comment naming no known lint";
     PossibleLoop      = "W0111", "possible-loop",      Warning, "triggers and `set` steps that may set each other off in a circle";
+    UndeclaredLead    = "W0112", "undeclared-lead",    Warning, "a test event for a lead the test has not declared";
 
     // Notes: about the report itself, never a problem of their own.
     TooManyDiagnostics = "N0001", "too-many-diagnostics", Note, "a file has more problems than Nurture shows at once";
