@@ -100,6 +100,12 @@ codes! {
 }
 
 impl Code {
+    /// The anchor of the code's section in docs/diagnostics.md, as GitHub makes it from the
+    /// heading `## E0101 unknown-name`: `e0101-unknown-name`.
+    pub fn anchor(self) -> String {
+        format!("{}-{}", self.as_str().to_lowercase(), self.name())
+    }
+
     /// Looks a code up by its code (`W0101`) or its name (`bare-optional`).
     pub fn parse(text: &str) -> Option<Code> {
         let text = text.trim();
