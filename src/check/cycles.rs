@@ -68,7 +68,7 @@ pub(super) struct Deps {
 }
 
 impl Deps {
-    fn new(program: &Program) -> Deps {
+    pub(super) fn new(program: &Program) -> Deps {
         let scores = program.scores.len();
         let n = scores + program.lists.len();
         let mut reads = Vec::new();

@@ -113,7 +113,7 @@ pub fn not_a_list(program: &Program, name: &str, span: Span) -> Option<Diagnosti
             span,
             format!("`{name}` is {what}, not a list"),
         )
-        .with_label(format!("{what}"))
+        .with_label(what)
         .with_help(help),
     )
 }
