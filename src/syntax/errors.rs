@@ -80,7 +80,7 @@ impl<'s> Place<'s> {
     }
 
     /// Whether the grammar tried `rule` here.
-    pub fn tried(&self, rule: Rule) -> bool {
+    pub fn tried_rule(&self, rule: Rule) -> bool {
         self.tried.contains(&rule)
     }
 

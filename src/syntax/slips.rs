@@ -193,7 +193,7 @@ fn number_with_unit(p: &Place<'_>) -> Option<Diagnostic> {
     let n: u64 = n.parse().ok()?;
     let span = Span::new(start, end);
     if let Some(time) = clock_time(n, unit) {
-        let help = if !p.tried(Rule::time_of_day) && p.tried(Rule::kw_until) {
+        let help = if !p.tried_rule(Rule::time_of_day) && p.tried_rule(Rule::kw_until) {
             format!("to wait for a time of day, write `wait until {time}`")
         } else {
             "times of day are written on the 24-hour clock, as in `quiet hours 21:00 to 08:00`"
@@ -206,7 +206,7 @@ fn number_with_unit(p: &Place<'_>) -> Option<Diagnostic> {
                 .with_help(help),
         );
     }
-    if !p.tried(Rule::duration) {
+    if !p.tried_rule(Rule::duration) {
         return None;
     }
     let message = match unit_duration(n, unit) {
@@ -259,7 +259,7 @@ fn unit_duration(n: u64, unit: &str) -> Option<(String, Option<&'static str>)> {
 
 /// `per week`, `every month`: a unit without its number.
 fn unit_word(p: &Place<'_>) -> Option<Diagnostic> {
-    if !p.tried(Rule::duration) {
+    if !p.tried_rule(Rule::duration) {
         return None;
     }
     let one = match p.found.to_ascii_lowercase().as_str() {
@@ -291,7 +291,7 @@ fn unquoted_text(p: &Place<'_>) -> Option<Diagnostic> {
     let starts_word = p
         .found
         .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-    if !p.tried(Rule::string) || !starts_word || is_keyword(&p.found) {
+    if !p.tried_rule(Rule::string) || !starts_word || is_keyword(&p.found) {
         return None;
     }
     let rest = &p.source[p.pos..];
