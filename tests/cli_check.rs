@@ -653,6 +653,38 @@ fn sarif_output_snapshot() {
     insta::assert_json_snapshot!(log);
 }
 
+// ---- nurture test on a file that does not check --------------------------------------------
+
+/// Issue 11, item 17: a file with errors reported "0 passed, 1 failed" whatever its tests; it
+/// shows the errors, and how many tests did not run.
+#[test]
+fn a_file_that_does_not_check_says_how_many_tests_did_not_run() {
+    let campaign = "lead { email: string }\nlist x = undeclared\n\
+        test \"a\" {\n lead ann { email: \"a@b.c\" }\n}\n\
+        test \"b\" {\n lead bob { email: \"b@b.c\" }\n}\n";
+    let dir = dir_with("broken.nurture", campaign.as_bytes());
+    let run = run_in(dir.path(), &["test", "broken.nurture"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("[E0101]"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("\n  2 tests not run: broken.nurture has errors\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .ends_with("\n0 passed, 0 failed, 2 not run (1 file with errors)\n"),
+        "{}",
+        run.stdout
+    );
+    let run = run_in(dir.path(), &["test", "--format", "json", "broken.nurture"]);
+    assert_eq!(run.code, 1);
+    let first: Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(first["not_run"], 2);
+    assert_eq!(first["passed"], false);
+}
+
 // ---- explain ------------------------------------------------------------------------------
 
 #[test]

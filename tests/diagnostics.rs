@@ -85,6 +85,8 @@ doc_cases! {
     w0108_shadowed_name => ShadowedName;
     w0109_mixed_and_or => MixedAndOr;
     w0110_unknown_ignore => UnknownIgnore;
+    w0111_possible_loop => PossibleLoop;
+    w0112_undeclared_lead => UndeclaredLead;
 }
 
 /// Cases beyond the page's examples, each `test_name => Code, "source";`. The snapshot is
@@ -177,6 +179,139 @@ score engagement {
   // nurture: ignore E0101
   on email.opened add 2
 }
+"#;
+
+    // Issue 11, item 14: `=` where a comparison is meant.
+    e0001_use_double_equals => Syntax, r#"
+event webinar.attended { minutes: int }
+
+list long_watchers = did webinar.attended where minutes = 30
+"#;
+
+    // Issue 11, item 15: a misspelled step keyword, at the word, with the nearest valid there.
+    e0001_misspelled_wait => Syntax, r#"
+on form.submitted start onboarding
+
+workflow onboarding {
+  tag "new"
+  wiat 2d
+  tag "two days in"
+}
+"#;
+
+    e0001_misspelled_send => Syntax, r#"
+on form.submitted start onboarding
+
+workflow onboarding {
+  goal did order.placed within 30d
+  sned email "welcome"
+}
+"#;
+
+    // Issue 11, item 15: a missing `}` names the block still open and where it began.
+    e0001_unclosed_block => Syntax, r#"
+on form.submitted start onboarding
+
+workflow onboarding {
+  tag "new"
+  if did email.opened {
+    tag "opened"
+  } else {
+    tag "not opened"
+}
+
+list openers = did email.opened
+"#;
+
+    // Issue 11, item 16: the common slips, each with the fix named.
+    e0001_ampersands_for_and => Syntax, r#"
+lead {
+  vip: bool = false
+}
+
+list engaged_vips = lead.vip && did email.opened within 7d
+"#;
+
+    e0001_bars_for_or => Syntax, r#"
+list engaged = did email.opened within 7d || did email.clicked within 7d
+"#;
+
+    e0001_no_months => Syntax, r#"
+list recent_openers = did email.opened within 1mo
+"#;
+
+    e0001_per_week => Syntax, r#"
+policy {
+  frequency email at most 3 per week
+}
+"#;
+
+    e0001_twelve_hour_clock => Syntax, r#"
+policy {
+  quiet hours 9pm to 08:00
+}
+"#;
+
+    e0201_number_in_quotes => TypeMismatch, r#"
+lead {
+  company_size: int = "50"
+}
+"#;
+
+    e0201_bool_in_quotes => TypeMismatch, r#"
+lead {
+  vip: bool = false
+}
+
+on order.placed set lead.vip = "true"
+"#;
+
+    e0203_number_in_quotes_compared => BadOperands, r#"
+lead {
+  company_size: int = 0
+}
+
+list enterprise = lead.company_size >= "1000"
+"#;
+
+    e0104_enter_a_score => UnknownList, r#"
+score engagement {
+  on email.clicked add 5
+}
+
+on enter engagement notify sales "An engaged lead"
+"#;
+
+    e0102_segment_name_in_quotes => UnknownEvent, r#"
+event webinar.attended as "Webinar Attended" { minutes: int }
+
+on "Webinar Attended" tag "attended-webinar"
+"#;
+
+    e0102_undeclared_segment_name => UnknownEvent, r#"
+on "Demo Booked" tag "booked-demo"
+"#;
+
+    e0001_add_outside_a_score => Syntax, r#"
+on email.clicked add 5
+"#;
+
+    e0001_template_without_quotes => Syntax, r#"
+on form.submitted send email welcome
+
+policy {
+  frequency email at most 3 per 7d
+}
+"#;
+
+    e0001_accented_name => Syntax, r#"
+list café_visitors = did page.viewed where url starts_with "/cafe"
+"#;
+
+    e0102_event_in_another_case => UnknownEvent, r#"
+event webinar.attended { minutes: int }
+
+on Webinar.Attended tag "attended-webinar"
 "#;
 }
 

@@ -278,10 +278,10 @@ fn node_ids_do_not_depend_on_which_workflow_is_drawn() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let all = graph_ok(&["examples/post_purchase.nurture"]);
-    let block = all
-        .split("\n\n")
-        .find(|b| b.contains("workflow club_invitation"))
-        .expect("the block of club_invitation");
+    let block = workflows_of(&all)
+        .into_iter()
+        .find(|b| b.contains("\"workflow club_invitation"))
+        .expect("the subgraph of club_invitation");
     assert_eq!(run.stdout.trim_end(), block.trim_end());
     assert!(run.stdout.contains("w2_start"));
     assert_eq!(run.stdout.matches("flowchart TD").count(), 1);
@@ -418,13 +418,89 @@ fn check_block(block: &str) {
     }
 }
 
+/// The workflows of a Mermaid document, each as the document `--workflow` draws for it alone: a
+/// document of one workflow as it is; of several, each subgraph taken out under its own `INIT`
+/// and `flowchart TD` lines. Checks the frame on the way: one `INIT` and one `flowchart TD` at
+/// the top, each subgraph `w{index}` titled `workflow NAME` and closed by `end`, its lines
+/// indented under it and its node ids starting with `w{index}_`.
+fn workflows_of(doc: &str) -> Vec<String> {
+    let mut lines = doc.lines();
+    assert_eq!(lines.next(), Some(graph::mermaid::INIT), "{doc}");
+    assert_eq!(lines.next(), Some("flowchart TD"), "{doc}");
+    let rest: Vec<&str> = lines.collect();
+    if !rest.iter().any(|l| l.starts_with("  subgraph ")) {
+        return vec![doc.to_string()];
+    }
+    let mut out = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in rest {
+        if line.is_empty() {
+            assert!(current.is_none(), "a blank line inside a subgraph");
+        } else if let Some(head) = line.strip_prefix("  subgraph ") {
+            assert!(current.is_none(), "a subgraph inside a subgraph");
+            let (id, title) = head.split_once('[').expect("a titled subgraph");
+            assert!(
+                id.len() > 1 && id.starts_with('w') && id[1..].chars().all(|c| c.is_ascii_digit()),
+                "subgraph id {id:?}"
+            );
+            assert!(
+                title.starts_with("\"workflow ") && title.ends_with("\"]"),
+                "subgraph title {title:?}"
+            );
+            check_label(&title[1..title.len() - 2], line);
+            let block = format!("{}\nflowchart TD\n", graph::mermaid::INIT);
+            current = Some((format!("{id}_"), block));
+        } else if line == "  end" {
+            let (_, block) = current.take().expect("an `end` closes a subgraph");
+            out.push(block);
+        } else {
+            let (prefix, block) = current.as_mut().expect("a line outside any subgraph");
+            let inner = line
+                .strip_prefix("    ")
+                .unwrap_or_else(|| panic!("not indented under its subgraph: {line:?}"));
+            assert!(
+                inner.starts_with(prefix.as_str()),
+                "{inner:?} outside its subgraph"
+            );
+            block.push_str(&format!("  {inner}\n"));
+        }
+    }
+    assert!(current.is_none(), "a subgraph has no `end`");
+    out
+}
+
+/// A Mermaid document as `graph` prints it: one, whatever the number of workflows, each of
+/// which hangs together.
 fn check_mermaid(out: &str) {
     assert!(out.ends_with('\n'));
-    let blocks: Vec<&str> = out.trim_end().split("\n\n").collect();
-    for block in &blocks {
-        check_block(block);
+    assert_eq!(out.matches("flowchart TD").count(), 1, "{out}");
+    for block in workflows_of(out) {
+        check_block(block.trim_end());
     }
-    assert_eq!(blocks.len(), out.matches("flowchart TD").count());
+}
+
+/// Issue 11, item 20: a campaign of several workflows printed several Mermaid documents one
+/// after the other, which is not one valid diagram; it is one document, a subgraph each.
+#[test]
+fn several_workflows_are_one_document_with_a_subgraph_each() {
+    let out = graph_ok(&["examples/post_purchase.nurture"]);
+    let names: Vec<String> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("  subgraph "))
+        .map(|l| l.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "w0[\"workflow mountain_bike_welcome\"]",
+            "w1[\"workflow first_service\"]",
+            "w2[\"workflow club_invitation\"]",
+            "w3[\"workflow tune_up_winback\"]",
+        ]
+    );
+    assert_eq!(out.matches(graph::mermaid::INIT).count(), 1);
+    assert_eq!(out.lines().filter(|l| *l == "  end").count(), 4);
+    check_mermaid(&out);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Name resolution and types: the AST becomes a `Program` with every name an index and every
 //! expression typed. Problems become diagnostics; checking goes on past each one.
 
+use super::hints;
+use super::lints::Uses;
 use super::program::*;
 use super::suggest;
 use crate::diag::{Code, Diagnostic};
@@ -23,14 +25,15 @@ pub const MAX_OF_A_KIND: usize = u16::MAX as usize + 1;
 const TIME_RANGE_HELP: &str = "leads and events in a test go from 1970-01-01 to 2100-01-01, \
      as input records do; the clock may go on to 2201-01-01 for waits to fire";
 
-pub fn check(prelude: &ast::File, file: &ast::File) -> (Program, Vec<Diagnostic>) {
+/// The checked program, its diagnostics, and what it uses (for the lints).
+pub fn check(prelude: &ast::File, file: &ast::File) -> (Program, Vec<Diagnostic>, Uses) {
     let mut c = Checker::default();
     c.declare(prelude, true);
     c.declare(file, false);
     c.define(file);
     c.within_numbering();
     super::cycles::check(&c.program, &mut c.diags);
-    (c.program, c.diags)
+    (c.program, c.diags, c.uses)
 }
 
 #[derive(Default)]
@@ -48,8 +51,12 @@ struct Checker<'a> {
     ids: Ids,
     /// What is left of the comparisons "did you mean" may make.
     suggestions: suggest::Budget,
-    /// Attributes proven set by an enclosing `x is set and …`.
-    guarded: Vec<AttrId>,
+    /// Attributes and properties proven set by an enclosing `x is set and …`.
+    guarded: Vec<Guarded>,
+    /// The events and workflows used, as they are resolved.
+    uses: Uses,
+    /// Checking a test: its events are no use of an event.
+    in_test: bool,
 }
 
 /// The index of each declaration by its name: what `Program::score` and its kin find by a
@@ -439,12 +446,12 @@ impl<'a> Checker<'a> {
             }
             _ => {
                 let checked = self.expr(e, Scope::default(), Some(want));
-                match checked.kind {
+                match &checked.kind {
                     ExprKind::Const(v) => {
                         if !checked.ty.fits(want) {
-                            self.mismatch(e.span, want, &checked.ty);
+                            self.mismatch(e.span, want, &checked);
                         }
-                        v
+                        v.clone()
                     }
                     _ => {
                         self.error(
@@ -505,10 +512,12 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn mismatch(&mut self, span: Span, want: &Ty, got: &Ty) {
-        let (w, g) = (self.describe_a(want), self.describe_a(got));
+    fn mismatch(&mut self, span: Span, want: &Ty, got: &Expr) {
+        let (w, g) = (self.describe_a(want), self.describe_a(&got.ty));
+        let help = hints::unquote(want, got);
         self.error(Code::TypeMismatch, span, format!("expected {w}, found {g}"))
-            .with_label(format!("this is {g}"));
+            .with_label(format!("this is {g}"))
+            .with_help_opt(help);
     }
 
     // ---- bodies ------------------------------------------------------------------------
@@ -706,15 +715,25 @@ impl<'a> Checker<'a> {
 
     fn event_ref(&mut self, name: &ast::Ident) -> Option<EventId> {
         if let Some(id) = self.ids.event(&name.name) {
+            if !self.in_test {
+                self.uses.event(id);
+            }
             return Some(id);
         }
-        let help = suggest::help(
-            &mut self.suggestions,
-            &name.name,
-            "declared events",
-            self.program.events.iter().map(|e| e.name.as_str()),
-        )
-        .unwrap_or_else(|| format!("declare it: `event {} {{ … }}`", name.name));
+        if let Some(d) = hints::quoted_event(&self.program, &name.name, name.span) {
+            self.diags.push(d);
+            return None;
+        }
+        let help = hints::event_case(&self.program, &name.name)
+            .or_else(|| {
+                suggest::help(
+                    &mut self.suggestions,
+                    &name.name,
+                    "declared events",
+                    self.program.events.iter().map(|e| e.name.as_str()),
+                )
+            })
+            .unwrap_or_else(|| format!("declare it: `event {} {{ … }}`", name.name));
         self.error(
             Code::UnknownEvent,
             name.span,
@@ -728,6 +747,10 @@ impl<'a> Checker<'a> {
     fn list_ref(&mut self, name: &ast::Ident) -> Option<ListId> {
         if let Some(id) = self.ids.list(&name.name) {
             return Some(id);
+        }
+        if let Some(d) = hints::not_a_list(&self.program, &name.name, name.span) {
+            self.diags.push(d);
+            return None;
         }
         let help = suggest::help(
             &mut self.suggestions,
@@ -987,12 +1010,14 @@ impl<'a> Checker<'a> {
                 let x = self.expr(value, *scope, Some(&want));
                 if !x.ty.fits(&want) {
                     let (w, g) = (self.describe_a(&want), self.describe_a(&x.ty));
+                    let help = hints::unquote(&want, &x);
                     self.error(
                         Code::TypeMismatch,
                         value.span,
                         format!("`lead.{}` is {w}, but this is {g}", attr.name),
                     )
-                    .with_label(format!("this is {g}"));
+                    .with_label(format!("this is {g}"))
+                    .with_help_opt(help);
                 }
                 if let (Ty::Timezone, ExprKind::Const(Value::Str(name))) = (want.base(), &x.kind) {
                     let name = name.clone();
@@ -1002,7 +1027,11 @@ impl<'a> Checker<'a> {
             }
             ast::StepKind::Tag(t) => StepKind::Tag(self.plain(t, "a tag")),
             ast::StepKind::Untag(t) => StepKind::Untag(self.plain(t, "a tag")),
-            ast::StepKind::Start(w) => StepKind::Start(self.workflow_ref(w)?),
+            ast::StepKind::Start(w) => {
+                let id = self.workflow_ref(w)?;
+                self.uses.start(id);
+                StepKind::Start(id)
+            }
             ast::StepKind::Stop(w) => StepKind::Stop(self.workflow_ref(w)?),
             ast::StepKind::Wait(ast::Wait::For(d)) => {
                 scope.received = false;
@@ -1160,6 +1189,8 @@ impl<'a> Checker<'a> {
     }
 
     fn test(&mut self, t: &ast::TestDecl) -> Test {
+        // A test's events are no use of an event (W0103).
+        self.in_test = true;
         let mut leads: Vec<String> = Vec::new();
         let mut stmts = Vec::new();
         // The test's clock, as the runner moves it (`testing::run`): leads and events only
@@ -1263,6 +1294,7 @@ impl<'a> Checker<'a> {
             };
             stmts.extend(stmt);
         }
+        self.in_test = false;
         Test {
             name: t.name.display(),
             leads,
@@ -1292,6 +1324,9 @@ impl<'a> Checker<'a> {
     }
 
     fn test_event(&mut self, e: &ast::TestEvent, leads: &mut Vec<String>) -> Option<TestEvent> {
+        if !leads.contains(&e.lead.name) {
+            self.undeclared_lead(&e.lead, leads);
+        }
         let lead = lead_id(leads, &e.lead.name);
         let ev = self.event_ref(&e.event)?;
         let def = self.program.events[ev as usize].clone();
@@ -1331,6 +1366,35 @@ impl<'a> Checker<'a> {
             props,
             span: e.span,
         })
+    }
+
+    /// W0112: an event for a lead the test has not declared creates that lead, which is
+    /// seldom meant (`after 1h caat …` for `cat`).
+    fn undeclared_lead(&mut self, name: &ast::Ident, leads: &[String]) {
+        let near = suggest::closest(
+            &mut self.suggestions,
+            &name.name,
+            leads.iter().map(|l| l.as_str()),
+        );
+        let help = match near {
+            Some(l) => format!("did you mean `{l}`?"),
+            None => format!(
+                "declare the lead first, as in `lead {} {{ email: \"…\" }}`",
+                name.name
+            ),
+        };
+        self.diags.push(
+            Diagnostic::new(
+                Code::UndeclaredLead,
+                name.span,
+                format!(
+                    "this test has not declared a lead `{}`: the event creates a new one",
+                    name.name
+                ),
+            )
+            .with_label("a new lead")
+            .with_help(help),
+        );
     }
 
     fn test_lead(&mut self, name: &ast::Ident, leads: &[String]) -> Option<TestLeadId> {
@@ -1513,7 +1577,7 @@ impl<'a> Checker<'a> {
                     .unwrap_or(Ty::Error);
                 for x in &xs {
                     if !(x.ty.fits(&elem) || elem == Ty::Int && x.ty.base() == &Ty::Number) {
-                        self.mismatch(x.span, &elem, &x.ty.clone());
+                        self.mismatch(x.span, &elem, x);
                     }
                 }
                 let all_const = xs.iter().all(|x| matches!(x.kind, ExprKind::Const(_)));
@@ -1623,7 +1687,7 @@ impl<'a> Checker<'a> {
                         format!("`matches` needs a text, not {g}"),
                     );
                 }
-                self.bare_optional(&x, "matches");
+                self.bare_optional(&x, "matches", scope);
                 if let Err(err) = regex::RegexBuilder::new(regex)
                     .size_limit(REGEX_SIZE_LIMIT)
                     .build()
@@ -1856,17 +1920,19 @@ impl<'a> Checker<'a> {
     }
 
     /// W0101: a comparison on a value that may be missing, without `is set` or `??`.
-    fn bare_optional(&mut self, x: &Expr, op: &str) {
+    fn bare_optional(&mut self, x: &Expr, op: &str, scope: Scope<'_>) {
         if !x.ty.is_optional() {
             return;
         }
-        if let ExprKind::Attr(id) = x.kind {
-            if self.guarded.contains(&id) {
-                return;
-            }
+        if Guarded::of(x, scope.event).is_some_and(|g| self.guarded.contains(&g)) {
+            return;
         }
-        let what = match &x.kind {
-            ExprKind::Attr(id) => format!("`lead.{}`", self.program.attrs[*id as usize].name),
+        let what = match (&x.kind, scope.event) {
+            (ExprKind::Attr(id), _) => format!("`lead.{}`", self.program.attrs[*id as usize].name),
+            (ExprKind::Prop(p), Some(ev)) => {
+                let name = &self.program.events[ev as usize].props[*p as usize].name;
+                format!("`{name}`")
+            }
             _ => "this value".to_string(),
         };
         self.diags.push(
@@ -1899,7 +1965,7 @@ impl<'a> Checker<'a> {
                 let l = self.cond(lhs, scope);
                 let guards = self.guarded.len();
                 if op == BinOp::And {
-                    collect_set_guards(&l, &mut self.guarded);
+                    collect_set_guards(&l, scope.event, &mut self.guarded);
                 }
                 let r = self.cond(rhs, scope);
                 self.guarded.truncate(guards);
@@ -1931,8 +1997,8 @@ impl<'a> Checker<'a> {
                 };
                 let ty = self.binary_type(op, op_span, &l, &r);
                 if op.is_comparison() {
-                    self.bare_optional(&l, op.symbol());
-                    self.bare_optional(&r, op.symbol());
+                    self.bare_optional(&l, op.symbol(), scope);
+                    self.bare_optional(&r, op.symbol(), scope);
                 }
                 typed(
                     ExprKind::Binary {
@@ -2025,7 +2091,9 @@ impl<'a> Checker<'a> {
             Some(t) => t,
             None => {
                 let (a, b) = (self.describe_a(&l.ty), self.describe_a(&r.ty));
+                let unquoted = (hints::unquote(&l.ty, r)).or_else(|| hints::unquote(&r.ty, l));
                 let help = match op {
+                    _ if op.is_comparison() && unquoted.is_some() => unquoted.unwrap_or_default(),
                     BinOp::Coalesce => "the fallback after `??` must have the same type as the value before it".to_string(),
                     BinOp::Contains => {
                         "`contains` looks for a text inside a text, or a value in a list such as `lead.tags`".to_string()
@@ -2112,7 +2180,7 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        self.bare_optional(&x, if negated { "not in" } else { "in" });
+        self.bare_optional(&x, if negated { "not in" } else { "in" }, scope);
         Expr {
             kind: ExprKind::In {
                 expr: Box::new(x),
@@ -2211,21 +2279,35 @@ fn is_bare_name(e: &ast::Expr) -> bool {
     matches!(&e.kind, A::Path(p) if p.len() == 1)
 }
 
-/// The attributes that `x is set` conjuncts prove present.
-fn collect_set_guards(e: &Expr, out: &mut Vec<AttrId>) {
-    match &e.kind {
-        ExprKind::Is { expr, set: true } => {
-            if let ExprKind::Attr(id) = expr.kind {
-                out.push(id);
-            }
+/// A value `x is set` proves present for the rest of an `and` chain: an attribute, or a
+/// property of the event in scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Guarded {
+    Attr(AttrId),
+    Prop(EventId, PropId),
+}
+
+impl Guarded {
+    fn of(x: &Expr, event: Option<EventId>) -> Option<Guarded> {
+        match x.kind {
+            ExprKind::Attr(id) => Some(Guarded::Attr(id)),
+            ExprKind::Prop(p) => Some(Guarded::Prop(event?, p)),
+            _ => None,
         }
+    }
+}
+
+/// The attributes and properties that `x is set` conjuncts prove present.
+fn collect_set_guards(e: &Expr, event: Option<EventId>, out: &mut Vec<Guarded>) {
+    match &e.kind {
+        ExprKind::Is { expr, set: true } => out.extend(Guarded::of(expr, event)),
         ExprKind::Binary {
             op: BinOp::And,
             lhs,
             rhs,
         } => {
-            collect_set_guards(lhs, out);
-            collect_set_guards(rhs, out);
+            collect_set_guards(lhs, event, out);
+            collect_set_guards(rhs, event, out);
         }
         _ => {}
     }

@@ -1,5 +1,5 @@
-//! Cycles the checker rejects: scores and lists that depend on themselves (E0303), and
-//! triggers whose immediate `set` steps could re-trigger each other forever (E0308).
+//! Cycles the checker rejects: scores and lists that depend on themselves (E0303), and, with
+//! `trigger_loops`, triggers whose immediate `set` steps set each other off (E0308, W0111).
 //!
 //! Both analyses are linear in the program: each builds its graph once (adjacency in flat
 //! arrays) and walks it with an explicit stack, so a generated file of hundreds of thousands
@@ -18,13 +18,13 @@ pub fn check(program: &Program, diags: &mut Vec<Diagnostic>) {
 fn analyse(program: &Program, diags: &mut Vec<Diagnostic>) -> usize {
     let deps = Deps::new(program);
     let mut work = derived_cycles(program, &deps, diags);
-    work += trigger_loops(program, &deps, diags);
+    work += super::trigger_loops::check(program, &deps, diags);
     work
 }
 
 /// A directed graph over dense indices, its adjacency in one flat array.
 #[derive(Default)]
-struct Graph {
+pub(super) struct Graph {
     /// The successors of node `i` are `targets[start[i]..start[i + 1]]`.
     start: Vec<u32>,
     targets: Vec<u32>,
@@ -32,7 +32,7 @@ struct Graph {
 
 impl Graph {
     /// A graph of `n` nodes from its edges, each node's successors in the order given.
-    fn from_edges(n: usize, edges: &[(u32, u32)]) -> Graph {
+    pub(super) fn from_edges(n: usize, edges: &[(u32, u32)]) -> Graph {
         let mut start = vec![0u32; n + 1];
         for &(from, _) in edges {
             start[from as usize + 1] += 1;
@@ -49,26 +49,26 @@ impl Graph {
         Graph { start, targets }
     }
 
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.start.len().saturating_sub(1)
     }
 
-    fn next(&self, i: usize) -> &[u32] {
+    pub(super) fn next(&self, i: usize) -> &[u32] {
         &self.targets[self.start[i] as usize..self.start[i + 1] as usize]
     }
 }
 
 /// The derived values (scores, then lists, as one index space) and what each reads directly.
-struct Deps {
-    scores: usize,
+pub(super) struct Deps {
+    pub(super) scores: usize,
     /// Node → the scores and lists it reads, in the order they appear.
-    reads: Graph,
+    pub(super) reads: Graph,
     /// Node → the attributes it reads directly.
-    attrs: Graph,
+    pub(super) attrs: Graph,
 }
 
 impl Deps {
-    fn new(program: &Program) -> Deps {
+    pub(super) fn new(program: &Program) -> Deps {
         let scores = program.scores.len();
         let n = scores + program.lists.len();
         let mut reads = Vec::new();
@@ -100,7 +100,7 @@ impl Deps {
         }
     }
 
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.reads.len()
     }
 
@@ -209,155 +209,9 @@ fn cycle_diagnostic(program: &Program, deps: &Deps, cycle: &[usize]) -> Diagnost
     .with_help("break the circle: one of these must be defined without the others")
 }
 
-/// What a sequence of steps does at once, before any wait: the attributes it sets and the
-/// workflows it starts (whose own first steps run at once too). Returns whether every path
-/// through the steps reaches a wait.
-fn immediate(steps: &[Step], sets: &mut Vec<AttrId>, starts: &mut Vec<WorkflowId>) -> bool {
-    for s in steps {
-        match &s.kind {
-            StepKind::Set { attr, .. } => sets.push(*attr),
-            StepKind::Start(w) => starts.push(*w),
-            StepKind::WaitFor(_) | StepKind::WaitUntil { .. } | StepKind::WaitUpTo { .. } => {
-                return true
-            }
-            StepKind::If {
-                then, otherwise, ..
-            } => {
-                let a = immediate(then, sets, starts);
-                let b = immediate(otherwise, sets, starts);
-                if a && b {
-                    return true;
-                }
-            }
-            StepKind::Split { arms } => {
-                let mut all_wait = !arms.is_empty();
-                for arm in arms {
-                    all_wait &= immediate(&arm.steps, sets, starts);
-                }
-                if all_wait {
-                    return true;
-                }
-            }
-            _ => {}
-        }
-    }
-    false
-}
-
-/// E0308: `on enter/exit LIST` triggers whose immediate `set`s change lists that fire other
-/// such triggers, round in a circle. A trigger re-firing its own list alone cannot loop: the
-/// lead would have to leave the list first.
-///
-/// One graph holds what connects triggers: a trigger to the attributes its action sets at
-/// once and the workflows it starts at once; a workflow likewise; an attribute to the scores
-/// and lists that read it; a score or list to those that read it; a list to its triggers.
-/// Trigger `i` may fire trigger `j` (`j ≠ i`) exactly when a path leads from `i` to `j`, so
-/// the triggers can loop exactly when a strongly connected component of that graph holds two
-/// triggers or more. The first such component (by its first trigger) is reported, with a
-/// circle of triggers through it. Returns the number of edges followed.
-fn trigger_loops(program: &Program, deps: &Deps, diags: &mut Vec<Diagnostic>) -> usize {
-    let list_triggers: Vec<(usize, ListId)> = program
-        .triggers
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| match t.source {
-            TriggerSource::Enter(l) | TriggerSource::Exit(l) => Some((i, l)),
-            TriggerSource::Event { .. } => None,
-        })
-        .collect();
-    if list_triggers.len() < 2 {
-        return 0;
-    }
-    // Node numbering: list triggers, workflows, attributes, then scores and lists.
-    let t = list_triggers.len();
-    let workflow = |w: WorkflowId| (t + w as usize) as u32;
-    let attr = |a: AttrId| (t + program.workflows.len() + a as usize) as u32;
-    let derived_base = t + program.workflows.len() + program.attrs.len();
-    let derived = |d: usize| (derived_base + d) as u32;
-    let n = derived_base + deps.len();
-    let mut edges: Vec<(u32, u32)> = Vec::new();
-    let (mut sets, mut starts) = (Vec::new(), Vec::new());
-    let mut acts = |from: u32, steps: &[Step], edges: &mut Vec<(u32, u32)>| {
-        sets.clear();
-        starts.clear();
-        immediate(steps, &mut sets, &mut starts);
-        edges.extend(sets.iter().map(|a| (from, attr(*a))));
-        edges.extend(starts.iter().map(|w| (from, workflow(*w))));
-    };
-    for (k, (i, _)) in list_triggers.iter().enumerate() {
-        let action = std::slice::from_ref(&program.triggers[*i].action);
-        acts(k as u32, action, &mut edges);
-    }
-    for (w, wf) in program.workflows.iter().enumerate() {
-        acts(workflow(w as WorkflowId), &wf.steps, &mut edges);
-    }
-    for d in 0..deps.len() {
-        edges.extend(deps.attrs.next(d).iter().map(|a| (attr(*a), derived(d))));
-        edges.extend(
-            deps.reads
-                .next(d)
-                .iter()
-                .map(|m| (derived(*m as usize), derived(d))),
-        );
-    }
-    for (k, (_, l)) in list_triggers.iter().enumerate() {
-        edges.push((derived(deps.scores + *l as usize), k as u32));
-    }
-    let graph = Graph::from_edges(n, &edges);
-    drop(edges);
-    let (component, mut work) = components(&graph);
-    // The first trigger whose component holds another trigger.
-    let mut triggers_in = vec![0u32; n];
-    for c in &component[..t] {
-        triggers_in[*c as usize] += 1;
-    }
-    let Some(first) = (0..t).find(|&k| triggers_in[component[k] as usize] >= 2) else {
-        return work;
-    };
-    let inside = |m: usize| component[m] == component[first];
-    // The nearest other trigger, then the way back: a circle of distinct triggers. (Both
-    // paths exist inside the component; should they not, the first trigger is reported
-    // alone rather than not at all.)
-    let other = |m: usize| m < t && m != first;
-    let circle: Vec<usize> = shortest_path(&graph, first, other, &inside, &mut work)
-        .and_then(|there| {
-            let to = *there.last()?;
-            let back = shortest_path(&graph, to, |m| m == first, &inside, &mut work)?;
-            Some(
-                there
-                    .into_iter()
-                    .chain(back.into_iter().skip(1))
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .map(|walk| {
-            // The walk ends where it began: drop the end, keep the triggers.
-            let mut walk = walk;
-            walk.pop();
-            walk.into_iter().filter(|&m| m < t).collect()
-        })
-        .unwrap_or_else(|| vec![first]);
-    let mut d = Diagnostic::new(
-        Code::TriggerLoop,
-        program.triggers[list_triggers[circle[0]].0].span,
-        "these triggers could set each other off forever",
-    )
-    .with_label("this trigger changes what another one reacts to");
-    for k in &circle[1..] {
-        d = d.with_secondary(
-            program.triggers[list_triggers[*k].0].span,
-            "which changes what this one reacts to",
-        );
-    }
-    diags.push(d.with_help(
-        "add a `wait` before the `set`, or make the conditions exclusive so the circle ends",
-    ));
-    work
-}
-
 /// Tarjan's strongly connected components, with an explicit stack: each node's component
 /// number, and the number of edges followed.
-fn components(graph: &Graph) -> (Vec<u32>, usize) {
+pub(super) fn components(graph: &Graph) -> (Vec<u32>, usize) {
     const NONE: u32 = u32::MAX;
     let n = graph.len();
     let mut index = vec![NONE; n];
@@ -419,7 +273,7 @@ fn components(graph: &Graph) -> (Vec<u32>, usize) {
 /// A shortest path from `from` to the nearest node (other than `from`) that is a `goal`,
 /// through nodes that are `inside`: the nodes from `from` to the goal, both included, and the
 /// number of edges followed (`None` if there is no such path).
-fn shortest_path(
+pub(super) fn shortest_path(
     graph: &Graph,
     from: usize,
     goal: impl Fn(usize) -> bool,
@@ -464,7 +318,7 @@ mod tests {
         let (file, diags) = crate::syntax::parse(src);
         assert!(diags.is_empty(), "{diags:?}");
         let (prelude, _) = crate::syntax::parse(crate::check::PRELUDE);
-        let (program, _) = super::super::checker::check(&prelude, &file);
+        let (program, _, _) = super::super::checker::check(&prelude, &file);
         program
     }
 
@@ -539,46 +393,5 @@ mod tests {
         assert_eq!(codes, vec![Code::ScoreCycle]);
         let (diags, _) = check_text("list a = a\n");
         assert!(diags[0].message.contains("`a` → `a`"), "{:?}", diags[0]);
-    }
-
-    #[test]
-    fn trigger_loops_name_a_circle_of_distinct_triggers() {
-        let src = "lead { a: bool = false\n b: bool = false\n c: bool = false }\n\
-            list la = lead.a\nlist lb = lead.b\nlist lc = lead.c\n\
-            on enter la set lead.b = true\n\
-            on enter lb start w\n\
-            workflow w { set lead.c = true }\n\
-            on enter lc set lead.a = true\n\
-            on enter la set lead.a = false\n";
-        let (diags, _) = check_text(src);
-        let d: Vec<_> = diags
-            .iter()
-            .filter(|d| d.code == Code::TriggerLoop)
-            .collect();
-        assert_eq!(d.len(), 1, "{diags:?}");
-        // The three triggers, in the order they set each other off; not the fourth, which
-        // is not on the shortest way round.
-        let lines: Vec<usize> = std::iter::once(d[0].span)
-            .chain(d[0].labels.iter().map(|l| l.span))
-            .map(|s| crate::lang::span::line_col(src, s.start).0)
-            .collect();
-        assert_eq!(lines, vec![7, 8, 10]);
-        // A trigger that only re-fires its own list is no loop.
-        let (diags, _) =
-            check_text("lead { a: bool = false }\nlist la = lead.a\non enter la set lead.a = false\non exit la tag \"x\"\n");
-        assert!(
-            diags.iter().all(|d| d.code != Code::TriggerLoop),
-            "{diags:?}"
-        );
-        // A wait before the set breaks the circle.
-        let (diags, _) = check_text(
-            "lead { a: bool = false }\nlist la = lead.a\n\
-             on enter la start w1\non exit la start w2\n\
-             workflow w1 { wait 1d set lead.a = false }\nworkflow w2 { set lead.a = true }\n",
-        );
-        assert!(
-            diags.iter().all(|d| d.code != Code::TriggerLoop),
-            "{diags:?}"
-        );
     }
 }

@@ -11,13 +11,59 @@ use crate::lang::ops::BinOp;
 use crate::lang::span::Span;
 use crate::lang::types::Value;
 
-pub fn run(program: &Program, diags: &mut Vec<Diagnostic>) {
-    unstarted_workflows(program, diags);
-    unused_events(program, diags);
+/// Runs every lint. They run whether or not there are errors, so that every problem shows at
+/// once; a lint an error could set off is held back while that error remains: a misspelled
+/// workflow in a `start` (E0103) would make its workflow look unstarted, a misspelled event
+/// (E0102) an event unused, a misspelled channel (E0109) a channel uncapped.
+pub fn run(program: &Program, uses: &Uses, diags: &mut Vec<Diagnostic>) {
+    let errors: Vec<Code> = (diags.iter())
+        .filter(|d| d.is_error())
+        .map(|d| d.code)
+        .collect();
+    if !errors.contains(&Code::UnknownWorkflow) {
+        unstarted_workflows(program, uses, diags);
+    }
+    if !errors.contains(&Code::UnknownEvent) {
+        unused_events(program, uses, diags);
+    }
     workflows_without_exit(program, diags);
-    uncapped_channels(program, diags);
+    if !errors.contains(&Code::UnknownChannel) {
+        uncapped_channels(program, diags);
+    }
     never_holds(program, diags);
     unreachable_steps(program, diags);
+}
+
+/// What the checker saw used, declarations an error kept out of the program included: a
+/// trigger whose action has a mistake still uses its event.
+#[derive(Debug, Default)]
+pub struct Uses {
+    /// By event: used by a score, list, trigger or workflow (a test's events do not count).
+    pub events: Vec<bool>,
+    /// By workflow: named by a `start` step.
+    pub started: Vec<bool>,
+}
+
+impl Uses {
+    pub fn event(&mut self, id: EventId) {
+        mark(&mut self.events, id);
+    }
+
+    pub fn start(&mut self, id: WorkflowId) {
+        mark(&mut self.started, id);
+    }
+}
+
+fn mark(seen: &mut Vec<bool>, id: u32) {
+    let i = id as usize;
+    if seen.len() <= i {
+        seen.resize(i + 1, false);
+    }
+    seen[i] = true;
+}
+
+fn seen(marks: &[bool], i: usize) -> bool {
+    marks.get(i).copied().unwrap_or(false)
 }
 
 fn all_steps(program: &Program, f: &mut dyn FnMut(&Step)) {
@@ -29,8 +75,10 @@ fn all_steps(program: &Program, f: &mut dyn FnMut(&Step)) {
     }
 }
 
-fn unstarted_workflows(program: &Program, diags: &mut Vec<Diagnostic>) {
-    let mut started = vec![false; program.workflows.len()];
+fn unstarted_workflows(program: &Program, uses: &Uses, diags: &mut Vec<Diagnostic>) {
+    let mut started: Vec<bool> = (0..program.workflows.len())
+        .map(|w| seen(&uses.started, w))
+        .collect();
     all_steps(program, &mut |s| {
         if let StepKind::Start(w) = s.kind {
             started[w as usize] = true;
@@ -54,8 +102,10 @@ fn unstarted_workflows(program: &Program, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn unused_events(program: &Program, diags: &mut Vec<Diagnostic>) {
-    let mut used = vec![false; program.events.len()];
+fn unused_events(program: &Program, uses: &Uses, diags: &mut Vec<Diagnostic>) {
+    let mut used: Vec<bool> = (0..program.events.len())
+        .map(|e| seen(&uses.events, e))
+        .collect();
     for t in &program.triggers {
         if let TriggerSource::Event { event, .. } = t.source {
             used[event as usize] = true;

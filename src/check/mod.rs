@@ -3,13 +3,16 @@
 //! Checking never panics and never stops at the first problem: every declaration is checked,
 //! and an expression with an error gets the type `Ty::Error` so one mistake is reported once.
 
+mod assume;
 mod checker;
 mod cycles;
+mod hints;
 mod lints;
 pub mod program;
 pub mod repl;
 mod suggest;
 mod suppress;
+mod trigger_loops;
 pub mod visit;
 
 use crate::diag::{Diagnostic, FileReport, SourceFile};
@@ -112,12 +115,10 @@ fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
         prelude_diags.is_empty(),
         "the prelude must parse: {prelude_diags:?}"
     );
-    let (program, mut diags) = checker::check(&prelude, &file);
-    // Whole-program lints only speak once the errors are fixed: an unknown name would
-    // otherwise make its workflow look unstarted, its event unused.
-    if !diags.iter().any(|d| d.is_error()) {
-        lints::run(&program, &mut diags);
-    }
+    let (program, mut diags, uses) = checker::check(&prelude, &file);
+    // Every problem at once: the lints run alongside the errors (holding back only what an
+    // error may have set off).
+    lints::run(&program, &uses, &mut diags);
     suppress::apply(text, &mut diags);
     let ok = !diags.iter().any(|d| d.is_error());
     (diags, ok.then_some(program))

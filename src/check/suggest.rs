@@ -47,12 +47,7 @@ pub fn closest<'a>(
 }
 
 fn closest_of<'a>(name: &str, candidates: Vec<&'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, c)| *d <= max_distance(name) && *c != name)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    crate::lang::spelling::nearest(name, candidates)
 }
 
 /// A help line for an unknown name: a suggestion, or the names that exist.
@@ -76,14 +71,6 @@ pub fn help<'a>(
                 .join(", ")
         )),
         _ => None,
-    }
-}
-
-fn max_distance(name: &str) -> usize {
-    match name.chars().count() {
-        0..=3 => 1,
-        4..=7 => 2,
-        _ => 3,
     }
 }
 

@@ -39,6 +39,6 @@ fn summary(code: Code) -> String {
         code.name(),
         code.severity().as_str(),
         code.summary(),
-        code.as_str().to_lowercase()
+        code.anchor()
     )
 }

@@ -31,8 +31,8 @@ pub struct GraphArgs {
     #[arg(long, value_name = "NAME")]
     pub workflow: Option<String>,
 
-    /// `mermaid`: one `flowchart TD` per workflow, separated by a blank line. `dot`: one
-    /// Graphviz digraph with a cluster per workflow.
+    /// `mermaid`: one Mermaid `flowchart TD`, with a subgraph per workflow when there are
+    /// several. `dot`: one Graphviz digraph with a cluster per workflow.
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid, value_name = "FORMAT")]
     pub format: GraphFormat,
 }

@@ -12,8 +12,9 @@ use std::path::PathBuf;
 /// Run the `test` blocks in campaign files, each on a fresh engine with a virtual clock.
 ///
 /// A failed expectation is shown against its source with what happened instead. Ends with
-/// `N passed, N failed`. Exit code 0 when every test passes, 1 when a test fails or a file
-/// has errors, 2 for a usage error or a file that cannot be read.
+/// `N passed, N failed`, and `, N not run (N files with errors)` when a file does not check
+/// (its errors are shown, and its tests cannot run). Exit code 0 when every test passes, 1
+/// when a test fails or a file has errors, 2 for a usage error or a file that cannot be read.
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// Campaign files, or directories searched for `*.nurture` files. Default: the current
@@ -49,6 +50,8 @@ pub fn run(args: &TestArgs) -> u8 {
     };
     let color = use_color();
     let (mut passed, mut failed) = (0usize, 0usize);
+    // Tests in files that do not check, which cannot run, and those files.
+    let (mut not_run, mut broken) = (0usize, 0usize);
     let mut out = String::new();
     for path in &files {
         let bytes = match std::fs::read(path) {
@@ -61,13 +64,22 @@ pub fn run(args: &TestArgs) -> u8 {
         let name = display(path);
         let checked = check_source(&name, &bytes);
         let Some(program) = checked.program else {
-            // A file that does not check cannot run: its errors count as a failure.
-            failed += 1;
+            // A file that does not check cannot run its tests: say so, and how many.
+            broken += 1;
+            let tests = testing::test_blocks(&checked.report.file.text);
+            not_run += tests;
             match args.format {
-                TestFormat::Human => out.push_str(&diag::render(&[checked.report], diag::Format::Human, color)),
+                TestFormat::Human => {
+                    out.push_str(&format!("{name}\n"));
+                    out.push_str(&diag::render(&[checked.report], diag::Format::Human, color));
+                    out.push_str(&format!(
+                        "  {} not run: {name} has errors\n",
+                        count(tests, "test")
+                    ));
+                }
                 TestFormat::Json => out.push_str(&format!(
                     "{}\n",
-                    serde_json::json!({ "file": name, "test": null, "passed": false, "error": "the file has errors; run `nurture check`" })
+                    serde_json::json!({ "file": name, "test": null, "passed": false, "not_run": tests, "error": "the file has errors; run `nurture check`" })
                 )),
             }
             continue;
@@ -100,12 +112,27 @@ pub fn run(args: &TestArgs) -> u8 {
             }
         }
     }
-    out.push_str(&format!("{passed} passed, {failed} failed\n"));
+    out.push_str(&format!("{passed} passed, {failed} failed"));
+    if broken > 0 {
+        out.push_str(&format!(
+            ", {not_run} not run ({} with errors)",
+            count(broken, "file")
+        ));
+    }
+    out.push('\n');
     print_stdout(&out);
-    if failed > 0 {
+    if failed > 0 || broken > 0 {
         EXIT_PROBLEMS
     } else {
         EXIT_OK
+    }
+}
+
+/// `1 test`, `3 tests`.
+fn count(n: usize, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
     }
 }
 

@@ -72,7 +72,7 @@ codes! {
     HistoryInWhere    = "E0305", "history-in-where",   Error, "`did`, `count` or `last` inside a `where` filter";
     SplitShares       = "E0306", "split-shares",       Error, "split shares that do not add up to 100%";
     MisplacedReceived = "E0307", "misplaced-received", Error, "`received` with no `wait up to … for` before it";
-    TriggerLoop       = "E0308", "trigger-loop",       Error, "triggers and `set` steps that could loop forever";
+    TriggerLoop       = "E0308", "trigger-loop",       Error, "triggers and `set` steps that set each other off forever";
     TestOnly          = "E0309", "test-only",          Error, "test syntax (`NAME of LEAD`) outside a test";
     BadPercent        = "E0310", "bad-percent",        Error, "a percentage outside 0% to 100%";
     BadAssignment     = "E0311", "bad-assignment",     Error, "a `set` that cannot write that attribute";
@@ -92,12 +92,20 @@ codes! {
     ShadowedName      = "W0108", "shadowed-name",      Warning, "an event property that hides a score, list or attribute";
     MixedAndOr        = "W0109", "mixed-and-or",       Warning, "`and` and `or` mixed without parentheses";
     UnknownIgnore     = "W0110", "unknown-ignore",     Warning, "a `nurture: ignore` comment naming no known lint";
+    PossibleLoop      = "W0111", "possible-loop",      Warning, "triggers and `set` steps that may set each other off in a circle";
+    UndeclaredLead    = "W0112", "undeclared-lead",    Warning, "a test event for a lead the test has not declared";
 
     // Notes: about the report itself, never a problem of their own.
     TooManyDiagnostics = "N0001", "too-many-diagnostics", Note, "a file has more problems than Nurture shows at once";
 }
 
 impl Code {
+    /// The anchor of the code's section in docs/diagnostics.md, as GitHub makes it from the
+    /// heading `## E0101 unknown-name`: `e0101-unknown-name`.
+    pub fn anchor(self) -> String {
+        format!("{}-{}", self.as_str().to_lowercase(), self.name())
+    }
+
     /// Looks a code up by its code (`W0101`) or its name (`bare-optional`).
     pub fn parse(text: &str) -> Option<Code> {
         let text = text.trim();

@@ -1,6 +1,8 @@
-//! Mermaid flowcharts: one `flowchart TD` block per workflow, blocks separated by a blank
-//! line. Every label is quoted, with `"` written `#quot;` and the other characters Mermaid
-//! could read as markup written as entity codes, so any condition survives.
+//! Mermaid flowcharts: one document for every workflow drawn, a `flowchart TD` after an `INIT`
+//! line. One workflow is drawn on its own; several each in a subgraph titled with its name, so
+//! that the output is one valid document to paste into a ```` ```mermaid ```` block. Every
+//! label is quoted, with `"` written `#quot;` and the other characters Mermaid could read as
+//! markup written as entity codes, so any condition survives.
 
 use super::{Graph, NodeKind, WorkflowGraph};
 
@@ -9,20 +11,37 @@ use super::{Graph, NodeKind, WorkflowGraph};
 /// pixels leaves them whole.
 pub const INIT: &str = r#"%%{init: {"flowchart": {"wrappingWidth": 400}}}%%"#;
 
-/// Every workflow of `graph`, each its own flowchart.
+/// Every workflow of `graph` in one document: the one workflow as it is, several each in a
+/// subgraph (`w{index}`, titled `workflow NAME`). Nothing when there is no workflow.
 pub fn render(graph: &Graph) -> String {
-    graph
-        .workflows
-        .iter()
-        .map(render_workflow)
-        .collect::<Vec<_>>()
-        .join("\n")
+    match graph.workflows.as_slice() {
+        [] => String::new(),
+        [wf] => render_workflow(wf),
+        all => {
+            let mut out = format!("{INIT}\nflowchart TD\n");
+            for (i, wf) in all.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                let title = escape(&format!("workflow {}", wf.name));
+                out.push_str(&format!("  subgraph w{}[\"{title}\"]\n", wf.index));
+                out.push_str(&body(wf, "    "));
+                out.push_str("  end\n");
+            }
+            out
+        }
+    }
 }
 
 /// One workflow as a flowchart: the `INIT` line, then the nodes in the order they were made,
 /// then the edges.
 pub fn render_workflow(wf: &WorkflowGraph) -> String {
-    let mut out = format!("{INIT}\nflowchart TD\n");
+    format!("{INIT}\nflowchart TD\n{}", body(wf, "  "))
+}
+
+/// A workflow's nodes, then its edges, one a line, each after `indent`.
+fn body(wf: &WorkflowGraph, indent: &str) -> String {
+    let mut out = String::new();
     for node in &wf.nodes {
         let (open, close) = shape(node.kind);
         let label = node
@@ -31,18 +50,18 @@ pub fn render_workflow(wf: &WorkflowGraph) -> String {
             .map(|l| escape(l))
             .collect::<Vec<_>>()
             .join("<br/>");
-        out.push_str(&format!("  {}{open}\"{label}\"{close}\n", node.id));
+        out.push_str(&format!("{indent}{}{open}\"{label}\"{close}\n", node.id));
     }
     for edge in &wf.edges {
         let arrow = if edge.dashed { "-.->" } else { "-->" };
         match &edge.label {
             Some(label) => out.push_str(&format!(
-                "  {} {arrow}|\"{}\"| {}\n",
+                "{indent}{} {arrow}|\"{}\"| {}\n",
                 edge.from,
                 escape(label),
                 edge.to
             )),
-            None => out.push_str(&format!("  {} {arrow} {}\n", edge.from, edge.to)),
+            None => out.push_str(&format!("{indent}{} {arrow} {}\n", edge.from, edge.to)),
         }
     }
     out

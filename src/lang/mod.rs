@@ -1,5 +1,5 @@
 //! What every stage shares: spans, types, runtime values, operators, channels and enrollment
-//! modes, how values are written, and the one stable hash. A leaf: it imports nothing of
+//! modes, how values are written, the one stable hash, and "did you mean". A leaf: it imports nothing of
 //! ours, and every other module may import it (ARCHITECTURE.md, "Layers").
 
 pub mod format;
@@ -7,6 +7,7 @@ pub mod hash;
 pub mod modes;
 pub mod ops;
 pub mod span;
+pub mod spelling;
 pub mod time;
 pub mod types;
 pub mod value;

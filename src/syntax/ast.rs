@@ -9,7 +9,9 @@ pub struct Ident {
     pub span: Span,
 }
 
-/// A dotted event name such as `email.opened`.
+/// A dotted event name such as `email.opened`. Where an event is used, a name written by
+/// mistake as it arrives from Segment, in quotes (`"Webinar Attended"`), keeps its quotes, so
+/// the checker can tell it apart and say which name to write.
 pub type EventName = Ident;
 
 #[derive(Debug, Clone, PartialEq, Default)]

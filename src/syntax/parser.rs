@@ -1,13 +1,13 @@
 //! pest pairs -> AST, and syntax errors in a marketer's words.
 
 use super::ast::*;
+use super::errors::syntax_error;
 use super::lexer::DECLARATION_WORDS;
 use super::limits;
 use crate::diag::{Code, Diagnostic};
 use crate::lang::ops::{BinOp, EffectKind, HistoryKind};
 use crate::lang::span::Span;
 use crate::lang::time::MAX_DURATION_SECONDS;
-use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser as _;
 
@@ -179,194 +179,6 @@ fn parse_by_declaration(source: &str) -> (File, Vec<Diagnostic>) {
         }
     }
     (file, diags)
-}
-
-/// Turns a pest error into a diagnostic that says what was expected in plain words.
-/// `source` is the whole file; `offset` is where the parsed text starts in it.
-fn syntax_error(error: pest::error::Error<Rule>, source: &str, offset: usize) -> Diagnostic {
-    let pos = offset
-        + match error.location {
-            InputLocation::Pos(p) => p,
-            InputLocation::Span((s, _)) => s,
-        };
-    let found = found_at(source, pos);
-    // When the problem is that a line ended too soon, point at the end of that line.
-    let before = source[..pos].trim_end();
-    let (span, label) = if source[before.len()..pos].contains('\n') && !before.is_empty() {
-        let last = before.char_indices().last().map(|(i, _)| i).unwrap_or(0);
-        (Span::new(last, before.len()), "after this")
-    } else {
-        (
-            Span::new(pos, (pos + found.len().max(1)).min(source.len())),
-            "here",
-        )
-    };
-    let mut expected: Vec<&'static str> = Vec::new();
-    if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
-        for rule in positives {
-            if let Some(words) = describe(*rule) {
-                if !expected.contains(&words) {
-                    expected.push(words);
-                }
-            }
-        }
-    }
-    let found_words = if found.is_empty() {
-        "the end of the file".to_string()
-    } else {
-        format!("`{found}`")
-    };
-    let message = match expected.len() {
-        0 => format!("unexpected {found_words}"),
-        _ => format!("expected {}, found {found_words}", join_or(&expected)),
-    };
-    if ["<", ">", "=", "!"].iter().any(|op| found.starts_with(op))
-        && expected.contains(&"an operator")
-    {
-        let op: String = source[pos..]
-            .chars()
-            .take_while(|c| "<>=!".contains(*c))
-            .collect();
-        let span = Span::new(pos, pos + op.len());
-        return Diagnostic::new(Code::NotComparable, span, "comparisons do not chain")
-            .with_label("a second comparison")
-            .with_help(
-                "compare twice and join with `and`: `50 <= lead.size and lead.size < 1000`",
-            );
-    }
-    let mut diag = Diagnostic::new(Code::Syntax, span, message).with_label(label);
-    if let Some(help) = syntax_help(&expected, &found) {
-        diag = diag.with_help(help);
-    }
-    diag
-}
-
-fn found_at(source: &str, pos: usize) -> String {
-    let rest = &source[pos.min(source.len())..];
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect();
-    if !word.is_empty() {
-        return word;
-    }
-    rest.chars()
-        .next()
-        .map(|c| c.to_string())
-        .unwrap_or_default()
-        .replace('\n', "\\n")
-}
-
-fn join_or(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} or {}", init.join(", "), last),
-    }
-}
-
-fn syntax_help(expected: &[&str], found: &str) -> Option<String> {
-    if expected.contains(&DURATION)
-        && found.chars().all(|c| c.is_ascii_digit())
-        && !found.is_empty()
-    {
-        return Some(format!("write the unit right after the number: `{found}d` for days, `{found}h` for hours, `{found}m` for minutes"));
-    }
-    if crate::syntax::lexer::is_keyword(found) && expected.contains(&NAME) {
-        return Some(format!("`{found}` is a reserved word; choose another name"));
-    }
-    None
-}
-
-const DURATION: &str = "a duration such as `3d`";
-const NAME: &str = "a name";
-
-/// What a rule looks like, in a marketer's words. `None` hides rules that only add noise.
-fn describe(rule: Rule) -> Option<&'static str> {
-    use Rule::*;
-    Some(match rule {
-        duration => DURATION,
-        time_of_day => "a time of day such as `10:00`",
-        percent => "a percentage such as `50%`",
-        number | signed_number | integer => "a number",
-        string | description => "a string in double quotes",
-        regex => "a regex in double quotes",
-        instant => "a date and time such as `2026-03-02T09:00:00Z`",
-        ident | word | path => NAME,
-        event_name => "an event name such as `email.opened`",
-        expr | or_expr | and_expr | not_expr | comparison | coalesce | sum | product | unary
-        | postfix | not_op | neg_op | paren | did_expr | count_expr | last_expr | lead_attr
-        | now | received | boolean | list_literal => "an expression",
-        compare_op | op_matches | op_contains | op_starts_with | op_ends_with | sum_op
-        | product_op | is_test | matches_test | in_test | compare => "an operator",
-        type_expr | list_type => "a type such as `string` or `int?`",
-        optional_mark => "`?`",
-        attr_decl => "an attribute such as `email: string`",
-        prop_decl => "a property such as `title: string`",
-        campaign_decl | lead_decl | enum_decl | event_decl | score_decl | list_decl | trigger
-        | workflow | policy | test_decl => {
-            "a declaration (`lead`, `event`, `score`, `list`, `on`, `workflow`, `policy`, `test`)"
-        }
-        decay_rule | when_rule | on_rule => "a scoring rule (`when`, `on`, `decay`)",
-        effect => "`add`, `subtract` or `set` and a number",
-        cap => "`at most N times per D`",
-        where_clause => "`where`",
-        enroll | only_if | exit_when | goal => {
-            "a workflow setting (`enroll`, `only if`, `exit when`, `goal`)"
-        }
-        wait_for | wait_until | wait_up_to | if_step | split_step | send_step | notify_step
-        | retarget_step | webhook_step | set_step | tag_step | untag_step | start_step
-        | stop_step | block => "a step (`send`, `wait`, `if`, `split`, `set`, `tag`, `notify`, …)",
-        enter_list | exit_list | event_source => "an event name or `enter`/`exit` a list",
-        split_arm => "a split share such as `50% \"A\": …`",
-        frequency | quiet_hours | suppress => {
-            "a policy rule (`frequency`, `quiet hours`, `suppress when`)"
-        }
-        test_lead | test_at | test_after | test_expect => {
-            "a test step (`lead`, `at`, `after`, `expect`)"
-        }
-        expect_sent | expect_workflow | expect_converted => "an expectation",
-        test_event => "a lead and an event",
-        object | field => "fields in braces such as `{ name: value }`",
-        within => "`within`",
-        since_enrolled => "`since enrolled`",
-        text | escape | interpolation => "the rest of the string",
-        EOI => "the end of the file",
-        kw_and => "`and`",
-        kw_or => "`or`",
-        kw_not | negation => "`not`",
-        kw_in => "`in`",
-        kw_is => "`is`",
-        kw_set => "`set`",
-        kw_missing => "`missing`",
-        kw_of => "`of`",
-        kw_when => "`when`",
-        kw_on => "`on`",
-        kw_add => "`add`",
-        kw_subtract => "`subtract`",
-        kw_at => "`at`",
-        kw_most => "`most`",
-        kw_times => "`times`",
-        kw_per => "`per`",
-        kw_every => "`every`",
-        kw_if => "`if`",
-        kw_else => "`else`",
-        kw_until => "`until`",
-        kw_up => "`up`",
-        kw_to => "`to`",
-        kw_for => "`for`",
-        kw_once => "`once`",
-        kw_as => "`as`",
-        kw_hours => "`hours`",
-        kw_weekday => "`weekday`",
-        kw_enrolled => "`enrolled`",
-        kw_time => "`time`",
-        kw_remove => "`remove`",
-        kw_step => "`step`",
-        kw_workflow => "`workflow`",
-        kw_sent => "`sent`",
-        _ => return None,
-    })
 }
 
 struct Builder {
@@ -609,7 +421,7 @@ impl Builder {
                 let mut cap = None;
                 for p in parts(pair) {
                     match p.as_rule() {
-                        Rule::event_name => event = Some(self.ident(p)),
+                        Rule::event_name | Rule::quoted_event => event = Some(self.ident(p)),
                         Rule::where_clause => filter = Some(self.where_clause(p)),
                         Rule::effect => effect = Some(self.effect(p)),
                         Rule::cap => cap = Some(self.cap(p)),
@@ -1110,7 +922,7 @@ impl Builder {
                 };
                 for p in parts(pair) {
                     match p.as_rule() {
-                        Rule::event_name => h.event = self.ident(p),
+                        Rule::event_name | Rule::quoted_event => h.event = self.ident(p),
                         Rule::where_clause => h.filter = Some(self.where_clause(p)),
                         Rule::within => h.within = Some(self.duration(parts(p).remove(0))),
                         Rule::since_enrolled => h.since_enrolled = Some(self.span(&p)),

@@ -6,6 +6,7 @@ use crate::compile::expr::CompileError;
 use crate::compile::{compile, Compiled};
 use crate::diag::{Code, Diagnostic};
 use crate::lang::format;
+use crate::lang::modes::Channel;
 use crate::lang::ops::BinOp;
 use crate::lang::span::Span;
 use crate::lang::types::Value;
@@ -60,6 +61,25 @@ pub fn failure_diagnostics(r: &TestReport) -> Vec<Diagnostic> {
             .with_help(help)
         })
         .collect()
+}
+
+/// How many `test` blocks a campaign's text declares, read from its words alone: a file that
+/// does not check cannot run its tests, and can still say how many did not run.
+pub fn test_blocks(source: &str) -> usize {
+    use crate::syntax::lexer::{tokens, Token};
+    let (mut count, mut after_test, mut after_dot) = (0, false, false);
+    for (token, range) in tokens(source) {
+        if matches!(token, Some(Token::Whitespace | Token::Comment)) {
+            continue;
+        }
+        if after_test && token == Some(Token::String) {
+            count += 1;
+        }
+        // `test` is reserved: outside a dotted name, a string after it names a test.
+        after_test = token == Some(Token::Word) && &source[range] == "test" && !after_dot;
+        after_dot = token == Some(Token::Dot);
+    }
+    count
 }
 
 /// Runs every test in the program, in order.
@@ -211,31 +231,10 @@ fn expect(
             let found = actions
                 .iter()
                 .any(|a| a.lead == lead && matches_action(&a.kind, action));
-            let what = match action {
-                ExpectedAction::Send { channel, template } => format!(
-                    "{} {}",
-                    channel.name(),
-                    template
-                        .as_ref()
-                        .map_or("anything".to_string(), |t| format!("\"{t}\""))
-                ),
-                ExpectedAction::Notify { audience, message } => format!(
-                    "{} {}",
-                    audience.name(),
-                    message
-                        .as_ref()
-                        .map_or(String::new(), |t| format!("\"{t}\""))
-                ),
-            };
+            let (missed, unwanted) = sent_words(&lead, action);
             match (found, negated) {
-                (false, false) => fail(
-                    format!("{lead} was expected to be sent {what}, and was not"),
-                    trace(actions, &lead),
-                ),
-                (true, true) => fail(
-                    format!("{lead} was sent {what}, which the test says must not happen"),
-                    trace(actions, &lead),
-                ),
+                (false, false) => fail(missed, trace(actions, &lead)),
+                (true, true) => fail(unwanted, trace(actions, &lead)),
                 _ => None,
             }
         }
@@ -314,6 +313,39 @@ fn expect(
             }
         }
     })
+}
+
+/// What a failed `expect LEAD sent …` says: when the send or notification did not come, and
+/// when it came although the test said `not`.
+fn sent_words(lead: &str, action: &ExpectedAction) -> (String, String) {
+    match action {
+        ExpectedAction::Send { channel, template } => {
+            let what = match template {
+                Some(t) => format!("{} \"{t}\"", channel.name()),
+                None => match channel {
+                    Channel::Email => "an email".to_string(),
+                    Channel::Sms => "an SMS".to_string(),
+                    Channel::Push => "a push notification".to_string(),
+                },
+            };
+            (
+                format!("{lead} was expected to be sent {what}, and was not"),
+                format!("{lead} was sent {what}, which the test says must not happen"),
+            )
+        }
+        ExpectedAction::Notify { audience, message } => {
+            let who = audience.name();
+            let with = message
+                .as_ref()
+                .map_or(String::new(), |m| format!(" with \"{m}\""));
+            (
+                format!("{who} was expected to be notified about {lead}{with}, and was not"),
+                format!(
+                    "{who} was notified about {lead}{with}, which the test says must not happen"
+                ),
+            )
+        }
+    }
 }
 
 fn matches_action(kind: &ActionKind, want: &ExpectedAction) -> bool {
@@ -563,5 +595,57 @@ fn compare(c: &Compiled, op: BinOp, a: Val, b: Val) -> bool {
             },
             _ => false,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failures(src: &str) -> Vec<String> {
+        let (diags, program) = crate::check::check_text(src);
+        let program = program.unwrap_or_else(|| panic!("{diags:#?}"));
+        let reports = run(&program).expect("compiles");
+        reports[0]
+            .failures
+            .iter()
+            .map(|f| f.message.clone())
+            .collect()
+    }
+
+    /// Issue 11, item 17: a notification expected with no message read "expected to be sent
+    /// sales , and was not".
+    #[test]
+    fn failed_sends_and_notifications_read_as_sentences() {
+        let src = "lead { email: string }\non form.submitted tag \"x\"\n\
+            test \"t\" {\n lead ann { email: \"a@b.c\" }\n\
+            expect ann sent sales\n expect ann sent owner \"Call her\"\n\
+            expect ann sent email\n expect ann sent sms\n expect ann sent push \"hi\"\n}\n";
+        assert_eq!(
+            failures(src),
+            vec![
+                "sales was expected to be notified about ann, and was not",
+                "owner was expected to be notified about ann with \"Call her\", and was not",
+                "ann was expected to be sent an email, and was not",
+                "ann was expected to be sent an SMS, and was not",
+                "ann was expected to be sent push \"hi\", and was not",
+            ]
+        );
+        let src = "lead { email: string }\non form.submitted notify sales \"New form\"\n\
+            test \"t\" {\n lead ann { email: \"a@b.c\" }\n\
+            at 2026-03-02T09:00:00Z ann form.submitted { form: \"f\" }\n\
+            expect ann not sent sales\n}\n";
+        assert_eq!(
+            failures(src),
+            vec!["sales was notified about ann, which the test says must not happen"]
+        );
+    }
+
+    #[test]
+    fn test_blocks_are_counted_from_the_words() {
+        let src = "test \"a\" { }\n// test \"not this\"\nevent x.y { test: string }\n\
+            test \"b\" {\n at 2026-01-01T00:00:00Z ann x.y { test: \"no\" }\n}\ntest broken {\n";
+        assert_eq!(test_blocks(src), 2);
+        assert_eq!(test_blocks(""), 0);
     }
 }
