@@ -72,7 +72,7 @@ pub fn test_blocks(source: &str) -> usize {
         if matches!(token, Some(Token::Whitespace | Token::Comment)) {
             continue;
         }
-        if after_test && token == Some(Token::String) {
+        if after_test && matches!(token, Some(Token::String(text)) if text.closed) {
             count += 1;
         }
         // `test` is reserved: outside a dotted name, a string after it names a test.
