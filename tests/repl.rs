@@ -523,6 +523,23 @@ fn colour_on_a_terminal_only() {
     assert!(reply.text.contains("\x1b["), "ariadne colours errors too");
 }
 
+/// Issue 11 item 7: a `set` of an enum attribute names the constant bare, as the campaign
+/// writes it (`set lead.plan = paid`), not quoted like a text.
+#[test]
+fn a_set_of_an_enum_names_the_constant_as_the_campaign_writes_it() {
+    let dir = workdir();
+    let mut s = session_in(dir.path(), Style::plain());
+    s.run(":at 2026-03-02T10:00:00Z");
+    s.run(":lead ann { email: \"ann@bigco.com\" }");
+    let out = s.run(":event ann upgraded { seats: 5 }");
+    assert!(!out.error, "{}", out.text);
+    assert_eq!(
+        out.text,
+        "2026-03-02T10:00:00Z  ann  entered paying\n\
+         2026-03-02T10:00:00Z  ann  set lead.plan = paid  [trigger, line 38]\n"
+    );
+}
+
 /// The session at the top of docs/repl.md, replayed: each prompt's command gives the output
 /// shown under it.
 #[test]

@@ -2053,6 +2053,46 @@ workflow w {
     );
 }
 
+/// Issue 11 item 7: an enum constant in a webhook field is written by its name, as an
+/// enum attribute is, and so are the constants of a list of them; a `set` of an enum in a
+/// test's trace names the constant bare, as the language writes it.
+#[test]
+fn enum_constants_are_written_by_name_in_webhooks_and_traces() {
+    let src = campaign(
+        r#"
+on signup webhook "crm" { stage: decision, stages: [awareness, decision], was: lead.stage }
+on signup set lead.stage = customer
+test "the trace names the constant" {
+  at 2026-03-02T09:00:00Z ann signup { plan: "x" }
+  expect lead.stage of ann == awareness
+}
+"#,
+    );
+    let mut r = Run::new(&src);
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    assert_eq!(
+        r.actions(),
+        [
+            format!(
+                "{} ann webhook crm stage=\"decision\" stages=[\"awareness\",\"decision\"] was=\"awareness\"",
+                ts(t0)
+            ),
+            format!("{} ann set stage=\"customer\"", ts(t0)),
+        ]
+    );
+    let (_, program) = check_text(&src);
+    let reports = testing::run(&program.expect("checks")).expect("compiles");
+    assert_eq!(
+        reports[0].failures[0].happened,
+        [
+            "lead.stage of ann is customer",
+            "2026-03-02T09:00:00Z webhook \"crm\" [trigger 1]",
+            "2026-03-02T09:00:00Z set lead.stage = customer [trigger 2]",
+        ]
+    );
+}
+
 #[test]
 fn exit_triggers_run_in_source_order_with_enter_triggers() {
     let mut r = Run::new(&campaign(

@@ -472,8 +472,14 @@ impl<'a> Disasm<'a> {
                         }
                     }
                     WOp::Webhook { fields, .. } => {
-                        for (_, chunk) in fields {
-                            visit(chunk, ctx);
+                        for (_, chunk, ty) in fields {
+                            visit(
+                                chunk,
+                                Ctx {
+                                    event,
+                                    ty: Some(ty),
+                                },
+                            );
                         }
                     }
                     WOp::Set { attr, value, .. } => {
@@ -657,7 +663,11 @@ impl<'a> Disasm<'a> {
                     }
                 }
                 WOp::Webhook { fields, .. } => {
-                    for (name, chunk) in fields {
+                    for (name, chunk, ty) in fields {
+                        let ctx = Ctx {
+                            event,
+                            ty: Some(ty),
+                        };
                         self.labelled(&format!("{name}:"), chunk, inner, ctx);
                     }
                 }

@@ -32,7 +32,8 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// shape changes (any type under `Compiled`): postcard has no field names, so an old file
 /// read as a new shape would be garbage, and the version check turns that into a clear error.
 /// Version 4: times the VM may write past 2106 are `TimeSlot`s, with two more bits each.
-pub const FORMAT_VERSION: u32 = 4;
+/// Version 5: webhook fields carry their type.
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Bytes before the body: magic, version, body length, checksum.
 pub const HEADER_LEN: usize = 28;
@@ -648,8 +649,9 @@ impl V<'_> {
                 WOp::Retarget { audience, .. } => self.text(*audience, what)?,
                 WOp::Webhook { name, fields, .. } => {
                     self.text(*name, what)?;
-                    for (_, chunk) in fields {
+                    for (_, chunk, ty) in fields {
                         self.chunk(chunk, what)?;
+                        self.ty(ty, what)?;
                     }
                 }
                 WOp::Set { attr, value, .. } => {

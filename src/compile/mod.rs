@@ -371,7 +371,7 @@ fn lower_steps(
                 let name = pools.texts.intern(name.as_plain().unwrap_or_default());
                 let fields = fields
                     .iter()
-                    .map(|(k, v)| Ok((k.clone(), pools.compile(v)?)))
+                    .map(|(k, v)| Ok((k.clone(), pools.compile(v)?, v.ty.clone())))
                     .collect::<Result<_, CompileError>>()?;
                 ops.push(WOp::Webhook { name, fields, span });
             }

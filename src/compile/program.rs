@@ -162,7 +162,9 @@ pub enum WOp {
     },
     Webhook {
         name: u32,
-        fields: Vec<(String, Chunk)>,
+        /// Each field: its name, its value, and the value's type, which says how it is
+        /// written (an enum constant by its name).
+        fields: Vec<(String, Chunk, Ty)>,
         span: Span,
     },
     Set {

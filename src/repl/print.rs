@@ -4,14 +4,24 @@
 use super::session::Campaign;
 use super::{sgr, Style};
 use crate::check::program::Program;
+use crate::compile::Compiled;
 use crate::lang::format;
 use crate::lang::span::line_col;
 use crate::vm::action::{Action, ActionKind, Source};
 use crate::vm::inspect::{Cond, Explainer, Join, Parts, RuleKind, RunView, ScoreView, StartSource};
+use crate::vm::render;
 use std::fmt::Write as _;
 
 /// One action: time, lead, what was done, and the workflow and step (or trigger) it came from.
-pub fn action_line(a: &Action, program: &Program, source: &str, style: Style) -> String {
+/// `c` is the program that emitted it: a `set` of an enum attribute names the constant bare,
+/// as the language writes it.
+pub fn action_line(
+    a: &Action,
+    c: &Compiled,
+    program: &Program,
+    source: &str,
+    style: Style,
+) -> String {
     let (what, color) = match &a.kind {
         ActionKind::Send { channel, template } => (
             format!("sent {} \"{template}\"", channel.name()),
@@ -43,7 +53,10 @@ pub fn action_line(a: &Action, program: &Program, source: &str, style: Style) ->
                 sgr::BLUE,
             )
         }
-        ActionKind::Set { attr, value } => (format!("set lead.{attr} = {value}"), sgr::BLUE),
+        ActionKind::Set { attr, value } => (
+            format!("set lead.{attr} = {}", render::set_value(c, attr, value)),
+            sgr::BLUE,
+        ),
         ActionKind::Tag { tag, add } => (
             format!("{} \"{tag}\"", if *add { "tagged" } else { "untagged" }),
             sgr::BLUE,
@@ -559,6 +572,7 @@ pub(crate) fn trace_changes(before: &Snapshot, after: &Snapshot, style: Style) -
 pub fn compare(
     old: &[Action],
     new: &[Action],
+    c: &Compiled,
     program: &Program,
     source: &str,
     style: Style,
@@ -566,11 +580,11 @@ pub fn compare(
     let plain = Style::plain();
     let a: Vec<String> = old
         .iter()
-        .map(|x| action_line(x, program, source, plain))
+        .map(|x| action_line(x, c, program, source, plain))
         .collect();
     let b: Vec<String> = new
         .iter()
-        .map(|x| action_line(x, program, source, plain))
+        .map(|x| action_line(x, c, program, source, plain))
         .collect();
     if a == b {
         return format!(

@@ -565,7 +565,13 @@ impl Session {
         let mut actions = Vec::new();
         let note = c.apply(&input, n, &mut actions);
         for a in &actions {
-            out.push_str(&render::action_line(a, &c.program, &c.source, style));
+            out.push_str(&render::action_line(
+                a,
+                &c.machine.c,
+                &c.program,
+                &c.source,
+                style,
+            ));
             out.push('\n');
         }
         if let Some(before) = before {
@@ -679,6 +685,7 @@ impl Session {
             out.push_str(&render::compare(
                 &self.actions,
                 &actions,
+                &c.machine.c,
                 &c.program,
                 &c.source,
                 self.style,

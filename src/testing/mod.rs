@@ -12,6 +12,7 @@ use crate::lang::types::Value;
 use crate::lang::value::Val;
 use crate::vm::action::{Action, ActionKind, Source};
 use crate::vm::machine::{EventRef, Machine};
+use crate::vm::render;
 
 pub use crate::lang::time::DEFAULT_START;
 
@@ -136,8 +137,9 @@ fn deliver(m: &mut Machine, test: &p::Test, e: &p::TestEvent, actions: &mut Vec<
     m.track(&test.leads[e.lead as usize], now, ev, actions);
 }
 
-/// One line describing an action, for failure reports and traces.
-pub fn describe_action(a: &Action) -> String {
+/// One line describing an action, for failure reports and traces; `c` is the program that
+/// emitted it (a `set` of an enum attribute names the constant as the language writes it).
+pub fn describe_action(c: &Compiled, a: &Action) -> String {
     let what = match &a.kind {
         ActionKind::Send { channel, template } => format!("sent {} \"{template}\"", channel.name()),
         ActionKind::Suppressed {
@@ -157,7 +159,9 @@ pub fn describe_action(a: &Action) -> String {
             )
         }
         ActionKind::Webhook { name, .. } => format!("webhook \"{name}\""),
-        ActionKind::Set { attr, value } => format!("set lead.{attr} = {value}"),
+        ActionKind::Set { attr, value } => {
+            format!("set lead.{attr} = {}", render::set_value(c, attr, value))
+        }
         ActionKind::Tag { tag, add } => format!("{} \"{tag}\"", if *add { "tag" } else { "untag" }),
         ActionKind::Converted { workflow } => format!("converted in {workflow}"),
         ActionKind::Entered { list } => format!("entered {list}"),
@@ -172,11 +176,11 @@ pub fn describe_action(a: &Action) -> String {
     format!("{} {what}{from}", format::instant(a.at))
 }
 
-fn trace(actions: &[Action], lead: &str) -> Vec<String> {
+fn trace(c: &Compiled, actions: &[Action], lead: &str) -> Vec<String> {
     let lines: Vec<String> = actions
         .iter()
         .filter(|a| a.lead == lead)
-        .map(describe_action)
+        .map(|a| describe_action(c, a))
         .collect();
     if lines.is_empty() {
         vec![format!("nothing happened to {lead}")]
@@ -230,11 +234,11 @@ fn expect(
             match (found, negated) {
                 (false, false) => fail(
                     format!("{lead} was expected to be sent {what}, and was not"),
-                    trace(actions, &lead),
+                    trace(&m.c, actions, &lead),
                 ),
                 (true, true) => fail(
                     format!("{lead} was sent {what}, which the test says must not happen"),
-                    trace(actions, &lead),
+                    trace(&m.c, actions, &lead),
                 ),
                 _ => None,
             }
@@ -260,7 +264,7 @@ fn expect(
                 None => format!("{id} is not in {wname}"),
             };
             let mut happened = vec![now];
-            happened.extend(trace(actions, &id));
+            happened.extend(trace(&m.c, actions, &id));
             match (holds, negated) {
                 (false, false) => fail(
                     format!(
@@ -291,11 +295,11 @@ fn expect(
             match (converted, negated) {
                 (false, false) => fail(
                     format!("{id} was expected to convert in {wname}"),
-                    trace(actions, &id),
+                    trace(&m.c, actions, &id),
                 ),
                 (true, true) => fail(
                     format!("{id} converted in {wname}, which the test says must not happen"),
-                    trace(actions, &id),
+                    trace(&m.c, actions, &id),
                 ),
                 _ => None,
             }
@@ -308,7 +312,7 @@ fn expect(
             } else {
                 let mut happened = seen;
                 for l in leads_in(e) {
-                    happened.extend(trace(actions, &test.leads[l as usize]));
+                    happened.extend(trace(&m.c, actions, &test.leads[l as usize]));
                 }
                 fail("this expectation does not hold".to_string(), happened)
             }

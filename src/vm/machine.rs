@@ -1355,9 +1355,9 @@ impl Machine {
             },
             WOp::Webhook { name, fields, .. } => {
                 let mut out = Vec::new();
-                for (k, chunk) in fields {
+                for (k, chunk, ty) in fields {
                     let v = self.eval_chunk(cy.lead, chunk, None, enrolled, false);
-                    out.push((k.clone(), self.json(cy.lead, v, self.enum_ty(chunk))));
+                    out.push((k.clone(), self.json(cy.lead, v, Some(ty))));
                 }
                 ActionKind::Webhook {
                     name: self.c.pools.texts.get(*name).to_string(),
@@ -1512,18 +1512,6 @@ impl Machine {
     /// A value as JSON (`render::json`), the lead's tags for the tags list.
     pub fn json(&self, lead: u32, v: Val, ty: Option<&Ty>) -> serde_json::Value {
         render::json(&self.c, self.leads.tags(lead), self.tags_list, v, ty)
-    }
-
-    /// The enum type a chunk's value has, when it reads an enum attribute (webhook fields
-    /// carry no type of their own; an enum constant alone is written by its index).
-    fn enum_ty(&self, chunk: &Chunk) -> Option<&Ty> {
-        chunk.ops.iter().find_map(|o| match o {
-            crate::compile::bytecode::Op::Attr(a) => {
-                let ty = &self.c.attrs.get(*a as usize)?.ty;
-                matches!(ty.base(), Ty::Enum(_)).then_some(ty)
-            }
-            _ => None,
-        })
     }
 
     /// Schedules the next moment the lead's lists may change with no event: a `within`
