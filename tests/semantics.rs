@@ -1270,10 +1270,62 @@ policy {
     assert_eq!(
         r.actions(),
         [
-            format!("{} ann suppressed email one (suppress when)", ts(t0)),
-            format!("{} ann suppressed sms two (suppress when)", ts(t0)),
+            format!(
+                "{} ann suppressed email one (suppress when not lead.consent_email or did email.unsubscribed)",
+                ts(t0)
+            ),
+            format!(
+                "{} ann suppressed sms two (suppress when not lead.consent_email or did email.unsubscribed)",
+                ts(t0)
+            ),
             format!("{} ann notify sales: still told", ts(t0)),
         ]
+    );
+}
+
+/// Issue 11 item 8: with several `suppress when` lines, a suppressed send names the one that
+/// stopped it, as written (comments dropped, spaces squeezed), as a frequency cap is named.
+#[test]
+fn a_suppressed_send_names_the_suppress_rule_that_stopped_it() {
+    let mut r = Run::new(&campaign(
+        r#"
+on signup send email "welcome"
+policy {
+  frequency email at most 3 per 7d
+  suppress when not lead.consent_email
+  suppress when lead.job_title == "Student"   // no budget
+             or did ping within 1d
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.identify("ann", t0, &[("consent_email", V::B(false))]);
+    r.signup("ann", t0);
+    r.track("bob", t0, "ping", &[]);
+    r.signup("bob", t0);
+    r.signup("cy", t0);
+    assert_eq!(
+        r.actions(),
+        [
+            format!(
+                "{} ann suppressed email welcome (suppress when not lead.consent_email)",
+                ts(t0)
+            ),
+            format!(
+                "{} bob suppressed email welcome (suppress when lead.job_title == \"Student\" or did ping within 1d)",
+                ts(t0)
+            ),
+            format!("{} cy send email welcome", ts(t0)),
+        ]
+    );
+    let suppressed = r
+        .out
+        .iter()
+        .find(|a| a.lead == "bob" && a.kind.name() == "suppressed")
+        .expect("bob's send was suppressed");
+    assert_eq!(
+        nurture::runtime::output::to_json(suppressed)["rule"],
+        "suppress when lead.job_title == \"Student\" or did ping within 1d"
     );
 }
 
@@ -1306,7 +1358,7 @@ policy {
             format!("{} ann notify sales: n", ts(t0)),
             format!("{} ann webhook crm plan=\"x\"", ts(t0)),
             format!("{} ann retarget add audience", ts(t0)),
-            "2026-03-03T08:00:00Z ann suppressed email held (suppress when)".to_string(),
+            "2026-03-03T08:00:00Z ann suppressed email held (suppress when did ping)".to_string(),
         ]
     );
 }

@@ -891,7 +891,11 @@ impl Native {
         let l = &mut self.leads[li as usize];
         let ch = if sms { "sms" } else { "email" };
         let act = if !l.consent || l.last_unsub != 0 {
-            Act::Suppressed(ch, template, "suppress when")
+            Act::Suppressed(
+                ch,
+                template,
+                "suppress when not lead.consent_email or did email.unsubscribed",
+            )
         } else if sms {
             if ring_count(&l.sent_sms, now, D) >= 1 {
                 Act::Suppressed(ch, template, "frequency sms at most 1 per 1d")

@@ -112,7 +112,8 @@ fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
         prelude_diags.is_empty(),
         "the prelude must parse: {prelude_diags:?}"
     );
-    let (program, mut diags) = checker::check(&prelude, &file);
+    let (mut program, mut diags) = checker::check(&prelude, &file);
+    program.source = text.to_string();
     // Whole-program lints only speak once the errors are fixed: an unknown name would
     // otherwise make its workflow look unstarted, its event unused.
     if !diags.iter().any(|d| d.is_error()) {

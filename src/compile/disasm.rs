@@ -432,7 +432,7 @@ impl<'a> Disasm<'a> {
         for l in &c.lists {
             visit(&l.cond, Ctx::default());
         }
-        for chunk in &c.policy.suppress {
+        for chunk in c.policy.suppress.iter().map(|s| &s.cond) {
             visit(chunk, Ctx::default());
         }
         let mut ops: Vec<(&[WOp], Option<u16>)> = Vec::new();
@@ -457,29 +457,21 @@ impl<'a> Disasm<'a> {
         for (ops, event) in ops {
             for op in ops {
                 let ctx = Ctx { event, ty: None };
+                let typed = |ty| Ctx {
+                    ty: Some(ty),
+                    ..ctx
+                };
                 match op {
                     WOp::Notify { message, .. } => {
                         for part in &message.parts {
                             if let TemplatePart::Value(chunk, ty) = part {
-                                visit(
-                                    chunk,
-                                    Ctx {
-                                        event,
-                                        ty: Some(ty),
-                                    },
-                                );
+                                visit(chunk, typed(ty));
                             }
                         }
                     }
                     WOp::Webhook { fields, .. } => {
                         for (_, chunk, ty) in fields {
-                            visit(
-                                chunk,
-                                Ctx {
-                                    event,
-                                    ty: Some(ty),
-                                },
-                            );
+                            visit(chunk, typed(ty));
                         }
                     }
                     WOp::Set { attr, value, .. } => {
@@ -1286,9 +1278,10 @@ impl<'a> Disasm<'a> {
                 format::time_of_day(to)
             );
         }
-        for (i, chunk) in p.suppress.iter().enumerate() {
-            self.plain(&format!("suppress[{i}]:"));
-            self.chunk(chunk, 2, Ctx::default());
+        for (i, s) in p.suppress.iter().enumerate() {
+            // The rule as written, after `;`: a comment, which comparing programs leaves out.
+            self.plain(&format!("suppress[{i}]:  ; {}", s.rule));
+            self.chunk(&s.cond, 2, Ctx::default());
         }
     }
 

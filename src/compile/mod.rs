@@ -15,6 +15,7 @@ use crate::check::program as p;
 use crate::lang::modes::Enroll;
 use crate::lang::ops::HistoryKind;
 use crate::lang::types::Ty;
+use crate::lang::written::source_text;
 use expr::{CompileError, Pools};
 use layout::{AttrSlot, Bits, Layout, RunSlots, TimeSlot, TIME_HIGH_BITS};
 pub use program::Compiled;
@@ -213,8 +214,16 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .policy
         .suppress
         .iter()
-        .map(|e| pools.compile(e))
-        .collect::<Result<_, _>>()?;
+        .map(|e| {
+            Ok(Suppress {
+                cond: pools.compile(e)?,
+                rule: format!(
+                    "suppress when {}",
+                    source_text(&program.source, e.span.range())
+                ),
+            })
+        })
+        .collect::<Result<_, CompileError>>()?;
 
     // History aggregates last: every predicate is known now.
     history::lay_out(pools, &mut layout, &mut c.dispatch);

@@ -242,7 +242,16 @@ pub struct Policy {
     pub frequency: Vec<Frequency>,
     /// (from, to) in minutes after midnight, lead's zone.
     pub quiet_hours: Option<(u32, u32)>,
-    pub suppress: Vec<Chunk>,
+    pub suppress: Vec<Suppress>,
+}
+
+/// A `suppress when` rule: its condition, and the rule as written, which a suppressed send
+/// names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Suppress {
+    pub cond: Chunk,
+    /// `suppress when not lead.consent_email`.
+    pub rule: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

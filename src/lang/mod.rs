@@ -10,3 +10,4 @@ pub mod span;
 pub mod time;
 pub mod types;
 pub mod value;
+pub mod written;

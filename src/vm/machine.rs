@@ -1435,10 +1435,9 @@ impl Machine {
 
     /// The rule that blocks a send now, if any: `suppress when`, then frequency caps.
     fn blocked(&mut self, lead: u32, channel: Channel, enrolled: Option<i64>) -> Option<String> {
-        for i in 0..self.c.policy.suppress.len() {
-            let cond = self.c.policy.suppress[i].clone();
-            if self.test(lead, &cond, None, enrolled, false) {
-                return Some("suppress when".into());
+        for s in &self.c.policy.suppress {
+            if self.test(lead, &s.cond, None, enrolled, false) {
+                return Some(s.rule.clone());
             }
         }
         let l = &self.leads[lead as usize];
