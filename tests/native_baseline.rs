@@ -32,7 +32,7 @@ fn vm_row(a: &Action) -> Row {
     };
     let source = match &a.source {
         Source::Workflow { workflow, .. } => format!("workflow {workflow}"),
-        Source::Trigger { index } => format!("trigger {index}"),
+        Source::Trigger { index, .. } => format!("trigger {index}"),
         Source::Engine => "engine".to_string(),
     };
     (a.at, a.lead.to_string(), a.kind.name(), what, source)

@@ -536,7 +536,7 @@ fn a_set_of_an_enum_names_the_constant_as_the_campaign_writes_it() {
     assert_eq!(
         out.text,
         "2026-03-02T10:00:00Z  ann  entered paying\n\
-         2026-03-02T10:00:00Z  ann  set lead.plan = paid  [trigger, line 38]\n"
+         2026-03-02T10:00:00Z  ann  set lead.plan = paid  [on upgraded, line 38]\n"
     );
 }
 

@@ -2105,6 +2105,52 @@ workflow w {
     );
 }
 
+/// Issue 11 item 10: an action of a trigger names the trigger, by what sets it off as written
+/// (the filter quoted, comments dropped) and by its line, not by a number to count out.
+#[test]
+fn a_trigger_action_names_its_trigger_and_line() {
+    let src = campaign(
+        r#"
+list pinged = did ping
+on signup where plan == "pro"   // the paying plan
+  notify sales "pro"
+on enter pinged  tag "pinged"
+"#,
+    );
+    let line_of = |start: &str| src.lines().position(|l| l.starts_with(start)).unwrap() + 1;
+    let mut r = Run::new(&src);
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.track("ann", t0, "signup", &[("plan", V::S("pro"))]);
+    r.track("ann", t0, "ping", &[]);
+    let records: Vec<serde_json::Value> = r
+        .out
+        .iter()
+        .filter(|a| !a.kind.is_membership())
+        .map(nurture::runtime::output::to_json)
+        .collect();
+    let named: Vec<(&str, &str, u64)> = records
+        .iter()
+        .map(|j| {
+            (
+                j["action"].as_str().unwrap(),
+                j["trigger"].as_str().unwrap(),
+                j["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (
+                "notify",
+                "on signup where plan == \"pro\"",
+                line_of("on signup") as u64
+            ),
+            ("tag", "on enter pinged", line_of("on enter") as u64),
+        ]
+    );
+}
+
 /// Issue 11 item 7: an enum constant in a webhook field is written by its name, as an
 /// enum attribute is, and so are the constants of a list of them; a `set` of an enum in a
 /// test's trace names the constant bare, as the language writes it.
@@ -2139,8 +2185,8 @@ test "the trace names the constant" {
         reports[0].failures[0].happened,
         [
             "lead.stage of ann is customer",
-            "2026-03-02T09:00:00Z webhook \"crm\" [trigger 1]",
-            "2026-03-02T09:00:00Z set lead.stage = customer [trigger 2]",
+            "2026-03-02T09:00:00Z webhook \"crm\" [on signup, line 15]",
+            "2026-03-02T09:00:00Z set lead.stage = customer [on signup, line 16]",
         ]
     );
 }

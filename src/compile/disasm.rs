@@ -1198,7 +1198,7 @@ impl<'a> Disasm<'a> {
                 TriggerSource::Enter(l) => (format!("on enter {}", self.list_name(*l)), None),
                 TriggerSource::Exit(l) => (format!("on exit {}", self.list_name(*l)), None),
             };
-            // Numbered from 1, as action output names them (`"trigger": 1`).
+            // Numbered from 1, in source order.
             self.line(&format!("trigger {}: {head}", i + 1), Some(t.span));
             if let TriggerSource::Event {
                 event,

@@ -32,7 +32,8 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// shape changes (any type under `Compiled`): postcard has no field names, so an old file
 /// read as a new shape would be garbage, and the version check turns that into a clear error.
 /// Version 4: times the VM may write past 2106 are `TimeSlot`s, with two more bits each.
-/// Version 5: webhook fields carry their type; `suppress when` rules their text.
+/// Version 5: webhook fields carry their type; `suppress when` rules and triggers their text
+/// (and triggers their line).
 pub const FORMAT_VERSION: u32 = 5;
 
 /// Bytes before the body: magic, version, body length, checksum.

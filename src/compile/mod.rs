@@ -14,6 +14,7 @@ pub mod reactions;
 use crate::check::program as p;
 use crate::lang::modes::Enroll;
 use crate::lang::ops::HistoryKind;
+use crate::lang::span::line_col;
 use crate::lang::types::Ty;
 use crate::lang::written::source_text;
 use expr::{CompileError, Pools};
@@ -194,6 +195,8 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             source,
             action,
             span: t.span,
+            name: trigger_name(program, t),
+            line: line_col(&program.source, t.span.start).0 as u32,
         });
     }
     for f in &program.policy.frequency {
@@ -315,6 +318,25 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     c.layout = layout;
     c.reactions = reactions::derive(&c);
     Ok(c)
+}
+
+/// What sets a trigger off, as written: `on enter hot`, `on cart.abandoned where cart_value >
+/// 50` (the event by its Nurture name, the filter quoted from the source).
+fn trigger_name(program: &p::Program, t: &p::Trigger) -> String {
+    match &t.source {
+        p::TriggerSource::Event { event, filter } => {
+            let name = &program.events[*event as usize].name;
+            match filter {
+                Some(f) => format!(
+                    "on {name} where {}",
+                    source_text(&program.source, f.span.range())
+                ),
+                None => format!("on {name}"),
+            }
+        }
+        p::TriggerSource::Enter(l) => format!("on enter {}", program.lists[*l as usize].name),
+        p::TriggerSource::Exit(l) => format!("on exit {}", program.lists[*l as usize].name),
+    }
 }
 
 /// Whether a workflow reads its enrollment time: its enrollment rule (`once`, `once per D`),

@@ -119,6 +119,11 @@ pub struct Trigger {
     pub source: TriggerSource,
     pub action: Vec<WOp>,
     pub span: Span,
+    /// What sets it off, as written, which its actions name: `on enter hot`,
+    /// `on cart.abandoned where cart_value > 50`.
+    pub name: String,
+    /// The line of the campaign it is on, which its actions name too.
+    pub line: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,10 +3,8 @@
 
 use super::session::Campaign;
 use super::{sgr, Style};
-use crate::check::program::Program;
 use crate::compile::Compiled;
 use crate::lang::format;
-use crate::lang::span::line_col;
 use crate::vm::action::{Action, ActionKind, Source};
 use crate::vm::inspect::{Cond, Explainer, Join, Parts, RuleKind, RunView, ScoreView, StartSource};
 use crate::vm::render;
@@ -15,13 +13,7 @@ use std::fmt::Write as _;
 /// One action: time, lead, what was done, and the workflow and step (or trigger) it came from.
 /// `c` is the program that emitted it: a `set` of an enum attribute names the constant bare,
 /// as the language writes it.
-pub fn action_line(
-    a: &Action,
-    c: &Compiled,
-    program: &Program,
-    source: &str,
-    style: Style,
-) -> String {
+pub fn action_line(a: &Action, c: &Compiled, style: Style) -> String {
     let (what, color) = match &a.kind {
         ActionKind::Send { channel, template } => (
             format!("sent {} \"{template}\"", channel.name()),
@@ -71,16 +63,7 @@ pub fn action_line(
     };
     let from = match &a.source {
         Source::Workflow { workflow, step } => format!("  [{workflow}: {step}]"),
-        Source::Trigger { index } => {
-            let line = program
-                .triggers
-                .get(*index as usize)
-                .map(|t| line_col(source, t.span.start).0);
-            match line {
-                Some(l) => format!("  [trigger, line {l}]"),
-                None => format!("  [trigger {}]", index + 1),
-            }
-        }
+        Source::Trigger { name, line, .. } => format!("  [{name}, line {line}]"),
         Source::Engine => String::new(),
     };
     format!(
@@ -569,23 +552,10 @@ pub(crate) fn trace_changes(before: &Snapshot, after: &Snapshot, style: Style) -
 }
 
 /// After `:reload`: the actions that differ from the run before, as a diff.
-pub fn compare(
-    old: &[Action],
-    new: &[Action],
-    c: &Compiled,
-    program: &Program,
-    source: &str,
-    style: Style,
-) -> String {
+pub fn compare(old: &[Action], new: &[Action], c: &Compiled, style: Style) -> String {
     let plain = Style::plain();
-    let a: Vec<String> = old
-        .iter()
-        .map(|x| action_line(x, c, program, source, plain))
-        .collect();
-    let b: Vec<String> = new
-        .iter()
-        .map(|x| action_line(x, c, program, source, plain))
-        .collect();
+    let a: Vec<String> = old.iter().map(|x| action_line(x, c, plain)).collect();
+    let b: Vec<String> = new.iter().map(|x| action_line(x, c, plain)).collect();
     if a == b {
         return format!(
             "same {} action{} as before\n",

@@ -565,13 +565,7 @@ impl Session {
         let mut actions = Vec::new();
         let note = c.apply(&input, n, &mut actions);
         for a in &actions {
-            out.push_str(&render::action_line(
-                a,
-                &c.machine.c,
-                &c.program,
-                &c.source,
-                style,
-            ));
+            out.push_str(&render::action_line(a, &c.machine.c, style));
             out.push('\n');
         }
         if let Some(before) = before {
@@ -686,8 +680,6 @@ impl Session {
                 &self.actions,
                 &actions,
                 &c.machine.c,
-                &c.program,
-                &c.source,
                 self.style,
             ));
         }

@@ -1,7 +1,7 @@
-//! Actions as JSON lines: the shape downstream senders read. Fields are only ever added.
+//! Actions as JSON lines: the shape downstream senders read.
 //!
 //! `{"at": RFC 3339, "lead": id, "action": kind, …its arguments, "workflow"/"step" or
-//! "trigger", "id": 16 hex digits}`. Serialised straight from borrowed fields, with no
+//! "trigger"/"line", "id": 16 hex digits}` (docs/language.md, "Output records"). Serialised straight from borrowed fields, with no
 //! intermediate JSON tree.
 
 use crate::lang::format;
@@ -44,7 +44,9 @@ struct Line<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     step: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    trigger: Option<u32>,
+    trigger: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
     id: String,
 }
 
@@ -114,7 +116,10 @@ fn fields(a: &Action) -> Line<'_> {
             l.workflow = Some(workflow);
             l.step = Some(step);
         }
-        Source::Trigger { index } => l.trigger = Some(*index as u32 + 1),
+        Source::Trigger { name, line, .. } => {
+            l.trigger = Some(name);
+            l.line = Some(*line);
+        }
         Source::Engine => {}
     }
     l

@@ -170,7 +170,7 @@ pub fn describe_action(c: &Compiled, a: &Action) -> String {
     };
     let from = match &a.source {
         Source::Workflow { workflow, step } => format!(" [{workflow}: {step}]"),
-        Source::Trigger { index } => format!(" [trigger {}]", index + 1),
+        Source::Trigger { name, line, .. } => format!(" [{name}, line {line}]"),
         Source::Engine => String::new(),
     };
     format!("{} {what}{from}", format::instant(a.at))

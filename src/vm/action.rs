@@ -1,5 +1,6 @@
 //! What the VM emits: actions for downstream systems, and records of what it decided.
 
+use crate::compile::Compiled;
 use crate::lang::modes::{Audience, Channel};
 use compact_str::CompactString;
 
@@ -18,9 +19,30 @@ pub struct Action {
 /// What produced an action.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    Workflow { workflow: String, step: String },
-    Trigger { index: u16 },
+    Workflow {
+        workflow: String,
+        step: String,
+    },
+    /// A trigger: its index in source order, what sets it off as written (`on enter hot`)
+    /// and its line in the campaign.
+    Trigger {
+        index: u16,
+        name: String,
+        line: u32,
+    },
     Engine,
+}
+
+impl Source {
+    /// The trigger `t` of a program, as its actions name it.
+    pub fn trigger(c: &Compiled, t: u16) -> Source {
+        let trigger = &c.triggers[t as usize];
+        Source::Trigger {
+            index: t,
+            name: trigger.name.clone(),
+            line: trigger.line,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

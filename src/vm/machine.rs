@@ -202,7 +202,10 @@ impl TimerRow {
                 c.workflows.get(self.arg as usize).map_or("?", |w| &w.name)
             ),
             1 => "list recheck".into(),
-            _ => format!("held send of trigger {}", self.arg + 1),
+            _ => match c.triggers.get(self.arg as usize) {
+                Some(t) => format!("held send of {} (line {})", t.name, t.line),
+                None => "held send of a trigger".into(),
+            },
         }
     }
 }
@@ -600,7 +603,7 @@ impl Machine {
                 for i in 0..self.c.triggers[t as usize].action.len() {
                     let op = self.c.triggers[t as usize].action[i].clone();
                     if let WOp::Send { .. } = op {
-                        self.act(&mut cy, &op, Source::Trigger { index: t }, None, t as u64);
+                        self.act(&mut cy, &op, Source::trigger(&self.c, t), None, t as u64);
                     }
                 }
             }
@@ -1031,11 +1034,11 @@ impl Machine {
                 WOp::Send { .. } if self.c.policy.quiet_hours.is_some() => {
                     match self.quiet_until(cy.lead) {
                         Some(release) => self.schedule(release, cy.lead, TimerKind::HeldSend(t)),
-                        None => self.act(cy, op, Source::Trigger { index: t }, None, t as u64),
+                        None => self.act(cy, op, Source::trigger(&self.c, t), None, t as u64),
                     }
                 }
                 op => {
-                    let source = Source::Trigger { index: t };
+                    let source = Source::trigger(&self.c, t);
                     self.act(cy, op, source, None, t as u64);
                 }
             }
