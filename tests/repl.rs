@@ -540,6 +540,53 @@ fn a_set_of_an_enum_names_the_constant_as_the_campaign_writes_it() {
     );
 }
 
+/// Issue 11 item 9: the REPL prints a split's assignment and the variant of the actions
+/// inside its arm, and `:show` and `:why` give an open run's variant.
+#[test]
+fn the_repl_shows_the_variant_a_run_took() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let campaign = r#"lead { email: string }
+event signup
+on signup start offer
+workflow offer {
+  exit when did email.unsubscribed
+  split {
+    50% "A": { send email "offer-a"  wait 2d }
+    50% "B": { send email "offer-b"  wait 2d }
+  }
+}
+policy { frequency email at most 3 per 7d }
+"#;
+    std::fs::write(dir.path().join("campaign.nurture"), campaign).expect("written");
+    let mut s = session_in(dir.path(), Style::plain());
+    s.run(":at 2026-03-02T10:00:00Z");
+    // `bob` takes arm B: FNV-1a of "offer/bob" is 97 modulo 100.
+    assert_eq!(
+        nurture::lang::hash::fnv1a(b"offer/bob") % 100,
+        97,
+        "the arm this test expects"
+    );
+    let out = s.run(":event bob signup");
+    assert_eq!(
+        out.text,
+        "2026-03-02T10:00:00Z  bob  assigned, variant \"B\"  [offer: split]\n\
+         2026-03-02T10:00:00Z  bob  sent email \"offer-b\"  [offer: send email \"offer-b\", variant \"B\"]\n"
+    );
+    let show = s.run(":show bob").text;
+    assert!(
+        show.lines()
+            .any(|l| l == "  offer  step wait 2d, variant \"B\", enrolled 2026-03-02T10:00:00Z, wakes 2026-03-04T10:00:00Z"),
+        "{show}"
+    );
+    let why = s.run(":why bob offer").text;
+    assert!(
+        why.starts_with(
+            "bob is in offer: step wait 2d, variant \"B\", enrolled 2026-03-02T10:00:00Z, wakes 2026-03-04T10:00:00Z\n"
+        ),
+        "{why}"
+    );
+}
+
 /// The session at the top of docs/repl.md, replayed: each prompt's command gives the output
 /// shown under it.
 #[test]

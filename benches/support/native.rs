@@ -114,7 +114,10 @@ pub enum Act {
     Notify(String),
     SetStage(&'static str),
     Tag(&'static str),
-    Converted,
+    /// A conversion, with the variant of a run that passed the split.
+    Converted(Option<&'static str>),
+    /// The split's arm a run took.
+    Assigned(&'static str),
     Entered(&'static str),
     Exited(&'static str),
 }
@@ -836,10 +839,12 @@ impl Native {
             _ => (l.last_click > r.enrolled, l.last_unsub != 0),
         };
         if goal {
+            // welcome_series passed its split once its pc is past it.
+            let variant = (w == 0 && r.pc >= 7).then(|| self.welcome_variant(li));
             out.act(
                 now,
                 &self.ids[li as usize],
-                Act::Converted,
+                Act::Converted(variant),
                 Src::Workflow(w),
             );
             self.end_run(li, w);
@@ -861,6 +866,18 @@ impl Native {
     }
 
     /// A timed wake-up: waits, held sends, the goal window.
+    /// The arm of welcome_series' split a lead takes: "A" for the first half of the hash.
+    fn welcome_variant(&self, li: u32) -> &'static str {
+        let mut h = Fnv::default();
+        h.write(b"welcome_series/");
+        h.write(self.ids[li as usize].as_bytes());
+        if h.0 % 100 < 50 {
+            "A"
+        } else {
+            "B"
+        }
+    }
+
     fn wait(&mut self, li: u32, w: u8, next_pc: u8, status: u8, due: i64) {
         let r = &mut self.leads[li as usize].runs[w as usize];
         r.pc = next_pc;
@@ -959,10 +976,10 @@ impl Native {
                     6
                 }
                 (0, 6) => {
-                    let mut h = Fnv::default();
-                    h.write(b"welcome_series/");
-                    h.write(self.ids[li as usize].as_bytes());
-                    if h.0 % 100 < 50 {
+                    let variant = self.welcome_variant(li);
+                    let id = &self.ids[li as usize];
+                    out.act(now, id, Act::Assigned(variant), Src::Workflow(0));
+                    if variant == "A" {
                         7
                     } else {
                         8

@@ -777,7 +777,7 @@ impl<'a> Disasm<'a> {
                 ("jump_unless", format!("-> {target}"), Some(*span))
             }
             WOp::Jump { target } => ("jump", format!("-> {target}"), None),
-            WOp::Split { arms, span } => {
+            WOp::Split { arms, end, span } => {
                 let mut before = 0.0;
                 let arms: Vec<String> = arms
                     .iter()
@@ -787,7 +787,8 @@ impl<'a> Disasm<'a> {
                         format!("{label:?} {}% -> {target}", format::number(share))
                     })
                     .collect();
-                ("split", arms.join(", "), Some(*span))
+                let arms = format!("{}, end {end}", arms.join(", "));
+                ("split", arms, Some(*span))
             }
         }
     }
@@ -909,6 +910,10 @@ impl<'a> Disasm<'a> {
                 run.state.width,
                 format!("workflow {} run state: pc, status, `received`", wf.name),
             ));
+            if let Some(v) = run.variant {
+                let what = format!("workflow {} run variant: the last split passed", wf.name);
+                fields.push((v.at, v.width, what));
+            }
             let wake = run.wake.at;
             let what = match run.enrolled {
                 // One line when the words follow each other, as the compiler lays them out.
@@ -1229,6 +1234,9 @@ impl<'a> Disasm<'a> {
             );
             if let Some(t) = run.enrolled {
                 let _ = write!(head, ", enrolled {}", time_pos(t));
+            }
+            if let Some(v) = run.variant {
+                let _ = write!(head, ", variant {}", bit_pos(v.at, v.width));
             }
             self.line(&head, Some(w.span));
             let enroll = match w.enroll {

@@ -251,6 +251,11 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .iter()
         .map(|w| layout::run_state_width(w.ops.len()))
         .collect();
+    let variant_widths: Vec<u32> = c
+        .workflows
+        .iter()
+        .map(|w| layout::run_variant_width(&w.ops))
+        .collect();
     let decaying = |k: &ScoreKind| {
         matches!(
             k,
@@ -270,6 +275,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         + n_lists
         + packed_bits
         + state_widths.iter().sum::<u32>()
+        + variant_widths.iter().sum::<u32>()
         + times as u32 * TIME_HIGH_BITS;
     let mut bit = 32 * layout.reserve(bits.div_ceil(32));
     let mut take = |width: u32| {
@@ -286,17 +292,22 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .map(|slot| slot.unwrap_or_else(|width| AttrSlot::Bits(take(width))))
         .collect();
     let states: Vec<Bits> = state_widths.into_iter().map(&mut take).collect();
+    let variants: Vec<Option<Bits>> = variant_widths
+        .into_iter()
+        .map(|width| (width > 0).then(|| take(width)))
+        .collect();
     let mut time = |at: u32| TimeSlot {
         at,
         high: take(TIME_HIGH_BITS),
     };
     layout.runs = run_times
         .into_iter()
-        .zip(states)
-        .map(|((wake, enrolled), state)| RunSlots {
+        .zip(states.into_iter().zip(variants))
+        .map(|((wake, enrolled), (state, variant))| RunSlots {
             state,
             wake: time(wake),
             enrolled: enrolled.map(&mut time),
+            variant,
         })
         .collect();
     layout.recheck = time(recheck);
@@ -492,6 +503,7 @@ fn lower_steps(
                 }
                 ops[at] = WOp::Split {
                     arms: entries,
+                    end,
                     span,
                 };
             }

@@ -214,9 +214,11 @@ pub enum WOp {
     Jump {
         target: u32,
     },
-    /// Arms as (cumulative share in percent, first instruction, label).
+    /// Arms as (cumulative share in percent, first instruction, label); an arm runs to the
+    /// next arm's first instruction, the last to `end`, the instruction after the split.
     Split {
         arms: Vec<(f64, u32, String)>,
+        end: u32,
         span: Span,
     },
 }

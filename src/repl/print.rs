@@ -5,7 +5,7 @@ use super::session::Campaign;
 use super::{sgr, Style};
 use crate::compile::Compiled;
 use crate::lang::format;
-use crate::vm::action::{Action, ActionKind, Source};
+use crate::vm::action::{variant_note, Action, ActionKind};
 use crate::vm::inspect::{Cond, Explainer, Join, Parts, RuleKind, RunView, ScoreView, StartSource};
 use crate::vm::render;
 use std::fmt::Write as _;
@@ -53,7 +53,17 @@ pub fn action_line(a: &Action, c: &Compiled, style: Style) -> String {
             format!("{} \"{tag}\"", if *add { "tagged" } else { "untagged" }),
             sgr::BLUE,
         ),
-        ActionKind::Converted { workflow } => (format!("converted in {workflow}"), sgr::BOLD_GREEN),
+        ActionKind::Converted { workflow, variant } => (
+            format!(
+                "converted in {workflow}{}",
+                variant_note(variant.as_deref())
+            ),
+            sgr::BOLD_GREEN,
+        ),
+        ActionKind::Assigned => (
+            format!("assigned{}", variant_note(a.source.variant())),
+            sgr::BLUE,
+        ),
         ActionKind::Entered { list } => (format!("entered {list}"), sgr::MAGENTA),
         ActionKind::Exited { list } => (format!("left {list}"), sgr::MAGENTA),
         ActionKind::CascadeLimit { depth } => (
@@ -61,11 +71,7 @@ pub fn action_line(a: &Action, c: &Compiled, style: Style) -> String {
             sgr::RED,
         ),
     };
-    let from = match &a.source {
-        Source::Workflow { workflow, step } => format!("  [{workflow}: {step}]"),
-        Source::Trigger { name, line, .. } => format!("  [{name}, line {line}]"),
-        Source::Engine => String::new(),
-    };
+    let from = a.origin().map_or(String::new(), |o| format!("  {o}"));
     format!(
         "{}  {}  {}{}",
         style.paint(sgr::DIM, &format::instant(a.at)),
@@ -164,6 +170,7 @@ fn run_text(r: &RunView, style: Style) -> String {
     } else {
         format!("step {}", style.paint(sgr::GREEN, &format::escaped(step)))
     };
+    s.push_str(&variant_note(r.variant.as_deref()));
     if let Some(t) = r.enrolled {
         let _ = write!(s, ", enrolled {}", format::instant(t));
     }

@@ -1,7 +1,7 @@
 //! Actions as JSON lines: the shape downstream senders read.
 //!
-//! `{"at": RFC 3339, "lead": id, "action": kind, …its arguments, "workflow"/"step" or
-//! "trigger"/"line", "id": 16 hex digits}` (docs/language.md, "Output records"). Serialised straight from borrowed fields, with no
+//! `{"at": RFC 3339, "lead": id, "action": kind, …its arguments, "workflow"/"step" (and
+//! "variant") or "trigger"/"line", "id": 16 hex digits}` (docs/language.md, "Output records"). Serialised straight from borrowed fields, with no
 //! intermediate JSON tree.
 
 use crate::lang::format;
@@ -43,6 +43,8 @@ struct Line<'a> {
     workflow: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     step: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variant: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trigger: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,7 +105,11 @@ fn fields(a: &Action) -> Line<'_> {
             l.value = Some(value);
         }
         ActionKind::Tag { tag, .. } => l.tag = Some(tag),
-        ActionKind::Converted { workflow } => l.workflow = Some(workflow),
+        ActionKind::Converted { workflow, variant } => {
+            l.workflow = Some(workflow);
+            l.variant = variant.as_deref();
+        }
+        ActionKind::Assigned => {}
         ActionKind::Entered { list } | ActionKind::Exited { list } => l.list = Some(list),
         ActionKind::CascadeLimit { depth } => {
             l.message = Some(Cow::Owned(format!(
@@ -112,9 +118,14 @@ fn fields(a: &Action) -> Line<'_> {
         }
     }
     match &a.source {
-        Source::Workflow { workflow, step } => {
+        Source::Workflow {
+            workflow,
+            step,
+            variant,
+        } => {
             l.workflow = Some(workflow);
             l.step = Some(step);
+            l.variant = variant.as_deref();
         }
         Source::Trigger { name, line, .. } => {
             l.trigger = Some(name);

@@ -10,7 +10,7 @@ use crate::lang::ops::BinOp;
 use crate::lang::span::Span;
 use crate::lang::types::Value;
 use crate::lang::value::Val;
-use crate::vm::action::{Action, ActionKind, Source};
+use crate::vm::action::{variant_note, Action, ActionKind};
 use crate::vm::machine::{EventRef, Machine};
 use crate::vm::render;
 
@@ -163,16 +163,18 @@ pub fn describe_action(c: &Compiled, a: &Action) -> String {
             format!("set lead.{attr} = {}", render::set_value(c, attr, value))
         }
         ActionKind::Tag { tag, add } => format!("{} \"{tag}\"", if *add { "tag" } else { "untag" }),
-        ActionKind::Converted { workflow } => format!("converted in {workflow}"),
+        ActionKind::Converted { workflow, variant } => {
+            format!(
+                "converted in {workflow}{}",
+                variant_note(variant.as_deref())
+            )
+        }
+        ActionKind::Assigned => format!("assigned{}", variant_note(a.source.variant())),
         ActionKind::Entered { list } => format!("entered {list}"),
         ActionKind::Exited { list } => format!("left {list}"),
         ActionKind::CascadeLimit { depth } => format!("stopped a cascade at depth {depth}"),
     };
-    let from = match &a.source {
-        Source::Workflow { workflow, step } => format!(" [{workflow}: {step}]"),
-        Source::Trigger { name, line, .. } => format!(" [{name}, line {line}]"),
-        Source::Engine => String::new(),
-    };
+    let from = a.origin().map_or(String::new(), |o| format!(" {o}"));
     format!("{} {what}{from}", format::instant(a.at))
 }
 
@@ -290,7 +292,7 @@ fn expect(
             let wname = m.c.workflows[*workflow as usize].name.clone();
             let converted = actions.iter().any(|a| {
                 a.lead == id
-                    && matches!(&a.kind, ActionKind::Converted { workflow } if *workflow == wname)
+                    && matches!(&a.kind, ActionKind::Converted { workflow, .. } if *workflow == wname)
             });
             match (converted, negated) {
                 (false, false) => fail(

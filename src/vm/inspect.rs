@@ -227,6 +227,8 @@ pub struct RunView {
     /// Whether lead state keeps the workflow's enrollment time at all: a workflow that
     /// nothing reads it for keeps none, and both times above are then unknown.
     pub enrollment_kept: bool,
+    /// The open run's variant: the arm it took at the last split it passed.
+    pub variant: Option<String>,
 }
 
 /// Why a lead is or is not in a workflow.
@@ -657,9 +659,11 @@ pub fn show_val(m: &Machine, v: Val, ty: &Ty) -> String {
 /// A lead's run of a workflow: its step, wake and enrollment times.
 pub fn run_view(m: &Machine, lead: u32, w: u16) -> RunView {
     let (wake, enrolled, last_enrolled) = m.run_times(lead, w);
+    let step = m.run_step(lead, w);
     RunView {
         workflow: m.c.workflows[w as usize].name.clone(),
-        step: m.run_step(lead, w),
+        variant: step.as_ref().and_then(|_| m.run_variant(lead, w)),
+        step,
         wake,
         enrolled,
         last_enrolled,
@@ -670,8 +674,8 @@ pub fn run_view(m: &Machine, lead: u32, w: u16) -> RunView {
 /// What `:show` tells of a lead, as one JSON object (`nurture state --lead ID --format
 /// json`): its id and the clock; its attributes (the tags among them) as JSON values, texts
 /// and enum variants by name; each score's value now, to two decimals as `:show` prints it;
-/// each list's membership; each workflow's run (`step` is null when none is open, and a
-/// time is null when it is not kept). Keys come in the campaign's order.
+/// each list's membership; each workflow's run (`step` is null when none is open, `variant`
+/// when it passed no split, and a time when it is not kept). Keys come in the campaign's order.
 pub fn lead_json(m: &Machine, lead: u32, id: &str) -> serde_json::Value {
     use serde_json::{json, Map, Value};
     let c = &m.c;
@@ -711,6 +715,7 @@ pub fn lead_json(m: &Machine, lead: u32, id: &str) -> serde_json::Value {
             r.workflow,
             json!({
                 "step": r.step,
+                "variant": r.variant,
                 "wake": time(r.wake),
                 "enrolled": time(r.enrolled),
                 "last_enrolled": time(r.last_enrolled),

@@ -12,6 +12,7 @@ use super::local_time::next_local_time;
 use super::render;
 use super::ring;
 use super::state::{to_stamp, Lead};
+use super::variant::{self, Variants};
 use crate::compile::bytecode::Chunk;
 use crate::compile::layout::Kept;
 use crate::compile::program::op_label;
@@ -144,6 +145,8 @@ pub struct Machine {
     /// engagement + intent`): its terms, each with whether it is subtracted. Summed directly,
     /// in the evaluator's order, so the value is the same to the bit.
     sums: Vec<Option<Vec<(u16, bool)>>>,
+    /// Where each workflow's splits and their arms are.
+    variants: Variants,
     /// Scratch lists reused by every cycle, so processing an event allocates nothing.
     scratch_lists: Vec<u16>,
     scratch_changes: Vec<(u16, bool)>,
@@ -251,7 +254,9 @@ impl Machine {
             })
             .collect();
         let leads = Leads::new(&c);
+        let variants = Variants::of(&c);
         Machine {
+            variants,
             tags_list,
             c,
             leads,
@@ -423,6 +428,7 @@ impl Machine {
         };
         into.set_run_state(to_run, new_pc | (state & !0xffff));
         into.set_time(to_run.wake, l.time(from.wake));
+        variant::carry(&self.c, l, w, to, into, to_w);
         Ok(true)
     }
 
@@ -1073,6 +1079,7 @@ impl Machine {
         let l = &mut self.leads[cy.lead as usize];
         l.set_run_state(run, Status::Running.at(0));
         l.set_time(run.wake, None);
+        variant::clear(&self.c, l, w);
         if let Some(at) = run.enrolled {
             l.set_time(at, Some(now));
         }
@@ -1095,10 +1102,12 @@ impl Machine {
             if self.test(cy.lead, &g, None, enrolled, false) {
                 self.stats.conversions += 1;
                 let name = self.c.workflows[w as usize].name.clone();
+                let variant = self.run_variant(cy.lead, w);
                 self.emit(
                     cy,
                     ActionKind::Converted {
                         workflow: name.clone(),
+                        variant,
                     },
                     Source::Engine,
                     w as u64,
@@ -1256,16 +1265,20 @@ impl Machine {
                 }
                 WOp::Jump { target } => next = *target,
                 WOp::Split { arms, .. } => {
-                    let key = format!(
-                        "{}/{}",
-                        self.c.workflows[w as usize].name, &self.lead_ids[cy.lead as usize]
-                    );
-                    let bucket = (fnv1a(key.as_bytes()) % 100) as f64;
-                    next = arms
-                        .iter()
-                        .find(|(cum, _, _)| bucket < *cum)
-                        .or(arms.last())
-                        .map_or(next, |a| a.1);
+                    let name = &self.c.workflows[w as usize].name;
+                    if let Some(k) = variant::arm(arms, name, &self.lead_ids[cy.lead as usize]) {
+                        next = arms[k].1;
+                        let l = &mut self.leads[cy.lead as usize];
+                        self.variants.pass(&self.c, l, w, pc);
+                        let source = Source::Workflow {
+                            workflow: name.clone(),
+                            step: self.step_label(w, pc),
+                            variant: Some(arms[k].2.clone()),
+                        };
+                        let salt =
+                            (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
+                        self.emit(cy, ActionKind::Assigned, source, salt);
+                    }
                 }
                 WOp::Start { workflow, .. } => {
                     set_state(self, next, Status::Running, None);
@@ -1283,20 +1296,12 @@ impl Machine {
                         self.schedule(release, cy.lead, TimerKind::Run(w));
                         return;
                     }
-                    let step = self.step_label(w, pc);
-                    let source = Source::Workflow {
-                        workflow: self.c.workflows[w as usize].name.clone(),
-                        step,
-                    };
+                    let source = self.step_source(w, pc);
                     let salt = (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
                     self.act(cy, &op, source, enrolled, salt);
                 }
                 op => {
-                    let step = self.step_label(w, pc);
-                    let source = Source::Workflow {
-                        workflow: self.c.workflows[w as usize].name.clone(),
-                        step,
-                    };
+                    let source = self.step_source(w, pc);
                     let salt = (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
                     self.act(cy, op, source, enrolled, salt);
                 }
@@ -1308,6 +1313,23 @@ impl Machine {
     /// A short label for a workflow instruction, for output and `in workflow W at step S`.
     pub fn step_label(&self, w: u16, pc: u32) -> String {
         op_label(&self.c, &self.c.workflows[w as usize].ops[pc as usize])
+    }
+
+    /// What the actions of a step name as their source: its workflow, its label, and the
+    /// variant of the split arm it lies in.
+    fn step_source(&self, w: u16, pc: u32) -> Source {
+        Source::Workflow {
+            workflow: self.c.workflows[w as usize].name.clone(),
+            step: self.step_label(w, pc),
+            variant: self.variants.at(&self.c, w, pc).map(str::to_string),
+        }
+    }
+
+    /// The variant of a lead's open run of a workflow: the arm it took at the last split it
+    /// passed (`variant::Variants::of_run`).
+    pub fn run_variant(&self, lead: u32, w: u16) -> Option<String> {
+        let (l, id) = (&self.leads[lead as usize], &self.lead_ids[lead as usize]);
+        self.variants.of_run(&self.c, l, id, w).map(str::to_string)
     }
 
     /// Performs one action instruction.

@@ -12,3 +12,4 @@ pub mod migrate;
 pub mod render;
 pub mod ring;
 pub mod state;
+pub mod variant;
