@@ -587,6 +587,39 @@ policy { frequency email at most 3 per 7d }
     );
 }
 
+/// Issue 11 item 12: `:why` on a score derived from a derived score explains every score
+/// down to the rules, each once, and shows the attribute values a formula reads.
+#[test]
+fn why_follows_derived_scores_down_to_their_rules_and_reads() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let campaign = r#"lead { email: string, company_size: int?, seats: int = 1 }
+event feature.used
+score fit { when lead.company_size >= 50 add 20 }
+score activity { on feature.used add 5 }
+score total = fit + activity
+score priority = total * 2 + (lead.company_size ?? 0) / 100 + lead.seats + fit
+"#;
+    std::fs::write(dir.path().join("campaign.nurture"), campaign).expect("written");
+    let mut s = session_in(dir.path(), Style::plain());
+    s.run(":at 2026-03-02T10:00:00Z");
+    s.run(":lead ann { email: \"ann@bigco.com\", company_size: 200 }");
+    s.run(":event ann feature.used");
+    s.run(":event ann feature.used");
+    assert_eq!(
+        s.run(":why ann priority").text,
+        "priority of ann is 83
+  priority  83 = total * 2 + (lead.company_size ?? 0) / 100 + lead.seats + fit  (total 30, fit 20)
+             lead.company_size is 200, lead.seats is 1
+    total  30 = fit + activity  (fit 20, activity 10)
+      fit  20
+          +20  when lead.company_size >= 50 add 20  ✓ holds
+                 lead.company_size is 200
+      activity  10
+          +10  on feature.used add 5  counted 2 times, last 2026-03-02T10:00:00Z
+"
+    );
+}
+
 /// The session at the top of docs/repl.md, replayed: each prompt's command gives the output
 /// shown under it.
 #[test]

@@ -193,7 +193,11 @@ fn run_text(r: &RunView, style: Style) -> String {
 fn score_lines(s: &ScoreView, detail: bool, indent: &str, style: Style, out: &mut String) {
     let value = style.paint(sgr::BOLD, &format::number(s.value));
     match &s.parts {
-        Parts::Derived { formula, inputs } => {
+        Parts::Derived {
+            formula,
+            inputs,
+            facts,
+        } => {
             let parts: Vec<String> = inputs
                 .iter()
                 .map(|(n, v)| format!("{n} {}", format::number(*v)))
@@ -208,6 +212,10 @@ fn score_lines(s: &ScoreView, detail: bool, indent: &str, style: Style, out: &mu
                     style.paint(sgr::DIM, &format!("  ({})", parts.join(", ")))
                 }
             );
+            if detail && !facts.is_empty() {
+                let facts = style.paint(sgr::DIM, &facts.join(", "));
+                let _ = writeln!(out, "{indent}           {facts}");
+            }
         }
         Parts::Rules {
             decay,
@@ -321,15 +329,44 @@ pub fn why_score(ex: &Explainer<'_>, lead: u32, id: &str, s: u16, style: Style) 
         style.paint(sgr::BOLD_CYAN, id),
         style.paint(sgr::BOLD, &format::number(view.value))
     );
-    score_lines(&view, true, "  ", style, &mut out);
-    if let Parts::Derived { inputs, .. } = &view.parts {
-        for (name, _) in inputs {
-            if let Some(i) = ex.program.score(name) {
-                score_lines(&ex.score(lead, i as u16), true, "    ", style, &mut out);
-            }
+    let mut seen = vec![view.name.clone()];
+    why_parts(ex, lead, &view, "  ", style, &mut seen, &mut out);
+    out
+}
+
+/// A score rule by rule and, for a derived score, each score it reads, down to the rules
+/// scores: each explained once, where it is first read (`seen`).
+fn why_parts(
+    ex: &Explainer<'_>,
+    lead: u32,
+    view: &ScoreView,
+    indent: &str,
+    style: Style,
+    seen: &mut Vec<String>,
+    out: &mut String,
+) {
+    score_lines(view, true, indent, style, out);
+    let Parts::Derived { inputs, .. } = &view.parts else {
+        return;
+    };
+    for (name, _) in inputs {
+        if seen.contains(name) {
+            continue;
+        }
+        seen.push(name.clone());
+        if let Some(i) = ex.program.score(name) {
+            let inner = format!("{indent}  ");
+            why_parts(
+                ex,
+                lead,
+                &ex.score(lead, i as u16),
+                &inner,
+                style,
+                seen,
+                out,
+            );
         }
     }
-    out
 }
 
 /// `:why ID LIST`.

@@ -152,10 +152,12 @@ pub struct ScoreView {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parts {
-    /// `score total = fit + engagement`: the formula and the scores it reads.
+    /// `score total = fit + engagement`: the formula and the scores it reads, and the other
+    /// values it reads (`lead.company_size is 200`).
     Derived {
         formula: String,
         inputs: Vec<(String, f64)>,
+        facts: Vec<String>,
     },
     Rules {
         /// `decay 50% every 30d`, as written.
@@ -343,7 +345,7 @@ impl Explainer<'_> {
         let ps = &self.program.scores[s as usize];
         let value = m.score(lead, s);
         let parts = match (&m.c.scores[s as usize].kind, &ps.kind) {
-            (ScoreKind::Derived(_), p::ScoreKind::Derived(e)) => {
+            (ScoreKind::Derived(chunk), p::ScoreKind::Derived(e)) => {
                 let mut inputs: Vec<(String, f64)> = Vec::new();
                 crate::check::visit::each_subexpr(e, &mut |x| {
                     if let p::ExprKind::Score(i) = x.kind {
@@ -356,6 +358,7 @@ impl Explainer<'_> {
                 Parts::Derived {
                     formula: self.text(e.span),
                     inputs,
+                    facts: self.facts(lead, e, chunk, None, false),
                 }
             }
             (
@@ -422,6 +425,7 @@ impl Explainer<'_> {
             _ => Parts::Derived {
                 formula: String::new(),
                 inputs: Vec::new(),
+                facts: Vec::new(),
             },
         };
         ScoreView {
@@ -508,36 +512,48 @@ impl Explainer<'_> {
                 parts: vec![self.cond(lead, x, chunk, enrolled)],
                 facts: Vec::new(),
             },
-            _ => {
-                let mut atoms = Vec::new();
-                atoms_of(e, &mut atoms);
-                let mut facts: Vec<String> = Vec::new();
-                for a in atoms {
-                    if a.span == e.span {
-                        continue;
-                    }
-                    let Some(c) = sub_chunk(chunk, a.span) else {
-                        continue;
-                    };
-                    let v = self.m.eval_compiled(lead, &c, enrolled);
-                    let shown = match count_kept(self.m, &c) {
-                        Some(kept) if v == Val::Int(kept as i64) => format!("at least {kept}"),
-                        _ => self.show(v, &a.ty),
-                    };
-                    let fact = format!("{} is {shown}", self.text(a.span));
-                    if !facts.contains(&fact) {
-                        facts.push(fact);
-                    }
-                }
-                Cond {
-                    text,
-                    holds,
-                    join: Join::Leaf,
-                    parts: Vec::new(),
-                    facts,
-                }
+            _ => Cond {
+                text,
+                holds,
+                join: Join::Leaf,
+                parts: Vec::new(),
+                facts: self.facts(lead, e, chunk, enrolled, true),
+            },
+        }
+    }
+
+    /// The values an expression reads, each once: `lead.company_size is 200`, `total is 42`
+    /// (not the expression itself, when it is one such value). `scores`: whether the scores
+    /// it reads are among them.
+    fn facts(
+        &self,
+        lead: u32,
+        e: &p::Expr,
+        chunk: &Chunk,
+        enrolled: Option<i64>,
+        scores: bool,
+    ) -> Vec<String> {
+        let mut atoms = Vec::new();
+        atoms_of(e, &mut atoms);
+        let mut facts: Vec<String> = Vec::new();
+        for a in atoms {
+            if a.span == e.span || (!scores && matches!(a.kind, p::ExprKind::Score(_))) {
+                continue;
+            }
+            let Some(c) = sub_chunk(chunk, a.span) else {
+                continue;
+            };
+            let v = self.m.eval_compiled(lead, &c, enrolled);
+            let shown = match count_kept(self.m, &c) {
+                Some(kept) if v == Val::Int(kept as i64) => format!("at least {kept}"),
+                _ => self.show(v, &a.ty),
+            };
+            let fact = format!("{} is {shown}", self.text(a.span));
+            if !facts.contains(&fact) {
+                facts.push(fact);
             }
         }
+        facts
     }
 
     /// A list's condition for a lead, and whether the lead is in the list.
