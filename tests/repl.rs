@@ -620,6 +620,68 @@ score priority = total * 2 + (lead.company_size ?? 0) / 100 + lead.seats + fit
     );
 }
 
+/// Issue 11 item 11: `nurture state DB --lead ID` prints what the REPL's `:show ID` prints for
+/// the same journey, rule by rule: `on` rules counted, capped and decayed, from the tallies
+/// the state keeps, and nothing left over "from changes no rule accounts for".
+#[test]
+fn nurture_state_lead_shows_what_show_shows() {
+    let dir = workdir();
+    let script = r#":lead ann { email: "ann@bigco.com", company_size: 200 }
+:at 2026-03-02T10:00:00Z
+:event ann trial.started { source: "ads" }
+:event ann feature.used { feature: "reports" }
+:event ann feature.used { feature: "export" }
+:advance 1h
+:event ann feature.used { feature: "export" }
+:event ann feature.used { feature: "reports" }
+:event ann email.clicked { template: "welcome" }
+:lead bob { email: "bob@gmail.com" }
+:event bob feature.used { feature: "export" }
+:advance 5d
+:save journey.jsonl
+"#;
+    let mut session = session_in(dir.path(), Style::plain());
+    for input in inputs(script, dir.path()) {
+        let reply = session.run(&input);
+        assert!(!reply.error, "{input}: {}", reply.text);
+    }
+    let until = nurture::lang::format::instant(session.clock().expect("the clock started"));
+    let run = nurture(
+        dir.path(),
+        &[
+            "run",
+            "campaign.nurture",
+            "--events",
+            "library.jsonl",
+            "--until",
+            &until,
+            "--state",
+            "leads.db",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for lead in ["ann", "bob"] {
+        let shown = session.run(&format!(":show {lead}")).text;
+        let state = nurture(dir.path(), &["state", "leads.db", "--lead", lead], "");
+        assert_eq!(state.code, 0, "{}", state.stderr);
+        assert_eq!(state.stdout, shown);
+        assert!(!shown.contains("no rule accounts for"), "{shown}");
+    }
+    // ann's `on` rules, as both print them: the cap stopped a fourth `feature.used`, and the
+    // points have halved every 14 days since (10 + 5 an hour later, times 0.5^(5d/14d), is
+    // 11.69).
+    let shown = session.run(":show ann").text;
+    for line in [
+        "  activity  29.63  (decay 50% every 14d)",
+        "   +11.69  on feature.used add 5 at most 3 times per 7d  counted 3 times, last 2026-03-02T11:00:00Z, 1 more over its cap",
+        "    +15.6  on feature.used where feature == \"reports\" add 10  counted 2 times, last 2026-03-02T11:00:00Z",
+        "    +2.34  on email.clicked add 3  counted once, last 2026-03-02T11:00:00Z",
+    ] {
+        assert!(shown.lines().any(|l| l == line), "{line}\nin\n{shown}");
+    }
+}
+
 /// The session at the top of docs/repl.md, replayed: each prompt's command gives the output
 /// shown under it.
 #[test]

@@ -12,6 +12,7 @@ use super::local_time::next_local_time;
 use super::render;
 use super::ring;
 use super::state::{to_stamp, Lead};
+use super::tally::Tallies;
 use super::variant::{self, Variants};
 use crate::compile::bytecode::Chunk;
 use crate::compile::layout::Kept;
@@ -147,6 +148,8 @@ pub struct Machine {
     sums: Vec<Option<Vec<(u16, bool)>>>,
     /// Where each workflow's splits and their arms are.
     variants: Variants,
+    /// What each `on` rule did for each lead, when kept (`keep_tallies`).
+    pub tallies: Tallies,
     /// Scratch lists reused by every cycle, so processing an event allocates nothing.
     scratch_lists: Vec<u16>,
     scratch_changes: Vec<(u16, bool)>,
@@ -255,8 +258,10 @@ impl Machine {
             .collect();
         let leads = Leads::new(&c);
         let variants = Variants::of(&c);
+        let tallies = Tallies::new(&c);
         Machine {
             variants,
+            tallies,
             tags_list,
             c,
             leads,
@@ -284,6 +289,12 @@ impl Machine {
     /// Keeps track of what changes from now on, for `take_changes` (`--state`).
     pub fn set_journal(&mut self, on: bool) {
         self.journal = on;
+    }
+
+    /// Keeps, from now on, what each `on` rule does for each lead (`vm::tally`), so a score
+    /// can be explained rule by rule (the REPL, `--state`).
+    pub fn keep_tallies(&mut self) {
+        self.tallies.keep();
     }
 
     fn touch(&mut self, lead: u32) {
@@ -732,6 +743,7 @@ impl Machine {
             return false;
         };
         let rule = &on[r as usize];
+        let rule_index = r;
         // Every score with `on` rules has an accumulator (`file::validate` checks it).
         let Some(slot) = *slot else { return false };
         let (decay, updated) = (*decay, *updated);
@@ -749,6 +761,7 @@ impl Machine {
         let l = &mut self.leads[lead as usize];
         if let Some((per, r)) = cap {
             if ring::count(l, r, now, Some(per), None) >= r.cap {
+                self.tallies.capped(lead, s, rule_index);
                 return false;
             }
             ring::push(l, r, now);
@@ -763,6 +776,8 @@ impl Machine {
         if let Some(at) = updated {
             l.set_time(at, Some(now));
         }
+        let tally = &mut self.tallies;
+        tally.counted(lead, (s, rule_index), effect, amount, now, decay);
         true
     }
 
