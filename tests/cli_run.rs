@@ -956,7 +956,10 @@ fn events_can_come_from_standard_input() {
             "2026-03-02T10:30:00Z bo send cart-later",
         ]
     );
-    assert_eq!(from_stdin.actions()[0]["rule"], "suppress when");
+    assert_eq!(
+        from_stdin.actions()[0]["rule"],
+        "suppress when not lead.consent_email"
+    );
     assert!(
         from_stdin
             .stderr

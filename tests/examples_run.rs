@@ -203,7 +203,7 @@ fn ebook_welcome() {
     // The undeclared events are skipped and counted; the page calls are page views.
     assert!(
         run.stderr.contains(
-            "30 lines: 21 events, 6 identifies, 6 leads; 28 actions (3 suppressed sends, 2 \
+            "30 lines: 21 events, 6 identifies, 6 leads; 31 actions (3 suppressed sends, 2 \
              conversions); 0 rejected\nskipped, not in the campaign: Application Opened (2), \
              Signed Up (1)\n"
         ),

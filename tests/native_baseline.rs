@@ -26,13 +26,14 @@ fn vm_row(a: &Action) -> Row {
         ActionKind::Notify { message, .. } => message.clone(),
         ActionKind::Set { attr, value } => format!("{attr}={}", value.as_str().unwrap_or("?")),
         ActionKind::Tag { tag, .. } => tag.clone(),
-        ActionKind::Converted { workflow } => workflow.clone(),
+        ActionKind::Converted { workflow, variant } => format!("{workflow} {variant:?}"),
+        ActionKind::Assigned => format!("{:?}", a.source.variant()),
         ActionKind::Entered { list } | ActionKind::Exited { list } => list.to_string(),
         other => format!("{other:?}"),
     };
     let source = match &a.source {
         Source::Workflow { workflow, .. } => format!("workflow {workflow}"),
-        Source::Trigger { index } => format!("trigger {index}"),
+        Source::Trigger { index, .. } => format!("trigger {index}"),
         Source::Engine => "engine".to_string(),
     };
     (a.at, a.lead.to_string(), a.kind.name(), what, source)
@@ -45,15 +46,19 @@ fn native_row((at, lead, act, src): &(i64, String, Act, Src)) -> Row {
         Act::Notify(m) => ("notify", m.clone()),
         Act::SetStage(s) => ("set", format!("stage={s}")),
         Act::Tag(t) => ("tag", t.to_string()),
-        Act::Converted => match src {
-            Src::Workflow(w) => ("converted", native::WORKFLOWS[*w as usize].to_string()),
+        Act::Converted(variant) => match src {
+            Src::Workflow(w) => (
+                "converted",
+                format!("{} {variant:?}", native::WORKFLOWS[*w as usize]),
+            ),
             _ => ("converted", String::new()),
         },
+        Act::Assigned(variant) => ("assigned", format!("{:?}", Some(variant))),
         Act::Entered(l) => ("enter", l.to_string()),
         Act::Exited(l) => ("exit", l.to_string()),
     };
     let source = match (act, src) {
-        (Act::Converted, _) | (_, Src::Engine) => "engine".to_string(),
+        (Act::Converted(_), _) | (_, Src::Engine) => "engine".to_string(),
         (_, Src::Workflow(w)) => format!("workflow {}", native::WORKFLOWS[*w as usize]),
         (_, Src::Trigger(i)) => format!("trigger {i}"),
     };
@@ -135,6 +140,7 @@ fn the_native_baseline_gives_the_vms_actions() {
         "set",
         "tag",
         "converted",
+        "assigned",
         "enter",
         "exit",
     ] {

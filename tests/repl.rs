@@ -576,6 +576,165 @@ fn colour_on_a_terminal_only() {
     assert!(reply.text.contains("\x1b["), "ariadne colours errors too");
 }
 
+/// Issue 11 item 7: a `set` of an enum attribute names the constant bare, as the campaign
+/// writes it (`set lead.plan = paid`), not quoted like a text.
+#[test]
+fn a_set_of_an_enum_names_the_constant_as_the_campaign_writes_it() {
+    let dir = workdir();
+    let mut s = session_in(dir.path(), Style::plain());
+    s.run(":at 2026-03-02T10:00:00Z");
+    s.run(":lead ann { email: \"ann@bigco.com\" }");
+    let out = s.run(":event ann upgraded { seats: 5 }");
+    assert!(!out.error, "{}", out.text);
+    assert_eq!(
+        out.text,
+        "2026-03-02T10:00:00Z  ann  entered paying\n\
+         2026-03-02T10:00:00Z  ann  set lead.plan = paid  [on upgraded, line 38]\n"
+    );
+}
+
+/// Issue 11 item 9: the REPL prints a split's assignment and the variant of the actions
+/// inside its arm, and `:show` and `:why` give an open run's variant.
+#[test]
+fn the_repl_shows_the_variant_a_run_took() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let campaign = r#"lead { email: string }
+event signup
+on signup start offer
+workflow offer {
+  exit when did email.unsubscribed
+  split {
+    50% "A": { send email "offer-a"  wait 2d }
+    50% "B": { send email "offer-b"  wait 2d }
+  }
+}
+policy { frequency email at most 3 per 7d }
+"#;
+    std::fs::write(dir.path().join("campaign.nurture"), campaign).expect("written");
+    let mut s = session_in(dir.path(), Style::plain());
+    s.run(":at 2026-03-02T10:00:00Z");
+    // `bob` takes arm B: FNV-1a of "offer/bob" is 97 modulo 100.
+    assert_eq!(
+        nurture::lang::hash::fnv1a(b"offer/bob") % 100,
+        97,
+        "the arm this test expects"
+    );
+    let out = s.run(":event bob signup");
+    assert_eq!(
+        out.text,
+        "2026-03-02T10:00:00Z  bob  assigned, variant \"B\"  [offer: split]\n\
+         2026-03-02T10:00:00Z  bob  sent email \"offer-b\"  [offer: send email \"offer-b\", variant \"B\"]\n"
+    );
+    let show = s.run(":show bob").text;
+    assert!(
+        show.lines()
+            .any(|l| l == "  offer  step wait 2d, variant \"B\", enrolled 2026-03-02T10:00:00Z, wakes 2026-03-04T10:00:00Z"),
+        "{show}"
+    );
+    let why = s.run(":why bob offer").text;
+    assert!(
+        why.starts_with(
+            "bob is in offer: step wait 2d, variant \"B\", enrolled 2026-03-02T10:00:00Z, wakes 2026-03-04T10:00:00Z\n"
+        ),
+        "{why}"
+    );
+}
+
+/// Issue 11 item 12: `:why` on a score derived from a derived score explains every score
+/// down to the rules, each once, and shows the attribute values a formula reads.
+#[test]
+fn why_follows_derived_scores_down_to_their_rules_and_reads() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let campaign = r#"lead { email: string, company_size: int?, seats: int = 1 }
+event feature.used
+score fit { when lead.company_size >= 50 add 20 }
+score activity { on feature.used add 5 }
+score total = fit + activity
+score priority = total * 2 + (lead.company_size ?? 0) / 100 + lead.seats + fit
+"#;
+    std::fs::write(dir.path().join("campaign.nurture"), campaign).expect("written");
+    let mut s = session_in(dir.path(), Style::plain());
+    s.run(":at 2026-03-02T10:00:00Z");
+    s.run(":lead ann { email: \"ann@bigco.com\", company_size: 200 }");
+    s.run(":event ann feature.used");
+    s.run(":event ann feature.used");
+    assert_eq!(
+        s.run(":why ann priority").text,
+        "priority of ann is 83
+  priority  83 = total * 2 + (lead.company_size ?? 0) / 100 + lead.seats + fit  (total 30, fit 20)
+             lead.company_size is 200, lead.seats is 1
+    total  30 = fit + activity  (fit 20, activity 10)
+      fit  20
+          +20  when lead.company_size >= 50 add 20  ✓ holds
+                 lead.company_size is 200
+      activity  10
+          +10  on feature.used add 5  counted 2 times, last 2026-03-02T10:00:00Z
+"
+    );
+}
+
+/// Issue 11 item 11: `nurture state DB --lead ID` prints what the REPL's `:show ID` prints for
+/// the same journey, rule by rule: `on` rules counted, capped and decayed, from the tallies
+/// the state keeps, and nothing left over "from changes no rule accounts for".
+#[test]
+fn nurture_state_lead_shows_what_show_shows() {
+    let dir = workdir();
+    let script = r#":lead ann { email: "ann@bigco.com", company_size: 200 }
+:at 2026-03-02T10:00:00Z
+:event ann trial.started { source: "ads" }
+:event ann feature.used { feature: "reports" }
+:event ann feature.used { feature: "export" }
+:advance 1h
+:event ann feature.used { feature: "export" }
+:event ann feature.used { feature: "reports" }
+:event ann email.clicked { template: "welcome" }
+:lead bob { email: "bob@gmail.com" }
+:event bob feature.used { feature: "export" }
+:advance 5d
+:save journey.jsonl
+"#;
+    let mut session = session_in(dir.path(), Style::plain());
+    for input in inputs(script, dir.path()) {
+        let reply = session.run(&input);
+        assert!(!reply.error, "{input}: {}", reply.text);
+    }
+    let until = nurture::lang::format::instant(session.clock().expect("the clock started"));
+    let run = nurture(
+        dir.path(),
+        &[
+            "run",
+            "campaign.nurture",
+            "--events",
+            "library.jsonl",
+            "--until",
+            &until,
+            "--state",
+            "leads.db",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for lead in ["ann", "bob"] {
+        let shown = session.run(&format!(":show {lead}")).text;
+        let state = nurture(dir.path(), &["state", "leads.db", "--lead", lead], "");
+        assert_eq!(state.code, 0, "{}", state.stderr);
+        assert_eq!(state.stdout, shown);
+        assert!(!shown.contains("no rule accounts for"), "{shown}");
+    }
+    // ann's `on` rules, as both print them: the cap stopped a fourth `feature.used`, and the
+    // points have halved every 14 days since (10 + 5 an hour later, times 0.5^(5d/14d), is
+    // 11.69).
+    let shown = session.run(":show ann").text;
+    for line in [
+        "  activity  29.63  (decay 50% every 14d)",
+        "   +11.69  on feature.used add 5 at most 3 times per 7d  counted 3 times, last 2026-03-02T11:00:00Z, 1 more over its cap",
+        "    +15.6  on feature.used where feature == \"reports\" add 10  counted 2 times, last 2026-03-02T11:00:00Z",
+        "    +2.34  on email.clicked add 3  counted once, last 2026-03-02T11:00:00Z",
+    ] {
+        assert!(shown.lines().any(|l| l == line), "{line}\nin\n{shown}");
+    }
+}
+
 /// The session at the top of docs/repl.md, replayed: each prompt's command gives the output
 /// shown under it.
 #[test]

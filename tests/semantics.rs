@@ -233,7 +233,8 @@ fn line(a: &Action) -> String {
         ActionKind::Set { attr, value } => format!("set {attr}={value}"),
         ActionKind::Tag { tag, add: true } => format!("tag {tag}"),
         ActionKind::Tag { tag, add: false } => format!("untag {tag}"),
-        ActionKind::Converted { workflow } => format!("converted {workflow}"),
+        ActionKind::Converted { workflow, .. } => format!("converted {workflow}"),
+        ActionKind::Assigned => format!("assigned {}", a.source.variant().unwrap_or("-")),
         ActionKind::Entered { list } => format!("enter {list}"),
         ActionKind::Exited { list } => format!("exit {list}"),
         ActionKind::CascadeLimit { depth } => format!("error cascade {depth}"),
@@ -1035,14 +1036,141 @@ workflow w {
         for l in &leads {
             let bucket = fnv1a(format!("w/{l}").as_bytes()) % 100;
             let v = match bucket {
-                0..=29 => "a",
-                30..=79 => "b",
-                _ => "c",
+                0..=29 => "A",
+                30..=79 => "B",
+                _ => "C",
             };
-            expected.push(format!("{} {l} send email {v}", ts(t0 + round * DAY)));
+            let at = ts(t0 + round * DAY);
+            expected.push(format!("{at} {l} assigned {v}"));
+            expected.push(format!("{at} {l} send email {}", v.to_lowercase()));
         }
     }
     assert_eq!(r.actions(), expected);
+}
+
+/// The arm a lead takes at a split of `workflow` with these cumulative shares (in percent).
+fn arm_of(workflow: &str, lead: &str, cumulative: &[u64]) -> usize {
+    let bucket = fnv1a(format!("{workflow}/{lead}").as_bytes()) % 100;
+    cumulative.iter().position(|c| bucket < *c).unwrap()
+}
+
+/// A lead of each arm: the first `lead-N` the hash sends there.
+fn lead_in_arm(workflow: &str, arm: usize, cumulative: &[u64]) -> String {
+    (0..)
+        .map(|i| format!("lead-{i}"))
+        .find(|l| arm_of(workflow, l, cumulative) == arm)
+        .unwrap()
+}
+
+/// Issue 11 item 9: a run that passes a split is recorded as `assigned` to its arm's variant,
+/// an empty (control) arm too; every action of a step inside an arm names the variant, steps
+/// after the split do not; a conversion names the variant of the run, if it passed a split.
+#[test]
+fn a_split_records_each_assignment_and_names_the_variant_on_its_actions() {
+    let src = campaign(
+        r#"
+on signup start w
+workflow w {
+  goal did ping since enrolled
+  send email "before"
+  wait 1d
+  split {
+    40% "A": send email "a"
+    40% "B": { send email "b"  notify sales "b too" }
+    20% "control": {}
+  }
+  send email "after"
+  wait 1d
+}
+policy { frequency email at most 9 per 1d }
+"#,
+    );
+    let shares = [40, 80, 100];
+    let [a, b, control] = [0, 1, 2].map(|arm| lead_in_arm("w", arm, &shares));
+    let mut r = Run::new(&src);
+    let t0 = t("2026-03-02T09:00:00Z");
+    for l in [&a, &b, &control, &"early".to_string()] {
+        r.signup(l, t0);
+    }
+    // `early` converts before its run reaches the split: its conversion names no variant.
+    r.track("early", t0 + 3600, "ping", &[]);
+    r.until(t0 + DAY + 3600);
+    for l in [&a, &b, &control] {
+        r.track(l, t0 + DAY + 3600, "ping", &[]);
+    }
+    let records: Vec<String> = r
+        .out
+        .iter()
+        .filter(|x| !x.kind.is_membership())
+        .map(|x| {
+            let j = nurture::runtime::output::to_json(x);
+            let field = |k: &str| j[k].as_str().map_or("-".to_string(), str::to_string);
+            format!(
+                "{} {} {} {} {}",
+                field("lead"),
+                field("action"),
+                field("template"),
+                field("step"),
+                field("variant")
+            )
+        })
+        .collect();
+    let at_split = |l: &str, v: &str| {
+        let mut lines = vec![format!("{l} assigned - split {v}")];
+        match v {
+            "A" => lines.push(format!("{l} send a send email \"a\" A")),
+            "B" => lines.extend([
+                format!("{l} send b send email \"b\" B"),
+                format!("{l} notify - notify sales B"),
+            ]),
+            _ => {}
+        }
+        lines.push(format!("{l} send after send email \"after\" -"));
+        lines
+    };
+    let mut expected: Vec<String> = [&a, &b, &control, &"early".to_string()]
+        .iter()
+        .map(|l| format!("{l} send before send email \"before\" -"))
+        .collect();
+    expected.push("early converted - - -".into());
+    for (l, v) in [(&a, "A"), (&b, "B"), (&control, "control")] {
+        expected.extend(at_split(l, v));
+    }
+    for (l, v) in [(&a, "A"), (&b, "B"), (&control, "control")] {
+        expected.push(format!("{l} converted - - {v}"));
+    }
+    assert_eq!(records, expected);
+}
+
+/// Issue 11 item 9: a split label names the variant in output, so it must be fixed text, as
+/// a tag must (E0312).
+#[test]
+fn a_split_label_with_an_interpolation_is_refused() {
+    let (diags, program) = check_text(&campaign(
+        r#"
+on signup start w
+workflow w {
+  exit when did ping
+  split {
+    50% "A {lead.email}": send email "a"
+    50% "B": send email "b"
+  }
+}
+policy { frequency email at most 3 per 7d }
+"#,
+    ));
+    assert!(program.is_none());
+    let found: Vec<(String, String)> = diags
+        .iter()
+        .map(|d| (d.code.to_string(), d.message.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "E0312".to_string(),
+            "a split label must be fixed text, without `{…}`".to_string()
+        )]
+    );
 }
 
 #[test]
@@ -1099,11 +1227,13 @@ workflow w {
         [
             Source::Workflow {
                 workflow: "w".into(),
-                step: "send email \"a\"".into()
+                step: "send email \"a\"".into(),
+                variant: None,
             },
             Source::Workflow {
                 workflow: "w".into(),
-                step: "notify sales".into()
+                step: "notify sales".into(),
+                variant: None,
             },
         ]
     );
@@ -1298,10 +1428,62 @@ policy {
     assert_eq!(
         r.actions(),
         [
-            format!("{} ann suppressed email one (suppress when)", ts(t0)),
-            format!("{} ann suppressed sms two (suppress when)", ts(t0)),
+            format!(
+                "{} ann suppressed email one (suppress when not lead.consent_email or did email.unsubscribed)",
+                ts(t0)
+            ),
+            format!(
+                "{} ann suppressed sms two (suppress when not lead.consent_email or did email.unsubscribed)",
+                ts(t0)
+            ),
             format!("{} ann notify sales: still told", ts(t0)),
         ]
+    );
+}
+
+/// Issue 11 item 8: with several `suppress when` lines, a suppressed send names the one that
+/// stopped it, as written (comments dropped, spaces squeezed), as a frequency cap is named.
+#[test]
+fn a_suppressed_send_names_the_suppress_rule_that_stopped_it() {
+    let mut r = Run::new(&campaign(
+        r#"
+on signup send email "welcome"
+policy {
+  frequency email at most 3 per 7d
+  suppress when not lead.consent_email
+  suppress when lead.job_title == "Student"   // no budget
+             or did ping within 1d
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.identify("ann", t0, &[("consent_email", V::B(false))]);
+    r.signup("ann", t0);
+    r.track("bob", t0, "ping", &[]);
+    r.signup("bob", t0);
+    r.signup("cy", t0);
+    assert_eq!(
+        r.actions(),
+        [
+            format!(
+                "{} ann suppressed email welcome (suppress when not lead.consent_email)",
+                ts(t0)
+            ),
+            format!(
+                "{} bob suppressed email welcome (suppress when lead.job_title == \"Student\" or did ping within 1d)",
+                ts(t0)
+            ),
+            format!("{} cy send email welcome", ts(t0)),
+        ]
+    );
+    let suppressed = r
+        .out
+        .iter()
+        .find(|a| a.lead == "bob" && a.kind.name() == "suppressed")
+        .expect("bob's send was suppressed");
+    assert_eq!(
+        nurture::runtime::output::to_json(suppressed)["rule"],
+        "suppress when lead.job_title == \"Student\" or did ping within 1d"
     );
 }
 
@@ -1334,7 +1516,7 @@ policy {
             format!("{} ann notify sales: n", ts(t0)),
             format!("{} ann webhook crm plan=\"x\"", ts(t0)),
             format!("{} ann retarget add audience", ts(t0)),
-            "2026-03-03T08:00:00Z ann suppressed email held (suppress when)".to_string(),
+            "2026-03-03T08:00:00Z ann suppressed email held (suppress when did ping)".to_string(),
         ]
     );
 }
@@ -2079,6 +2261,92 @@ workflow w {
                 "{} ann webhook crm size=null stage=\"decision\" score=7.0710678118654755 tags=[\"vip\"]",
                 ts(t0 + 15 * DAY)
             ),
+        ]
+    );
+}
+
+/// Issue 11 item 10: an action of a trigger names the trigger, by what sets it off as written
+/// (the filter quoted, comments dropped) and by its line, not by a number to count out.
+#[test]
+fn a_trigger_action_names_its_trigger_and_line() {
+    let src = campaign(
+        r#"
+list pinged = did ping
+on signup where plan == "pro"   // the paying plan
+  notify sales "pro"
+on enter pinged  tag "pinged"
+"#,
+    );
+    let line_of = |start: &str| src.lines().position(|l| l.starts_with(start)).unwrap() + 1;
+    let mut r = Run::new(&src);
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.track("ann", t0, "signup", &[("plan", V::S("pro"))]);
+    r.track("ann", t0, "ping", &[]);
+    let records: Vec<serde_json::Value> = r
+        .out
+        .iter()
+        .filter(|a| !a.kind.is_membership())
+        .map(nurture::runtime::output::to_json)
+        .collect();
+    let named: Vec<(&str, &str, u64)> = records
+        .iter()
+        .map(|j| {
+            (
+                j["action"].as_str().unwrap(),
+                j["trigger"].as_str().unwrap(),
+                j["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (
+                "notify",
+                "on signup where plan == \"pro\"",
+                line_of("on signup") as u64
+            ),
+            ("tag", "on enter pinged", line_of("on enter") as u64),
+        ]
+    );
+}
+
+/// Issue 11 item 7: an enum constant in a webhook field is written by its name, as an
+/// enum attribute is, and so are the constants of a list of them; a `set` of an enum in a
+/// test's trace names the constant bare, as the language writes it.
+#[test]
+fn enum_constants_are_written_by_name_in_webhooks_and_traces() {
+    let src = campaign(
+        r#"
+on signup webhook "crm" { stage: decision, stages: [awareness, decision], was: lead.stage }
+on signup set lead.stage = customer
+test "the trace names the constant" {
+  at 2026-03-02T09:00:00Z ann signup { plan: "x" }
+  expect lead.stage of ann == awareness
+}
+"#,
+    );
+    let mut r = Run::new(&src);
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    assert_eq!(
+        r.actions(),
+        [
+            format!(
+                "{} ann webhook crm stage=\"decision\" stages=[\"awareness\",\"decision\"] was=\"awareness\"",
+                ts(t0)
+            ),
+            format!("{} ann set stage=\"customer\"", ts(t0)),
+        ]
+    );
+    let (_, program) = check_text(&src);
+    let reports = testing::run(&program.expect("checks")).expect("compiles");
+    assert_eq!(
+        reports[0].failures[0].happened,
+        [
+            "lead.stage of ann is customer",
+            "2026-03-02T09:00:00Z webhook \"crm\" [on signup, line 15]",
+            "2026-03-02T09:00:00Z set lead.stage = customer [on signup, line 16]",
         ]
     );
 }

@@ -114,7 +114,10 @@ pub enum Act {
     Notify(String),
     SetStage(&'static str),
     Tag(&'static str),
-    Converted,
+    /// A conversion, with the variant of a run that passed the split.
+    Converted(Option<&'static str>),
+    /// The split's arm a run took.
+    Assigned(&'static str),
     Entered(&'static str),
     Exited(&'static str),
 }
@@ -836,10 +839,12 @@ impl Native {
             _ => (l.last_click > r.enrolled, l.last_unsub != 0),
         };
         if goal {
+            // welcome_series passed its split once its pc is past it.
+            let variant = (w == 0 && r.pc >= 7).then(|| self.welcome_variant(li));
             out.act(
                 now,
                 &self.ids[li as usize],
-                Act::Converted,
+                Act::Converted(variant),
                 Src::Workflow(w),
             );
             self.end_run(li, w);
@@ -861,6 +866,18 @@ impl Native {
     }
 
     /// A timed wake-up: waits, held sends, the goal window.
+    /// The arm of welcome_series' split a lead takes: "A" for the first half of the hash.
+    fn welcome_variant(&self, li: u32) -> &'static str {
+        let mut h = Fnv::default();
+        h.write(b"welcome_series/");
+        h.write(self.ids[li as usize].as_bytes());
+        if h.0 % 100 < 50 {
+            "A"
+        } else {
+            "B"
+        }
+    }
+
     fn wait(&mut self, li: u32, w: u8, next_pc: u8, status: u8, due: i64) {
         let r = &mut self.leads[li as usize].runs[w as usize];
         r.pc = next_pc;
@@ -891,7 +908,11 @@ impl Native {
         let l = &mut self.leads[li as usize];
         let ch = if sms { "sms" } else { "email" };
         let act = if !l.consent || l.last_unsub != 0 {
-            Act::Suppressed(ch, template, "suppress when")
+            Act::Suppressed(
+                ch,
+                template,
+                "suppress when not lead.consent_email or did email.unsubscribed",
+            )
         } else if sms {
             if ring_count(&l.sent_sms, now, D) >= 1 {
                 Act::Suppressed(ch, template, "frequency sms at most 1 per 1d")
@@ -955,10 +976,10 @@ impl Native {
                     6
                 }
                 (0, 6) => {
-                    let mut h = Fnv::default();
-                    h.write(b"welcome_series/");
-                    h.write(self.ids[li as usize].as_bytes());
-                    if h.0 % 100 < 50 {
+                    let variant = self.welcome_variant(li);
+                    let id = &self.ids[li as usize];
+                    out.act(now, id, Act::Assigned(variant), Src::Workflow(0));
+                    if variant == "A" {
                         7
                     } else {
                         8

@@ -1101,6 +1101,8 @@ impl<'a> Checker<'a> {
                     let mut sc = *scope;
                     let steps = self.steps(&arm.steps, &mut sc);
                     received &= sc.received;
+                    // The label names the variant in output: fixed text, as a tag is.
+                    self.plain(&arm.label, "a split label");
                     out.push(SplitArm {
                         share: arm.share.value,
                         label: arm.label.display(),

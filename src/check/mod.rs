@@ -115,7 +115,8 @@ fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
         prelude_diags.is_empty(),
         "the prelude must parse: {prelude_diags:?}"
     );
-    let (program, mut diags, uses) = checker::check(&prelude, &file);
+    let (mut program, mut diags, uses) = checker::check(&prelude, &file);
+    program.source = text.to_string();
     // Every problem at once: the lints run alongside the errors (holding back only what an
     // error may have set off).
     lints::run(&program, &uses, &mut diags);

@@ -17,6 +17,9 @@ pub type TestLeadId = u32;
 #[derive(Debug, Clone, Default)]
 pub struct Program {
     pub campaign: Option<String>,
+    /// The campaign's text, which the spans of its declarations point into (the prelude's
+    /// events point into the prelude), so that output can quote a rule as it is written.
+    pub source: String,
     /// The lead schema. The built-in `tags: list<string>` is always last.
     pub attrs: Vec<Attr>,
     pub enums: Vec<EnumDef>,

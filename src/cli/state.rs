@@ -8,7 +8,7 @@ use nurture::lang::format;
 use nurture::repl::Style;
 use nurture::runtime::store::{Progress, Store};
 use nurture::vm::inspect::lead_json;
-use nurture::vm::inspect::{Explainer, Ledger};
+use nurture::vm::inspect::Explainer;
 use nurture::vm::machine::Machine;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -130,12 +130,10 @@ fn show_lead(store: &Store, m: &Machine, lead: u32, id: &str) -> String {
     if let Ok(Some(src)) = store.source() {
         let checked = check_source(&src.name, src.text.as_bytes());
         if let Some(program) = checked.program {
-            let ledger = Ledger::default();
             let ex = Explainer {
                 m,
                 program: &program,
                 source: &src.text,
-                ledger: &ledger,
             };
             return nurture::repl::print::show(&ex, lead, id, Style::plain());
         }

@@ -432,7 +432,7 @@ impl<'a> Disasm<'a> {
         for l in &c.lists {
             visit(&l.cond, Ctx::default());
         }
-        for chunk in &c.policy.suppress {
+        for chunk in c.policy.suppress.iter().map(|s| &s.cond) {
             visit(chunk, Ctx::default());
         }
         let mut ops: Vec<(&[WOp], Option<u16>)> = Vec::new();
@@ -457,23 +457,21 @@ impl<'a> Disasm<'a> {
         for (ops, event) in ops {
             for op in ops {
                 let ctx = Ctx { event, ty: None };
+                let typed = |ty| Ctx {
+                    ty: Some(ty),
+                    ..ctx
+                };
                 match op {
                     WOp::Notify { message, .. } => {
                         for part in &message.parts {
                             if let TemplatePart::Value(chunk, ty) = part {
-                                visit(
-                                    chunk,
-                                    Ctx {
-                                        event,
-                                        ty: Some(ty),
-                                    },
-                                );
+                                visit(chunk, typed(ty));
                             }
                         }
                     }
                     WOp::Webhook { fields, .. } => {
-                        for (_, chunk) in fields {
-                            visit(chunk, ctx);
+                        for (_, chunk, ty) in fields {
+                            visit(chunk, typed(ty));
                         }
                     }
                     WOp::Set { attr, value, .. } => {
@@ -657,7 +655,11 @@ impl<'a> Disasm<'a> {
                     }
                 }
                 WOp::Webhook { fields, .. } => {
-                    for (name, chunk) in fields {
+                    for (name, chunk, ty) in fields {
+                        let ctx = Ctx {
+                            event,
+                            ty: Some(ty),
+                        };
                         self.labelled(&format!("{name}:"), chunk, inner, ctx);
                     }
                 }
@@ -775,7 +777,7 @@ impl<'a> Disasm<'a> {
                 ("jump_unless", format!("-> {target}"), Some(*span))
             }
             WOp::Jump { target } => ("jump", format!("-> {target}"), None),
-            WOp::Split { arms, span } => {
+            WOp::Split { arms, end, span } => {
                 let mut before = 0.0;
                 let arms: Vec<String> = arms
                     .iter()
@@ -785,7 +787,8 @@ impl<'a> Disasm<'a> {
                         format!("{label:?} {}% -> {target}", format::number(share))
                     })
                     .collect();
-                ("split", arms.join(", "), Some(*span))
+                let arms = format!("{}, end {end}", arms.join(", "));
+                ("split", arms, Some(*span))
             }
         }
     }
@@ -907,6 +910,10 @@ impl<'a> Disasm<'a> {
                 run.state.width,
                 format!("workflow {} run state: pc, status, `received`", wf.name),
             ));
+            if let Some(v) = run.variant {
+                let what = format!("workflow {} run variant: the last split passed", wf.name);
+                fields.push((v.at, v.width, what));
+            }
             let wake = run.wake.at;
             let what = match run.enrolled {
                 // One line when the words follow each other, as the compiler lays them out.
@@ -1196,7 +1203,7 @@ impl<'a> Disasm<'a> {
                 TriggerSource::Enter(l) => (format!("on enter {}", self.list_name(*l)), None),
                 TriggerSource::Exit(l) => (format!("on exit {}", self.list_name(*l)), None),
             };
-            // Numbered from 1, as action output names them (`"trigger": 1`).
+            // Numbered from 1, in source order.
             self.line(&format!("trigger {}: {head}", i + 1), Some(t.span));
             if let TriggerSource::Event {
                 event,
@@ -1227,6 +1234,9 @@ impl<'a> Disasm<'a> {
             );
             if let Some(t) = run.enrolled {
                 let _ = write!(head, ", enrolled {}", time_pos(t));
+            }
+            if let Some(v) = run.variant {
+                let _ = write!(head, ", variant {}", bit_pos(v.at, v.width));
             }
             self.line(&head, Some(w.span));
             let enroll = match w.enroll {
@@ -1276,9 +1286,10 @@ impl<'a> Disasm<'a> {
                 format::time_of_day(to)
             );
         }
-        for (i, chunk) in p.suppress.iter().enumerate() {
-            self.plain(&format!("suppress[{i}]:"));
-            self.chunk(chunk, 2, Ctx::default());
+        for (i, s) in p.suppress.iter().enumerate() {
+            // The rule as written, after `;`: a comment, which comparing programs leaves out.
+            self.plain(&format!("suppress[{i}]:  ; {}", s.rule));
+            self.chunk(&s.cond, 2, Ctx::default());
         }
     }
 

@@ -32,7 +32,10 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// shape changes (any type under `Compiled`): postcard has no field names, so an old file
 /// read as a new shape would be garbage, and the version check turns that into a clear error.
 /// Version 4: times the VM may write past 2106 are `TimeSlot`s, with two more bits each.
-pub const FORMAT_VERSION: u32 = 4;
+/// Version 5: webhook fields carry their type; `suppress when` rules and triggers their text
+/// (and triggers their line); a split its end, and a run of a workflow with splits its
+/// variant.
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Bytes before the body: magic, version, body length, checksum.
 pub const HEADER_LEN: usize = 28;
@@ -485,6 +488,15 @@ impl V<'_> {
             for t in [Some(r.wake), r.enrolled].into_iter().flatten() {
                 self.time(t, &what)?;
             }
+            // Its variant numbers the workflow's splits, and there is one exactly when it has
+            // a split.
+            let width = super::layout::run_variant_width(&w.ops);
+            check(r.variant.map_or(0, |v| v.width) == width, || {
+                format!("{what} keeps its variant in the wrong bits")
+            })?;
+            if let Some(v) = r.variant {
+                self.bits(v, &what)?;
+            }
         }
         self.time(l.recheck, "the recheck stamp")?;
         self.time(l.decay_due, "the decay crossing stamp")?;
@@ -495,7 +507,7 @@ impl V<'_> {
             })?;
             self.ring(f.ring, &f.rule)?;
         }
-        for chunk in &c.policy.suppress {
+        for chunk in c.policy.suppress.iter().map(|s| &s.cond) {
             self.chunk(chunk, "the suppress rules")?;
         }
         Ok(())
@@ -648,8 +660,9 @@ impl V<'_> {
                 WOp::Retarget { audience, .. } => self.text(*audience, what)?,
                 WOp::Webhook { name, fields, .. } => {
                     self.text(*name, what)?;
-                    for (_, chunk) in fields {
+                    for (_, chunk, ty) in fields {
                         self.chunk(chunk, what)?;
+                        self.ty(ty, what)?;
                     }
                 }
                 WOp::Set { attr, value, .. } => {
@@ -674,10 +687,12 @@ impl V<'_> {
                     target(*t)?;
                 }
                 WOp::Jump { target: t } => target(*t)?,
-                WOp::Split { arms, .. } => {
+                WOp::Split { arms, end, .. } => {
                     for (_, t, _) in arms {
                         target(*t)?;
+                        check(t <= end, || format!("{what} has a split arm past its end"))?;
                     }
+                    target(*end)?;
                 }
             }
         }

@@ -86,6 +86,17 @@ pub fn run_state_width(ops: usize) -> u32 {
     u32::BITS - (ops as u32).leading_zeros() + 4
 }
 
+/// The bits of a run's variant (`RunSlots::variant`) in a workflow of these instructions:
+/// enough for the number of the last split passed, from 1 to the workflow's splits; none for
+/// a workflow with no split.
+pub fn run_variant_width(ops: &[super::program::WOp]) -> u32 {
+    let splits = ops
+        .iter()
+        .filter(|op| matches!(op, super::program::WOp::Split { .. }))
+        .count() as u32;
+    u32::BITS - splits.leading_zeros()
+}
+
 /// Where one workflow's run lives in the slab.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RunSlots {
@@ -100,6 +111,10 @@ pub struct RunSlots {
     /// both at once). Kept only for a workflow that reads it: `enroll once` / `once per D`,
     /// `since enrolled`, and the ids of the actions its steps emit, which hash it.
     pub enrolled: Option<TimeSlot>,
+    /// The open run's variant: which of the workflow's splits it passed last, numbered from 1
+    /// in instruction order (0: none yet), so its conversion can name the arm it took. Only
+    /// for a workflow with a split (`run_variant_width`).
+    pub variant: Option<Bits>,
 }
 
 /// One piece of stored history: which events it keeps, how and where.

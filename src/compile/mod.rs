@@ -14,7 +14,9 @@ pub mod reactions;
 use crate::check::program as p;
 use crate::lang::modes::Enroll;
 use crate::lang::ops::HistoryKind;
+use crate::lang::span::line_col;
 use crate::lang::types::Ty;
+use crate::lang::written::source_text;
 use expr::{CompileError, Pools};
 use layout::{AttrSlot, Bits, Layout, RunSlots, TimeSlot, TIME_HIGH_BITS};
 pub use program::Compiled;
@@ -193,6 +195,8 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             source,
             action,
             span: t.span,
+            name: trigger_name(program, t),
+            line: line_col(&program.source, t.span.start).0 as u32,
         });
     }
     for f in &program.policy.frequency {
@@ -213,8 +217,16 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .policy
         .suppress
         .iter()
-        .map(|e| pools.compile(e))
-        .collect::<Result<_, _>>()?;
+        .map(|e| {
+            Ok(Suppress {
+                cond: pools.compile(e)?,
+                rule: format!(
+                    "suppress when {}",
+                    source_text(&program.source, e.span.range())
+                ),
+            })
+        })
+        .collect::<Result<_, CompileError>>()?;
 
     // History aggregates last: every predicate is known now.
     history::lay_out(pools, &mut layout, &mut c.dispatch);
@@ -239,6 +251,11 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .iter()
         .map(|w| layout::run_state_width(w.ops.len()))
         .collect();
+    let variant_widths: Vec<u32> = c
+        .workflows
+        .iter()
+        .map(|w| layout::run_variant_width(&w.ops))
+        .collect();
     let decaying = |k: &ScoreKind| {
         matches!(
             k,
@@ -258,6 +275,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         + n_lists
         + packed_bits
         + state_widths.iter().sum::<u32>()
+        + variant_widths.iter().sum::<u32>()
         + times as u32 * TIME_HIGH_BITS;
     let mut bit = 32 * layout.reserve(bits.div_ceil(32));
     let mut take = |width: u32| {
@@ -274,17 +292,22 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .map(|slot| slot.unwrap_or_else(|width| AttrSlot::Bits(take(width))))
         .collect();
     let states: Vec<Bits> = state_widths.into_iter().map(&mut take).collect();
+    let variants: Vec<Option<Bits>> = variant_widths
+        .into_iter()
+        .map(|width| (width > 0).then(|| take(width)))
+        .collect();
     let mut time = |at: u32| TimeSlot {
         at,
         high: take(TIME_HIGH_BITS),
     };
     layout.runs = run_times
         .into_iter()
-        .zip(states)
-        .map(|((wake, enrolled), state)| RunSlots {
+        .zip(states.into_iter().zip(variants))
+        .map(|((wake, enrolled), (state, variant))| RunSlots {
             state,
             wake: time(wake),
             enrolled: enrolled.map(&mut time),
+            variant,
         })
         .collect();
     layout.recheck = time(recheck);
@@ -306,6 +329,25 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     c.layout = layout;
     c.reactions = reactions::derive(&c);
     Ok(c)
+}
+
+/// What sets a trigger off, as written: `on enter hot`, `on cart.abandoned where cart_value >
+/// 50` (the event by its Nurture name, the filter quoted from the source).
+fn trigger_name(program: &p::Program, t: &p::Trigger) -> String {
+    match &t.source {
+        p::TriggerSource::Event { event, filter } => {
+            let name = &program.events[*event as usize].name;
+            match filter {
+                Some(f) => format!(
+                    "on {name} where {}",
+                    source_text(&program.source, f.span.range())
+                ),
+                None => format!("on {name}"),
+            }
+        }
+        p::TriggerSource::Enter(l) => format!("on enter {}", program.lists[*l as usize].name),
+        p::TriggerSource::Exit(l) => format!("on exit {}", program.lists[*l as usize].name),
+    }
 }
 
 /// Whether a workflow reads its enrollment time: its enrollment rule (`once`, `once per D`),
@@ -371,7 +413,7 @@ fn lower_steps(
                 let name = pools.texts.intern(name.as_plain().unwrap_or_default());
                 let fields = fields
                     .iter()
-                    .map(|(k, v)| Ok((k.clone(), pools.compile(v)?)))
+                    .map(|(k, v)| Ok((k.clone(), pools.compile(v)?, v.ty.clone())))
                     .collect::<Result<_, CompileError>>()?;
                 ops.push(WOp::Webhook { name, fields, span });
             }
@@ -461,6 +503,7 @@ fn lower_steps(
                 }
                 ops[at] = WOp::Split {
                     arms: entries,
+                    end,
                     span,
                 };
             }

@@ -119,6 +119,11 @@ pub struct Trigger {
     pub source: TriggerSource,
     pub action: Vec<WOp>,
     pub span: Span,
+    /// What sets it off, as written, which its actions name: `on enter hot`,
+    /// `on cart.abandoned where cart_value > 50`.
+    pub name: String,
+    /// The line of the campaign it is on, which its actions name too.
+    pub line: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,7 +167,9 @@ pub enum WOp {
     },
     Webhook {
         name: u32,
-        fields: Vec<(String, Chunk)>,
+        /// Each field: its name, its value, and the value's type, which says how it is
+        /// written (an enum constant by its name).
+        fields: Vec<(String, Chunk, Ty)>,
         span: Span,
     },
     Set {
@@ -207,9 +214,11 @@ pub enum WOp {
     Jump {
         target: u32,
     },
-    /// Arms as (cumulative share in percent, first instruction, label).
+    /// Arms as (cumulative share in percent, first instruction, label); an arm runs to the
+    /// next arm's first instruction, the last to `end`, the instruction after the split.
     Split {
         arms: Vec<(f64, u32, String)>,
+        end: u32,
         span: Span,
     },
 }
@@ -240,7 +249,16 @@ pub struct Policy {
     pub frequency: Vec<Frequency>,
     /// (from, to) in minutes after midnight, lead's zone.
     pub quiet_hours: Option<(u32, u32)>,
-    pub suppress: Vec<Chunk>,
+    pub suppress: Vec<Suppress>,
+}
+
+/// A `suppress when` rule: its condition, and the rule as written, which a suppressed send
+/// names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Suppress {
+    pub cond: Chunk,
+    /// `suppress when not lead.consent_email`.
+    pub rule: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

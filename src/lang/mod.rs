@@ -11,3 +11,4 @@ pub mod spelling;
 pub mod time;
 pub mod types;
 pub mod value;
+pub mod written;

@@ -3,15 +3,17 @@
 
 use super::session::Campaign;
 use super::{sgr, Style};
-use crate::check::program::Program;
+use crate::compile::Compiled;
 use crate::lang::format;
-use crate::lang::span::line_col;
-use crate::vm::action::{Action, ActionKind, Source};
+use crate::vm::action::{variant_note, Action, ActionKind};
 use crate::vm::inspect::{Cond, Explainer, Join, Parts, RuleKind, RunView, ScoreView, StartSource};
+use crate::vm::render;
 use std::fmt::Write as _;
 
 /// One action: time, lead, what was done, and the workflow and step (or trigger) it came from.
-pub fn action_line(a: &Action, program: &Program, source: &str, style: Style) -> String {
+/// `c` is the program that emitted it: a `set` of an enum attribute names the constant bare,
+/// as the language writes it.
+pub fn action_line(a: &Action, c: &Compiled, style: Style) -> String {
     let (what, color) = match &a.kind {
         ActionKind::Send { channel, template } => (
             format!("sent {} \"{template}\"", channel.name()),
@@ -43,12 +45,25 @@ pub fn action_line(a: &Action, program: &Program, source: &str, style: Style) ->
                 sgr::BLUE,
             )
         }
-        ActionKind::Set { attr, value } => (format!("set lead.{attr} = {value}"), sgr::BLUE),
+        ActionKind::Set { attr, value } => (
+            format!("set lead.{attr} = {}", render::set_value(c, attr, value)),
+            sgr::BLUE,
+        ),
         ActionKind::Tag { tag, add } => (
             format!("{} \"{tag}\"", if *add { "tagged" } else { "untagged" }),
             sgr::BLUE,
         ),
-        ActionKind::Converted { workflow } => (format!("converted in {workflow}"), sgr::BOLD_GREEN),
+        ActionKind::Converted { workflow, variant } => (
+            format!(
+                "converted in {workflow}{}",
+                variant_note(variant.as_deref())
+            ),
+            sgr::BOLD_GREEN,
+        ),
+        ActionKind::Assigned => (
+            format!("assigned{}", variant_note(a.source.variant())),
+            sgr::BLUE,
+        ),
         ActionKind::Entered { list } => (format!("entered {list}"), sgr::MAGENTA),
         ActionKind::Exited { list } => (format!("left {list}"), sgr::MAGENTA),
         ActionKind::CascadeLimit { depth } => (
@@ -56,20 +71,7 @@ pub fn action_line(a: &Action, program: &Program, source: &str, style: Style) ->
             sgr::RED,
         ),
     };
-    let from = match &a.source {
-        Source::Workflow { workflow, step } => format!("  [{workflow}: {step}]"),
-        Source::Trigger { index } => {
-            let line = program
-                .triggers
-                .get(*index as usize)
-                .map(|t| line_col(source, t.span.start).0);
-            match line {
-                Some(l) => format!("  [trigger, line {l}]"),
-                None => format!("  [trigger {}]", index + 1),
-            }
-        }
-        Source::Engine => String::new(),
-    };
+    let from = a.origin().map_or(String::new(), |o| format!("  {o}"));
     format!(
         "{}  {}  {}{}",
         style.paint(sgr::DIM, &format::instant(a.at)),
@@ -168,6 +170,7 @@ fn run_text(r: &RunView, style: Style) -> String {
     } else {
         format!("step {}", style.paint(sgr::GREEN, &format::escaped(step)))
     };
+    s.push_str(&variant_note(r.variant.as_deref()));
     if let Some(t) = r.enrolled {
         let _ = write!(s, ", enrolled {}", format::instant(t));
     }
@@ -190,7 +193,11 @@ fn run_text(r: &RunView, style: Style) -> String {
 fn score_lines(s: &ScoreView, detail: bool, indent: &str, style: Style, out: &mut String) {
     let value = style.paint(sgr::BOLD, &format::number(s.value));
     match &s.parts {
-        Parts::Derived { formula, inputs } => {
+        Parts::Derived {
+            formula,
+            inputs,
+            facts,
+        } => {
             let parts: Vec<String> = inputs
                 .iter()
                 .map(|(n, v)| format!("{n} {}", format::number(*v)))
@@ -205,6 +212,10 @@ fn score_lines(s: &ScoreView, detail: bool, indent: &str, style: Style, out: &mu
                     style.paint(sgr::DIM, &format!("  ({})", parts.join(", ")))
                 }
             );
+            if detail && !facts.is_empty() {
+                let facts = style.paint(sgr::DIM, &facts.join(", "));
+                let _ = writeln!(out, "{indent}           {facts}");
+            }
         }
         Parts::Rules {
             decay,
@@ -318,15 +329,44 @@ pub fn why_score(ex: &Explainer<'_>, lead: u32, id: &str, s: u16, style: Style) 
         style.paint(sgr::BOLD_CYAN, id),
         style.paint(sgr::BOLD, &format::number(view.value))
     );
-    score_lines(&view, true, "  ", style, &mut out);
-    if let Parts::Derived { inputs, .. } = &view.parts {
-        for (name, _) in inputs {
-            if let Some(i) = ex.program.score(name) {
-                score_lines(&ex.score(lead, i as u16), true, "    ", style, &mut out);
-            }
+    let mut seen = vec![view.name.clone()];
+    why_parts(ex, lead, &view, "  ", style, &mut seen, &mut out);
+    out
+}
+
+/// A score rule by rule and, for a derived score, each score it reads, down to the rules
+/// scores: each explained once, where it is first read (`seen`).
+fn why_parts(
+    ex: &Explainer<'_>,
+    lead: u32,
+    view: &ScoreView,
+    indent: &str,
+    style: Style,
+    seen: &mut Vec<String>,
+    out: &mut String,
+) {
+    score_lines(view, true, indent, style, out);
+    let Parts::Derived { inputs, .. } = &view.parts else {
+        return;
+    };
+    for (name, _) in inputs {
+        if seen.contains(name) {
+            continue;
+        }
+        seen.push(name.clone());
+        if let Some(i) = ex.program.score(name) {
+            let inner = format!("{indent}  ");
+            why_parts(
+                ex,
+                lead,
+                &ex.score(lead, i as u16),
+                &inner,
+                style,
+                seen,
+                out,
+            );
         }
     }
-    out
 }
 
 /// `:why ID LIST`.
@@ -556,22 +596,10 @@ pub(crate) fn trace_changes(before: &Snapshot, after: &Snapshot, style: Style) -
 }
 
 /// After `:reload`: the actions that differ from the run before, as a diff.
-pub fn compare(
-    old: &[Action],
-    new: &[Action],
-    program: &Program,
-    source: &str,
-    style: Style,
-) -> String {
+pub fn compare(old: &[Action], new: &[Action], c: &Compiled, style: Style) -> String {
     let plain = Style::plain();
-    let a: Vec<String> = old
-        .iter()
-        .map(|x| action_line(x, program, source, plain))
-        .collect();
-    let b: Vec<String> = new
-        .iter()
-        .map(|x| action_line(x, program, source, plain))
-        .collect();
+    let a: Vec<String> = old.iter().map(|x| action_line(x, c, plain)).collect();
+    let b: Vec<String> = new.iter().map(|x| action_line(x, c, plain)).collect();
     if a == b {
         return format!(
             "same {} action{} as before\n",

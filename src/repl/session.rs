@@ -22,7 +22,7 @@ use crate::syntax::ast;
 use crate::syntax::parser::{parse_expr, parse_test_stmts};
 use crate::testing::DEFAULT_START;
 use crate::vm::action::Action;
-use crate::vm::inspect::{Explainer, Ledger};
+use crate::vm::inspect::Explainer;
 use crate::vm::machine::{EventRef, Machine};
 use serde_json::{json, Map, Value as Json};
 use std::path::{Path, PathBuf};
@@ -152,20 +152,21 @@ pub(crate) struct Campaign {
     pub program: Program,
     pub machine: Machine,
     reader: Reader,
-    pub ledger: Ledger,
 }
 
 impl Campaign {
     fn new(path: PathBuf, source: String, program: Program) -> Result<Campaign, Problem> {
         let compiled = compile(&program)
             .map_err(|e| Problem::Text(format!("cannot compile {}: {e:?}\n", path.display())))?;
+        let mut machine = Machine::new(compiled);
+        // `:show` and `:why` break scores down rule by rule.
+        machine.keep_tallies();
         Ok(Campaign {
             reader: Reader::new(&program, false),
-            machine: Machine::new(compiled),
+            machine,
             path,
             source,
             program,
-            ledger: Ledger::default(),
         })
     }
 
@@ -204,13 +205,7 @@ impl Campaign {
                     props,
                     texts: &rec.texts,
                 };
-                // Timers due first, as the machine does, so the ledger sees the state the
-                // event meets.
-                m.advance_to(rec.at, out);
-                let lead = m.lead(&rec.lead);
-                let plan = Ledger::plan(m, lead, ev);
                 m.track(&rec.lead, rec.at, ev, out);
-                self.ledger.record(&self.machine, plan);
             }
         }
         None
@@ -221,7 +216,6 @@ impl Campaign {
             m: &self.machine,
             program: &self.program,
             source: &self.source,
-            ledger: &self.ledger,
         }
     }
 }
@@ -598,7 +592,7 @@ impl Session {
         let mut actions = Vec::new();
         let note = c.apply(&input, n, &mut actions);
         for a in &actions {
-            out.push_str(&render::action_line(a, &c.program, &c.source, style));
+            out.push_str(&render::action_line(a, &c.machine.c, style));
             out.push('\n');
         }
         if let Some(before) = before {
@@ -716,8 +710,7 @@ impl Session {
             out.push_str(&render::compare(
                 &self.actions,
                 &actions,
-                &c.program,
-                &c.source,
+                &c.machine.c,
                 self.style,
             ));
         }

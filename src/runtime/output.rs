@@ -1,7 +1,7 @@
-//! Actions as JSON lines: the shape downstream senders read. Fields are only ever added.
+//! Actions as JSON lines: the shape downstream senders read.
 //!
-//! `{"at": RFC 3339, "lead": id, "action": kind, …its arguments, "workflow"/"step" or
-//! "trigger", "id": 16 hex digits}`. Serialised straight from borrowed fields, with no
+//! `{"at": RFC 3339, "lead": id, "action": kind, …its arguments, "workflow"/"step" (and
+//! "variant") or "trigger"/"line", "id": 16 hex digits}` (docs/language.md, "Output records"). Serialised straight from borrowed fields, with no
 //! intermediate JSON tree.
 
 use crate::lang::format;
@@ -44,7 +44,11 @@ struct Line<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     step: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    trigger: Option<u32>,
+    variant: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trigger: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
     id: String,
 }
 
@@ -101,7 +105,11 @@ fn fields(a: &Action) -> Line<'_> {
             l.value = Some(value);
         }
         ActionKind::Tag { tag, .. } => l.tag = Some(tag),
-        ActionKind::Converted { workflow } => l.workflow = Some(workflow),
+        ActionKind::Converted { workflow, variant } => {
+            l.workflow = Some(workflow);
+            l.variant = variant.as_deref();
+        }
+        ActionKind::Assigned => {}
         ActionKind::Entered { list } | ActionKind::Exited { list } => l.list = Some(list),
         ActionKind::CascadeLimit { depth } => {
             l.message = Some(Cow::Owned(format!(
@@ -110,11 +118,19 @@ fn fields(a: &Action) -> Line<'_> {
         }
     }
     match &a.source {
-        Source::Workflow { workflow, step } => {
+        Source::Workflow {
+            workflow,
+            step,
+            variant,
+        } => {
             l.workflow = Some(workflow);
             l.step = Some(step);
+            l.variant = variant.as_deref();
         }
-        Source::Trigger { index } => l.trigger = Some(*index as u32 + 1),
+        Source::Trigger { name, line, .. } => {
+            l.trigger = Some(name);
+            l.line = Some(*line);
+        }
         Source::Engine => {}
     }
     l

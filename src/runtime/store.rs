@@ -8,9 +8,11 @@
 //! meta    (key TEXT PRIMARY KEY, value BLOB, sum)   program, source, progress
 //! texts   (sym INTEGER PRIMARY KEY, text TEXT, sum)  the interned texts, append-only
 //! leads   (idx INTEGER PRIMARY KEY, id TEXT,         one row a lead: its slab as little-endian
-//!          slab BLOB, tags BLOB, timers BLOB, sum)   u32 words, its tags as u32 text symbols,
-//!                                                    its pending timers (20 bytes each: due
-//!                                                    i64, sequence u64, kind u16, arg u16)
+//!          slab BLOB, tags BLOB, timers BLOB,        u32 words, its tags as u32 text symbols,
+//!          tallies BLOB, sum)                        its pending timers (20 bytes each: due
+//!                                                    i64, sequence u64, kind u16, arg u16),
+//!                                                    what each `on` rule did for it
+//!                                                    (`vm::tally`, 26 bytes a rule)
 //! ```
 //!
 //! A Nurture database is marked with SQLite's `application_id` ([`APPLICATION_ID`]) and
@@ -43,13 +45,14 @@ pub const DEFAULT_COMMIT_EVERY: u64 = 100_000;
 pub const APPLICATION_ID: i32 = 0x4e75_7274;
 
 /// The layout of the tables, kept as SQLite's `user_version`; bumped when it changes.
-pub const SCHEMA_VERSION: i32 = 3;
+/// Layout 4: each lead row keeps its rules' tallies.
+pub const SCHEMA_VERSION: i32 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL, sum INTEGER NOT NULL);
 CREATE TABLE texts (sym INTEGER PRIMARY KEY, text TEXT NOT NULL, sum INTEGER NOT NULL);
 CREATE TABLE leads (idx INTEGER PRIMARY KEY, id TEXT NOT NULL,
-    slab BLOB NOT NULL, tags BLOB, timers BLOB, sum INTEGER NOT NULL);
+    slab BLOB NOT NULL, tags BLOB, timers BLOB, tallies BLOB, sum INTEGER NOT NULL);
 ";
 
 /// How many damaged rows an error names before it only counts them.
@@ -479,10 +482,12 @@ impl Store {
         }
     }
 
-    /// Puts a machine's state back: texts, leads, timers, counters. The machine must be fresh
-    /// and run the program the state was written by. Returns the progress record. Every row
-    /// is checked against its checksum; the damaged ones are named.
+    /// Puts a machine's state back: texts, leads with their rules' tallies, timers, counters.
+    /// The machine must be fresh and run the program the state was written by. Returns the
+    /// progress record. Every row is checked against its checksum; the damaged ones are named.
     pub fn load_machine(&self, m: &mut Machine) -> Result<Progress, StoreError> {
+        // A state keeps what each `on` rule did, from its first lead on.
+        m.keep_tallies();
         let mut damage = Vec::new();
         let base = m.c.pools.texts.len();
         let mut q = self
@@ -513,7 +518,7 @@ impl Store {
         let size = m.c.layout.size as usize;
         let mut q = self
             .conn
-            .prepare("SELECT idx, id, slab, tags, timers, sum FROM leads ORDER BY idx")
+            .prepare("SELECT idx, id, slab, tags, timers, tallies, sum FROM leads ORDER BY idx")
             .map_err(|e| self.sqlite(e))?;
         let mut rows = q.query([]).map_err(|e| self.sqlite(e))?;
         let texts = m.c.pools.texts.len() as u32;
@@ -528,7 +533,8 @@ impl Store {
                     slab: r.get(2)?,
                     tags: r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
                     timers: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default(),
-                    sum: r.get(5)?,
+                    tallies: r.get::<_, Option<Vec<u8>>>(5)?.unwrap_or_default(),
+                    sum: r.get(6)?,
                 })
             })()
             .map_err(|e: rusqlite::Error| self.sqlite(e))?;
@@ -571,6 +577,10 @@ impl Store {
             slab_words.clear();
             slab_words.extend(words(&row.slab));
             let lead = m.restore_lead(&row.id, &slab_words, tags);
+            if let Err(why) = m.tallies.restore(lead, &row.tallies) {
+                damage.push(format!("{name} ({why})"));
+                continue;
+            }
             for t in row.timers.chunks_exact(TIMER_BYTES) {
                 timers.push(timer_from(lead, t));
             }
@@ -623,6 +633,7 @@ impl Store {
         position: &Position,
     ) -> Result<(), StoreError> {
         engine.machine.set_journal(true);
+        engine.machine.keep_tallies();
         self.texts_saved = 0;
         self.leads_saved = 0;
         self.write(engine, position, Some((program, source)), &mut |_| Ok(()))
@@ -696,11 +707,12 @@ impl Store {
                 ])?;
             }
             let mut insert = tx.prepare_cached(
-                "INSERT INTO leads (idx, id, slab, tags, timers, sum) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO leads (idx, id, slab, tags, timers, tallies, sum) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             let mut update = tx.prepare_cached(
-                "UPDATE leads SET slab = ?2, tags = ?3, timers = ?4, sum = ?5 WHERE idx = ?1",
+                "UPDATE leads SET slab = ?2, tags = ?3, timers = ?4, tallies = ?5, sum = ?6 \
+                 WHERE idx = ?1",
             )?;
             let mut row = Row::default();
             let mut timers = changes.timers.iter().peekable();
@@ -717,6 +729,7 @@ impl Store {
                         &row.slab[..],
                         row.tags(),
                         row.timers(),
+                        row.tallies(),
                         sum
                     ])?;
                 } else {
@@ -726,6 +739,7 @@ impl Store {
                         &row.slab[..],
                         row.tags(),
                         row.timers(),
+                        row.tallies(),
                         sum
                     ])?;
                 }
@@ -761,17 +775,27 @@ struct LeadRow {
     slab: Vec<u8>,
     tags: Vec<u8>,
     timers: Vec<u8>,
+    tallies: Vec<u8>,
     sum: i64,
 }
 
 impl LeadRow {
     fn expected_sum(&self) -> i64 {
-        lead_sum(self.idx, &self.id, &self.slab, &self.tags, &self.timers)
+        let blobs = [&self.slab[..], &self.tags, &self.timers, &self.tallies];
+        lead_sum(self.idx, &self.id, blobs)
     }
 }
 
-fn lead_sum(idx: i64, id: &str, slab: &[u8], tags: &[u8], timers: &[u8]) -> i64 {
-    row_sum(&[&idx.to_le_bytes(), id.as_bytes(), slab, tags, timers])
+/// A lead row's checksum: its index, id, and its blobs (slab, tags, timers, tallies).
+fn lead_sum(idx: i64, id: &str, [slab, tags, timers, tallies]: [&[u8]; 4]) -> i64 {
+    row_sum(&[
+        &idx.to_le_bytes(),
+        id.as_bytes(),
+        slab,
+        tags,
+        timers,
+        tallies,
+    ])
 }
 
 /// One lead row's blobs, reused from lead to lead.
@@ -780,6 +804,7 @@ struct Row {
     slab: Vec<u8>,
     tags: Vec<u8>,
     timers: Vec<u8>,
+    tallies: Vec<u8>,
 }
 
 /// Bytes of one timer in a lead's row.
@@ -795,6 +820,7 @@ impl Row {
         self.tags
             .extend(m.leads.tags(l).iter().flat_map(|w| w.to_le_bytes()));
         self.timers.clear();
+        m.tallies.stored(l, &mut self.tallies);
     }
 
     fn timer(&mut self, t: &TimerRow) {
@@ -806,7 +832,11 @@ impl Row {
     }
 
     fn sum(&self, idx: i64, id: &str) -> i64 {
-        lead_sum(idx, id, &self.slab, &self.tags, &self.timers)
+        lead_sum(
+            idx,
+            id,
+            [&self.slab, &self.tags, &self.timers, &self.tallies],
+        )
     }
 
     fn tags(&self) -> Option<&[u8]> {
@@ -815,6 +845,10 @@ impl Row {
 
     fn timers(&self) -> Option<&[u8]> {
         (!self.timers.is_empty()).then_some(&self.timers[..])
+    }
+
+    fn tallies(&self) -> Option<&[u8]> {
+        (!self.tallies.is_empty()).then_some(&self.tallies[..])
     }
 }
 

@@ -11,8 +11,9 @@ use crate::lang::ops::BinOp;
 use crate::lang::span::Span;
 use crate::lang::types::Value;
 use crate::lang::value::Val;
-use crate::vm::action::{Action, ActionKind, Source};
+use crate::vm::action::{variant_note, Action, ActionKind};
 use crate::vm::machine::{EventRef, Machine};
+use crate::vm::render;
 
 pub use crate::lang::time::DEFAULT_START;
 
@@ -156,8 +157,9 @@ fn deliver(m: &mut Machine, test: &p::Test, e: &p::TestEvent, actions: &mut Vec<
     m.track(&test.leads[e.lead as usize], now, ev, actions);
 }
 
-/// One line describing an action, for failure reports and traces.
-pub fn describe_action(a: &Action) -> String {
+/// One line describing an action, for failure reports and traces; `c` is the program that
+/// emitted it (a `set` of an enum attribute names the constant as the language writes it).
+pub fn describe_action(c: &Compiled, a: &Action) -> String {
     let what = match &a.kind {
         ActionKind::Send { channel, template } => format!("sent {} \"{template}\"", channel.name()),
         ActionKind::Suppressed {
@@ -177,26 +179,30 @@ pub fn describe_action(a: &Action) -> String {
             )
         }
         ActionKind::Webhook { name, .. } => format!("webhook \"{name}\""),
-        ActionKind::Set { attr, value } => format!("set lead.{attr} = {value}"),
+        ActionKind::Set { attr, value } => {
+            format!("set lead.{attr} = {}", render::set_value(c, attr, value))
+        }
         ActionKind::Tag { tag, add } => format!("{} \"{tag}\"", if *add { "tag" } else { "untag" }),
-        ActionKind::Converted { workflow } => format!("converted in {workflow}"),
+        ActionKind::Converted { workflow, variant } => {
+            format!(
+                "converted in {workflow}{}",
+                variant_note(variant.as_deref())
+            )
+        }
+        ActionKind::Assigned => format!("assigned{}", variant_note(a.source.variant())),
         ActionKind::Entered { list } => format!("entered {list}"),
         ActionKind::Exited { list } => format!("left {list}"),
         ActionKind::CascadeLimit { depth } => format!("stopped a cascade at depth {depth}"),
     };
-    let from = match &a.source {
-        Source::Workflow { workflow, step } => format!(" [{workflow}: {step}]"),
-        Source::Trigger { index } => format!(" [trigger {}]", index + 1),
-        Source::Engine => String::new(),
-    };
+    let from = a.origin().map_or(String::new(), |o| format!(" {o}"));
     format!("{} {what}{from}", format::instant(a.at))
 }
 
-fn trace(actions: &[Action], lead: &str) -> Vec<String> {
+fn trace(c: &Compiled, actions: &[Action], lead: &str) -> Vec<String> {
     let lines: Vec<String> = actions
         .iter()
         .filter(|a| a.lead == lead)
-        .map(describe_action)
+        .map(|a| describe_action(c, a))
         .collect();
     if lines.is_empty() {
         vec![format!("nothing happened to {lead}")]
@@ -233,8 +239,8 @@ fn expect(
                 .any(|a| a.lead == lead && matches_action(&a.kind, action));
             let (missed, unwanted) = sent_words(&lead, action);
             match (found, negated) {
-                (false, false) => fail(missed, trace(actions, &lead)),
-                (true, true) => fail(unwanted, trace(actions, &lead)),
+                (false, false) => fail(missed, trace(&m.c, actions, &lead)),
+                (true, true) => fail(unwanted, trace(&m.c, actions, &lead)),
                 _ => None,
             }
         }
@@ -259,7 +265,7 @@ fn expect(
                 None => format!("{id} is not in {wname}"),
             };
             let mut happened = vec![now];
-            happened.extend(trace(actions, &id));
+            happened.extend(trace(&m.c, actions, &id));
             match (holds, negated) {
                 (false, false) => fail(
                     format!(
@@ -285,16 +291,16 @@ fn expect(
             let wname = m.c.workflows[*workflow as usize].name.clone();
             let converted = actions.iter().any(|a| {
                 a.lead == id
-                    && matches!(&a.kind, ActionKind::Converted { workflow } if *workflow == wname)
+                    && matches!(&a.kind, ActionKind::Converted { workflow, .. } if *workflow == wname)
             });
             match (converted, negated) {
                 (false, false) => fail(
                     format!("{id} was expected to convert in {wname}"),
-                    trace(actions, &id),
+                    trace(&m.c, actions, &id),
                 ),
                 (true, true) => fail(
                     format!("{id} converted in {wname}, which the test says must not happen"),
-                    trace(actions, &id),
+                    trace(&m.c, actions, &id),
                 ),
                 _ => None,
             }
@@ -307,7 +313,7 @@ fn expect(
             } else {
                 let mut happened = seen;
                 for l in leads_in(e) {
-                    happened.extend(trace(actions, &test.leads[l as usize]));
+                    happened.extend(trace(&m.c, actions, &test.leads[l as usize]));
                 }
                 fail("this expectation does not hold".to_string(), happened)
             }

@@ -1,5 +1,6 @@
 //! What the VM emits: actions for downstream systems, and records of what it decided.
 
+use crate::compile::Compiled;
 use crate::lang::modes::{Audience, Channel};
 use compact_str::CompactString;
 
@@ -15,12 +16,74 @@ pub struct Action {
     pub id: u64,
 }
 
+impl Action {
+    /// Where the action came from, as the REPL and test traces print it:
+    /// `[welcome: send email "offer-b", variant "B"]`, `[on enter hot, line 12]`; `None` for
+    /// the engine's own records. An assignment names its variant already.
+    pub fn origin(&self) -> Option<String> {
+        match &self.source {
+            Source::Workflow { workflow, step, .. } if self.kind == ActionKind::Assigned => {
+                Some(format!("[{workflow}: {step}]"))
+            }
+            Source::Workflow {
+                workflow,
+                step,
+                variant,
+            } => Some(format!(
+                "[{workflow}: {step}{}]",
+                variant_note(variant.as_deref())
+            )),
+            Source::Trigger { name, line, .. } => Some(format!("[{name}, line {line}]")),
+            Source::Engine => None,
+        }
+    }
+}
+
 /// What produced an action.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    Workflow { workflow: String, step: String },
-    Trigger { index: u16 },
+    /// A step of a workflow; `variant` is the label of the split arm the step lies in.
+    Workflow {
+        workflow: String,
+        step: String,
+        variant: Option<String>,
+    },
+    /// A trigger: its index in source order, what sets it off as written (`on enter hot`)
+    /// and its line in the campaign.
+    Trigger {
+        index: u16,
+        name: String,
+        line: u32,
+    },
     Engine,
+}
+
+/// `, variant "B"`, after a step or a conversion in the REPL and test traces; empty with no
+/// variant.
+pub fn variant_note(variant: Option<&str>) -> String {
+    variant.map_or(String::new(), |v| {
+        format!(", variant \"{}\"", crate::lang::format::escaped(v))
+    })
+}
+
+impl Source {
+    /// The variant of the split arm a workflow's step lies in.
+    pub fn variant(&self) -> Option<&str> {
+        match self {
+            Source::Workflow { variant, .. } => variant.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The trigger `t` of a program, as its actions name it.
+    pub fn trigger(c: &Compiled, t: u16) -> Source {
+        let trigger = &c.triggers[t as usize];
+        Source::Trigger {
+            index: t,
+            name: trigger.name.clone(),
+            line: trigger.line,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,9 +118,14 @@ pub enum ActionKind {
         tag: String,
         add: bool,
     },
+    /// A goal met; `variant` is the arm the run took at the last split it passed.
     Converted {
         workflow: String,
+        variant: Option<String>,
     },
+    /// A run passed a split and took an arm, the variant its source names, whether or not
+    /// the arm has steps (a control arm has none): the record results are measured by.
+    Assigned,
     Entered {
         list: CompactString,
     },
@@ -82,6 +150,7 @@ impl ActionKind {
             ActionKind::Tag { add: true, .. } => "tag",
             ActionKind::Tag { add: false, .. } => "untag",
             ActionKind::Converted { .. } => "converted",
+            ActionKind::Assigned => "assigned",
             ActionKind::Entered { .. } => "enter",
             ActionKind::Exited { .. } => "exit",
             ActionKind::CascadeLimit { .. } => "error",

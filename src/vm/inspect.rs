@@ -9,13 +9,12 @@
 //! carrying spans inside its own), so nothing is compiled again and the lead state layout
 //! stays exactly what the machine uses.
 //!
-//! What `on` rules added is not kept by the machine, which stores one accumulated value per
-//! score. A [`Ledger`] watches each event go in: before, which rules will count (filter and
-//! cap, judged on the lead's state); after, whether the machine's value agrees. Each entry
-//! then decays with the score, so the parts add up to the score at any later time.
+//! What each `on` rule added comes from the machine's tallies (`vm::tally`): the REPL and
+//! `--state` runs keep them, so `:show` and `nurture state --lead` break a score down from the
+//! same record. Points a tally cannot account for (a state carried over by `--migrate` starts
+//! its tallies anew) are shown as such, so the parts always add up to the score.
 
-use super::machine::{EventRef, Machine};
-use super::ring;
+use super::machine::Machine;
 use crate::check::program::{self as p, Program};
 use crate::compile::bytecode::{Chunk, Op};
 use crate::compile::layout::Kept;
@@ -27,119 +26,9 @@ use crate::lang::ops::{BinOp, EffectKind, HistoryKind};
 use crate::lang::span::Span;
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
-use std::collections::HashMap;
 
 /// Two values closer than this are the same score.
 const EPSILON: f64 = 0.005;
-
-/// One application of an `on` rule to a lead, or a change the ledger could not attribute.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub score: u16,
-    /// The rule's index among the score's `on` rules; `None` for an unattributed change, which
-    /// is recorded as a `set` to the value the machine reached.
-    pub rule: Option<u16>,
-    pub at: i64,
-    pub effect: EffectKind,
-    pub amount: f64,
-    /// False when the rule matched but its `at most N times per D` cap stopped it.
-    pub counted: bool,
-}
-
-/// What each lead's `on` rules added, event by event.
-#[derive(Debug, Clone, Default)]
-pub struct Ledger {
-    entries: HashMap<u32, Vec<Entry>>,
-}
-
-/// What the ledger expects an event to do, taken before the machine sees it.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    lead: u32,
-    at: i64,
-    /// Each score the event's rules touch, with its accumulated value before.
-    before: Vec<(u16, f64)>,
-    steps: Vec<Entry>,
-}
-
-impl Ledger {
-    /// Before `ev` reaches the machine for `lead` (which must exist) at the machine's clock:
-    /// which `on` rules will count.
-    pub fn plan(m: &Machine, lead: u32, ev: EventRef<'_>) -> Plan {
-        let mut steps = Vec::new();
-        let mut before: Vec<(u16, f64)> = Vec::new();
-        let state = &m.leads[lead as usize];
-        for &(s, r) in &m.c.dispatch[ev.event as usize].on_rules {
-            let ScoreKind::Rules { on, .. } = &m.c.scores[s as usize].kind else {
-                continue;
-            };
-            let rule = &on[r as usize];
-            if let Some(f) = &rule.filter {
-                if !m.filter_holds(lead, f, ev) {
-                    continue;
-                }
-            }
-            let counted = rule
-                .cap
-                .is_none_or(|(per, r)| ring::count(state, r, m.now, Some(per), None) < r.cap);
-            if !before.iter().any(|(x, _)| *x == s) {
-                before.push((s, m.accumulated_now(lead, s)));
-            }
-            steps.push(Entry {
-                score: s,
-                rule: Some(r),
-                at: m.now,
-                effect: rule.effect,
-                amount: rule.amount,
-                counted,
-            });
-        }
-        Plan {
-            lead,
-            at: m.now,
-            before,
-            steps,
-        }
-    }
-
-    /// After the machine processed the planned event: records the plan where the machine's
-    /// values agree with it, and an unattributed change where they do not.
-    pub fn record(&mut self, m: &Machine, plan: Plan) {
-        let entries = self.entries.entry(plan.lead).or_default();
-        for (s, before) in plan.before {
-            let steps: Vec<&Entry> = plan.steps.iter().filter(|e| e.score == s).collect();
-            let expected = steps
-                .iter()
-                .filter(|e| e.counted)
-                .fold(before, |v, e| apply(v, e.effect, e.amount));
-            let actual = m.accumulated_now(plan.lead, s);
-            if (expected - actual).abs() <= 1e-9 * actual.abs().max(1.0) {
-                entries.extend(steps.into_iter().cloned());
-            } else {
-                entries.push(Entry {
-                    score: s,
-                    rule: None,
-                    at: plan.at,
-                    effect: EffectKind::Set,
-                    amount: actual,
-                    counted: true,
-                });
-            }
-        }
-    }
-
-    pub fn entries(&self, lead: u32) -> &[Entry] {
-        self.entries.get(&lead).map_or(&[], |v| v.as_slice())
-    }
-}
-
-fn apply(v: f64, effect: EffectKind, amount: f64) -> f64 {
-    match effect {
-        EffectKind::Add => v + amount,
-        EffectKind::Subtract => v - amount,
-        EffectKind::Set => amount,
-    }
-}
 
 /// A score of one lead, rule by rule.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,16 +41,18 @@ pub struct ScoreView {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parts {
-    /// `score total = fit + engagement`: the formula and the scores it reads.
+    /// `score total = fit + engagement`: the formula and the scores it reads, and the other
+    /// values it reads (`lead.company_size is 200`).
     Derived {
         formula: String,
         inputs: Vec<(String, f64)>,
+        facts: Vec<String>,
     },
     Rules {
         /// `decay 50% every 30d`, as written.
         decay: Option<String>,
         rules: Vec<RuleView>,
-        /// What the ledger cannot attribute to a rule (0 when it accounts for everything).
+        /// What the rules' tallies do not account for (0 when they account for everything).
         other: f64,
     },
 }
@@ -227,6 +118,8 @@ pub struct RunView {
     /// Whether lead state keeps the workflow's enrollment time at all: a workflow that
     /// nothing reads it for keeps none, and both times above are then unknown.
     pub enrollment_kept: bool,
+    /// The open run's variant: the arm it took at the last split it passed.
+    pub variant: Option<String>,
 }
 
 /// Why a lead is or is not in a workflow.
@@ -270,7 +163,6 @@ pub struct Explainer<'a> {
     pub m: &'a Machine,
     pub program: &'a Program,
     pub source: &'a str,
-    pub ledger: &'a Ledger,
 }
 
 impl Explainer<'_> {
@@ -341,7 +233,7 @@ impl Explainer<'_> {
         let ps = &self.program.scores[s as usize];
         let value = m.score(lead, s);
         let parts = match (&m.c.scores[s as usize].kind, &ps.kind) {
-            (ScoreKind::Derived(_), p::ScoreKind::Derived(e)) => {
+            (ScoreKind::Derived(chunk), p::ScoreKind::Derived(e)) => {
                 let mut inputs: Vec<(String, f64)> = Vec::new();
                 crate::check::visit::each_subexpr(e, &mut |x| {
                     if let p::ExprKind::Score(i) = x.kind {
@@ -354,12 +246,11 @@ impl Explainer<'_> {
                 Parts::Derived {
                     formula: self.text(e.span),
                     inputs,
+                    facts: self.facts(lead, e, chunk, None, false),
                 }
             }
             (
-                ScoreKind::Rules {
-                    when, on, decay, ..
-                },
+                ScoreKind::Rules { when, decay, .. },
                 p::ScoreKind::Rules {
                     when: pwhen,
                     on: pon,
@@ -383,26 +274,25 @@ impl Explainer<'_> {
                         kind: RuleKind::When { holds, cond },
                     });
                 }
-                let on_points = self.on_points(lead, s, *decay, on.len());
+                let on_points = self.on_points(lead, s, *decay);
                 let mut attributed = 0.0;
-                for (r, pr) in pon.iter().enumerate() {
-                    let (points, counted, capped, last) = on_points.rules[r];
-                    attributed += points;
+                for (pr, p) in pon.iter().zip(on_points) {
+                    attributed += p.points;
                     rules.push(RuleView {
                         text: self.text(pr.span),
-                        points,
+                        points: p.points,
                         kind: RuleKind::On {
-                            counted,
-                            capped,
-                            last,
+                            counted: p.counted,
+                            capped: p.capped,
+                            last: p.last,
                         },
                     });
                 }
                 let accumulated = m.accumulated_now(lead, s);
-                let mut other = on_points.other;
-                if (attributed + other - accumulated).abs() > EPSILON {
-                    other = accumulated - attributed;
-                }
+                let other = accumulated - attributed;
+                // Lead state keeps the accumulated value in 32 bits: a difference that small
+                // is rounding, not points a tally missed.
+                let rounding = EPSILON.max(accumulated.abs() * 1e-5);
                 let decay = pdecay.map(|d| {
                     format!(
                         "decay {}% every {}",
@@ -413,13 +303,14 @@ impl Explainer<'_> {
                 Parts::Rules {
                     decay,
                     rules,
-                    other: if other.abs() > EPSILON { other } else { 0.0 },
+                    other: if other.abs() > rounding { other } else { 0.0 },
                 }
             }
             // The compiled program comes from this checked program: the kinds agree.
             _ => Parts::Derived {
                 formula: String::new(),
                 inputs: Vec::new(),
+                facts: Vec::new(),
             },
         };
         ScoreView {
@@ -430,49 +321,20 @@ impl Explainer<'_> {
         }
     }
 
-    /// What each `on` rule of a score adds now, from the ledger.
-    fn on_points(&self, lead: u32, s: u16, decay: Option<(f64, i64)>, rules: usize) -> OnPoints {
+    /// What each `on` rule of a score adds now, from the machine's tallies.
+    fn on_points(&self, lead: u32, s: u16, decay: Option<(f64, i64)>) -> Vec<OnPoints> {
         let now = self.m.now;
-        let decayed = |amount: f64, at: i64| match decay {
-            Some((keep, every)) if now > at => amount * keep.powf((now - at) as f64 / every as f64),
-            _ => amount,
-        };
-        let mut out = OnPoints {
-            rules: vec![(0.0, 0, 0, None); rules],
-            other: 0.0,
-        };
-        // The contributions still alive: a counted `set` wipes what came before it.
-        let mut alive: Vec<(Option<u16>, f64)> = Vec::new();
-        for e in self.ledger.entries(lead).iter().filter(|e| e.score == s) {
-            if let Some(r) = e.rule {
-                let slot = &mut out.rules[r as usize];
-                if e.counted {
-                    slot.1 += 1;
-                    slot.3 = Some(e.at);
-                } else {
-                    slot.2 += 1;
-                }
-            }
-            if !e.counted {
-                continue;
-            }
-            let v = decayed(e.amount, e.at);
-            match e.effect {
-                EffectKind::Set => {
-                    alive.clear();
-                    alive.push((e.rule, v));
-                }
-                EffectKind::Add => alive.push((e.rule, v)),
-                EffectKind::Subtract => alive.push((e.rule, -v)),
-            }
-        }
-        for (rule, v) in alive {
-            match rule {
-                Some(r) => out.rules[r as usize].0 += v,
-                None => out.other += v,
-            }
-        }
-        out
+        self.m
+            .tallies
+            .of(lead, s)
+            .iter()
+            .map(|t| OnPoints {
+                points: t.points_at(now, decay),
+                counted: t.counted,
+                capped: t.capped,
+                last: t.last_counted(),
+            })
+            .collect()
     }
 
     /// A condition explained against its compiled chunk.
@@ -506,36 +368,48 @@ impl Explainer<'_> {
                 parts: vec![self.cond(lead, x, chunk, enrolled)],
                 facts: Vec::new(),
             },
-            _ => {
-                let mut atoms = Vec::new();
-                atoms_of(e, &mut atoms);
-                let mut facts: Vec<String> = Vec::new();
-                for a in atoms {
-                    if a.span == e.span {
-                        continue;
-                    }
-                    let Some(c) = sub_chunk(chunk, a.span) else {
-                        continue;
-                    };
-                    let v = self.m.eval_compiled(lead, &c, enrolled);
-                    let shown = match count_kept(self.m, &c) {
-                        Some(kept) if v == Val::Int(kept as i64) => format!("at least {kept}"),
-                        _ => self.show(v, &a.ty),
-                    };
-                    let fact = format!("{} is {shown}", self.text(a.span));
-                    if !facts.contains(&fact) {
-                        facts.push(fact);
-                    }
-                }
-                Cond {
-                    text,
-                    holds,
-                    join: Join::Leaf,
-                    parts: Vec::new(),
-                    facts,
-                }
+            _ => Cond {
+                text,
+                holds,
+                join: Join::Leaf,
+                parts: Vec::new(),
+                facts: self.facts(lead, e, chunk, enrolled, true),
+            },
+        }
+    }
+
+    /// The values an expression reads, each once: `lead.company_size is 200`, `total is 42`
+    /// (not the expression itself, when it is one such value). `scores`: whether the scores
+    /// it reads are among them.
+    fn facts(
+        &self,
+        lead: u32,
+        e: &p::Expr,
+        chunk: &Chunk,
+        enrolled: Option<i64>,
+        scores: bool,
+    ) -> Vec<String> {
+        let mut atoms = Vec::new();
+        atoms_of(e, &mut atoms);
+        let mut facts: Vec<String> = Vec::new();
+        for a in atoms {
+            if a.span == e.span || (!scores && matches!(a.kind, p::ExprKind::Score(_))) {
+                continue;
+            }
+            let Some(c) = sub_chunk(chunk, a.span) else {
+                continue;
+            };
+            let v = self.m.eval_compiled(lead, &c, enrolled);
+            let shown = match count_kept(self.m, &c) {
+                Some(kept) if v == Val::Int(kept as i64) => format!("at least {kept}"),
+                _ => self.show(v, &a.ty),
+            };
+            let fact = format!("{} is {shown}", self.text(a.span));
+            if !facts.contains(&fact) {
+                facts.push(fact);
             }
         }
+        facts
     }
 
     /// A list's condition for a lead, and whether the lead is in the list.
@@ -624,11 +498,12 @@ impl Explainer<'_> {
     }
 }
 
+/// What an `on` rule adds now, how often it counted and was capped, and when it last counted.
 struct OnPoints {
-    /// Per rule: (points now, times counted, times capped, last counted).
-    rules: Vec<(f64, u32, u32, Option<i64>)>,
-    /// Changes the ledger could not attribute, still alive.
-    other: f64,
+    points: f64,
+    counted: u32,
+    capped: u32,
+    last: Option<i64>,
 }
 
 /// A value as the REPL shows it: texts quoted, missing as `missing`, lists in brackets.
@@ -657,9 +532,11 @@ pub fn show_val(m: &Machine, v: Val, ty: &Ty) -> String {
 /// A lead's run of a workflow: its step, wake and enrollment times.
 pub fn run_view(m: &Machine, lead: u32, w: u16) -> RunView {
     let (wake, enrolled, last_enrolled) = m.run_times(lead, w);
+    let step = m.run_step(lead, w);
     RunView {
         workflow: m.c.workflows[w as usize].name.clone(),
-        step: m.run_step(lead, w),
+        variant: step.as_ref().and_then(|_| m.run_variant(lead, w)),
+        step,
         wake,
         enrolled,
         last_enrolled,
@@ -670,8 +547,8 @@ pub fn run_view(m: &Machine, lead: u32, w: u16) -> RunView {
 /// What `:show` tells of a lead, as one JSON object (`nurture state --lead ID --format
 /// json`): its id and the clock; its attributes (the tags among them) as JSON values, texts
 /// and enum variants by name; each score's value now, to two decimals as `:show` prints it;
-/// each list's membership; each workflow's run (`step` is null when none is open, and a
-/// time is null when it is not kept). Keys come in the campaign's order.
+/// each list's membership; each workflow's run (`step` is null when none is open, `variant`
+/// when it passed no split, and a time when it is not kept). Keys come in the campaign's order.
 pub fn lead_json(m: &Machine, lead: u32, id: &str) -> serde_json::Value {
     use serde_json::{json, Map, Value};
     let c = &m.c;
@@ -711,6 +588,7 @@ pub fn lead_json(m: &Machine, lead: u32, id: &str) -> serde_json::Value {
             r.workflow,
             json!({
                 "step": r.step,
+                "variant": r.variant,
                 "wake": time(r.wake),
                 "enrolled": time(r.enrolled),
                 "last_enrolled": time(r.last_enrolled),
@@ -798,6 +676,7 @@ mod tests {
     use super::*;
     use crate::check::check_text;
     use crate::compile::compile;
+    use crate::vm::machine::EventRef;
 
     const CAMPAIGN: &str = r#"
 lead { email: string }
@@ -811,8 +690,8 @@ score s {
 list big = s >= 15
 "#;
 
-    /// Sends `ev` with one int property (or one text) through the ledger and the machine.
-    fn send(m: &mut Machine, ledger: &mut Ledger, at: i64, event: &str, n: Val) {
+    /// Sends `ev` with one int property (or one text) to lead `a`.
+    fn send(m: &mut Machine, at: i64, event: &str, n: Val) {
         let e = m.c.events.iter().position(|x| x.name == event).unwrap() as u16;
         let texts = vec!["t".to_string()];
         let props = [n];
@@ -822,17 +701,13 @@ list big = s >= 15
             texts: &texts,
         };
         let mut sink = Vec::new();
-        m.advance_to(at, &mut sink);
-        let lead = m.lead("a");
-        let plan = Ledger::plan(m, lead, ev);
         m.track("a", at, ev, &mut sink);
-        ledger.record(m, plan);
     }
 
     fn rules(ex: &Explainer<'_>) -> Vec<(f64, RuleKind)> {
         match ex.score(0, 0).parts {
             Parts::Rules { rules, other, .. } => {
-                assert_eq!(other, 0.0, "the ledger accounts for everything");
+                assert_eq!(other, 0.0, "the tallies account for everything");
                 rules
                     .into_iter()
                     .map(|r| ((r.points * 100.0).round() / 100.0, r.kind))
@@ -843,21 +718,20 @@ list big = s >= 15
     }
 
     #[test]
-    fn the_ledger_attributes_on_rules_through_caps_decay_and_resets() {
+    fn tallies_attribute_on_rules_through_caps_decay_and_resets() {
         let (diags, program) = check_text(CAMPAIGN);
         let program = program.unwrap_or_else(|| panic!("{diags:?}"));
         let mut m = Machine::new(compile(&program).unwrap());
-        let mut ledger = Ledger::default();
+        m.keep_tallies();
         let t0 = 1_767_225_600;
         let day = 86_400;
-        send(&mut m, &mut ledger, t0, "ping", Val::Int(1));
-        send(&mut m, &mut ledger, t0 + day, "ping", Val::Int(9));
-        send(&mut m, &mut ledger, t0 + day, "ping", Val::Int(1));
+        send(&mut m, t0, "ping", Val::Int(1));
+        send(&mut m, t0 + day, "ping", Val::Int(9));
+        send(&mut m, t0 + day, "ping", Val::Int(1));
         let ex = Explainer {
             m: &m,
             program: &program,
             source: CAMPAIGN,
-            ledger: &ledger,
         };
         assert_eq!(m.score(0, 0), 16.0);
         let on = |counted, capped, last| RuleKind::On {
@@ -883,18 +757,11 @@ list big = s >= 15
         assert!(member);
         assert_eq!(cond.facts, vec!["s is 16".to_string()]);
 
-        send(
-            &mut m,
-            &mut ledger,
-            t0 + 2 * day,
-            "email.unsubscribed",
-            Val::PropText(0),
-        );
+        send(&mut m, t0 + 2 * day, "email.unsubscribed", Val::PropText(0));
         let ex = Explainer {
             m: &m,
             program: &program,
             source: CAMPAIGN,
-            ledger: &ledger,
         };
         assert_eq!(
             rules(&ex),

@@ -12,6 +12,8 @@ use super::local_time::next_local_time;
 use super::render;
 use super::ring;
 use super::state::{to_stamp, Lead};
+use super::tally::Tallies;
+use super::variant::{self, Variants};
 use crate::compile::bytecode::Chunk;
 use crate::compile::layout::Kept;
 use crate::compile::program::op_label;
@@ -144,6 +146,10 @@ pub struct Machine {
     /// engagement + intent`): its terms, each with whether it is subtracted. Summed directly,
     /// in the evaluator's order, so the value is the same to the bit.
     sums: Vec<Option<Vec<(u16, bool)>>>,
+    /// Where each workflow's splits and their arms are.
+    variants: Variants,
+    /// What each `on` rule did for each lead, when kept (`keep_tallies`).
+    pub tallies: Tallies,
     /// Scratch lists reused by every cycle, so processing an event allocates nothing.
     scratch_lists: Vec<u16>,
     scratch_changes: Vec<(u16, bool)>,
@@ -202,7 +208,10 @@ impl TimerRow {
                 c.workflows.get(self.arg as usize).map_or("?", |w| &w.name)
             ),
             1 => "list recheck".into(),
-            _ => format!("held send of trigger {}", self.arg + 1),
+            _ => match c.triggers.get(self.arg as usize) {
+                Some(t) => format!("held send of {} (line {})", t.name, t.line),
+                None => "held send of a trigger".into(),
+            },
         }
     }
 }
@@ -248,7 +257,11 @@ impl Machine {
             })
             .collect();
         let leads = Leads::new(&c);
+        let variants = Variants::of(&c);
+        let tallies = Tallies::new(&c);
         Machine {
+            variants,
+            tallies,
             tags_list,
             c,
             leads,
@@ -276,6 +289,12 @@ impl Machine {
     /// Keeps track of what changes from now on, for `take_changes` (`--state`).
     pub fn set_journal(&mut self, on: bool) {
         self.journal = on;
+    }
+
+    /// Keeps, from now on, what each `on` rule does for each lead (`vm::tally`), so a score
+    /// can be explained rule by rule (the REPL, `--state`).
+    pub fn keep_tallies(&mut self) {
+        self.tallies.keep();
     }
 
     fn touch(&mut self, lead: u32) {
@@ -420,6 +439,7 @@ impl Machine {
         };
         into.set_run_state(to_run, new_pc | (state & !0xffff));
         into.set_time(to_run.wake, l.time(from.wake));
+        variant::carry(&self.c, l, w, to, into, to_w);
         Ok(true)
     }
 
@@ -605,7 +625,7 @@ impl Machine {
                 for i in 0..self.c.triggers[t as usize].action.len() {
                     let op = self.c.triggers[t as usize].action[i].clone();
                     if let WOp::Send { .. } = op {
-                        self.act(&mut cy, &op, Source::Trigger { index: t }, None, t as u64);
+                        self.act(&mut cy, &op, Source::trigger(&self.c, t), None, t as u64);
                     }
                 }
             }
@@ -728,6 +748,7 @@ impl Machine {
             return false;
         };
         let rule = &on[r as usize];
+        let rule_index = r;
         // Every score with `on` rules has an accumulator (`file::validate` checks it).
         let Some(slot) = *slot else { return false };
         let (decay, updated) = (*decay, *updated);
@@ -745,6 +766,7 @@ impl Machine {
         let l = &mut self.leads[lead as usize];
         if let Some((per, r)) = cap {
             if ring::count(l, r, now, Some(per), None) >= r.cap {
+                self.tallies.capped(lead, s, rule_index);
                 return false;
             }
             ring::push(l, r, now);
@@ -759,6 +781,8 @@ impl Machine {
         if let Some(at) = updated {
             l.set_time(at, Some(now));
         }
+        let tally = &mut self.tallies;
+        tally.counted(lead, (s, rule_index), effect, amount, now, decay);
         true
     }
 
@@ -1036,11 +1060,11 @@ impl Machine {
                 WOp::Send { .. } if self.c.policy.quiet_hours.is_some() => {
                     match self.quiet_until(cy.lead) {
                         Some(release) => self.schedule(release, cy.lead, TimerKind::HeldSend(t)),
-                        None => self.act(cy, op, Source::Trigger { index: t }, None, t as u64),
+                        None => self.act(cy, op, Source::trigger(&self.c, t), None, t as u64),
                     }
                 }
                 op => {
-                    let source = Source::Trigger { index: t };
+                    let source = Source::trigger(&self.c, t);
                     self.act(cy, op, source, None, t as u64);
                 }
             }
@@ -1075,6 +1099,7 @@ impl Machine {
         let l = &mut self.leads[cy.lead as usize];
         l.set_run_state(run, Status::Running.at(0));
         l.set_time(run.wake, None);
+        variant::clear(&self.c, l, w);
         if let Some(at) = run.enrolled {
             l.set_time(at, Some(now));
         }
@@ -1097,10 +1122,12 @@ impl Machine {
             if self.test(cy.lead, &g, None, enrolled, false) {
                 self.stats.conversions += 1;
                 let name = self.c.workflows[w as usize].name.clone();
+                let variant = self.run_variant(cy.lead, w);
                 self.emit(
                     cy,
                     ActionKind::Converted {
                         workflow: name.clone(),
+                        variant,
                     },
                     Source::Engine,
                     w as u64,
@@ -1258,16 +1285,20 @@ impl Machine {
                 }
                 WOp::Jump { target } => next = *target,
                 WOp::Split { arms, .. } => {
-                    let key = format!(
-                        "{}/{}",
-                        self.c.workflows[w as usize].name, &self.lead_ids[cy.lead as usize]
-                    );
-                    let bucket = (fnv1a(key.as_bytes()) % 100) as f64;
-                    next = arms
-                        .iter()
-                        .find(|(cum, _, _)| bucket < *cum)
-                        .or(arms.last())
-                        .map_or(next, |a| a.1);
+                    let name = &self.c.workflows[w as usize].name;
+                    if let Some(k) = variant::arm(arms, name, &self.lead_ids[cy.lead as usize]) {
+                        next = arms[k].1;
+                        let l = &mut self.leads[cy.lead as usize];
+                        self.variants.pass(&self.c, l, w, pc);
+                        let source = Source::Workflow {
+                            workflow: name.clone(),
+                            step: self.step_label(w, pc),
+                            variant: Some(arms[k].2.clone()),
+                        };
+                        let salt =
+                            (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
+                        self.emit(cy, ActionKind::Assigned, source, salt);
+                    }
                 }
                 WOp::Start { workflow, .. } => {
                     set_state(self, next, Status::Running, None);
@@ -1285,20 +1316,12 @@ impl Machine {
                         self.schedule(release, cy.lead, TimerKind::Run(w));
                         return;
                     }
-                    let step = self.step_label(w, pc);
-                    let source = Source::Workflow {
-                        workflow: self.c.workflows[w as usize].name.clone(),
-                        step,
-                    };
+                    let source = self.step_source(w, pc);
                     let salt = (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
                     self.act(cy, &op, source, enrolled, salt);
                 }
                 op => {
-                    let step = self.step_label(w, pc);
-                    let source = Source::Workflow {
-                        workflow: self.c.workflows[w as usize].name.clone(),
-                        step,
-                    };
+                    let source = self.step_source(w, pc);
                     let salt = (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
                     self.act(cy, op, source, enrolled, salt);
                 }
@@ -1310,6 +1333,23 @@ impl Machine {
     /// A short label for a workflow instruction, for output and `in workflow W at step S`.
     pub fn step_label(&self, w: u16, pc: u32) -> String {
         op_label(&self.c, &self.c.workflows[w as usize].ops[pc as usize])
+    }
+
+    /// What the actions of a step name as their source: its workflow, its label, and the
+    /// variant of the split arm it lies in.
+    fn step_source(&self, w: u16, pc: u32) -> Source {
+        Source::Workflow {
+            workflow: self.c.workflows[w as usize].name.clone(),
+            step: self.step_label(w, pc),
+            variant: self.variants.at(&self.c, w, pc).map(str::to_string),
+        }
+    }
+
+    /// The variant of a lead's open run of a workflow: the arm it took at the last split it
+    /// passed (`variant::Variants::of_run`).
+    pub fn run_variant(&self, lead: u32, w: u16) -> Option<String> {
+        let (l, id) = (&self.leads[lead as usize], &self.lead_ids[lead as usize]);
+        self.variants.of_run(&self.c, l, id, w).map(str::to_string)
     }
 
     /// Performs one action instruction.
@@ -1360,9 +1400,9 @@ impl Machine {
             },
             WOp::Webhook { name, fields, .. } => {
                 let mut out = Vec::new();
-                for (k, chunk) in fields {
+                for (k, chunk, ty) in fields {
                     let v = self.eval_chunk(cy.lead, chunk, None, enrolled, false);
-                    out.push((k.clone(), self.json(cy.lead, v, self.enum_ty(chunk))));
+                    out.push((k.clone(), self.json(cy.lead, v, Some(ty))));
                 }
                 ActionKind::Webhook {
                     name: self.c.pools.texts.get(*name).to_string(),
@@ -1440,10 +1480,9 @@ impl Machine {
 
     /// The rule that blocks a send now, if any: `suppress when`, then frequency caps.
     fn blocked(&mut self, lead: u32, channel: Channel, enrolled: Option<i64>) -> Option<String> {
-        for i in 0..self.c.policy.suppress.len() {
-            let cond = self.c.policy.suppress[i].clone();
-            if self.test(lead, &cond, None, enrolled, false) {
-                return Some("suppress when".into());
+        for s in &self.c.policy.suppress {
+            if self.test(lead, &s.cond, None, enrolled, false) {
+                return Some(s.rule.clone());
             }
         }
         let l = &self.leads[lead as usize];
@@ -1517,18 +1556,6 @@ impl Machine {
     /// A value as JSON (`render::json`), the lead's tags for the tags list.
     pub fn json(&self, lead: u32, v: Val, ty: Option<&Ty>) -> serde_json::Value {
         render::json(&self.c, self.leads.tags(lead), self.tags_list, v, ty)
-    }
-
-    /// The enum type a chunk's value has, when it reads an enum attribute (webhook fields
-    /// carry no type of their own; an enum constant alone is written by its index).
-    fn enum_ty(&self, chunk: &Chunk) -> Option<&Ty> {
-        chunk.ops.iter().find_map(|o| match o {
-            crate::compile::bytecode::Op::Attr(a) => {
-                let ty = &self.c.attrs.get(*a as usize)?.ty;
-                matches!(ty.base(), Ty::Enum(_)).then_some(ty)
-            }
-            _ => None,
-        })
     }
 
     /// Schedules the next moment the lead's lists may change with no event: a `within`

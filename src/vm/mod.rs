@@ -12,3 +12,5 @@ pub mod migrate;
 pub mod render;
 pub mod ring;
 pub mod state;
+pub mod tally;
+pub mod variant;

@@ -48,12 +48,33 @@ pub fn json(
                 .map(|t| J::String(c.pools.texts.get(*t).to_string()))
                 .collect(),
         ),
-        Val::List(l) => J::Array(
-            c.pools.lists[l as usize]
-                .iter()
-                .map(|x| json(c, tags, tags_list, *x, None))
-                .collect(),
-        ),
+        Val::List(l) => {
+            // A list of enum constants is written by their names, as the list's type says.
+            let elem = match ty.map(Ty::base) {
+                Some(Ty::List(e)) => Some(&**e),
+                _ => None,
+            };
+            J::Array(
+                c.pools.lists[l as usize]
+                    .iter()
+                    .map(|x| json(c, tags, tags_list, *x, elem))
+                    .collect(),
+            )
+        }
         v => J::String(text(c, v, ty.unwrap_or(&Ty::Error))),
+    }
+}
+
+/// A `set` action's value as the language writes it (the REPL, test traces): an enum
+/// constant bare (`sql`), any other value as its JSON (`"text"`, `42`, `null`).
+pub fn set_value(c: &Compiled, attr: &str, value: &serde_json::Value) -> String {
+    let is_enum = c
+        .attrs
+        .iter()
+        .find(|a| a.name == attr)
+        .is_some_and(|a| matches!(a.ty.base(), Ty::Enum(_)));
+    match value {
+        serde_json::Value::String(name) if is_enum => name.clone(),
+        v => v.to_string(),
     }
 }
