@@ -451,6 +451,38 @@ test "derived" {
     ));
 }
 
+#[test]
+fn a_derived_score_divided_by_zero_is_missing_and_so_are_scores_built_on_it() {
+    // Issue 11 item 3: a division by zero is missing, and missing goes through derived
+    // scores as through any arithmetic: no comparison on it holds.
+    passes(&campaign(
+        r#"
+score a { on signup add 5 }
+score ratio = a / 0
+score ratio_plus = ratio + 1
+score sum = a + ratio
+list l = ratio >= 0
+list not_l = ratio < 0
+list plus = ratio_plus >= 0
+list summed = sum >= 0
+list inline = (a / 0) >= 0
+test "missing, not 0" {
+  lead ann { email: "a@x.com" }
+  at 2026-03-01T00:00:00Z ann signup { plan: "x" }
+  expect a of ann == 5
+  expect ratio of ann is missing
+  expect ratio_plus of ann is missing
+  expect sum of ann is missing
+  expect ann not in l
+  expect ann not in not_l
+  expect ann not in plus
+  expect ann not in summed
+  expect ann not in inline
+}
+"#,
+    ));
+}
+
 // ---- lists -----------------------------------------------------------------------------
 
 #[test]

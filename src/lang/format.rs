@@ -29,8 +29,12 @@ pub fn duration(seconds: i64) -> String {
     out
 }
 
-/// A number with at most two decimals, and none when it is whole.
+/// A number with at most two decimals, and none when it is whole; NaN, which a missing
+/// score is, as `missing`.
 pub fn number(n: f64) -> String {
+    if n.is_nan() {
+        return "missing".into();
+    }
     let rounded = (n * 100.0).round() / 100.0;
     if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
         format!("{}", rounded as i64)

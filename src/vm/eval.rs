@@ -9,6 +9,8 @@ use crate::lang::value::Val;
 pub trait Env {
     fn attr(&self, id: u16) -> Val;
     fn prop(&self, id: u16) -> Val;
+    /// A score's value; NaN where it is missing (a derived score over a missing value, or
+    /// divided by zero).
     fn score(&self, id: u16) -> f64;
     fn in_list(&self, id: u16) -> bool;
     fn history(&self, slot: u16) -> Val;
@@ -66,7 +68,10 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
             Op::Const(i) => stack.push(pools.consts[i as usize]),
             Op::Attr(a) => stack.push(env.attr(a)),
             Op::Prop(p) => stack.push(env.prop(p)),
-            Op::Score(s) => stack.push(Val::Num(env.score(s))),
+            Op::Score(s) => stack.push(match env.score(s) {
+                n if n.is_nan() => Val::Missing,
+                n => Val::Num(n),
+            }),
             Op::InList(l) => stack.push(Val::Bool(env.in_list(l))),
             Op::History(h) => stack.push(env.history(h)),
             Op::Now => stack.push(Val::Time(env.now())),

@@ -138,7 +138,7 @@ pub struct Machine {
     zones: HashMap<u32, Tz, foldhash::fast::RandomState>,
     /// Scratch space for the evaluator, reused so evaluating allocates nothing.
     stack: RefCell<Vec<Val>>,
-    /// The scores of the lead being processed, at the time being looked at.
+    /// The scores of the lead being processed, at the time being looked at (NaN: missing).
     scores: Vec<Cell<f64>>,
     /// Per derived score that only adds and subtracts scores left to right (`fit +
     /// engagement + intent`): its terms, each with whether it is subtracted. Summed directly,
@@ -949,7 +949,8 @@ impl Machine {
                             }
                         })
                     }
-                    None => self.value_at(lead, chunk, t).as_f64().unwrap_or(0.0),
+                    // Missing (NaN) stays missing through the sums and chunks above.
+                    None => self.value_at(lead, chunk, t).as_f64().unwrap_or(f64::NAN),
                 },
                 ScoreKind::Rules {
                     decay,
@@ -1713,7 +1714,7 @@ impl Machine {
         bits
     }
 
-    /// A score's value for a lead now (tests, the REPL).
+    /// A score's value for a lead now (tests, the REPL); NaN where it is missing.
     pub fn score(&self, lead: u32, score: u16) -> f64 {
         self.compute_scores(lead, self.now);
         self.scores[score as usize].get()
