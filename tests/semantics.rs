@@ -757,6 +757,130 @@ workflow w {
 }
 
 #[test]
+fn a_goal_met_by_the_event_a_wait_waits_for_ends_the_run_before_it_resumes() {
+    // Issue 11 item 1: the event a `wait up to … for` waits on meets the goal; the run ends
+    // with a conversion and its next step never runs.
+    let mut r = Run::new(&campaign(
+        r#"
+event meeting.booked
+on signup start w
+workflow w {
+  goal did meeting.booked since enrolled
+  notify sales "start"
+  wait up to 14d for meeting.booked
+  notify sales "after wait"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    r.track("ann", t0 + 3 * DAY, "meeting.booked", &[]);
+    r.until(t0 + 30 * DAY);
+    assert_eq!(
+        r.actions(),
+        [
+            format!("{} ann notify sales: start", ts(t0)),
+            format!("{} ann converted w", ts(t0 + 3 * DAY)),
+        ]
+    );
+    assert_eq!(r.m.stats.conversions, 1);
+    assert!(!r.in_workflow("ann", "w"));
+}
+
+#[test]
+fn an_exit_met_by_the_event_a_wait_waits_for_ends_the_run_before_it_resumes() {
+    // Issue 11 item 1: a lead who has just unsubscribed does not get the next step.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start w
+workflow w {
+  exit when did email.unsubscribed
+  send email "first"
+  wait up to 14d for email.unsubscribed
+  send email "next"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    r.track(
+        "ann",
+        t0 + 3 * DAY,
+        "email.unsubscribed",
+        &[("template", V::S("first"))],
+    );
+    r.until(t0 + 30 * DAY);
+    assert_eq!(r.actions(), [format!("{} ann send email first", ts(t0))]);
+    assert!(!r.in_workflow("ann", "w"));
+}
+
+#[test]
+fn an_exit_that_a_step_makes_hold_ends_the_run_before_the_next_step() {
+    // Issue 11 item 1: exit and goal are checked between the steps of one cycle too.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start w
+on signup start v
+workflow w {
+  exit when lead.stage == customer
+  set lead.stage = customer
+  notify sales "after the set"
+}
+workflow v {
+  goal lead.stage == decision
+  notify sales "v starts"
+  start u
+  notify sales "after u"
+}
+workflow u {
+  exit when did email.unsubscribed
+  set lead.stage = decision
+  notify sales "u goes on"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    assert_eq!(
+        r.actions(),
+        [
+            format!("{} ann set stage=\"customer\"", ts(t0)),
+            format!("{} ann notify sales: v starts", ts(t0)),
+            format!("{} ann set stage=\"decision\"", ts(t0)),
+            format!("{} ann notify sales: u goes on", ts(t0)),
+            format!("{} ann converted v", ts(t0)),
+        ]
+    );
+    assert!(!r.in_workflow("ann", "w"));
+    assert!(!r.in_workflow("ann", "v"));
+}
+
+#[test]
+fn a_run_watching_its_goal_after_its_last_step_is_not_in_the_workflow() {
+    // Issue 11 item 1, the related gap: its steps are done; it only waits to count a
+    // conversion.
+    passes(&campaign(
+        r#"
+on signup start w
+workflow w {
+  goal did email.clicked within 7d since enrolled
+  notify sales "hello"
+  wait 1d
+}
+test "watching the goal" {
+  lead ann { email: "a@x.com" }
+  at 2026-03-02T09:00:00Z ann signup { plan: "x" }
+  expect ann in workflow w at step "wait 1d"
+  after 1d
+  expect ann not in workflow w
+  after 1d ann email.clicked { template: "x" }
+  expect ann converted in w
+}
+"#,
+    ));
+}
+
+#[test]
 fn enroll_once_per_period_refuses_day_30_and_accepts_day_91() {
     let mut r = Run::new(&campaign(
         r#"

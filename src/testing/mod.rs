@@ -247,8 +247,11 @@ fn expect(
         } => {
             let id = name(lead);
             let wname = &m.c.workflows[*workflow as usize].name.clone();
-            let at = m
-                .find_lead(&id)
+            // A run past its last step, watching only its goal, is done with the workflow.
+            let lead_at = m.find_lead(&id);
+            let watching = lead_at.is_some_and(|l| m.watching_goal(l, *workflow as u16));
+            let at = lead_at
+                .filter(|_| !watching)
                 .and_then(|l| m.run_step(l, *workflow as u16));
             let holds = match (&at, step) {
                 (None, _) => false,
@@ -257,6 +260,9 @@ fn expect(
             };
             let now = match &at {
                 Some(s) => format!("{id} is in {wname} at step \"{s}\""),
+                None if watching => {
+                    format!("{id} is past the last step of {wname}, watching its goal")
+                }
                 None => format!("{id} is not in {wname}"),
             };
             let mut happened = vec![now];

@@ -150,6 +150,9 @@ pub struct Machine {
     scratch_fired: Vec<u16>,
     /// Lists moved by a `set` in the middle of a run, not yet reported by the cycle.
     pending_changes: Vec<(u16, bool)>,
+    /// Bumped each time a step changes the lead (`set`, `tag`): a run whose next step comes
+    /// after such a change checks its exit and goal first (`resume`).
+    lead_changes: u64,
     /// Actions emitted so far: part of each action's id, so no two share one.
     emitted: u64,
     /// A hash of the campaign's name, also part of each id.
@@ -265,6 +268,7 @@ impl Machine {
             scratch_changes: Vec::new(),
             scratch_fired: Vec::new(),
             pending_changes: Vec::new(),
+            lead_changes: 0,
             emitted: 0,
             campaign_hash,
             journal: false,
@@ -1171,6 +1175,10 @@ impl Machine {
                     continue;
                 }
             }
+            // The event may meet the run's exit or goal: then it ends, and resumes nothing.
+            if self.exit_or_goal(cy, w) {
+                continue;
+            }
             let l = &mut self.leads[cy.lead as usize];
             l.set_run_state(run, Status::Running.at(pc + 1) | RECEIVED);
             l.set_time(run.wake, None);
@@ -1183,7 +1191,16 @@ impl Machine {
     fn resume(&mut self, cy: &mut Cycle<'_>, w: u16, depth: u32) {
         let run = self.c.layout.run(w);
         let mut steps = 0u32;
+        // Exit and goal were checked before the run resumed; a step that changes the lead
+        // (or starts a workflow that does) can make them hold before the next step.
+        let mut checked = self.lead_changes;
         loop {
+            if self.lead_changes != checked {
+                checked = self.lead_changes;
+                if self.exit_or_goal(cy, w) {
+                    return;
+                }
+            }
             let l = &self.leads[cy.lead as usize];
             let state = l.run_state(run);
             if Status::of(state) == Status::None {
@@ -1404,6 +1421,7 @@ impl Machine {
     /// next steps read them as they now are. The lists it moved are reported (and their
     /// triggers run) by the cycle, which goes round again because the lead changed.
     fn refresh_after_set(&mut self, lead: u32) {
+        self.lead_changes += 1;
         let mut changes = Vec::new();
         self.settle(lead, Cause::Attrs, false, &mut changes);
         self.pending_changes.extend(changes);
@@ -1724,6 +1742,13 @@ impl Machine {
     pub fn run_at(&self, lead: u32, w: u16) -> Option<u32> {
         let state = self.leads[lead as usize].run_state(self.c.layout.run(w));
         (Status::of(state) != Status::None).then_some(state & 0xffff)
+    }
+
+    /// Whether a lead's run of a workflow is past its last step, watching only its goal: it
+    /// is still open, but no longer in the workflow's steps (`expect … in workflow`).
+    pub fn watching_goal(&self, lead: u32, w: u16) -> bool {
+        let state = self.leads[lead as usize].run_state(self.c.layout.run(w));
+        Status::of(state) == Status::WatchingGoal
     }
 
     /// The step a lead's run of a workflow rests at, as `op_label` names it.
