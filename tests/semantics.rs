@@ -1848,6 +1848,40 @@ workflow century {
 }
 
 #[test]
+fn the_longest_wait_from_today_fires_past_2106_and_a_longer_one_is_refused() {
+    // Issue 11 item 6: the longest duration the checker takes (100 years of 366 days,
+    // `36600d`) set going in 2026 fires in 2126, past 2106-02-07 where 32-bit seconds end;
+    // a day more is an error (E0005), not a wait that never fires.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start century
+workflow century {
+  exit when did email.unsubscribed
+  wait 36600d
+  notify sales "a century on"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    assert_eq!(r.m.next_timer(), Some(t("2126-05-17T09:00:00Z")));
+    r.until(nurture::lang::time::LAST_CLOCK);
+    assert_eq!(
+        r.actions(),
+        ["2126-05-17T09:00:00Z ann notify sales: a century on"]
+    );
+    let (diags, program) = check_text(&campaign(
+        "on signup start w\nworkflow w {\n  exit when did ping\n  wait 36601d\n  notify sales \"x\"\n}\n",
+    ));
+    assert!(program.is_none());
+    let found: Vec<String> = diags
+        .iter()
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect();
+    assert_eq!(found, ["E0005: `36601d` is too long a duration"]);
+}
+
+#[test]
 fn a_run_waiting_past_2106_shows_its_wake() {
     let mut r = Run::new(&campaign(
         r#"
