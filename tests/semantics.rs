@@ -1727,10 +1727,8 @@ workflow w {
     );
 }
 
-#[test]
-fn the_same_input_gives_the_same_actions_and_ids() {
-    let src = campaign(
-        r#"
+/// A campaign whose leads emit every kind of workflow action, with policy, decay and splits.
+const IDS_CAMPAIGN: &str = r#"
 score engagement { decay 50% every 7d  on signup add 20  on email.opened add 5 }
 list warm = engagement >= 10
 on enter warm notify sales "warm"
@@ -1749,42 +1747,91 @@ workflow w {
   }
 }
 policy { frequency email at most 2 per 7d  quiet hours 21:00 to 08:00 }
-"#,
-    );
-    let play = || {
-        let mut r = Run::new(&src);
-        let t0 = t("2026-03-02T09:00:00Z");
-        for i in 0..20 {
-            let lead = format!("lead-{i}");
-            r.signup(&lead, t0 + i * 3_600);
-            if i % 3 == 0 {
-                r.track(
-                    &lead,
-                    t0 + i * 3_600 + 60,
-                    "email.opened",
-                    &[("template", V::S("a"))],
-                );
-            }
-            if i % 4 == 0 {
-                r.track(
-                    &lead,
-                    t0 + i * 3_600 + 120,
-                    "order.placed",
-                    &[("order_id", V::S("1")), ("total", V::N(1.0))],
-                );
-            }
+"#;
+
+/// Twenty leads through `IDS_CAMPAIGN` over forty days, after the lines of `before` (a lead
+/// and its events an hour before the first of them): every action emitted.
+fn play_ids(before: &[(&str, &str)]) -> Vec<Action> {
+    let mut r = Run::new(&campaign(IDS_CAMPAIGN));
+    let t0 = t("2026-03-02T09:00:00Z");
+    for (lead, event) in before {
+        match *event {
+            "signup" => r.signup(lead, t0 - 3_600),
+            e => r.track(lead, t0 - 3_600, e, &[("template", V::S("a"))]),
         }
-        r.until(t0 + 40 * DAY);
-        r.out
-    };
-    let first = play();
-    let second = play();
+    }
+    for i in 0..20 {
+        let lead = format!("lead-{i}");
+        r.signup(&lead, t0 + i * 3_600);
+        if i % 3 == 0 {
+            r.track(
+                &lead,
+                t0 + i * 3_600 + 60,
+                "email.opened",
+                &[("template", V::S("a"))],
+            );
+        }
+        if i % 4 == 0 {
+            r.track(
+                &lead,
+                t0 + i * 3_600 + 120,
+                "order.placed",
+                &[("order_id", V::S("1")), ("total", V::N(1.0))],
+            );
+        }
+    }
+    r.until(t0 + 40 * DAY);
+    r.out
+}
+
+#[test]
+fn the_same_input_gives_the_same_actions_and_ids() {
+    let first = play_ids(&[]);
+    let second = play_ids(&[]);
     assert!(first.len() > 40, "{}", first.len());
     assert_eq!(first, second);
     let mut ids: Vec<u64> = first.iter().map(|a| a.id).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), first.len(), "every action has its own id");
+}
+
+#[test]
+fn another_leads_lines_leave_a_leads_action_ids_as_they_were() {
+    // Issue 11 item 5: a lead's ids depend on its own input only, so a log corrected by a
+    // line of another lead, run again, repeats every other lead's actions with their ids.
+    let alone = play_ids(&[]);
+    let after_zed = play_ids(&[("zed", "signup"), ("zed", "email.opened")]);
+    assert!(after_zed.iter().any(|a| a.lead == "zed"));
+    let others: Vec<&Action> = after_zed.iter().filter(|a| a.lead != "zed").collect();
+    assert_eq!(others, alone.iter().collect::<Vec<_>>());
+}
+
+#[test]
+fn a_message_counts_since_the_run_began() {
+    // `since enrolled` in a message reads the run's start, as in a condition or a webhook.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start w
+workflow w {
+  enroll every time
+  wait 1d
+  notify sales "{count email.opened since enrolled} opens in the run"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.track("ann", t0, "email.opened", &[("template", V::S("a"))]);
+    r.signup("ann", t0 + 60);
+    r.track("ann", t0 + 120, "email.opened", &[("template", V::S("a"))]);
+    r.until(t0 + 2 * DAY);
+    assert_eq!(
+        r.actions(),
+        [format!(
+            "{} ann notify sales: 1 opens in the run",
+            ts(t0 + 60 + DAY)
+        )]
+    );
 }
 
 #[test]

@@ -943,6 +943,11 @@ impl<'a> Disasm<'a> {
             "when decaying scores next flip a list, as last computed".into(),
         ));
         fields.push(high_bits(l.decay_due, "decay crossing".into()));
+        regions.push((
+            l.sequence,
+            1,
+            "the lead's action count (each action's id hashes its number)".into(),
+        ));
         regions.extend(bit_regions(fields));
         regions.retain(|r| r.1 > 0);
         regions.sort_by_key(|r| (r.0, r.1));

@@ -32,7 +32,8 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// shape changes (any type under `Compiled`): postcard has no field names, so an old file
 /// read as a new shape would be garbage, and the version check turns that into a clear error.
 /// Version 4: times the VM may write past 2106 are `TimeSlot`s, with two more bits each.
-pub const FORMAT_VERSION: u32 = 4;
+/// Version 5: a word for each lead's action count, which action ids hash.
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Bytes before the body: magic, version, body length, checksum.
 pub const HEADER_LEN: usize = 28;
@@ -488,6 +489,7 @@ impl V<'_> {
         }
         self.time(l.recheck, "the recheck stamp")?;
         self.time(l.decay_due, "the decay crossing stamp")?;
+        self.region(l.sequence, 1, "the action count")?;
         for f in &c.policy.frequency {
             // Sends go on while timers fire past 2106: the newest is a whole `TimeSlot`.
             check(f.ring.high.is_some(), || {

@@ -28,6 +28,9 @@ pub struct Layout {
     pub recheck: TimeSlot,
     /// When decaying scores next flip a list, as last computed (0: never).
     pub decay_due: TimeSlot,
+    /// The word counting the lead's actions: each action's id hashes its number, so a lead's
+    /// ids depend on its own input only.
+    pub sequence: u32,
     /// Per history predicate: the aggregate it reads (`compile::history`).
     pub history: Vec<Kept>,
     /// The stored aggregates, each updated once per matching event.
@@ -97,8 +100,8 @@ pub struct RunSlots {
     /// goal's window.
     pub wake: TimeSlot,
     /// When the lead last enrolled, which is also when its open run began (a start writes
-    /// both at once). Kept only for a workflow that reads it: `enroll once` / `once per D`,
-    /// `since enrolled`, and the ids of the actions its steps emit, which hash it.
+    /// both at once). Kept only for a workflow that reads it: `enroll once` / `once per D`
+    /// and `since enrolled`.
     pub enrolled: Option<TimeSlot>,
 }
 

@@ -228,6 +228,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         })
         .collect();
     let (recheck, decay_due) = (layout.reserve(1), layout.reserve(1));
+    layout.sequence = layout.reserve(1);
 
     // Bit fields last, packed in words of their own: the missing-attribute bits, the list
     // bits, the attributes that pack, the runs' states, and the bits above the word of each
@@ -309,8 +310,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
 }
 
 /// Whether a workflow reads its enrollment time: its enrollment rule (`once`, `once per D`),
-/// a `since enrolled` in a condition of its run, or an action of its steps (an action's id
-/// hashes the time its run began).
+/// or a `since enrolled` in a condition or a value of its run.
 fn reads_enrolled(pools: &Pools, w: &Workflow) -> bool {
     let since = |c: &bytecode::Chunk| {
         c.ops.iter().any(|op| {
@@ -323,18 +323,21 @@ fn reads_enrolled(pools: &Pools, w: &Workflow) -> bool {
         || w.ops.iter().any(|op| match op {
             WOp::JumpUnless { cond, .. } => since(cond),
             WOp::WaitUpTo { filter, .. } => filter.as_ref().is_some_and(since),
+            WOp::Notify { message, .. } => message.parts.iter().any(|p| match p {
+                TemplatePart::Value(chunk, _) => since(chunk),
+                TemplatePart::Text(_) => false,
+            }),
+            WOp::Webhook { fields, .. } => fields.iter().any(|(_, chunk)| since(chunk)),
+            WOp::Set { value, .. } => since(value),
             WOp::WaitFor { .. }
             | WOp::WaitUntil { .. }
             | WOp::Jump { .. }
             | WOp::Split { .. }
             | WOp::Start { .. }
-            | WOp::Stop { .. } => false,
-            WOp::Send { .. }
-            | WOp::Notify { .. }
+            | WOp::Stop { .. }
+            | WOp::Send { .. }
             | WOp::Retarget { .. }
-            | WOp::Webhook { .. }
-            | WOp::Set { .. }
-            | WOp::Tag { .. } => true,
+            | WOp::Tag { .. } => false,
         })
 }
 

@@ -153,9 +153,7 @@ pub struct Machine {
     /// Bumped each time a step changes the lead (`set`, `tag`): a run whose next step comes
     /// after such a change checks its exit and goal first (`resume`).
     lead_changes: u64,
-    /// Actions emitted so far: part of each action's id, so no two share one.
-    emitted: u64,
-    /// A hash of the campaign's name, also part of each id.
+    /// A hash of the campaign's name, part of each action's id.
     campaign_hash: u64,
     /// The list number `lead.tags` evaluates to (`Val::List`): an empty list in the pool,
     /// so code that reads it as a constant list sees no items rather than a bad index;
@@ -215,7 +213,6 @@ impl TimerRow {
 pub struct Counters {
     pub now: i64,
     pub timer_seq: u64,
-    pub emitted: u64,
     pub stats: Stats,
 }
 
@@ -269,7 +266,6 @@ impl Machine {
             scratch_fired: Vec::new(),
             pending_changes: Vec::new(),
             lead_changes: 0,
-            emitted: 0,
             campaign_hash,
             journal: false,
             dirty: Vec::new(),
@@ -322,7 +318,6 @@ impl Machine {
         Counters {
             now: self.now,
             timer_seq: self.timer_seq,
-            emitted: self.emitted,
             stats: self.stats.clone(),
         }
     }
@@ -330,7 +325,6 @@ impl Machine {
     pub fn restore_counters(&mut self, c: Counters) {
         self.now = c.now;
         self.timer_seq = c.timer_seq;
-        self.emitted = c.emitted;
         self.stats = c.stats;
     }
 
@@ -1303,7 +1297,7 @@ impl Machine {
                         workflow: self.c.workflows[w as usize].name.clone(),
                         step,
                     };
-                    let salt = (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
+                    let salt = (w as u64) << 32 | pc as u64;
                     self.act(cy, &op, source, enrolled, salt);
                 }
                 op => {
@@ -1312,7 +1306,7 @@ impl Machine {
                         workflow: self.c.workflows[w as usize].name.clone(),
                         step,
                     };
-                    let salt = (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
+                    let salt = (w as u64) << 32 | pc as u64;
                     self.act(cy, op, source, enrolled, salt);
                 }
             }
@@ -1365,7 +1359,7 @@ impl Machine {
                 audience, message, ..
             } => ActionKind::Notify {
                 audience: *audience,
-                message: self.render(cy.lead, message),
+                message: self.render(cy.lead, message, enrolled),
             },
             WOp::Retarget { add, audience, .. } => ActionKind::Retarget {
                 add: *add,
@@ -1427,15 +1421,21 @@ impl Machine {
         self.pending_changes.extend(changes);
     }
 
+    /// Emits an action, its id a hash of the campaign, the lead's own action count, the lead,
+    /// the time and what the action is (`salt`: the workflow and step, or the trigger, or the
+    /// workflow that converted): a lead's ids depend on its own input only.
     fn emit(&mut self, cy: &mut Cycle<'_>, kind: ActionKind, source: Source, salt: u64) {
         if !kind.is_membership() {
             self.stats.actions += 1;
         }
         let lead = self.lead_ids.compact(cy.lead).clone();
-        self.emitted += 1;
+        let at = self.c.layout.sequence;
+        let l = &mut self.leads[cy.lead as usize];
+        let sequence = l.word(at).wrapping_add(1);
+        l.set_word(at, sequence);
         let mut h = Fnv1a::default();
         h.write(&self.campaign_hash.to_le_bytes());
-        h.write(&self.emitted.to_le_bytes());
+        h.write(&sequence.to_le_bytes());
         h.write(lead.as_bytes());
         h.write(&self.now.to_le_bytes());
         h.write(&salt.to_le_bytes());
@@ -1501,7 +1501,7 @@ impl Machine {
         tz
     }
 
-    fn render(&mut self, lead: u32, t: &Template) -> String {
+    fn render(&mut self, lead: u32, t: &Template, enrolled: Option<i64>) -> String {
         let mut out = String::new();
         for part in &t.parts {
             match part {
@@ -1515,7 +1515,7 @@ impl Machine {
                     {
                         self.compute_scores(lead, self.now);
                     }
-                    let v = self.eval_chunk(lead, chunk, None, None, false);
+                    let v = self.eval_chunk(lead, chunk, None, enrolled, false);
                     out.push_str(&self.text_of(v, ty));
                 }
             }

@@ -287,6 +287,8 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         for &(i, j) in &lists {
             lead.set_in_list(&new.c, j, from.in_list(oc, i));
         }
+        // The lead's ids go on from its own count, as if the campaign had not changed.
+        lead.set_word(new.c.layout.sequence, from.word(oc.layout.sequence));
         for &(kept, to) in history.iter().chain(&rule_caps).chain(&caps) {
             carry_history(from, kept, lead, to);
         }
