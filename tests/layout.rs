@@ -91,12 +91,12 @@ fn scores_keep_an_accumulator_only_for_on_rules_and_its_time_only_to_decay() {
     let (heat, buzz) = (slot("heat").unwrap(), slot("buzz").unwrap());
     let text = nurture::compile::disasm::disasm(&c, None);
     assert!(text.contains(&format!(
-        "{heat:>5}..{:<5} score heat: value (f32)\n",
-        heat + 1
+        "{heat:>5}..{:<5} score heat: value (f64)\n",
+        heat + 2
     )));
     assert!(text.contains(&format!(
-        "{buzz:>5}..{:<5} score buzz: value (f32) and its time\n",
-        buzz + 2
+        "{buzz:>5}..{:<5} score buzz: value (f64) and its time\n",
+        buzz + 3
     )));
 }
 
@@ -107,11 +107,8 @@ fn a_workflow_keeps_its_enrollment_only_where_something_reads_it() {
         let w = c.workflows.iter().position(|w| w.name == name).unwrap();
         c.layout.run(w as u16).enrolled.is_some()
     };
-    assert!(!kept("relay"), "every time, no action, no `since enrolled`");
-    assert!(
-        kept("mailer"),
-        "enroll once reads the last enrollment; a send hashes it"
-    );
+    assert!(!kept("relay"), "every time, no `since enrolled`");
+    assert!(kept("mailer"), "enroll once reads the last enrollment");
     assert!(kept("watcher"), "`since enrolled`");
 }
 
@@ -187,9 +184,12 @@ fn bools_enums_and_run_states_pack_into_bits_and_read_back() {
 }
 
 #[test]
-fn the_reference_campaign_keeps_at_most_58_words_a_lead() {
+fn the_reference_campaign_keeps_at_most_60_words_a_lead() {
+    // 57 words with 32-bit scores; each of its three scores' values takes a word more as a
+    // 64-bit float; the action count takes one, and post_purchase (every time, no `since
+    // enrolled`) keeps no enrollment now that ids do not hash it (BENCHMARKS.md).
     let c = compiled(include_str!("../benches/reference.nurture"));
-    assert!(c.layout.size <= 58, "{} words", c.layout.size);
+    assert!(c.layout.size <= 60, "{} words", c.layout.size);
 }
 
 #[test]

@@ -2291,6 +2291,40 @@ workflow w {
 }
 
 #[test]
+fn scores_are_64_bit_numbers() {
+    // Issue 11 item 4: a score is a 64-bit float wherever a user sees it, and JSON output
+    // prints the shortest text that reads back as the same number.
+    let mut r = Run::new(&campaign(
+        r#"
+score points { on ping add 0.1 }
+score big { on signup add 16777217 }
+score both { when lead.consent_email add 0.1  when lead.email is set add 0.2 }
+on email.clicked webhook "totals" { points: points, big: big, both: both }
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.identify("ann", t0, &[("email", V::S("ann@x.com"))]);
+    for i in 0..10 {
+        r.track("ann", t0 + i, "ping", &[]);
+    }
+    r.signup("ann", t0 + 10);
+    r.signup("ann", t0 + 11);
+    r.track("ann", t0 + 12, "email.clicked", &[("template", V::S("x"))]);
+    let sum: f64 = (0..10).fold(0.0, |acc, _| acc + 0.1);
+    assert_eq!(sum, 0.9999999999999999);
+    assert_eq!(r.score("ann", "points"), sum);
+    assert_eq!(r.score("ann", "big"), 33_554_434.0);
+    assert_eq!(r.score("ann", "both"), 0.1 + 0.2);
+    assert_eq!(
+        r.actions(),
+        [format!(
+            "{} ann webhook totals points=0.9999999999999999 big=33554434.0 both=0.30000000000000004",
+            ts(t0 + 12)
+        )]
+    );
+}
+
+#[test]
 fn exit_triggers_run_in_source_order_with_enter_triggers() {
     let mut r = Run::new(&campaign(
         r#"

@@ -1,9 +1,9 @@
 //! The native baseline: benches/reference.nurture written by hand in plain Rust.
 //!
-//! Plain structs per lead (attributes reduced to what the rules read, scores as f32 with their
+//! Plain structs per lead (attributes reduced to what the rules read, scores as f64 with their
 //! last-update time, history as last-seen times and small rings), one timer heap, and each
 //! workflow as a `match` over its step. It follows the semantics of language.md §2–§9 and the
-//! VM's documented choices (f32 scores, sliding rings for caps, rechecks when a `within` window
+//! VM's documented choices (f64 scores, sliding rings for caps, rechecks when a `within` window
 //! closes or a decaying score crosses a list's threshold), so that tests/native_baseline.rs
 //! can check it gives the VM's actions on the same input. It is only a baseline while it does
 //! the same work.
@@ -207,10 +207,10 @@ struct Lead {
     consent: bool,
     stage: u8,
     nurtured: bool,
-    fit: f32,
-    eng: f32,
+    fit: f64,
+    eng: f64,
     eng_at: i64,
-    intent: f32,
+    intent: f64,
     cap_open: [i64; 5],
     cap_blog: [i64; 10],
     cap_pricing: [i64; 3],
@@ -276,7 +276,7 @@ impl Lead {
     }
 
     fn engagement(&self, t: i64) -> f64 {
-        let acc = self.eng as f64;
+        let acc = self.eng;
         if acc != 0.0 && self.eng_at != 0 && t > self.eng_at {
             acc * 0.5f64.powf((t - self.eng_at) as f64 / (30 * D) as f64)
         } else {
@@ -285,7 +285,7 @@ impl Lead {
     }
 
     fn total(&self, t: i64) -> f64 {
-        self.fit as f64 + self.engagement(t) + self.intent as f64
+        self.fit + self.engagement(t) + self.intent
     }
 
     fn hot(&self, t: i64) -> bool {
@@ -314,7 +314,7 @@ impl Lead {
         if self.software {
             f += 5.0;
         }
-        self.fit = f as f32;
+        self.fit = f;
     }
 
     /// Every list's membership now, as bits in source order.
@@ -383,14 +383,14 @@ fn capped(ring: &mut [i64], now: i64, per: i64) -> bool {
 }
 
 /// Adds to a score's accumulated part, decayed to now first.
-fn bump(acc: &mut f32, at: &mut i64, decays: bool, now: i64, amount: f64) {
-    let cur = *acc as f64;
+fn bump(acc: &mut f64, at: &mut i64, decays: bool, now: i64, amount: f64) {
+    let cur = *acc;
     let cur = if decays && cur != 0.0 && *at != 0 && now > *at {
         cur * 0.5f64.powf((now - *at) as f64 / (30 * D) as f64)
     } else {
         cur
     };
-    *acc = (cur + amount) as f32;
+    *acc = cur + amount;
     *at = now;
 }
 
@@ -1159,7 +1159,7 @@ impl Native {
     fn hot_crossing(&self, li: u32) -> Option<i64> {
         let now = self.now;
         let l = &self.leads[li as usize];
-        let acc = (l.eng as f64).abs();
+        let acc = l.eng.abs();
         if acc <= 0.005 {
             return None;
         }
@@ -1185,9 +1185,9 @@ impl Native {
         }
         // Solve fit + eng·0.5^((t − since)/30d) + intent = 80, then settle on the exact
         // second with the same arithmetic as the comparison.
-        let rest = 80.0 - l.fit as f64 - l.intent as f64;
+        let rest = 80.0 - l.fit - l.intent;
         let base = if l.eng_at != 0 { l.eng_at } else { now };
-        let guess = base as f64 + (30 * D) as f64 * (l.eng as f64 / rest).log2();
+        let guess = base as f64 + (30 * D) as f64 * (l.eng / rest).log2();
         let mut t = (guess.ceil() as i64).clamp(now + 1, end);
         while t > now + 1 && !l.hot(t - 1) {
             t -= 1;

@@ -9,7 +9,9 @@
 use super::bytecode::{Chunk, Op};
 use super::file::{SourceText, FORMAT_VERSION};
 use super::layout::{AttrSlot, Kept, Ring, TimeSlot};
-use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
+use super::program::{
+    acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp, SCORE_WORDS,
+};
 use crate::lang::format;
 use crate::lang::modes::Enroll;
 use crate::lang::ops::{EffectKind, HistoryKind};
@@ -839,8 +841,8 @@ impl<'a> Disasm<'a> {
             {
                 if let Some(at) = slot {
                     let what = match decay {
-                        Some(_) => "value (f32) and its time",
-                        None => "value (f32)",
+                        Some(_) => "value (f64) and its time",
+                        None => "value (f64)",
                     };
                     regions.push((*at, acc_words(decay), format!("score {}: {what}", s.name)));
                 }
@@ -848,7 +850,11 @@ impl<'a> Disasm<'a> {
                     fields.push(high_bits(*t, format!("score {}: its time", s.name)));
                 }
                 if let Some(at) = when_cache {
-                    regions.push((*at, 1, format!("score {}: `when` total (f32)", s.name)));
+                    regions.push((
+                        *at,
+                        SCORE_WORDS,
+                        format!("score {}: `when` total (f64)", s.name),
+                    ));
                 }
                 for (i, r) in on.iter().enumerate() {
                     if let Some((per, ring)) = r.cap {
@@ -1114,7 +1120,7 @@ impl<'a> Disasm<'a> {
                     let kept = [
                         slot.map(|at| format!("value @{at}..{}", at + acc_words(decay))),
                         updated.map(|t| format!("its time {}", time_pos(t))),
-                        when_cache.map(|at| format!("`when` total @{at}")),
+                        when_cache.map(|at| format!("`when` total @{at}..{}", at + SCORE_WORDS)),
                     ];
                     let kept: Vec<String> = kept.into_iter().flatten().collect();
                     self.plain(&format!(

@@ -18,7 +18,9 @@
 use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
 use super::layout::{AttrSlot, Bits, Kept, Ring, TimeSlot, TIME_HIGH_BITS};
-use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
+use super::program::{
+    acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp, SCORE_WORDS,
+};
 use crate::lang::ops::HistoryKind;
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
@@ -402,10 +404,10 @@ impl V<'_> {
                         })?,
                     }
                     // A decaying accumulator keeps the time of its last update in the word
-                    // after its value, with the high bits of a `TimeSlot`.
+                    // after its value's, with the high bits of a `TimeSlot`.
                     match (decay, slot, updated) {
                         (Some(_), Some(at), Some(t)) => {
-                            check(t.at == at + 1, || {
+                            check(t.at == at + SCORE_WORDS, || {
                                 format!("{what} keeps its time away from its value")
                             })?;
                             self.high_bits(*t, &what)?;
@@ -419,7 +421,7 @@ impl V<'_> {
                         _ => {}
                     }
                     if let Some(at) = when_cache {
-                        self.region(*at, 1, &what)?;
+                        self.region(*at, SCORE_WORDS as u64, &what)?;
                     }
                     for w in when {
                         self.chunk(&w.cond, &what)?;

@@ -100,7 +100,8 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                     });
                     pure
                 });
-                let when_cache = (attrs_only && !when.is_empty()).then(|| layout.reserve(1));
+                let when_cache =
+                    (attrs_only && !when.is_empty()).then(|| layout.reserve(SCORE_WORDS));
                 let mut rules = Vec::new();
                 for (ri, r) in on.iter().enumerate() {
                     let cap = r.cap.map(|(n, per)| (per, layout.ring(n, Some(per))));
@@ -298,7 +299,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             ..
         } = &mut s.kind
         {
-            *updated = Some(time(*slot + 1));
+            *updated = Some(time(*slot + SCORE_WORDS));
         }
     }
     for f in &mut c.policy.frequency {

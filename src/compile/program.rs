@@ -70,24 +70,29 @@ pub enum ScoreKind {
         decay: Option<(f64, i64)>,
         when: Vec<WhenRule>,
         on: Vec<OnRule>,
-        /// Slab offset of the accumulated value (f32), followed by the time of its last
-        /// update when the score decays (`acc_words`); `None` for a score with no `on` rules,
-        /// whose accumulated part is always 0.
+        /// Slab offset of the accumulated value (an `f64` in two words), followed by the time
+        /// of its last update when the score decays (`acc_words`); `None` for a score with no
+        /// `on` rules, whose accumulated part is always 0.
         slot: Option<u32>,
         /// When every `when` condition reads only attributes, the slab offset where the
-        /// lead's `when` total is kept (f32), refreshed when attributes change.
+        /// lead's `when` total is kept (an `f64` in two words), refreshed when attributes
+        /// change.
         when_cache: Option<u32>,
         /// When the score decays: where the time of the last update is kept, the word after
-        /// the value and two bits (a migration may write the clock, which can be past 2106).
+        /// the value's two and two bits (a migration may write the clock, which can be past
+        /// 2106).
         updated: Option<TimeSlot>,
     },
 }
 
-/// Words of a rules score's accumulator: its value, and when it decays the time of its last
-/// update, from which decay applies.
+/// Words of a rules score's accumulator: its value (an `f64`, two words), and when it decays
+/// the time of its last update, from which decay applies.
 pub fn acc_words(decay: &Option<(f64, i64)>) -> u32 {
-    1 + decay.is_some() as u32
+    SCORE_WORDS + decay.is_some() as u32
 }
+
+/// Words of a score's value in the slab: an `f64`, the `number` every score is.
+pub const SCORE_WORDS: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WhenRule {

@@ -60,7 +60,7 @@ pub fn accumulated(
     t: i64,
 ) -> f64 {
     let Some(slot) = slot else { return 0.0 };
-    let acc = l.f32(slot);
+    let acc = l.f64(slot);
     let Some(((keep, every), updated)) = decay else {
         return acc;
     };

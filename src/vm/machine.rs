@@ -748,7 +748,7 @@ impl Machine {
             EffectKind::Subtract => current - amount,
             EffectKind::Set => amount,
         };
-        l.set_f32(slot, next);
+        l.set_f64(slot, next);
         if let Some(at) = updated {
             l.set_time(at, Some(now));
         }
@@ -906,7 +906,7 @@ impl Machine {
             };
             let total = self.when_total(lead, when, 0.0, self.now);
             let at = *at;
-            self.leads[lead as usize].set_f32(at, total);
+            self.leads[lead as usize].set_f64(at, total);
         }
     }
 
@@ -961,7 +961,7 @@ impl Machine {
                     let l = &self.leads[lead as usize];
                     let acc = accumulated(l, *slot, decay.zip(*updated), t);
                     match when_cache {
-                        Some(at) => acc + l.f32(*at),
+                        Some(at) => acc + l.f64(*at),
                         None => self.when_total(lead, when, acc, t),
                     }
                 }
@@ -1626,7 +1626,7 @@ impl Machine {
                 ..
             } = &s.kind
             {
-                let acc = self.leads[lead as usize].f32(*slot).abs();
+                let acc = self.leads[lead as usize].f64(*slot).abs();
                 if acc > 0.005 && *keep < 1.0 {
                     let periods = if *keep <= 0.0 {
                         1.0

@@ -277,7 +277,7 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             }
         }
         for &(f, t, timed) in &scores {
-            lead.set_word(t, from.word(f));
+            lead.set_u64(t, from.u64(f));
             match timed {
                 Some((Some(was), updated)) => lead.set_time(updated, from.time(was)),
                 Some((None, updated)) => lead.set_time(updated, Some(counters.now)),

@@ -76,14 +76,14 @@ impl Lead {
         self.slab[at as usize + 1] = (v >> 32) as u32;
     }
 
-    /// Scores are kept as `f32` (one word): seven significant digits is more than the two
-    /// decimals a score is shown with.
-    pub fn f32(&self, at: u32) -> f64 {
-        f32::from_bits(self.slab[at as usize]) as f64
+    /// A score's value (`SCORE_WORDS`): a whole `f64`, as a `number` is everywhere a user
+    /// sees it (`add 0.1` ten times is what 64-bit floats make of it, not 32-bit ones).
+    pub fn f64(&self, at: u32) -> f64 {
+        f64::from_bits(self.u64(at))
     }
 
-    pub fn set_f32(&mut self, at: u32, v: f64) {
-        self.slab[at as usize] = (v as f32).to_bits();
+    pub fn set_f64(&mut self, at: u32, v: f64) {
+        self.set_u64(at, v.to_bits());
     }
 
     /// A stored time, or `None` for never.
