@@ -50,20 +50,21 @@ enum V {
     E(u32),
 }
 
+/// An RFC 3339 time as the machine counts it: milliseconds since the Unix epoch.
 fn t(rfc3339: &str) -> i64 {
     DateTime::parse_from_rfc3339(rfc3339)
         .unwrap_or_else(|e| panic!("{rfc3339}: {e}"))
-        .timestamp()
+        .timestamp_millis()
 }
 
-fn ts(seconds: i64) -> String {
-    DateTime::from_timestamp(seconds, 0)
-        .expect("a time in range")
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+/// A time as actions are written with it (`lang::format::instant`).
+fn ts(ms: i64) -> String {
+    nurture::lang::format::instant(ms)
 }
 
-const DAY: i64 = 86_400;
+const SEC: i64 = 1_000;
+const HOUR: i64 = 3_600 * SEC;
+const DAY: i64 = 86_400 * SEC;
 
 /// A machine over a campaign, and every action it has emitted.
 struct Run {
@@ -315,7 +316,7 @@ on exit warm notify sales "cooled"
     let t0 = t("2026-03-02T00:00:00Z");
     r.track("ann", t0, "signup", &[("plan", V::S("free"))]);
     r.until(t0 + 100 * DAY);
-    // 20 halves to exactly 10 at 30d: still warm then, gone the second after.
+    // 20 halves to exactly 10 at 30d: still warm then, gone the millisecond after.
     assert_eq!(
         r.lines(),
         [
@@ -363,15 +364,15 @@ on enter big notify sales "big"
         &[("email", V::S("a@x.com")), ("company_size", V::I(10))],
     );
     assert_eq!(r.score("ann", "fit"), 0.0);
-    r.identify("ann", t0 + 60, &[("company_size", V::I(60))]);
+    r.identify("ann", t0 + 60 * SEC, &[("company_size", V::I(60))]);
     assert_eq!(r.score("ann", "fit"), 10.0);
-    r.identify("ann", t0 + 120, &[("company_size", V::I(5))]);
+    r.identify("ann", t0 + 120 * SEC, &[("company_size", V::I(5))]);
     assert_eq!(
         r.lines(),
         [
-            format!("{} ann enter big", ts(t0 + 60)),
-            format!("{} ann notify sales: big", ts(t0 + 60)),
-            format!("{} ann exit big", ts(t0 + 120)),
+            format!("{} ann enter big", ts(t0 + 60 * SEC)),
+            format!("{} ann notify sales: big", ts(t0 + 60 * SEC)),
+            format!("{} ann exit big", ts(t0 + 120 * SEC)),
         ]
     );
 }
@@ -1135,6 +1136,197 @@ test "an open in the run counts" {
 }
 
 #[test]
+fn since_enrolled_counts_what_came_after_the_start_in_the_same_instant() {
+    // Issue 11 item 2: within an instant, order is input order. The event that started the
+    // run is not "since enrolled"; one on the next line, at the same time, is; one on the
+    // line before is not.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start w
+workflow w {
+  exit when did email.unsubscribed
+  wait 1d
+  if did ping since enrolled { notify sales "pinged" } else { notify sales "not pinged" }
+  notify sales "{count signup since enrolled} more signups, {count ping since enrolled} pings"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    // ann: the start, then a ping and a second signup in the same millisecond.
+    r.signup("ann", t0);
+    r.track("ann", t0, "ping", &[]);
+    r.signup("ann", t0);
+    // bob: a ping, then the start, in the same millisecond.
+    r.track("bob", t0, "ping", &[]);
+    r.signup("bob", t0);
+    r.until(t0 + 2 * DAY);
+    assert_eq!(
+        r.actions(),
+        [
+            format!("{} ann notify sales: pinged", ts(t0 + DAY)),
+            format!("{} ann notify sales: 1 more signups, 1 pings", ts(t0 + DAY)),
+            format!("{} bob notify sales: not pinged", ts(t0 + DAY)),
+            format!("{} bob notify sales: 0 more signups, 0 pings", ts(t0 + DAY)),
+        ]
+    );
+}
+
+#[test]
+fn since_enrolled_in_a_test_block_counts_the_next_line_at_the_same_time() {
+    // Issue 11 item 2, as a campaign's own test says it.
+    passes(&campaign(
+        r#"
+on signup start w
+workflow w {
+  exit when did email.unsubscribed
+  wait 1d
+  if did ping since enrolled { send email "pinged" } else { send email "not-pinged" }
+}
+test "the line after the start" {
+  lead ann { email: "a@x.com" }
+  at 2026-03-02T09:00:00Z ann signup { plan: "x" }
+  at 2026-03-02T09:00:00Z ann ping
+  after 1d
+  expect ann sent email "pinged"
+}
+test "the line before the start" {
+  lead bob { email: "b@x.com" }
+  at 2026-03-02T09:00:00Z bob ping
+  at 2026-03-02T09:00:00Z bob signup { plan: "x" }
+  after 1d
+  expect bob sent email "not-pinged"
+}
+"#,
+    ));
+}
+
+#[test]
+fn runs_begun_in_one_instant_each_count_from_their_own_start() {
+    // Issue 11 item 2: two starts in one instant, each by its own event: each run counts
+    // what came after it, and not what started it.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start first
+on ping start second
+workflow first {
+  exit when did email.unsubscribed
+  wait 1d
+  notify sales "first: {count ping since enrolled} pings, {count signup since enrolled} signups"
+}
+workflow second {
+  exit when did email.unsubscribed
+  wait 1d
+  notify sales "second: {count ping since enrolled} pings, {count signup since enrolled} signups"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    r.track("ann", t0, "ping", &[]);
+    r.track("ann", t0, "ping", &[]);
+    r.signup("ann", t0);
+    r.until(t0 + 2 * DAY);
+    assert_eq!(
+        r.actions(),
+        [
+            format!(
+                "{} ann notify sales: first: 2 pings, 1 signups",
+                ts(t0 + DAY)
+            ),
+            format!(
+                "{} ann notify sales: second: 1 pings, 1 signups",
+                ts(t0 + DAY)
+            ),
+        ]
+    );
+}
+
+#[test]
+fn times_keep_their_milliseconds_from_input_to_output() {
+    // Issue 11 item 2: a record's time keeps its fraction to the millisecond: the clock,
+    // the timers and the output keep it, whole seconds are still written without one, and
+    // a line earlier by a few milliseconds than one already read is late.
+    let src = campaign(
+        r#"
+on signup start w
+workflow w {
+  exit when did email.unsubscribed
+  notify sales "start"
+  wait 1d
+  notify sales "a day on"
+}
+list fresh = did ping within 1s
+on exit fresh notify owner "a second on"
+"#,
+    );
+    let (diags, program) = check_text(&src);
+    let program = program.unwrap_or_else(|| panic!("{diags:#?}"));
+    let mut engine = Engine::new(&program, &Options::default()).unwrap();
+    let mut actions: Vec<Action> = Vec::new();
+    let line = |event: &str, props: &str, at: &str| {
+        format!(
+            r#"{{"type":"track","userId":"ann","event":"{event}","properties":{{{props}}},"timestamp":"{at}"}}"#
+        )
+    };
+    let lines = [
+        line("signup", r#""plan":"x""#, "2026-03-02T09:00:00.250Z"),
+        line("ping", "", "2026-03-02T09:00:00.900Z"),
+        line("ping", "", "2026-03-02T09:00:00.100Z"),
+        line("ping", "", "2026-03-02T09:00:00.900Z"),
+    ];
+    let rejects: Vec<Option<String>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| engine.feed(l, i as u64 + 1, &mut actions).map(|r| r.reason))
+        .collect();
+    assert_eq!(
+        rejects,
+        [
+            None,
+            None,
+            Some(
+                "timestamp 2026-03-02T09:00:00.100Z is earlier than 2026-03-02T09:00:00.900Z \
+                 already processed: the input must be in time order"
+                    .to_string()
+            ),
+            None,
+        ]
+    );
+    engine
+        .machine
+        .advance_to(t("2026-03-04T00:00:00Z"), &mut actions);
+    let out: Vec<String> = actions
+        .iter()
+        .filter(|a| !a.kind.is_membership())
+        .map(|a| {
+            let json = nurture::runtime::output::to_json(a);
+            format!("{} {}", json["at"].as_str().unwrap(), line_of(a))
+        })
+        .collect();
+    assert_eq!(
+        out,
+        [
+            "2026-03-02T09:00:00.250Z notify sales: start",
+            "2026-03-02T09:00:01.900Z notify owner: a second on",
+            "2026-03-03T09:00:00.250Z notify sales: a day on",
+        ]
+    );
+    // Whole seconds are written as before.
+    assert_eq!(ts(t("2026-03-02T09:00:00Z")), "2026-03-02T09:00:00Z");
+}
+
+/// What an action did, without its time (`line` has it).
+fn line_of(a: &Action) -> String {
+    line(a)
+        .split_once(' ')
+        .map(|(_, rest)| rest)
+        .unwrap_or("")
+        .split_once(' ')
+        .map(|(_, what)| what.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
 fn split_gives_each_lead_the_variant_of_its_hash() {
     let src = campaign(
         r#"
@@ -1756,17 +1948,17 @@ fn play_ids(before: &[(&str, &str)]) -> Vec<Action> {
     let t0 = t("2026-03-02T09:00:00Z");
     for (lead, event) in before {
         match *event {
-            "signup" => r.signup(lead, t0 - 3_600),
-            e => r.track(lead, t0 - 3_600, e, &[("template", V::S("a"))]),
+            "signup" => r.signup(lead, t0 - HOUR),
+            e => r.track(lead, t0 - HOUR, e, &[("template", V::S("a"))]),
         }
     }
     for i in 0..20 {
         let lead = format!("lead-{i}");
-        r.signup(&lead, t0 + i * 3_600);
+        r.signup(&lead, t0 + i * HOUR);
         if i % 3 == 0 {
             r.track(
                 &lead,
-                t0 + i * 3_600 + 60,
+                t0 + i * HOUR + 60 * SEC,
                 "email.opened",
                 &[("template", V::S("a"))],
             );
@@ -1774,7 +1966,7 @@ fn play_ids(before: &[(&str, &str)]) -> Vec<Action> {
         if i % 4 == 0 {
             r.track(
                 &lead,
-                t0 + i * 3_600 + 120,
+                t0 + i * HOUR + 120 * SEC,
                 "order.placed",
                 &[("order_id", V::S("1")), ("total", V::N(1.0))],
             );
@@ -1822,14 +2014,19 @@ workflow w {
     ));
     let t0 = t("2026-03-02T09:00:00Z");
     r.track("ann", t0, "email.opened", &[("template", V::S("a"))]);
-    r.signup("ann", t0 + 60);
-    r.track("ann", t0 + 120, "email.opened", &[("template", V::S("a"))]);
+    r.signup("ann", t0 + 60 * SEC);
+    r.track(
+        "ann",
+        t0 + 120 * SEC,
+        "email.opened",
+        &[("template", V::S("a"))],
+    );
     r.until(t0 + 2 * DAY);
     assert_eq!(
         r.actions(),
         [format!(
             "{} ann notify sales: 1 opens in the run",
-            ts(t0 + 60 + DAY)
+            ts(t0 + 60 * SEC + DAY)
         )]
     );
 }
@@ -2239,7 +2436,7 @@ workflow w {
         "order.placed",
         &[("order_id", V::S("3")), ("total", V::N(90.0))],
     );
-    r.track("cy", t0 + 3_600, "ping", &[]);
+    r.track("cy", t0 + HOUR, "ping", &[]);
     r.until(t0 + 3 * DAY);
     assert_eq!(
         r.actions(),
@@ -2305,11 +2502,16 @@ on email.clicked webhook "totals" { points: points, big: big, both: both }
     let t0 = t("2026-03-02T09:00:00Z");
     r.identify("ann", t0, &[("email", V::S("ann@x.com"))]);
     for i in 0..10 {
-        r.track("ann", t0 + i, "ping", &[]);
+        r.track("ann", t0 + i * SEC, "ping", &[]);
     }
-    r.signup("ann", t0 + 10);
-    r.signup("ann", t0 + 11);
-    r.track("ann", t0 + 12, "email.clicked", &[("template", V::S("x"))]);
+    r.signup("ann", t0 + 10 * SEC);
+    r.signup("ann", t0 + 11 * SEC);
+    r.track(
+        "ann",
+        t0 + 12 * SEC,
+        "email.clicked",
+        &[("template", V::S("x"))],
+    );
     let sum: f64 = (0..10).fold(0.0, |acc, _| acc + 0.1);
     assert_eq!(sum, 0.9999999999999999);
     assert_eq!(r.score("ann", "points"), sum);
@@ -2319,7 +2521,7 @@ on email.clicked webhook "totals" { points: points, big: big, both: both }
         r.actions(),
         [format!(
             "{} ann webhook totals points=0.9999999999999999 big=33554434.0 both=0.30000000000000004",
-            ts(t0 + 12)
+            ts(t0 + 12 * SEC)
         )]
     );
 }
@@ -2393,12 +2595,12 @@ policy { frequency email at most 3 per 7d  quiet hours 21:00 to 08:00 }
         let t0 = t("2026-03-02T00:00:00Z");
         for i in 0..30i64 {
             let lead = format!("l{}", i % 7);
-            let at = t0 + i * 7_919;
+            let at = t0 + i * 7_919 * SEC;
             if i % 5 == 0 {
                 r.identify(&lead, at, &[("company_size", V::I(i * 10))]);
             }
             r.signup(&lead, at);
-            r.track(&lead, at + 60, "ping", &[]);
+            r.track(&lead, at + 60 * SEC, "ping", &[]);
         }
         r.until(t0 + 30 * DAY);
         (r.out, r.m.stats.clone())

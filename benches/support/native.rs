@@ -6,7 +6,9 @@
 //! VM's documented choices (f64 scores, sliding rings for caps, rechecks when a `within` window
 //! closes or a decaying score crosses a list's threshold), so that tests/native_baseline.rs
 //! can check it gives the VM's actions on the same input. It is only a baseline while it does
-//! the same work.
+//! the same work. Times are milliseconds, as the VM's are; the workloads give a lead's records
+//! distinct times (its identify just before its first event), so its `since enrolled` needs
+//! no order within an instant.
 
 use chrono::{TimeZone, Timelike};
 use chrono_tz::Tz;
@@ -15,8 +17,9 @@ use dary_heap::QuaternaryHeap;
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-const H: i64 = 3_600;
-const D: i64 = 86_400;
+// Times are milliseconds, as the VM counts them.
+const H: i64 = 3_600_000;
+const D: i64 = 86_400_000;
 
 /// One input record, parsed up front (the baseline times processing, not JSON).
 #[derive(Debug, Clone)]
@@ -60,7 +63,7 @@ pub fn parse(line: &str) -> Option<Input> {
     let lead = v["userId"].as_str()?.to_string();
     let at = chrono::DateTime::parse_from_rfc3339(v["timestamp"].as_str()?)
         .ok()?
-        .timestamp();
+        .timestamp_millis();
     let p = &v["properties"];
     let s = |k: &str| p[k].as_str().unwrap_or("").to_string();
     let kind = match v["type"].as_str()? {
@@ -879,7 +882,7 @@ impl Native {
     /// When quiet hours hold a send now, the moment they end.
     fn quiet_until(&self, li: u32) -> Option<i64> {
         let tz = self.leads[li as usize].tz;
-        let local = tz.timestamp_opt(self.now, 0).single()?.naive_local();
+        let local = tz.timestamp_millis_opt(self.now).single()?.naive_local();
         let minute = local.hour() * 60 + local.minute();
         let quiet = !(8 * 60..21 * 60).contains(&minute);
         quiet.then(|| nurture::vm::local_time::next_local_time(tz, self.now, 8 * 60, false))
@@ -1154,7 +1157,7 @@ impl Native {
         next
     }
 
-    /// The first second at which the decaying score takes the lead out of `hot`, if it does
+    /// The first millisecond at which the decaying score takes the lead out of `hot`, if it does
     /// within the horizon the engagement needs to fade out.
     fn hot_crossing(&self, li: u32) -> Option<i64> {
         let now = self.now;
@@ -1184,7 +1187,7 @@ impl Native {
             return Some(hi);
         }
         // Solve fit + eng·0.5^((t − since)/30d) + intent = 80, then settle on the exact
-        // second with the same arithmetic as the comparison.
+        // millisecond with the same arithmetic as the comparison.
         let rest = 80.0 - l.fit - l.intent;
         let base = if l.eng_at != 0 { l.eng_at } else { now };
         let guess = base as f64 + (30 * D) as f64 * (l.eng / rest).log2();

@@ -14,9 +14,10 @@ pub mod reactions;
 use crate::check::program as p;
 use crate::lang::modes::Enroll;
 use crate::lang::ops::HistoryKind;
+use crate::lang::time::{from_seconds, RECORD_TIME_BITS, TIME_BITS};
 use crate::lang::types::Ty;
 use expr::{CompileError, Pools};
-use layout::{AttrSlot, Bits, Layout, RunSlots, TimeSlot, TIME_HIGH_BITS};
+use layout::{AttrSlot, Layout, RunSlots, TimeSlot, ENROLLED_BITS};
 pub use program::Compiled;
 use program::*;
 
@@ -37,14 +38,10 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     let tags = program.attrs.len() - 1;
     // Per attribute: its words, or the width it packs into.
     let mut attrs: Vec<Result<AttrSlot, u32>> = Vec::new();
-    let mut packed_bits = 0;
     for (i, a) in program.attrs.iter().enumerate() {
         let slot = match layout::packed_width(&a.ty, &enums) {
             _ if i == tags => Ok(AttrSlot::Words(layout.reserve(0))),
-            Some(width) => {
-                packed_bits += width;
-                Err(width)
-            }
+            Some(width) => Err(width),
             None if crate::lang::types::wide(&a.ty) => Ok(AttrSlot::Words(layout.reserve(2))),
             None => Ok(AttrSlot::Words(layout.reserve(1))),
         };
@@ -85,8 +82,8 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             p::ScoreKind::Derived(e) => ScoreKind::Derived(pools.compile(e)?),
             p::ScoreKind::Rules { decay, when, on } => {
                 // A score with no `on` rules accumulates nothing and keeps no words.
-                let decay = decay.map(|d| ((100.0 - d.percent) / 100.0, d.every));
-                let slot = (!on.is_empty()).then(|| layout.reserve(acc_words(&decay)));
+                let decay = decay.map(|d| ((100.0 - d.percent) / 100.0, from_seconds(d.every)));
+                let slot = (!on.is_empty()).then(|| layout.reserve(SCORE_WORDS));
                 let attrs_only = when.iter().all(|w| {
                     let mut pure = true;
                     crate::check::visit::each_subexpr(&w.cond, &mut |x| {
@@ -104,7 +101,11 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                     (attrs_only && !when.is_empty()).then(|| layout.reserve(SCORE_WORDS));
                 let mut rules = Vec::new();
                 for (ri, r) in on.iter().enumerate() {
-                    let cap = r.cap.map(|(n, per)| (per, layout.ring(n, Some(per))));
+                    // An `on` rule counts at a record's time, at most 2100.
+                    let cap = r.cap.map(|(n, per)| {
+                        let per = from_seconds(per);
+                        (per, layout.ring(n, Some(per), RECORD_TIME_BITS))
+                    });
                     c.dispatch[r.event as usize]
                         .on_rules
                         .push((si as u16, ri as u16));
@@ -164,12 +165,15 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         }
         c.workflows.push(Workflow {
             name: w.name.clone(),
-            enroll: w.enroll,
+            enroll: match w.enroll {
+                Enroll::OncePer(d) => Enroll::OncePer(from_seconds(d)),
+                e => e,
+            },
             only_if: w.only_if.as_ref().map(|e| pools.compile(e)).transpose()?,
             exit_when: w.exit_when.as_ref().map(|e| pools.compile(e)).transpose()?,
             goal: w.goal.as_ref().map(|e| pools.compile(e)).transpose()?,
             goal_window: w.goal.as_ref().and_then(|g| match &g.kind {
-                p::ExprKind::History(h) if h.kind == HistoryKind::Did => h.within,
+                p::ExprKind::History(h) if h.kind == HistoryKind::Did => h.within.map(from_seconds),
                 _ => None,
             }),
             ops,
@@ -197,15 +201,17 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         });
     }
     for f in &program.policy.frequency {
+        let per = from_seconds(f.per);
         c.policy.frequency.push(Frequency {
             channel: f.channel,
-            per: f.per,
-            ring: layout.ring(f.times, Some(f.per)),
+            per,
+            // Sends go on while timers fire after the last record.
+            ring: layout.ring(f.times, Some(per), TIME_BITS),
             rule: format!(
                 "frequency {} at most {} per {}",
                 f.channel.name(),
                 f.times,
-                crate::lang::format::duration(f.per)
+                crate::lang::format::duration(per)
             ),
         });
     }
@@ -219,91 +225,74 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
 
     // History aggregates last: every predicate is known now.
     history::lay_out(pools, &mut layout, &mut c.dispatch);
-    // Each run's times; its state is a bit field.
-    let run_times: Vec<(u32, Option<u32>)> = c
-        .workflows
-        .iter()
-        .map(|w| {
-            let wake = layout.reserve(1);
-            (wake, reads_enrolled(&c.pools, w).then(|| layout.reserve(1)))
-        })
-        .collect();
-    let (recheck, decay_due) = (layout.reserve(1), layout.reserve(1));
     layout.sequence = layout.reserve(1);
 
     // Bit fields last, packed in words of their own: the missing-attribute bits, the list
-    // bits, the attributes that pack, the runs' states, and the bits above the word of each
-    // time that may lie past 2106 (`TimeSlot`): the runs' wakes and enrollments, the recheck
-    // and decay crossing, decaying scores' last updates, the newest send of each cap.
+    // bits, the attributes that pack, the runs' states, then the times (`TimeSlot`): the
+    // runs' wakes and enrollments, the recheck and decay crossing, decaying scores' last
+    // updates.
     let (n_attrs, n_lists) = (program.attrs.len() as u32, program.lists.len() as u32);
-    let state_widths: Vec<u32> = c
+    let enrolled: Vec<bool> = c
         .workflows
         .iter()
-        .map(|w| layout::run_state_width(w.ops.len()))
+        .map(|w| reads_enrolled(&c.pools, w))
         .collect();
-    let decaying = |k: &ScoreKind| {
-        matches!(
-            k,
-            ScoreKind::Rules {
-                decay: Some(_),
-                slot: Some(_),
-                ..
-            }
-        )
-    };
-    let times = run_times.len()
-        + run_times.iter().filter(|(_, e)| e.is_some()).count()
-        + 2
-        + c.scores.iter().filter(|s| decaying(&s.kind)).count()
-        + c.policy.frequency.len();
-    let bits = n_attrs
-        + n_lists
-        + packed_bits
-        + state_widths.iter().sum::<u32>()
-        + times as u32 * TIME_HIGH_BITS;
-    let mut bit = 32 * layout.reserve(bits.div_ceil(32));
-    let mut take = |width: u32| {
-        bit += width;
-        Bits {
-            at: bit - width,
-            width,
-        }
-    };
-    layout.missing = take(n_attrs).at;
-    layout.lists = take(n_lists).at;
-    layout.attrs = attrs
-        .into_iter()
-        .map(|slot| slot.unwrap_or_else(|width| AttrSlot::Bits(take(width))))
-        .collect();
-    let states: Vec<Bits> = state_widths.into_iter().map(&mut take).collect();
-    let mut time = |at: u32| TimeSlot {
-        at,
-        high: take(TIME_HIGH_BITS),
-    };
-    layout.runs = run_times
-        .into_iter()
-        .zip(states)
-        .map(|((wake, enrolled), state)| RunSlots {
-            state,
-            wake: time(wake),
-            enrolled: enrolled.map(&mut time),
+    let decaying: Vec<usize> = c
+        .scores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            matches!(
+                s.kind,
+                ScoreKind::Rules {
+                    decay: Some(_),
+                    slot: Some(_),
+                    ..
+                }
+            )
         })
+        .map(|(i, _)| i)
         .collect();
-    layout.recheck = time(recheck);
-    layout.decay_due = time(decay_due);
-    for s in &mut c.scores {
-        if let ScoreKind::Rules {
-            decay: Some(_),
-            slot: Some(slot),
-            updated,
-            ..
-        } = &mut s.kind
-        {
-            *updated = Some(time(*slot + SCORE_WORDS));
+    let mut widths = vec![n_attrs, n_lists];
+    widths.extend(attrs.iter().filter_map(|slot| slot.err()));
+    widths.extend(
+        c.workflows
+            .iter()
+            .map(|w| layout::run_state_width(w.ops.len())),
+    );
+    for &e in &enrolled {
+        widths.push(TIME_BITS);
+        if e {
+            widths.push(ENROLLED_BITS);
         }
     }
-    for f in &mut c.policy.frequency {
-        f.ring.high = Some(time(f.ring.at).high);
+    widths.extend([TIME_BITS, TIME_BITS]);
+    widths.extend(decaying.iter().map(|_| TIME_BITS));
+    let mut fields = layout.pack(&widths).into_iter();
+    let mut take = || fields.next().expect("a field for each width");
+    layout.missing = take().at;
+    layout.lists = take().at;
+    layout.attrs = attrs
+        .into_iter()
+        .map(|slot| slot.unwrap_or_else(|_| AttrSlot::Bits(take())))
+        .collect();
+    let states: Vec<_> = c.workflows.iter().map(|_| take()).collect();
+    let mut time = || TimeSlot { bits: take() };
+    layout.runs = states
+        .into_iter()
+        .zip(&enrolled)
+        .map(|(state, &e)| RunSlots {
+            state,
+            wake: time(),
+            enrolled: e.then(&mut time),
+        })
+        .collect();
+    layout.recheck = time();
+    layout.decay_due = time();
+    for &s in &decaying {
+        if let ScoreKind::Rules { updated, .. } = &mut c.scores[s].kind {
+            *updated = Some(time());
+        }
     }
     c.layout = layout;
     c.reactions = reactions::derive(&c);
@@ -313,14 +302,19 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
 /// Whether a workflow reads its enrollment time: its enrollment rule (`once`, `once per D`),
 /// or a `since enrolled` in a condition or a value of its run.
 fn reads_enrolled(pools: &Pools, w: &Workflow) -> bool {
+    w.enroll != Enroll::EveryTime || reads_since_enrolled(pools, w)
+}
+
+/// Whether a `since enrolled` in a condition or a value of a workflow's run reads when the
+/// run began (the VM then orders the run's start among the events of its instant).
+pub fn reads_since_enrolled(pools: &Pools, w: &Workflow) -> bool {
     let since = |c: &bytecode::Chunk| {
         c.ops.iter().any(|op| {
             matches!(op, bytecode::Op::History(h)
                 if pools.history.get(*h as usize).is_some_and(|h| h.since_enrolled))
         })
     };
-    w.enroll != Enroll::EveryTime
-        || [&w.exit_when, &w.goal].into_iter().flatten().any(since)
+    [&w.exit_when, &w.goal].into_iter().flatten().any(since)
         || w.ops.iter().any(|op| match op {
             WOp::JumpUnless { cond, .. } => since(cond),
             WOp::WaitUpTo { filter, .. } => filter.as_ref().is_some_and(since),
@@ -398,7 +392,7 @@ fn lower_steps(
                 span,
             }),
             p::StepKind::WaitFor(seconds) => ops.push(WOp::WaitFor {
-                seconds: *seconds,
+                ms: from_seconds(*seconds),
                 span,
             }),
             p::StepKind::WaitUntil { weekday, minutes } => ops.push(WOp::WaitUntil {
@@ -411,7 +405,7 @@ fn lower_steps(
                 event,
                 filter,
             } => ops.push(WOp::WaitUpTo {
-                timeout: *timeout,
+                timeout: from_seconds(*timeout),
                 event: *event as u16,
                 filter: filter.as_ref().map(|f| pools.compile(f)).transpose()?,
                 span,

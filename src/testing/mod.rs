@@ -94,7 +94,7 @@ fn run_one(program: &Program, test: &p::Test) -> Result<TestReport, CompileError
                 }
             }
             TestStmt::After { seconds, event, .. } => {
-                let to = m.now + seconds;
+                let to = m.now + crate::lang::time::from_seconds(*seconds);
                 m.advance_to(to, &mut actions);
                 if let Some(e) = event {
                     deliver(&mut m, test, e, &mut actions);

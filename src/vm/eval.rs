@@ -318,7 +318,7 @@ mod tests {
                 .unwrap_or(Val::Missing)
         }
         fn now(&self) -> i64 {
-            1_000_000
+            1_000_000_000
         }
         fn received(&self) -> bool {
             false
@@ -459,7 +459,7 @@ mod tests {
     fn time_arithmetic() {
         let src = format!("{SCHEMA}list probe = now - (last order.placed ?? now) > 30d\n");
         let old = |_: &Program, p: &mut Pools| Fixture {
-            history: vec![Val::Time(1_000_000 - 31 * 86_400)],
+            history: vec![Val::Time(1_000_000_000 - 31 * 86_400_000)],
             ..lead(p, "a@b.c", None, None)
         };
         assert_eq!(run(&src, old), Val::Bool(true));

@@ -9,11 +9,12 @@ use super::decay::{accumulated, reads_scores, solve_decay, sum_of_scores};
 use super::eval::{eval, Env};
 use super::leads::Leads;
 use super::local_time::next_local_time;
+use super::order::next_key;
 use super::render;
 use super::ring;
-use super::state::{to_stamp, Lead};
+use super::state::Lead;
 use crate::compile::bytecode::Chunk;
-use crate::compile::layout::Kept;
+use crate::compile::layout::{key_last, key_time, key_window, Kept, TimeSlot};
 use crate::compile::program::op_label;
 use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
 use crate::compile::Compiled;
@@ -153,6 +154,9 @@ pub struct Machine {
     /// Bumped each time a step changes the lead (`set`, `tag`): a run whose next step comes
     /// after such a change checks its exit and goal first (`resume`).
     lead_changes: u64,
+    /// Where the workflows whose runs read `since enrolled` keep their enrollment: what
+    /// orders the events of an instant around the runs begun in it (`order_key`).
+    since_runs: Vec<TimeSlot>,
     /// A hash of the campaign's name, part of each action's id.
     campaign_hash: u64,
     /// The list number `lead.tags` evaluates to (`Val::List`): an empty list in the pool,
@@ -248,6 +252,10 @@ impl Machine {
             })
             .collect();
         let leads = Leads::new(&c);
+        let since_runs = (c.workflows.iter().enumerate())
+            .filter(|(_, w)| crate::compile::reads_since_enrolled(&c.pools, w))
+            .filter_map(|(i, _)| c.layout.run(i as u16).enrolled)
+            .collect();
         Machine {
             tags_list,
             c,
@@ -266,6 +274,7 @@ impl Machine {
             scratch_fired: Vec::new(),
             pending_changes: Vec::new(),
             lead_changes: 0,
+            since_runs,
             campaign_hash,
             journal: false,
             dirty: Vec::new(),
@@ -647,6 +656,8 @@ impl Machine {
         let (lead, new) = self.lead_seen(lead_id);
         self.stats.events += 1;
         let e = ev.event as usize;
+        // What history keeps: the event's key, after the runs begun in this instant.
+        let stamp = self.order_key(lead);
         // A filter may read a score: the cache must hold this lead's, before this event.
         let mut scored = false;
         // History.
@@ -668,9 +679,9 @@ impl Machine {
             recorded = true;
             let l = &mut self.leads[lead as usize];
             match kept {
-                Kept::Ring(r) => ring::push(l, r, at),
+                Kept::Ring(r) => ring::push(l, r, stamp),
                 Kept::Counter(off) => l.set_word(off, l.word(off).saturating_add(1)),
-                Kept::Last(off) => l.set_word(off, to_stamp(at)),
+                Kept::Last(at) => l.set_time(at, Some(stamp)),
             }
         }
         // Scores with `on` rules.
@@ -1060,17 +1071,18 @@ impl Machine {
         if !allowed {
             return;
         }
+        // The run begins after what the lead did so far in this instant.
+        let begins = self.order_key(cy.lead);
         if let Some(cond) = &self.c.workflows[w as usize].only_if {
-            if !self.test(cy.lead, cond, None, Some(self.now), false) {
+            if !self.test(cy.lead, cond, None, Some(begins), false) {
                 return;
             }
         }
-        let now = self.now;
         let l = &mut self.leads[cy.lead as usize];
         l.set_run_state(run, Status::Running.at(0));
         l.set_time(run.wake, None);
         if let Some(at) = run.enrolled {
-            l.set_time(at, Some(now));
+            l.set_time(at, Some(begins));
         }
         if self.exit_or_goal(cy, w) {
             return;
@@ -1081,7 +1093,7 @@ impl Machine {
     /// Ends a run if its goal or exit condition holds; true when it ended.
     fn exit_or_goal(&mut self, cy: &mut Cycle<'_>, w: u16) -> bool {
         let run = self.c.layout.run(w);
-        let enrolled = self.leads[cy.lead as usize].enrolled(run);
+        let enrolled = self.leads[cy.lead as usize].enrolled_key(run);
         let wf = &self.c.workflows[w as usize];
         // After its last step a run watches its goal only.
         let watching =
@@ -1163,7 +1175,7 @@ impl Machine {
             if *event != ev.event {
                 continue;
             }
-            let enrolled = self.leads[cy.lead as usize].enrolled(run);
+            let enrolled = self.leads[cy.lead as usize].enrolled_key(run);
             if let Some(f) = filter.clone() {
                 if !self.test(cy.lead, &f, Some(ev), enrolled, false) {
                     continue;
@@ -1202,7 +1214,7 @@ impl Machine {
             }
             let pc = state & 0xffff;
             let flags = state & RECEIVED;
-            let enrolled = l.enrolled(run);
+            let enrolled = l.enrolled_key(run);
             let ops_len = self.c.workflows[w as usize].ops.len() as u32;
             if pc >= ops_len {
                 // The last step is done: watch the goal for its window, or end.
@@ -1233,8 +1245,8 @@ impl Machine {
                 l.set_time(run.wake, wake);
             };
             match &op {
-                WOp::WaitFor { seconds, .. } => {
-                    let due = self.now + seconds;
+                WOp::WaitFor { ms, .. } => {
+                    let due = self.now + ms;
                     set_state(self, next, Status::Waiting, Some(due));
                     self.schedule(due, cy.lead, TimerKind::Run(w));
                     return;
@@ -1476,7 +1488,7 @@ impl Machine {
     fn quiet_until(&mut self, lead: u32) -> Option<i64> {
         let (from, to) = self.c.policy.quiet_hours?;
         let tz = self.zone(lead);
-        let local = tz.timestamp_opt(self.now, 0).single()?.naive_local();
+        let local = tz.timestamp_millis_opt(self.now).single()?.naive_local();
         let minute = local.hour() * 60 + local.minute();
         let quiet = if from < to {
             minute >= from && minute < to
@@ -1583,15 +1595,14 @@ impl Machine {
         let l = &self.leads[lead as usize];
         for (i, pred) in self.c.pools.history.iter().enumerate() {
             let Some(w) = pred.within else { continue };
+            // History keeps keys; a window closes at a time.
+            let closes = |k: i64| consider(key_time(k) + w);
             match (pred.kind, self.c.layout.history[i]) {
-                (HistoryKind::Count, Kept::Ring(r)) => {
-                    ring::stamps(l, r).for_each(|t| consider(t + w))
-                }
+                (HistoryKind::Count, Kept::Ring(r)) => ring::stamps(l, r).for_each(closes),
                 // A `did` or `last` reads only a ring's newest stamp.
-                (_, Kept::Ring(r)) => ring::newest(l, r).into_iter().for_each(|t| consider(t + w)),
-                (_, Kept::Last(at) | Kept::Counter(at)) => {
-                    l.stamp(at).into_iter().for_each(|t| consider(t + w))
-                }
+                (_, Kept::Ring(r)) => ring::newest(l, r).into_iter().for_each(closes),
+                (_, Kept::Last(at)) => l.time(at).into_iter().for_each(closes),
+                (_, Kept::Counter(_)) => {}
             }
         }
         if let Some(t) = l.time(self.c.layout.decay_due) {
@@ -1610,7 +1621,7 @@ impl Machine {
 
     /// The first moment a list's membership flips as scores decay. Decay is monotonic, so
     /// membership flips at most once while no event arrives: the flip is bracketed between
-    /// now and the moment the scores have faded out, then found to the second.
+    /// now and the moment the scores have faded out, then found to the millisecond.
     ///
     /// `settled`: the lead's list memberships were just evaluated at the clock (after a
     /// cycle), so they stand for the memberships now.
@@ -1653,7 +1664,7 @@ impl Machine {
         } else {
             self.decay_members(lead, now)
         };
-        let end = now + horizon.min(366 * 86_400);
+        let end = now + horizon.min(366 * 86_400_000);
         let end_members = self.decay_members(lead, end);
         // The score cache is left at `end` or a point between: nothing reads it after this
         // without filling it again for its lead and time.
@@ -1799,7 +1810,7 @@ impl Machine {
     }
 
     /// Evaluates a compiled chunk for a lead now, with fresh scores (REPL explanations);
-    /// `enrolled` is the run's start for `since enrolled`.
+    /// `enrolled` is the run's start as `since enrolled` reads it (`run_since`).
     pub fn eval_compiled(&self, lead: u32, chunk: &Chunk, enrolled: Option<i64>) -> Val {
         self.compute_scores(lead, self.now);
         self.eval_chunk(lead, chunk, None, enrolled, false)
@@ -1841,6 +1852,21 @@ impl Machine {
         };
         (wake, enrolled, l.enrolled(run))
     }
+
+    /// The start of a lead's open run of a workflow as `since enrolled` reads it: its time,
+    /// and its place among the events of its instant (`compile::layout::key`).
+    pub fn run_since(&self, lead: u32, w: u16) -> Option<i64> {
+        let run = self.c.layout.run(w);
+        let l = &self.leads[lead as usize];
+        (Status::of(l.run_state(run)) != Status::None)
+            .then(|| l.enrolled_key(run))
+            .flatten()
+    }
+
+    /// The key of what happens to a lead now (`order::next_key`).
+    fn order_key(&self, lead: u32) -> i64 {
+        next_key(&self.leads[lead as usize], &self.since_runs, self.now)
+    }
 }
 
 /// The VM's view of one lead while evaluating a chunk.
@@ -1850,6 +1876,7 @@ struct LeadEnv<'a> {
     /// The lead's index (its tags are looked up only when read).
     at: u32,
     ev: Option<EventRef<'a>>,
+    /// The run's start as `since enrolled` reads it: a key (`compile::layout::key`).
     enrolled: Option<i64>,
     received: bool,
     now: i64,
@@ -1887,28 +1914,34 @@ impl Env for LeadEnv<'_> {
         let pred = &c.pools.history[slot as usize];
         let kept = c.layout.history[slot as usize];
         let now = self.now;
+        // History keeps keys: `since enrolled` compares them whole, so an event later in the
+        // instant a run began counts and the one that began it does not.
         let since = if pred.since_enrolled {
             self.enrolled
         } else {
             None
         };
-        let ok = |t: i64| {
-            t <= now && pred.within.is_none_or(|w| now - t < w) && since.is_none_or(|s| t > s)
+        let ok = |k: i64| {
+            let t = key_time(k);
+            t <= now && pred.within.is_none_or(|w| now - t < w) && since.is_none_or(|s| k > s)
         };
         // The latest match: its own stamp, or the newest of a ring over the same matches.
         let latest = || match kept {
             Kept::Ring(r) => ring::newest(self.lead, r),
-            Kept::Last(at) | Kept::Counter(at) => self.lead.stamp(at),
+            Kept::Last(at) => self.lead.time(at),
+            Kept::Counter(_) => None,
         };
         match (pred.kind, kept) {
             (HistoryKind::Count, Kept::Ring(r)) => {
-                Val::Int(ring::count(self.lead, r, now, pred.within, since) as i64)
+                let window = pred.within.map(key_window);
+                Val::Int(ring::count(self.lead, r, key_last(now), window, since) as i64)
             }
-            (HistoryKind::Count, Kept::Last(at) | Kept::Counter(at)) => {
-                Val::Int(self.lead.word(at) as i64)
-            }
+            (HistoryKind::Count, Kept::Counter(at)) => Val::Int(self.lead.word(at) as i64),
+            (HistoryKind::Count, Kept::Last(_)) => Val::Missing,
             (HistoryKind::Did, _) => Val::Bool(latest().is_some_and(ok)),
-            (HistoryKind::Last, _) => latest().filter(|t| ok(*t)).map_or(Val::Missing, Val::Time),
+            (HistoryKind::Last, _) => latest()
+                .filter(|k| ok(*k))
+                .map_or(Val::Missing, |k| Val::Time(key_time(k))),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod leads;
 pub mod local_time;
 pub mod machine;
 pub mod migrate;
+pub mod order;
 pub mod render;
 pub mod ring;
 pub mod state;
