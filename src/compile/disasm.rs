@@ -154,9 +154,14 @@ fn ring_desc(r: Ring) -> String {
     }
 }
 
-/// The words a ring takes.
-fn ring_words(r: Ring) -> u32 {
-    Ring::words(r.cap, r.bits, r.newest)
+/// Where a ring is: its bits (`@17.0..104`).
+fn ring_pos(r: Ring) -> String {
+    bit_pos(r.at, Ring::width(r.cap, r.bits, r.newest))
+}
+
+/// A ring as a bit field, for the listing of the slab.
+fn ring_field(r: Ring, what: String) -> Region {
+    (r.at, Ring::width(r.cap, r.bits, r.newest), what)
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
@@ -861,9 +866,8 @@ impl<'a> Disasm<'a> {
                 }
                 for (i, r) in on.iter().enumerate() {
                     if let Some((per, ring)) = r.cap {
-                        regions.push((
-                            ring.at,
-                            ring_words(ring),
+                        fields.push(ring_field(
+                            ring,
                             format!(
                                 "score {} on[{i}] cap (at most {} per {}): {}",
                                 s.name,
@@ -878,7 +882,7 @@ impl<'a> Disasm<'a> {
         }
         for f in &c.policy.frequency {
             let (r, what) = (f.ring, ring_desc(f.ring));
-            regions.push((r.at, ring_words(r), format!("{}: {what}", f.rule)));
+            fields.push(ring_field(r, format!("{}: {what}", f.rule)));
         }
         for a in &l.aggregates {
             let event = &c.events[a.event as usize].name;
@@ -896,9 +900,8 @@ impl<'a> Disasm<'a> {
                     t,
                     format!("{event}: key of the latest match ({users})"),
                 )),
-                Kept::Ring(r) => regions.push((
-                    r.at,
-                    ring_words(r),
+                Kept::Ring(r) => fields.push(ring_field(
+                    r,
                     format!("{event}: {} ({users})", ring_desc(r)),
                 )),
             }
@@ -1056,11 +1059,9 @@ impl<'a> Disasm<'a> {
                 (HistoryKind::Count, Kept::Counter(at)) => format!("counter @{at}: matches ever"),
                 (_, Kept::Last(t)) => format!("key {}: the latest match", time_pos(t)),
                 (_, Kept::Counter(at)) => format!("counter @{at}"),
-                (HistoryKind::Did | HistoryKind::Last, Kept::Ring(r)) => format!(
-                    "ring @{}..{}: time of the latest match, its newest stamp",
-                    r.at,
-                    r.at + ring_words(r)
-                ),
+                (HistoryKind::Did | HistoryKind::Last, Kept::Ring(r)) => {
+                    format!("ring {}: the latest match, its newest stamp", ring_pos(r))
+                }
                 (HistoryKind::Count, Kept::Ring(r)) => {
                     let why = match c.pools.count_bounds.get(i).copied().flatten() {
                         Some(b) if b < crate::compile::DEFAULT_COUNT_WINDOW => {
@@ -1068,12 +1069,7 @@ impl<'a> Disasm<'a> {
                         }
                         _ => "no comparison bounds it: the default".into(),
                     };
-                    format!(
-                        "ring @{}..{}: the latest {} ({why})",
-                        r.at,
-                        r.at + ring_words(r),
-                        stamps(r.cap)
-                    )
+                    format!("ring {}: the latest {} ({why})", ring_pos(r), stamps(r.cap))
                 }
             };
             let _ = writeln!(self.out, "  kept: {kept}");
@@ -1138,11 +1134,10 @@ impl<'a> Disasm<'a> {
                         if let Some((per, ring)) = r.cap {
                             let _ = write!(
                                 head,
-                                " at most {} per {}, ring @{}..{}",
+                                " at most {} per {}, ring {}",
                                 ring.cap,
                                 format::duration(per),
-                                ring.at,
-                                ring.at + ring_words(ring)
+                                ring_pos(ring)
                             );
                         }
                         self.line(&head, Some(r.span));
@@ -1262,9 +1257,7 @@ impl<'a> Disasm<'a> {
         }
         self.section("policy");
         for f in &p.frequency {
-            let r = f.ring;
-            let end = r.at + ring_words(r);
-            let _ = writeln!(self.out, "{}, ring @{}..{end}", f.rule, r.at);
+            let _ = writeln!(self.out, "{}, ring {}", f.rule, ring_pos(f.ring));
         }
         if let Some((from, to)) = p.quiet_hours {
             let _ = writeln!(

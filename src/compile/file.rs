@@ -513,7 +513,7 @@ impl V<'_> {
         check((1..=newest).contains(&r.bits), || {
             format!("{what} keeps its stamps in {} bits", r.bits)
         })?;
-        self.region(r.at, Ring::words(r.cap, r.bits, r.newest) as u64, what)
+        self.bit_run(r.at, Ring::width(r.cap, r.bits, r.newest) as u64, what)
     }
 
     /// A `TimeSlot` is `width` bits wide (what its times can reach) and lies inside the slab,

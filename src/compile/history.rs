@@ -7,7 +7,7 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Pools;
-use super::layout::{key_window, Aggregate, Kept, Layout, TimeSlot, STAMP_BITS};
+use super::layout::{key_window, Aggregate, Kept, Layout, Planner, STAMP_BITS};
 use super::program::Dispatch;
 use super::DEFAULT_COUNT_WINDOW;
 use crate::lang::ops::HistoryKind;
@@ -31,8 +31,8 @@ struct Planned {
 }
 
 /// Fills `layout.aggregates`, `layout.history` and every event's `dispatch[e].history` for the
-/// predicates in `pools.history`, reserving the aggregates' words.
-pub fn lay_out(pools: &Pools, layout: &mut Layout, dispatch: &mut [Dispatch]) {
+/// predicates in `pools.history`, placing the aggregates with `plan`.
+pub fn lay_out(pools: &Pools, layout: &mut Layout, plan: &mut Planner, dispatch: &mut [Dispatch]) {
     // The aggregate each predicate reads, in the order predicates first need them: an event
     // updates its aggregates in this order.
     let mut planned: Vec<Planned> = Vec::new();
@@ -96,23 +96,16 @@ pub fn lay_out(pools: &Pools, layout: &mut Layout, dispatch: &mut [Dispatch]) {
         }
     }
 
-    // The latest-match stamps are bit fields, packed together.
-    let lasts = (planned.iter().zip(&kept))
-        .filter(|(p, kept)| **kept && p.kind == Kind::Last)
-        .count();
-    let mut stamps = layout.pack(&vec![STAMP_BITS; lasts]).into_iter();
     let mut index = vec![0; planned.len()];
     for (a, p) in planned.into_iter().enumerate() {
         if !kept[a] {
             continue;
         }
         let kept = match p.kind {
-            Kind::Last => Kept::Last(TimeSlot {
-                bits: stamps.next().expect("a field for each stamp"),
-            }),
-            Kind::Counter => Kept::Counter(layout.reserve(1)),
+            Kind::Last => Kept::Last(plan.time(STAMP_BITS)),
+            Kind::Counter => Kept::Counter(plan.words(1)),
             // History keeps keys: its windows count in their unit.
-            Kind::Ring(cap) => Kept::Ring(layout.ring(cap, p.window.map(key_window), STAMP_BITS)),
+            Kind::Ring(cap) => Kept::Ring(plan.ring(cap, p.window.map(key_window), STAMP_BITS)),
         };
         index[a] = layout.aggregates.len();
         dispatch[p.event as usize]

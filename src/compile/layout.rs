@@ -11,7 +11,8 @@
 //! after a run began in the same millisecond from the one that began it. The compiler fixes
 //! every offset, so the VM reads state with no lookups and a lead costs one allocation.
 //!
-//! Small values and times are bit fields (`Bits`), packed together in words of their own.
+//! Small values, times and rings are bit fields (`Bits`), packed one after another in the
+//! words after every word-sized value (`Planner`).
 
 use crate::lang::time::{RECORD_TIME_BITS, TIME_BITS};
 
@@ -152,7 +153,7 @@ pub enum Kept {
     Ring(Ring),
 }
 
-/// A ring of the `cap` latest stamps (read and written by `vm::ring`), in the bits from word
+/// A ring of the `cap` latest stamps (read and written by `vm::ring`), in the bits from bit
 /// `at` on: the newest whole, in `newest` bits, then each other as its distance back from
 /// the newest, plus one (0: no stamp), in `bits` bits. A ring holds keys (history) or
 /// milliseconds (the caps of `on` rules and of sends): it counts in the unit it is given. A
@@ -183,20 +184,18 @@ impl Ring {
         }
     }
 
-    /// The words the ring takes: the newest stamp, then the distances of the others.
-    pub fn words(cap: u32, bits: u32, newest: u32) -> u32 {
+    /// The bits the ring takes: the newest stamp, then the distances of the others.
+    pub fn width(cap: u32, bits: u32, newest: u32) -> u32 {
         match cap {
             0 => 0,
-            _ => (newest as u64 + (cap as u64 - 1) * bits as u64)
-                .div_ceil(32)
-                .min(u32::MAX as u64) as u32,
+            _ => (newest as u64 + (cap as u64 - 1) * bits as u64).min(u32::MAX as u64) as u32,
         }
     }
 
     /// The newest stamp's field.
     pub fn newest_field(&self) -> Bits {
         Bits {
-            at: self.at * 32,
+            at: self.at,
             width: self.newest,
         }
     }
@@ -204,7 +203,7 @@ impl Ring {
     /// The field of the i-th older stamp's distance.
     pub fn older_field(&self, i: u32) -> Bits {
         Bits {
-            at: self.at * 32 + self.newest + i * self.bits,
+            at: self.at + self.newest + i * self.bits,
             width: self.bits,
         }
     }
@@ -216,40 +215,94 @@ pub fn key_window(ms: i64) -> i64 {
     ms.saturating_mul(1 << ORDER_BITS)
 }
 
-impl Layout {
+/// Plans a slab: words from its start (attributes, scores' values, counters), and bit fields
+/// (small values, times, rings) packed one after another in a region after every word, so
+/// that no word is left part empty between them. Bit fields are numbered from the start of
+/// their region until the words are all known; `Layout::place_bits` then moves them there.
+#[derive(Debug, Default)]
+pub struct Planner {
+    words: u32,
+    bits: u32,
+}
+
+impl Planner {
     /// Reserves `words` words and returns their offset.
-    pub fn reserve(&mut self, words: u32) -> u32 {
-        let at = self.size;
-        self.size += words;
-        at
+    pub fn words(&mut self, words: u32) -> u32 {
+        self.words += words;
+        self.words - words
     }
 
-    /// Reserves words for bit fields of these widths, packed one after another.
-    pub fn pack(&mut self, widths: &[u32]) -> Vec<Bits> {
-        let total: u64 = widths.iter().map(|w| *w as u64).sum();
-        let mut at = 32 * self.reserve(total.div_ceil(32) as u32);
-        widths
-            .iter()
-            .map(|&width| {
-                at += width;
-                Bits {
-                    at: at - width,
-                    width,
-                }
-            })
-            .collect()
+    /// A bit field `width` bits wide, in the bit region.
+    pub fn field(&mut self, width: u32) -> Bits {
+        self.bits += width;
+        Bits {
+            at: self.bits - width,
+            width,
+        }
     }
 
-    /// Reserves a ring of `cap` stamps `newest` bits wide, for readers counting within
-    /// `window` (in the ring's unit; `Ring`).
+    /// A time slot `width` bits wide, in the bit region.
+    pub fn time(&mut self, width: u32) -> TimeSlot {
+        TimeSlot {
+            bits: self.field(width),
+        }
+    }
+
+    /// A ring of `cap` stamps `newest` bits wide, for readers counting within `window` (in
+    /// the ring's unit; `Ring`), in the bit region.
     pub fn ring(&mut self, cap: u32, window: Option<i64>, newest: u32) -> Ring {
         let bits = Ring::bits_for(window, newest);
-        let at = self.reserve(Ring::words(cap, bits, newest));
+        let at = self.field(Ring::width(cap, bits, newest)).at;
         Ring {
             at,
             cap,
             bits,
             newest,
+        }
+    }
+
+    /// The first bit of the bit region: after every word.
+    pub fn bit_base(&self) -> u32 {
+        self.words * 32
+    }
+
+    /// The slab's size in words: the words, then the bit region.
+    pub fn size(&self) -> u32 {
+        self.words + self.bits.div_ceil(32)
+    }
+}
+
+impl Layout {
+    /// Moves the bit fields the layout holds from their place in the planner's bit region to
+    /// the slab, `base` bits on (`Planner::bit_base`): the attributes that pack, the
+    /// missing-attribute and list bits, the runs, the recheck and decay crossing, history.
+    pub fn place_bits(&mut self, base: u32) {
+        for slot in &mut self.attrs {
+            if let AttrSlot::Bits(b) = slot {
+                b.at += base;
+            }
+        }
+        self.missing += base;
+        self.lists += base;
+        for run in &mut self.runs {
+            run.state.at += base;
+            run.wake.bits.at += base;
+            if let Some(t) = &mut run.enrolled {
+                t.bits.at += base;
+            }
+        }
+        self.recheck.bits.at += base;
+        self.decay_due.bits.at += base;
+        for kept in self
+            .history
+            .iter_mut()
+            .chain(self.aggregates.iter_mut().map(|a| &mut a.kept))
+        {
+            match kept {
+                Kept::Last(t) => t.bits.at += base,
+                Kept::Ring(r) => r.at += base,
+                Kept::Counter(_) => {}
+            }
         }
     }
 

@@ -17,7 +17,7 @@ use crate::lang::ops::HistoryKind;
 use crate::lang::time::{from_seconds, RECORD_TIME_BITS, TIME_BITS};
 use crate::lang::types::Ty;
 use expr::{CompileError, Pools};
-use layout::{AttrSlot, Layout, RunSlots, TimeSlot, ENROLLED_BITS};
+use layout::{AttrSlot, Layout, Planner, RunSlots, ENROLLED_BITS};
 pub use program::Compiled;
 use program::*;
 
@@ -31,6 +31,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         ..Compiled::default()
     };
     let mut layout = Layout::default();
+    let mut plan = Planner::default();
     let pools = &mut c.pools;
 
     // Attributes in words; those that pack into a few bits go with the bit fields, last.
@@ -40,10 +41,10 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     let mut attrs: Vec<Result<AttrSlot, u32>> = Vec::new();
     for (i, a) in program.attrs.iter().enumerate() {
         let slot = match layout::packed_width(&a.ty, &enums) {
-            _ if i == tags => Ok(AttrSlot::Words(layout.reserve(0))),
+            _ if i == tags => Ok(AttrSlot::Words(plan.words(0))),
             Some(width) => Err(width),
-            None if crate::lang::types::wide(&a.ty) => Ok(AttrSlot::Words(layout.reserve(2))),
-            None => Ok(AttrSlot::Words(layout.reserve(1))),
+            None if crate::lang::types::wide(&a.ty) => Ok(AttrSlot::Words(plan.words(2))),
+            None => Ok(AttrSlot::Words(plan.words(1))),
         };
         attrs.push(slot);
     }
@@ -83,7 +84,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             p::ScoreKind::Rules { decay, when, on } => {
                 // A score with no `on` rules accumulates nothing and keeps no words.
                 let decay = decay.map(|d| ((100.0 - d.percent) / 100.0, from_seconds(d.every)));
-                let slot = (!on.is_empty()).then(|| layout.reserve(SCORE_WORDS));
+                let slot = (!on.is_empty()).then(|| plan.words(SCORE_WORDS));
                 let attrs_only = when.iter().all(|w| {
                     let mut pure = true;
                     crate::check::visit::each_subexpr(&w.cond, &mut |x| {
@@ -97,14 +98,13 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                     });
                     pure
                 });
-                let when_cache =
-                    (attrs_only && !when.is_empty()).then(|| layout.reserve(SCORE_WORDS));
+                let when_cache = (attrs_only && !when.is_empty()).then(|| plan.words(SCORE_WORDS));
                 let mut rules = Vec::new();
                 for (ri, r) in on.iter().enumerate() {
                     // An `on` rule counts at a record's time, at most 2100.
                     let cap = r.cap.map(|(n, per)| {
                         let per = from_seconds(per);
-                        (per, layout.ring(n, Some(per), RECORD_TIME_BITS))
+                        (per, plan.ring(n, Some(per), RECORD_TIME_BITS))
                     });
                     c.dispatch[r.event as usize]
                         .on_rules
@@ -206,7 +206,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             channel: f.channel,
             per,
             // Sends go on while timers fire after the last record.
-            ring: layout.ring(f.times, Some(per), TIME_BITS),
+            ring: plan.ring(f.times, Some(per), TIME_BITS),
             rule: format!(
                 "frequency {} at most {} per {}",
                 f.channel.name(),
@@ -224,8 +224,8 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .collect::<Result<_, _>>()?;
 
     // History aggregates last: every predicate is known now.
-    history::lay_out(pools, &mut layout, &mut c.dispatch);
-    layout.sequence = layout.reserve(1);
+    history::lay_out(pools, &mut layout, &mut plan, &mut c.dispatch);
+    layout.sequence = plan.words(1);
 
     // Bit fields last, packed in words of their own: the missing-attribute bits, the list
     // bits, the attributes that pack, the runs' states, then the times (`TimeSlot`): the
@@ -268,7 +268,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     }
     widths.extend([TIME_BITS, TIME_BITS]);
     widths.extend(decaying.iter().map(|_| TIME_BITS));
-    let mut fields = layout.pack(&widths).into_iter();
+    let mut fields = widths.into_iter().map(|w| plan.field(w));
     let mut take = || fields.next().expect("a field for each width");
     layout.missing = take().at;
     layout.lists = take().at;
@@ -277,7 +277,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .map(|slot| slot.unwrap_or_else(|_| AttrSlot::Bits(take())))
         .collect();
     let states: Vec<_> = c.workflows.iter().map(|_| take()).collect();
-    let mut time = || TimeSlot { bits: take() };
+    let mut time = || layout::TimeSlot { bits: take() };
     layout.runs = states
         .into_iter()
         .zip(&enrolled)
@@ -295,8 +295,30 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         }
     }
     c.layout = layout;
+    place_bits(&mut c, &plan);
     c.reactions = reactions::derive(&c);
     Ok(c)
+}
+
+/// Moves every bit field from its place in the planner's bit region to the slab, after every
+/// word (`Planner`), and sizes the slab.
+fn place_bits(c: &mut Compiled, plan: &Planner) {
+    let base = plan.bit_base();
+    c.layout.place_bits(base);
+    c.layout.size = plan.size();
+    for s in &mut c.scores {
+        if let ScoreKind::Rules { on, updated, .. } = &mut s.kind {
+            for (_, ring) in on.iter_mut().filter_map(|r| r.cap.as_mut()) {
+                ring.at += base;
+            }
+            if let Some(t) = updated {
+                t.bits.at += base;
+            }
+        }
+    }
+    for f in &mut c.policy.frequency {
+        f.ring.at += base;
+    }
 }
 
 /// Whether a workflow reads its enrollment time: its enrollment rule (`once`, `once per D`),

@@ -129,9 +129,9 @@ mod tests {
             let width = if sends { TIME_BITS } else { RECORD_TIME_BITS };
             let at = rng.u32(0..3);
             let bits = Ring::bits_for((!open).then_some(window), width);
-            let end = at + Ring::words(cap, bits, width);
+            let end = at + Ring::width(cap, bits, width).div_ceil(32);
             let r = Ring {
-                at,
+                at: at * 32,
                 cap,
                 bits,
                 newest: width,
