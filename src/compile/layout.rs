@@ -266,9 +266,15 @@ impl Planner {
         self.words * 32
     }
 
-    /// The slab's size in words: the words, then the bit region.
-    pub fn size(&self) -> u32 {
-        self.words + self.bits.div_ceil(32)
+    /// The bit after the bit region.
+    pub fn bit_end(&self) -> u32 {
+        self.bit_base() + self.bits
+    }
+
+    /// The slab's size in words: the words, then the bit region, then the bit region of
+    /// `more` (a planner of bit fields only), placed after it.
+    pub fn size_with(&self, more: &Planner) -> u32 {
+        self.words + (self.bits + more.bits).div_ceil(32)
     }
 }
 

@@ -32,6 +32,8 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     };
     let mut layout = Layout::default();
     let mut plan = Planner::default();
+    // The rings of `on` rule and frequency caps, placed after every other bit field.
+    let mut rings = Planner::default();
     let pools = &mut c.pools;
 
     // Attributes in words; those that pack into a few bits go with the bit fields, last.
@@ -104,7 +106,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                     // An `on` rule counts at a record's time, at most 2100.
                     let cap = r.cap.map(|(n, per)| {
                         let per = from_seconds(per);
-                        (per, plan.ring(n, Some(per), RECORD_TIME_BITS))
+                        (per, rings.ring(n, Some(per), RECORD_TIME_BITS))
                     });
                     c.dispatch[r.event as usize]
                         .on_rules
@@ -206,7 +208,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             channel: f.channel,
             per,
             // Sends go on while timers fire after the last record.
-            ring: plan.ring(f.times, Some(per), TIME_BITS),
+            ring: rings.ring(f.times, Some(per), TIME_BITS),
             rule: format!(
                 "frequency {} at most {} per {}",
                 f.channel.name(),
@@ -223,14 +225,12 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         .map(|e| pools.compile(e))
         .collect::<Result<_, _>>()?;
 
-    // History aggregates last: every predicate is known now.
-    history::lay_out(pools, &mut layout, &mut plan, &mut c.dispatch);
     layout.sequence = plan.words(1);
 
-    // Bit fields last, packed in words of their own: the missing-attribute bits, the list
-    // bits, the attributes that pack, the runs' states, then the times (`TimeSlot`): the
-    // runs' wakes and enrollments, the recheck and decay crossing, decaying scores' last
-    // updates.
+    // The bit fields read on almost every event first, next to the words: the
+    // missing-attribute bits, the list bits, the attributes that pack, the runs' states, then
+    // the times (`TimeSlot`): the runs' wakes and enrollments, the recheck and decay
+    // crossing, decaying scores' last updates.
     let (n_attrs, n_lists) = (program.attrs.len() as u32, program.lists.len() as u32);
     let enrolled: Vec<bool> = c
         .workflows
@@ -294,22 +294,26 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             *updated = Some(time());
         }
     }
+    // Then history: every predicate is known now. The rings of caps, each read only by the
+    // events of its rule or the sends of its channel, come last (`rings`).
+    history::lay_out(&c.pools, &mut layout, &mut plan, &mut c.dispatch);
     c.layout = layout;
-    place_bits(&mut c, &plan);
+    place_bits(&mut c, &plan, &rings);
     c.reactions = reactions::derive(&c);
     Ok(c)
 }
 
-/// Moves every bit field from its place in the planner's bit region to the slab, after every
-/// word (`Planner`), and sizes the slab.
-fn place_bits(c: &mut Compiled, plan: &Planner) {
+/// Moves every bit field from its place in its planner's bit region to the slab: `plan`'s
+/// after every word (`Planner`), then the caps' `rings`; and sizes the slab.
+fn place_bits(c: &mut Compiled, plan: &Planner, rings: &Planner) {
     let base = plan.bit_base();
+    let rings_base = plan.bit_end();
     c.layout.place_bits(base);
-    c.layout.size = plan.size();
+    c.layout.size = plan.size_with(rings);
     for s in &mut c.scores {
         if let ScoreKind::Rules { on, updated, .. } = &mut s.kind {
             for (_, ring) in on.iter_mut().filter_map(|r| r.cap.as_mut()) {
-                ring.at += base;
+                ring.at += rings_base;
             }
             if let Some(t) = updated {
                 t.bits.at += base;
@@ -317,7 +321,7 @@ fn place_bits(c: &mut Compiled, plan: &Planner) {
         }
     }
     for f in &mut c.policy.frequency {
-        f.ring.at += base;
+        f.ring.at += rings_base;
     }
 }
 

@@ -13,6 +13,7 @@ use super::order::next_key;
 use super::render;
 use super::ring;
 use super::state::Lead;
+use super::windows::Windows;
 use crate::compile::bytecode::Chunk;
 use crate::compile::layout::{key_last, key_time, key_window, Kept, TimeSlot};
 use crate::compile::program::op_label;
@@ -157,6 +158,8 @@ pub struct Machine {
     /// Where the workflows whose runs read `since enrolled` keep their enrollment: what
     /// orders the events of an instant around the runs begun in it (`order_key`).
     since_runs: Vec<TimeSlot>,
+    /// The `within` windows of history, by the stamps they close over (`next_recheck`).
+    windows: Windows,
     /// A hash of the campaign's name, part of each action's id.
     campaign_hash: u64,
     /// The list number `lead.tags` evaluates to (`Val::List`): an empty list in the pool,
@@ -256,7 +259,9 @@ impl Machine {
             .filter(|(_, w)| crate::compile::reads_since_enrolled(&c.pools, w))
             .filter_map(|(i, _)| c.layout.run(i as u16).enrolled)
             .collect();
+        let windows = Windows::new(&c);
         Machine {
+            windows,
             tags_list,
             c,
             leads,
@@ -1586,29 +1591,13 @@ impl Machine {
     /// The first moment after `after` at which the lead's lists may change with no event,
     /// from its windows and its last computed decay crossing.
     fn next_recheck(&self, lead: u32, after: i64) -> Option<i64> {
-        let mut next: Option<i64> = None;
-        let mut consider = |t: i64| {
-            if t > after {
-                next = Some(next.map_or(t, |n: i64| n.min(t)));
-            }
-        };
         let l = &self.leads[lead as usize];
-        for (i, pred) in self.c.pools.history.iter().enumerate() {
-            let Some(w) = pred.within else { continue };
-            // History keeps keys; a window closes at a time.
-            let closes = |k: i64| consider(key_time(k) + w);
-            match (pred.kind, self.c.layout.history[i]) {
-                (HistoryKind::Count, Kept::Ring(r)) => ring::stamps(l, r).for_each(closes),
-                // A `did` or `last` reads only a ring's newest stamp.
-                (_, Kept::Ring(r)) => ring::newest(l, r).into_iter().for_each(closes),
-                (_, Kept::Last(at)) => l.time(at).into_iter().for_each(closes),
-                (_, Kept::Counter(_)) => {}
-            }
+        let window = self.windows.next_close(l, after);
+        let decay = l.time(self.c.layout.decay_due).filter(|t| *t > after);
+        match (window, decay) {
+            (Some(w), Some(d)) => Some(w.min(d)),
+            (w, d) => w.or(d),
         }
-        if let Some(t) = l.time(self.c.layout.decay_due) {
-            consider(t);
-        }
-        next
     }
 
     /// Whether the lead's lists may have changed with no event by `due`: its queued recheck

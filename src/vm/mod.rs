@@ -13,3 +13,4 @@ pub mod order;
 pub mod render;
 pub mod ring;
 pub mod state;
+pub mod windows;

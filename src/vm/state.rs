@@ -74,6 +74,7 @@ impl Lead {
     }
 
     /// The time (or key) kept in a `TimeSlot`, or `None` for never.
+    #[inline]
     pub fn time(&self, s: TimeSlot) -> Option<i64> {
         match self.bits(s.bits) {
             0 => None,
@@ -84,6 +85,7 @@ impl Lead {
     /// Keeps a time (or key) in a `TimeSlot` (`None`: never). Every time the clock can reach
     /// fits its field (`crate::lang::time`); the clamp only keeps a time set by hand past the
     /// range from wrapping.
+    #[inline]
     pub fn set_time(&mut self, s: TimeSlot, t: Option<i64>) {
         let v = t.map_or(0, |t| t.clamp(1, mask(s.bits.width) as i64) as u64);
         self.set_bits(s.bits, v);
@@ -179,33 +181,43 @@ impl Lead {
     }
 
     /// A bit field's value (`Bits`: up to 64 bits, which may run on into the next words).
+    // Read on every condition and timer: kept small enough to inline, with no wider type.
+    #[inline]
     pub fn bits(&self, f: Bits) -> u64 {
         let (word, shift) = ((f.at / 32) as usize, f.at % 32);
         let end = shift + f.width;
-        let v = if end <= 64 {
-            let mut v = self.slab[word] as u64;
-            if end > 32 {
-                v |= (self.slab[word + 1] as u64) << 32;
+        let mut v = self.slab[word] as u64 >> shift;
+        if end > 32 {
+            v |= (self.slab[word + 1] as u64) << (32 - shift);
+            // A field that runs past 64 bits starts at bit 1 or later of its first word.
+            if end > 64 {
+                v |= (self.slab[word + 2] as u64) << (64 - shift);
             }
-            v >> shift
-        } else {
-            let v = self.slab[word] as u128
-                | (self.slab[word + 1] as u128) << 32
-                | (self.slab[word + 2] as u128) << 64;
-            (v >> shift) as u64
-        };
+        }
         v & mask(f.width)
     }
 
     /// Stores a bit field; bits of `v` past its width are dropped.
+    #[inline]
     pub fn set_bits(&mut self, f: Bits, v: u64) {
         let (word, shift) = ((f.at / 32) as usize, f.at % 32);
-        let m = (mask(f.width) as u128) << shift;
-        let v = ((v & mask(f.width)) as u128) << shift;
-        let words = (shift + f.width).div_ceil(32) as usize;
-        for (i, w) in self.slab[word..word + words].iter_mut().enumerate() {
-            let (m, v) = ((m >> (32 * i)) as u32, (v >> (32 * i)) as u32);
-            *w = (*w & !m) | v;
+        let end = shift + f.width;
+        let (m, v) = (mask(f.width), v & mask(f.width));
+        let put = |w: &mut u32, m: u64, v: u64| *w = (*w & !(m as u32)) | v as u32;
+        put(&mut self.slab[word], m << shift, v << shift);
+        if end > 32 {
+            put(
+                &mut self.slab[word + 1],
+                m >> (32 - shift),
+                v >> (32 - shift),
+            );
+            if end > 64 {
+                put(
+                    &mut self.slab[word + 2],
+                    m >> (64 - shift),
+                    v >> (64 - shift),
+                );
+            }
         }
     }
 
@@ -219,9 +231,37 @@ impl Lead {
 }
 
 /// The low `width` bits set (`width` up to 64).
+#[inline]
 pub fn mask(width: u32) -> u64 {
     match width {
-        64.. => u64::MAX,
-        w => (1 << w) - 1,
+        0 => 0,
+        w => u64::MAX >> (64 - w.min(64)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bit_fields_of_every_width_and_place_read_back_and_leave_their_neighbours_alone() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        for _ in 0..20_000 {
+            let width = rng.u32(1..=64);
+            let at = rng.u32(0..96);
+            let f = Bits { at, width };
+            let mut slab: Vec<u32> = (0..6).map(|_| rng.u32(..)).collect();
+            let before = slab.clone();
+            let v = rng.u64(..);
+            Lead::of_mut(&mut slab).set_bits(f, v);
+            assert_eq!(Lead::of(&slab).bits(f), v & mask(width), "{f:?}");
+            // Every bit outside the field is as it was.
+            for b in 0..6 * 32 {
+                if b < at || b >= at + width {
+                    let bit = |s: &[u32]| s[(b / 32) as usize] >> (b % 32) & 1;
+                    assert_eq!(bit(&slab), bit(&before), "bit {b} of {f:?}");
+                }
+            }
+        }
     }
 }
