@@ -1436,20 +1436,22 @@ list everyone = lead.email is set or not (lead.email is set)
     assert_eq!(summary["processed"]["identifies"], 2);
 }
 
+/// The campaign V1 and a state one run of it committed, in `dir`: their paths.
+fn one_committed_run(dir: &Path) -> (String, String) {
+    let v1 = dir.join("v1.nurture");
+    std::fs::write(&v1, V1).expect("writes");
+    let v1 = v1.to_string_lossy().into_owned();
+    let events = write_events(dir, "e.jsonl", &[signed("ann", "2026-03-01T09:00:00Z")]);
+    let db = dir.join("s.db").to_string_lossy().into_owned();
+    let (code, err) = status(&["run", &v1, "--state", &db, "--events", &events]);
+    assert_eq!(code, Some(0), "{err}");
+    (v1, db)
+}
+
 #[test]
 fn a_state_written_by_another_program_format_says_to_finish_with_that_nurture() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let v1 = dir.path().join("v1.nurture");
-    std::fs::write(&v1, V1).expect("writes");
-    let v1 = v1.to_string_lossy().into_owned();
-    let events = write_events(
-        dir.path(),
-        "e.jsonl",
-        &[signed("ann", "2026-03-01T09:00:00Z")],
-    );
-    let db = dir.path().join("s.db").to_string_lossy().into_owned();
-    let (code, err) = status(&["run", &v1, "--state", &db, "--events", &events]);
-    assert_eq!(code, Some(0), "{err}");
+    let (v1, db) = one_committed_run(dir.path());
     // The stored program as an older nurture would have written it (format version 1), with
     // its row's checksum made right, so that only the version differs.
     {
@@ -1478,4 +1480,25 @@ fn a_state_written_by_another_program_format_says_to_finish_with_that_nurture() 
         "{err}"
     );
     assert!(!err.contains("nurture compile"), "{err}");
+}
+
+#[test]
+fn a_state_of_an_older_table_layout_is_refused_untouched() {
+    // Issue 11 item 2: times are milliseconds now; a state whose clock and timers count
+    // seconds (layout 3) is refused before anything is read or written, with what to do.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (v1, db) = one_committed_run(dir.path());
+    rusqlite::Connection::open(&db)
+        .expect("opens")
+        .pragma_update(None, "user_version", 3)
+        .expect("marks the state as layout 3");
+    let before = std::fs::read(&db).expect("reads the state");
+    let (code, err) = status(&["run", &v1, "--state", &db, "--until", UNTIL]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("table layout 3, and this nurture reads layout 4")
+            && err.contains("finish with the nurture that wrote it, or start a new state"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&db).expect("reads the state"), before);
 }

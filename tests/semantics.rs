@@ -50,20 +50,21 @@ enum V {
     E(u32),
 }
 
+/// An RFC 3339 time as the machine counts it: milliseconds since the Unix epoch.
 fn t(rfc3339: &str) -> i64 {
     DateTime::parse_from_rfc3339(rfc3339)
         .unwrap_or_else(|e| panic!("{rfc3339}: {e}"))
-        .timestamp()
+        .timestamp_millis()
 }
 
-fn ts(seconds: i64) -> String {
-    DateTime::from_timestamp(seconds, 0)
-        .expect("a time in range")
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+/// A time as actions are written with it (`lang::format::instant`).
+fn ts(ms: i64) -> String {
+    nurture::lang::format::instant(ms)
 }
 
-const DAY: i64 = 86_400;
+const SEC: i64 = 1_000;
+const HOUR: i64 = 3_600 * SEC;
+const DAY: i64 = 86_400 * SEC;
 
 /// A machine over a campaign, and every action it has emitted.
 struct Run {
@@ -316,7 +317,7 @@ on exit warm notify sales "cooled"
     let t0 = t("2026-03-02T00:00:00Z");
     r.track("ann", t0, "signup", &[("plan", V::S("free"))]);
     r.until(t0 + 100 * DAY);
-    // 20 halves to exactly 10 at 30d: still warm then, gone the second after.
+    // 20 halves to exactly 10 at 30d: still warm then, gone the millisecond after.
     assert_eq!(
         r.lines(),
         [
@@ -364,15 +365,15 @@ on enter big notify sales "big"
         &[("email", V::S("a@x.com")), ("company_size", V::I(10))],
     );
     assert_eq!(r.score("ann", "fit"), 0.0);
-    r.identify("ann", t0 + 60, &[("company_size", V::I(60))]);
+    r.identify("ann", t0 + 60 * SEC, &[("company_size", V::I(60))]);
     assert_eq!(r.score("ann", "fit"), 10.0);
-    r.identify("ann", t0 + 120, &[("company_size", V::I(5))]);
+    r.identify("ann", t0 + 120 * SEC, &[("company_size", V::I(5))]);
     assert_eq!(
         r.lines(),
         [
-            format!("{} ann enter big", ts(t0 + 60)),
-            format!("{} ann notify sales: big", ts(t0 + 60)),
-            format!("{} ann exit big", ts(t0 + 120)),
+            format!("{} ann enter big", ts(t0 + 60 * SEC)),
+            format!("{} ann notify sales: big", ts(t0 + 60 * SEC)),
+            format!("{} ann exit big", ts(t0 + 120 * SEC)),
         ]
     );
 }
@@ -475,6 +476,38 @@ test "derived" {
   after 10d
   expect total of ann == 50
   expect ann not in hot
+}
+"#,
+    ));
+}
+
+#[test]
+fn a_derived_score_divided_by_zero_is_missing_and_so_are_scores_built_on_it() {
+    // Issue 11 item 3: a division by zero is missing, and missing goes through derived
+    // scores as through any arithmetic: no comparison on it holds.
+    passes(&campaign(
+        r#"
+score a { on signup add 5 }
+score ratio = a / 0
+score ratio_plus = ratio + 1
+score sum = a + ratio
+list l = ratio >= 0
+list not_l = ratio < 0
+list plus = ratio_plus >= 0
+list summed = sum >= 0
+list inline = (a / 0) >= 0
+test "missing, not 0" {
+  lead ann { email: "a@x.com" }
+  at 2026-03-01T00:00:00Z ann signup { plan: "x" }
+  expect a of ann == 5
+  expect ratio of ann is missing
+  expect ratio_plus of ann is missing
+  expect sum of ann is missing
+  expect ann not in l
+  expect ann not in not_l
+  expect ann not in plus
+  expect ann not in summed
+  expect ann not in inline
 }
 "#,
     ));
@@ -754,6 +787,130 @@ workflow w {
 }
 
 #[test]
+fn a_goal_met_by_the_event_a_wait_waits_for_ends_the_run_before_it_resumes() {
+    // Issue 11 item 1: the event a `wait up to … for` waits on meets the goal; the run ends
+    // with a conversion and its next step never runs.
+    let mut r = Run::new(&campaign(
+        r#"
+event meeting.booked
+on signup start w
+workflow w {
+  goal did meeting.booked since enrolled
+  notify sales "start"
+  wait up to 14d for meeting.booked
+  notify sales "after wait"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    r.track("ann", t0 + 3 * DAY, "meeting.booked", &[]);
+    r.until(t0 + 30 * DAY);
+    assert_eq!(
+        r.actions(),
+        [
+            format!("{} ann notify sales: start", ts(t0)),
+            format!("{} ann converted w", ts(t0 + 3 * DAY)),
+        ]
+    );
+    assert_eq!(r.m.stats.conversions, 1);
+    assert!(!r.in_workflow("ann", "w"));
+}
+
+#[test]
+fn an_exit_met_by_the_event_a_wait_waits_for_ends_the_run_before_it_resumes() {
+    // Issue 11 item 1: a lead who has just unsubscribed does not get the next step.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start w
+workflow w {
+  exit when did email.unsubscribed
+  send email "first"
+  wait up to 14d for email.unsubscribed
+  send email "next"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    r.track(
+        "ann",
+        t0 + 3 * DAY,
+        "email.unsubscribed",
+        &[("template", V::S("first"))],
+    );
+    r.until(t0 + 30 * DAY);
+    assert_eq!(r.actions(), [format!("{} ann send email first", ts(t0))]);
+    assert!(!r.in_workflow("ann", "w"));
+}
+
+#[test]
+fn an_exit_that_a_step_makes_hold_ends_the_run_before_the_next_step() {
+    // Issue 11 item 1: exit and goal are checked between the steps of one cycle too.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start w
+on signup start v
+workflow w {
+  exit when lead.stage == customer
+  set lead.stage = customer
+  notify sales "after the set"
+}
+workflow v {
+  goal lead.stage == decision
+  notify sales "v starts"
+  start u
+  notify sales "after u"
+}
+workflow u {
+  exit when did email.unsubscribed
+  set lead.stage = decision
+  notify sales "u goes on"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    assert_eq!(
+        r.actions(),
+        [
+            format!("{} ann set stage=\"customer\"", ts(t0)),
+            format!("{} ann notify sales: v starts", ts(t0)),
+            format!("{} ann set stage=\"decision\"", ts(t0)),
+            format!("{} ann notify sales: u goes on", ts(t0)),
+            format!("{} ann converted v", ts(t0)),
+        ]
+    );
+    assert!(!r.in_workflow("ann", "w"));
+    assert!(!r.in_workflow("ann", "v"));
+}
+
+#[test]
+fn a_run_watching_its_goal_after_its_last_step_is_not_in_the_workflow() {
+    // Issue 11 item 1, the related gap: its steps are done; it only waits to count a
+    // conversion.
+    passes(&campaign(
+        r#"
+on signup start w
+workflow w {
+  goal did email.clicked within 7d since enrolled
+  notify sales "hello"
+  wait 1d
+}
+test "watching the goal" {
+  lead ann { email: "a@x.com" }
+  at 2026-03-02T09:00:00Z ann signup { plan: "x" }
+  expect ann in workflow w at step "wait 1d"
+  after 1d
+  expect ann not in workflow w
+  after 1d ann email.clicked { template: "x" }
+  expect ann converted in w
+}
+"#,
+    ));
+}
+
+#[test]
 fn enroll_once_per_period_refuses_day_30_and_accepts_day_91() {
     let mut r = Run::new(&campaign(
         r#"
@@ -1005,6 +1162,197 @@ test "an open in the run counts" {
 }
 "#,
     ));
+}
+
+#[test]
+fn since_enrolled_counts_what_came_after_the_start_in_the_same_instant() {
+    // Issue 11 item 2: within an instant, order is input order. The event that started the
+    // run is not "since enrolled"; one on the next line, at the same time, is; one on the
+    // line before is not.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start w
+workflow w {
+  exit when did email.unsubscribed
+  wait 1d
+  if did ping since enrolled { notify sales "pinged" } else { notify sales "not pinged" }
+  notify sales "{count signup since enrolled} more signups, {count ping since enrolled} pings"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    // ann: the start, then a ping and a second signup in the same millisecond.
+    r.signup("ann", t0);
+    r.track("ann", t0, "ping", &[]);
+    r.signup("ann", t0);
+    // bob: a ping, then the start, in the same millisecond.
+    r.track("bob", t0, "ping", &[]);
+    r.signup("bob", t0);
+    r.until(t0 + 2 * DAY);
+    assert_eq!(
+        r.actions(),
+        [
+            format!("{} ann notify sales: pinged", ts(t0 + DAY)),
+            format!("{} ann notify sales: 1 more signups, 1 pings", ts(t0 + DAY)),
+            format!("{} bob notify sales: not pinged", ts(t0 + DAY)),
+            format!("{} bob notify sales: 0 more signups, 0 pings", ts(t0 + DAY)),
+        ]
+    );
+}
+
+#[test]
+fn since_enrolled_in_a_test_block_counts_the_next_line_at_the_same_time() {
+    // Issue 11 item 2, as a campaign's own test says it.
+    passes(&campaign(
+        r#"
+on signup start w
+workflow w {
+  exit when did email.unsubscribed
+  wait 1d
+  if did ping since enrolled { send email "pinged" } else { send email "not-pinged" }
+}
+test "the line after the start" {
+  lead ann { email: "a@x.com" }
+  at 2026-03-02T09:00:00Z ann signup { plan: "x" }
+  at 2026-03-02T09:00:00Z ann ping
+  after 1d
+  expect ann sent email "pinged"
+}
+test "the line before the start" {
+  lead bob { email: "b@x.com" }
+  at 2026-03-02T09:00:00Z bob ping
+  at 2026-03-02T09:00:00Z bob signup { plan: "x" }
+  after 1d
+  expect bob sent email "not-pinged"
+}
+"#,
+    ));
+}
+
+#[test]
+fn runs_begun_in_one_instant_each_count_from_their_own_start() {
+    // Issue 11 item 2: two starts in one instant, each by its own event: each run counts
+    // what came after it, and not what started it.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start first
+on ping start second
+workflow first {
+  exit when did email.unsubscribed
+  wait 1d
+  notify sales "first: {count ping since enrolled} pings, {count signup since enrolled} signups"
+}
+workflow second {
+  exit when did email.unsubscribed
+  wait 1d
+  notify sales "second: {count ping since enrolled} pings, {count signup since enrolled} signups"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    r.track("ann", t0, "ping", &[]);
+    r.track("ann", t0, "ping", &[]);
+    r.signup("ann", t0);
+    r.until(t0 + 2 * DAY);
+    assert_eq!(
+        r.actions(),
+        [
+            format!(
+                "{} ann notify sales: first: 2 pings, 1 signups",
+                ts(t0 + DAY)
+            ),
+            format!(
+                "{} ann notify sales: second: 1 pings, 1 signups",
+                ts(t0 + DAY)
+            ),
+        ]
+    );
+}
+
+#[test]
+fn times_keep_their_milliseconds_from_input_to_output() {
+    // Issue 11 item 2: a record's time keeps its fraction to the millisecond: the clock,
+    // the timers and the output keep it, whole seconds are still written without one, and
+    // a line earlier by a few milliseconds than one already read is late.
+    let src = campaign(
+        r#"
+on signup start w
+workflow w {
+  exit when did email.unsubscribed
+  notify sales "start"
+  wait 1d
+  notify sales "a day on"
+}
+list fresh = did ping within 1s
+on exit fresh notify owner "a second on"
+"#,
+    );
+    let (diags, program) = check_text(&src);
+    let program = program.unwrap_or_else(|| panic!("{diags:#?}"));
+    let mut engine = Engine::new(&program, &Options::default()).unwrap();
+    let mut actions: Vec<Action> = Vec::new();
+    let line = |event: &str, props: &str, at: &str| {
+        format!(
+            r#"{{"type":"track","userId":"ann","event":"{event}","properties":{{{props}}},"timestamp":"{at}"}}"#
+        )
+    };
+    let lines = [
+        line("signup", r#""plan":"x""#, "2026-03-02T09:00:00.250Z"),
+        line("ping", "", "2026-03-02T09:00:00.900Z"),
+        line("ping", "", "2026-03-02T09:00:00.100Z"),
+        line("ping", "", "2026-03-02T09:00:00.900Z"),
+    ];
+    let rejects: Vec<Option<String>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| engine.feed(l, i as u64 + 1, &mut actions).map(|r| r.reason))
+        .collect();
+    assert_eq!(
+        rejects,
+        [
+            None,
+            None,
+            Some(
+                "timestamp 2026-03-02T09:00:00.100Z is earlier than 2026-03-02T09:00:00.900Z \
+                 already processed: the input must be in time order"
+                    .to_string()
+            ),
+            None,
+        ]
+    );
+    engine
+        .machine
+        .advance_to(t("2026-03-04T00:00:00Z"), &mut actions);
+    let out: Vec<String> = actions
+        .iter()
+        .filter(|a| !a.kind.is_membership())
+        .map(|a| {
+            let json = nurture::runtime::output::to_json(a);
+            format!("{} {}", json["at"].as_str().unwrap(), line_of(a))
+        })
+        .collect();
+    assert_eq!(
+        out,
+        [
+            "2026-03-02T09:00:00.250Z notify sales: start",
+            "2026-03-02T09:00:01.900Z notify owner: a second on",
+            "2026-03-03T09:00:00.250Z notify sales: a day on",
+        ]
+    );
+    // Whole seconds are written as before.
+    assert_eq!(ts(t("2026-03-02T09:00:00Z")), "2026-03-02T09:00:00Z");
+}
+
+/// What an action did, without its time (`line` has it).
+fn line_of(a: &Action) -> String {
+    line(a)
+        .split_once(' ')
+        .map(|(_, rest)| rest)
+        .unwrap_or("")
+        .split_once(' ')
+        .map(|(_, what)| what.to_string())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -1781,10 +2129,8 @@ workflow w {
     );
 }
 
-#[test]
-fn the_same_input_gives_the_same_actions_and_ids() {
-    let src = campaign(
-        r#"
+/// A campaign whose leads emit every kind of workflow action, with policy, decay and splits.
+const IDS_CAMPAIGN: &str = r#"
 score engagement { decay 50% every 7d  on signup add 20  on email.opened add 5 }
 list warm = engagement >= 10
 on enter warm notify sales "warm"
@@ -1803,42 +2149,96 @@ workflow w {
   }
 }
 policy { frequency email at most 2 per 7d  quiet hours 21:00 to 08:00 }
-"#,
-    );
-    let play = || {
-        let mut r = Run::new(&src);
-        let t0 = t("2026-03-02T09:00:00Z");
-        for i in 0..20 {
-            let lead = format!("lead-{i}");
-            r.signup(&lead, t0 + i * 3_600);
-            if i % 3 == 0 {
-                r.track(
-                    &lead,
-                    t0 + i * 3_600 + 60,
-                    "email.opened",
-                    &[("template", V::S("a"))],
-                );
-            }
-            if i % 4 == 0 {
-                r.track(
-                    &lead,
-                    t0 + i * 3_600 + 120,
-                    "order.placed",
-                    &[("order_id", V::S("1")), ("total", V::N(1.0))],
-                );
-            }
+"#;
+
+/// Twenty leads through `IDS_CAMPAIGN` over forty days, after the lines of `before` (a lead
+/// and its events an hour before the first of them): every action emitted.
+fn play_ids(before: &[(&str, &str)]) -> Vec<Action> {
+    let mut r = Run::new(&campaign(IDS_CAMPAIGN));
+    let t0 = t("2026-03-02T09:00:00Z");
+    for (lead, event) in before {
+        match *event {
+            "signup" => r.signup(lead, t0 - HOUR),
+            e => r.track(lead, t0 - HOUR, e, &[("template", V::S("a"))]),
         }
-        r.until(t0 + 40 * DAY);
-        r.out
-    };
-    let first = play();
-    let second = play();
+    }
+    for i in 0..20 {
+        let lead = format!("lead-{i}");
+        r.signup(&lead, t0 + i * HOUR);
+        if i % 3 == 0 {
+            r.track(
+                &lead,
+                t0 + i * HOUR + 60 * SEC,
+                "email.opened",
+                &[("template", V::S("a"))],
+            );
+        }
+        if i % 4 == 0 {
+            r.track(
+                &lead,
+                t0 + i * HOUR + 120 * SEC,
+                "order.placed",
+                &[("order_id", V::S("1")), ("total", V::N(1.0))],
+            );
+        }
+    }
+    r.until(t0 + 40 * DAY);
+    r.out
+}
+
+#[test]
+fn the_same_input_gives_the_same_actions_and_ids() {
+    let first = play_ids(&[]);
+    let second = play_ids(&[]);
     assert!(first.len() > 40, "{}", first.len());
     assert_eq!(first, second);
     let mut ids: Vec<u64> = first.iter().map(|a| a.id).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), first.len(), "every action has its own id");
+}
+
+#[test]
+fn another_leads_lines_leave_a_leads_action_ids_as_they_were() {
+    // Issue 11 item 5: a lead's ids depend on its own input only, so a log corrected by a
+    // line of another lead, run again, repeats every other lead's actions with their ids.
+    let alone = play_ids(&[]);
+    let after_zed = play_ids(&[("zed", "signup"), ("zed", "email.opened")]);
+    assert!(after_zed.iter().any(|a| a.lead == "zed"));
+    let others: Vec<&Action> = after_zed.iter().filter(|a| a.lead != "zed").collect();
+    assert_eq!(others, alone.iter().collect::<Vec<_>>());
+}
+
+#[test]
+fn a_message_counts_since_the_run_began() {
+    // `since enrolled` in a message reads the run's start, as in a condition or a webhook.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start w
+workflow w {
+  enroll every time
+  wait 1d
+  notify sales "{count email.opened since enrolled} opens in the run"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.track("ann", t0, "email.opened", &[("template", V::S("a"))]);
+    r.signup("ann", t0 + 60 * SEC);
+    r.track(
+        "ann",
+        t0 + 120 * SEC,
+        "email.opened",
+        &[("template", V::S("a"))],
+    );
+    r.until(t0 + 2 * DAY);
+    assert_eq!(
+        r.actions(),
+        [format!(
+            "{} ann notify sales: 1 opens in the run",
+            ts(t0 + 60 * SEC + DAY)
+        )]
+    );
 }
 
 #[test]
@@ -1899,6 +2299,40 @@ workflow century {
         ]
     );
     assert!(!r.in_workflow("ann", "decade") && !r.in_workflow("ann", "century"));
+}
+
+#[test]
+fn the_longest_wait_from_today_fires_past_2106_and_a_longer_one_is_refused() {
+    // Issue 11 item 6: the longest duration the checker takes (100 years of 366 days,
+    // `36600d`) set going in 2026 fires in 2126, past 2106-02-07 where 32-bit seconds end;
+    // a day more is an error (E0005), not a wait that never fires.
+    let mut r = Run::new(&campaign(
+        r#"
+on signup start century
+workflow century {
+  exit when did email.unsubscribed
+  wait 36600d
+  notify sales "a century on"
+}
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.signup("ann", t0);
+    assert_eq!(r.m.next_timer(), Some(t("2126-05-17T09:00:00Z")));
+    r.until(nurture::lang::time::LAST_CLOCK);
+    assert_eq!(
+        r.actions(),
+        ["2126-05-17T09:00:00Z ann notify sales: a century on"]
+    );
+    let (diags, program) = check_text(&campaign(
+        "on signup start w\nworkflow w {\n  exit when did ping\n  wait 36601d\n  notify sales \"x\"\n}\n",
+    ));
+    assert!(program.is_none());
+    let found: Vec<String> = diags
+        .iter()
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect();
+    assert_eq!(found, ["E0005: `36601d` is too long a duration"]);
 }
 
 #[test]
@@ -2214,7 +2648,7 @@ workflow w {
         "order.placed",
         &[("order_id", V::S("3")), ("total", V::N(90.0))],
     );
-    r.track("cy", t0 + 3_600, "ping", &[]);
+    r.track("cy", t0 + HOUR, "ping", &[]);
     r.until(t0 + 3 * DAY);
     assert_eq!(
         r.actions(),
@@ -2352,6 +2786,45 @@ test "the trace names the constant" {
 }
 
 #[test]
+fn scores_are_64_bit_numbers() {
+    // Issue 11 item 4: a score is a 64-bit float wherever a user sees it, and JSON output
+    // prints the shortest text that reads back as the same number.
+    let mut r = Run::new(&campaign(
+        r#"
+score points { on ping add 0.1 }
+score big { on signup add 16777217 }
+score both { when lead.consent_email add 0.1  when lead.email is set add 0.2 }
+on email.clicked webhook "totals" { points: points, big: big, both: both }
+"#,
+    ));
+    let t0 = t("2026-03-02T09:00:00Z");
+    r.identify("ann", t0, &[("email", V::S("ann@x.com"))]);
+    for i in 0..10 {
+        r.track("ann", t0 + i * SEC, "ping", &[]);
+    }
+    r.signup("ann", t0 + 10 * SEC);
+    r.signup("ann", t0 + 11 * SEC);
+    r.track(
+        "ann",
+        t0 + 12 * SEC,
+        "email.clicked",
+        &[("template", V::S("x"))],
+    );
+    let sum: f64 = (0..10).fold(0.0, |acc, _| acc + 0.1);
+    assert_eq!(sum, 0.9999999999999999);
+    assert_eq!(r.score("ann", "points"), sum);
+    assert_eq!(r.score("ann", "big"), 33_554_434.0);
+    assert_eq!(r.score("ann", "both"), 0.1 + 0.2);
+    assert_eq!(
+        r.actions(),
+        [format!(
+            "{} ann webhook totals points=0.9999999999999999 big=33554434.0 both=0.30000000000000004",
+            ts(t0 + 12 * SEC)
+        )]
+    );
+}
+
+#[test]
 fn exit_triggers_run_in_source_order_with_enter_triggers() {
     let mut r = Run::new(&campaign(
         r#"
@@ -2420,12 +2893,12 @@ policy { frequency email at most 3 per 7d  quiet hours 21:00 to 08:00 }
         let t0 = t("2026-03-02T00:00:00Z");
         for i in 0..30i64 {
             let lead = format!("l{}", i % 7);
-            let at = t0 + i * 7_919;
+            let at = t0 + i * 7_919 * SEC;
             if i % 5 == 0 {
                 r.identify(&lead, at, &[("company_size", V::I(i * 10))]);
             }
             r.signup(&lead, at);
-            r.track(&lead, at + 60, "ping", &[]);
+            r.track(&lead, at + 60 * SEC, "ping", &[]);
         }
         r.until(t0 + 30 * DAY);
         (r.out, r.m.stats.clone())

@@ -1,12 +1,14 @@
 //! The native baseline: benches/reference.nurture written by hand in plain Rust.
 //!
-//! Plain structs per lead (attributes reduced to what the rules read, scores as f32 with their
+//! Plain structs per lead (attributes reduced to what the rules read, scores as f64 with their
 //! last-update time, history as last-seen times and small rings), one timer heap, and each
 //! workflow as a `match` over its step. It follows the semantics of language.md §2–§9 and the
-//! VM's documented choices (f32 scores, sliding rings for caps, rechecks when a `within` window
+//! VM's documented choices (f64 scores, sliding rings for caps, rechecks when a `within` window
 //! closes or a decaying score crosses a list's threshold), so that tests/native_baseline.rs
 //! can check it gives the VM's actions on the same input. It is only a baseline while it does
-//! the same work.
+//! the same work. Times are milliseconds, as the VM's are; the workloads give a lead's records
+//! distinct times (its identify just before its first event), so its `since enrolled` needs
+//! no order within an instant.
 
 use chrono::{TimeZone, Timelike};
 use chrono_tz::Tz;
@@ -15,8 +17,9 @@ use dary_heap::QuaternaryHeap;
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-const H: i64 = 3_600;
-const D: i64 = 86_400;
+// Times are milliseconds, as the VM counts them.
+const H: i64 = 3_600_000;
+const D: i64 = 86_400_000;
 
 /// One input record, parsed up front (the baseline times processing, not JSON).
 #[derive(Debug, Clone)]
@@ -60,7 +63,7 @@ pub fn parse(line: &str) -> Option<Input> {
     let lead = v["userId"].as_str()?.to_string();
     let at = chrono::DateTime::parse_from_rfc3339(v["timestamp"].as_str()?)
         .ok()?
-        .timestamp();
+        .timestamp_millis();
     let p = &v["properties"];
     let s = |k: &str| p[k].as_str().unwrap_or("").to_string();
     let kind = match v["type"].as_str()? {
@@ -210,10 +213,10 @@ struct Lead {
     consent: bool,
     stage: u8,
     nurtured: bool,
-    fit: f32,
-    eng: f32,
+    fit: f64,
+    eng: f64,
     eng_at: i64,
-    intent: f32,
+    intent: f64,
     cap_open: [i64; 5],
     cap_blog: [i64; 10],
     cap_pricing: [i64; 3],
@@ -279,7 +282,7 @@ impl Lead {
     }
 
     fn engagement(&self, t: i64) -> f64 {
-        let acc = self.eng as f64;
+        let acc = self.eng;
         if acc != 0.0 && self.eng_at != 0 && t > self.eng_at {
             acc * 0.5f64.powf((t - self.eng_at) as f64 / (30 * D) as f64)
         } else {
@@ -288,7 +291,7 @@ impl Lead {
     }
 
     fn total(&self, t: i64) -> f64 {
-        self.fit as f64 + self.engagement(t) + self.intent as f64
+        self.fit + self.engagement(t) + self.intent
     }
 
     fn hot(&self, t: i64) -> bool {
@@ -317,7 +320,7 @@ impl Lead {
         if self.software {
             f += 5.0;
         }
-        self.fit = f as f32;
+        self.fit = f;
     }
 
     /// Every list's membership now, as bits in source order.
@@ -386,14 +389,14 @@ fn capped(ring: &mut [i64], now: i64, per: i64) -> bool {
 }
 
 /// Adds to a score's accumulated part, decayed to now first.
-fn bump(acc: &mut f32, at: &mut i64, decays: bool, now: i64, amount: f64) {
-    let cur = *acc as f64;
+fn bump(acc: &mut f64, at: &mut i64, decays: bool, now: i64, amount: f64) {
+    let cur = *acc;
     let cur = if decays && cur != 0.0 && *at != 0 && now > *at {
         cur * 0.5f64.powf((now - *at) as f64 / (30 * D) as f64)
     } else {
         cur
     };
-    *acc = (cur + amount) as f32;
+    *acc = cur + amount;
     *at = now;
 }
 
@@ -896,7 +899,7 @@ impl Native {
     /// When quiet hours hold a send now, the moment they end.
     fn quiet_until(&self, li: u32) -> Option<i64> {
         let tz = self.leads[li as usize].tz;
-        let local = tz.timestamp_opt(self.now, 0).single()?.naive_local();
+        let local = tz.timestamp_millis_opt(self.now).single()?.naive_local();
         let minute = local.hour() * 60 + local.minute();
         let quiet = !(8 * 60..21 * 60).contains(&minute);
         quiet.then(|| nurture::vm::local_time::next_local_time(tz, self.now, 8 * 60, false))
@@ -1175,12 +1178,12 @@ impl Native {
         next
     }
 
-    /// The first second at which the decaying score takes the lead out of `hot`, if it does
+    /// The first millisecond at which the decaying score takes the lead out of `hot`, if it does
     /// within the horizon the engagement needs to fade out.
     fn hot_crossing(&self, li: u32) -> Option<i64> {
         let now = self.now;
         let l = &self.leads[li as usize];
-        let acc = (l.eng as f64).abs();
+        let acc = l.eng.abs();
         if acc <= 0.005 {
             return None;
         }
@@ -1205,10 +1208,10 @@ impl Native {
             return Some(hi);
         }
         // Solve fit + eng·0.5^((t − since)/30d) + intent = 80, then settle on the exact
-        // second with the same arithmetic as the comparison.
-        let rest = 80.0 - l.fit as f64 - l.intent as f64;
+        // millisecond with the same arithmetic as the comparison.
+        let rest = 80.0 - l.fit - l.intent;
         let base = if l.eng_at != 0 { l.eng_at } else { now };
-        let guess = base as f64 + (30 * D) as f64 * (l.eng as f64 / rest).log2();
+        let guess = base as f64 + (30 * D) as f64 * (l.eng / rest).log2();
         let mut t = (guess.ceil() as i64).clamp(now + 1, end);
         while t > now + 1 && !l.hot(t - 1) {
             t -= 1;

@@ -1152,8 +1152,8 @@ pub fn campaign(s: &mut Src) -> Campaign {
 // ---------------------------------------------------------------------------------------
 // Event streams.
 
-/// 2026-03-02T08:00:00Z.
-pub const BASE: i64 = 1_772_438_400;
+/// 2026-03-02T08:00:00Z, in milliseconds as the engine counts time.
+pub const BASE: i64 = 1_772_438_400_000;
 
 /// A JSON string literal.
 pub fn json_str(text: &str) -> String {
@@ -1264,11 +1264,23 @@ pub fn stream(s: &mut Src, c: &Campaign, max_lines: usize) -> (Vec<String>, Opti
     let mut lines = Vec::new();
     let mut t = BASE;
     while !s.exhausted() && lines.len() < max_lines {
-        let step = *s.pick(&[
-            0i64, 0, 1, 59, 60, 3_600, 10_800, 86_400, 172_800, 604_800, 2_678_400,
+        // Milliseconds: bursts within a second, seconds, hours, days.
+        t += *s.pick(&[
+            0i64,
+            0,
+            1,
+            250,
+            999,
+            59_000,
+            60_000,
+            3_600_000,
+            10_800_000,
+            86_400_000,
+            172_800_000,
+            604_800_000,
+            2_678_400_000,
         ]);
-        t += step;
-        let at = if s.chance(3) { t - 3_600 } else { t };
+        let at = if s.chance(3) { t - 3_600_000 } else { t };
         let stamp = json_str(&nurture::lang::format::instant(at));
         let user = match s.below(12) {
             0 => "42".to_string(),
@@ -1338,8 +1350,8 @@ pub fn stream(s: &mut Src, c: &Campaign, max_lines: usize) -> (Vec<String>, Opti
     let until = match s.below(4) {
         0 => None,
         1 => Some(t),
-        2 => Some(t + 30 * 86_400),
-        _ => Some(t + 400 * 86_400),
+        2 => Some(t + 30 * 86_400_000),
+        _ => Some(t + 400 * 86_400_000),
     };
     (lines, until)
 }

@@ -1219,7 +1219,7 @@ impl<'a> Checker<'a> {
                     clock = clock.max(at);
                 }
                 ast::TestStmt::After { duration, span, .. } => {
-                    clock = clock.saturating_add(duration.seconds);
+                    clock = clock.saturating_add(crate::lang::time::from_seconds(duration.seconds));
                     self.test_clock(clock, *span, "the clock at");
                 }
                 _ => {}
@@ -1540,7 +1540,10 @@ impl<'a> Checker<'a> {
             A::Int(i) => typed(ExprKind::Const(Value::Int(*i)), Ty::Int),
             A::Number(n) => typed(ExprKind::Const(Value::Number(*n)), Ty::Number),
             A::Percent(p) => typed(ExprKind::Const(Value::Number(p / 100.0)), Ty::Number),
-            A::Duration(d) => typed(ExprKind::Const(Value::Duration(*d)), Ty::Duration),
+            A::Duration(d) => typed(
+                ExprKind::Const(Value::Duration(crate::lang::time::from_seconds(*d))),
+                Ty::Duration,
+            ),
             A::TimeOfDay(m) => typed(ExprKind::Const(Value::TimeOfDay(*m)), Ty::TimeOfDay),
             A::Instant(t) => typed(ExprKind::Const(Value::Time(*t)), Ty::Time),
             A::Str(s) => {

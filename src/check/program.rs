@@ -328,7 +328,8 @@ pub enum TestStmt {
         attrs: Vec<(AttrId, Value)>,
         span: Span,
     },
-    /// Moves the clock to an instant, then optionally delivers an event.
+    /// Moves the clock to an instant (milliseconds since the Unix epoch), then optionally
+    /// delivers an event.
     At {
         time: i64,
         event: Option<TestEvent>,

@@ -9,7 +9,7 @@
 use super::bytecode::{Chunk, Op};
 use super::file::{SourceText, FORMAT_VERSION};
 use super::layout::{AttrSlot, Kept, Ring, TimeSlot};
-use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
+use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp, SCORE_WORDS};
 use crate::lang::format;
 use crate::lang::modes::Enroll;
 use crate::lang::ops::{EffectKind, HistoryKind};
@@ -99,22 +99,18 @@ fn bit_pos(at: u32, width: u32) -> String {
     }
 }
 
-/// Where a `TimeSlot` is: its word, then the bit field of its high bits (`@42+@56.0..2`).
+/// Where a `TimeSlot` is: its bit field (`@56.0..44`).
 fn time_pos(t: TimeSlot) -> String {
-    format!("@{}+{}", t.at, bit_pos(t.high.at, t.high.width))
+    bit_pos(t.bits.at, t.bits.width)
 }
 
 /// A piece of lead state in the listing: (first word, words, what) for a region of words,
 /// (first bit, width, what) for a bit field.
 type Region = (u32, u32, String);
 
-/// The bit field of a `TimeSlot`'s high bits, for the listing of the slab.
-fn high_bits(t: TimeSlot, what: String) -> Region {
-    (
-        t.high.at,
-        t.high.width,
-        format!("{what}, the bits above @{}", t.at),
-    )
+/// The bit field of a `TimeSlot`, for the listing of the slab.
+fn time_field(t: TimeSlot, what: String) -> Region {
+    (t.bits.at, t.bits.width, what)
 }
 
 /// Bit fields as word regions: one per run of words they share, listing each field.
@@ -148,13 +144,24 @@ fn bit_regions(mut fields: Vec<Region>) -> Vec<Region> {
 /// How a ring keeps its stamps (`Ring`).
 fn ring_desc(r: Ring) -> String {
     match r.cap {
-        0 | 1 => stamps(r.cap),
+        0 | 1 => format!("{} of {} bits", stamps(r.cap), r.newest),
         n => format!(
-            "{}, the newest whole, the others as {}-bit distances back from it",
+            "{}, the newest whole in {} bits, the others as {}-bit distances back from it",
             stamps(n),
+            r.newest,
             r.bits
         ),
     }
+}
+
+/// Where a ring is: its bits (`@17.0..104`).
+fn ring_pos(r: Ring) -> String {
+    bit_pos(r.at, Ring::width(r.cap, r.bits, r.newest))
+}
+
+/// A ring as a bit field, for the listing of the slab.
+fn ring_field(r: Ring, what: String) -> Region {
+    (r.at, Ring::width(r.cap, r.bits, r.newest), what)
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
@@ -745,7 +752,7 @@ impl<'a> Disasm<'a> {
             ),
             WOp::Start { workflow, span } => ("start", self.workflow_name(*workflow), Some(*span)),
             WOp::Stop { workflow, span } => ("stop", self.workflow_name(*workflow), Some(*span)),
-            WOp::WaitFor { seconds, span } => ("wait_for", format::duration(*seconds), Some(*span)),
+            WOp::WaitFor { ms, span } => ("wait_for", format::duration(*ms), Some(*span)),
             WOp::WaitUntil {
                 weekday,
                 minutes,
@@ -841,23 +848,29 @@ impl<'a> Disasm<'a> {
             } = &s.kind
             {
                 if let Some(at) = slot {
-                    let what = match decay {
-                        Some(_) => "value (f32) and its time",
-                        None => "value (f32)",
-                    };
-                    regions.push((*at, acc_words(decay), format!("score {}: {what}", s.name)));
+                    let what = format!("score {}: value (f64)", s.name);
+                    regions.push((*at, SCORE_WORDS, what));
                 }
-                if let Some(t) = updated {
-                    fields.push(high_bits(*t, format!("score {}: its time", s.name)));
+                if let (Some(t), Some((keep, every))) = (updated, decay) {
+                    let what = format!(
+                        "score {}: the time of its last update (it keeps {}% every {})",
+                        s.name,
+                        format::number(keep * 100.0),
+                        format::duration(*every)
+                    );
+                    fields.push(time_field(*t, what));
                 }
                 if let Some(at) = when_cache {
-                    regions.push((*at, 1, format!("score {}: `when` total (f32)", s.name)));
+                    regions.push((
+                        *at,
+                        SCORE_WORDS,
+                        format!("score {}: `when` total (f64)", s.name),
+                    ));
                 }
                 for (i, r) in on.iter().enumerate() {
                     if let Some((per, ring)) = r.cap {
-                        regions.push((
-                            ring.at,
-                            Ring::words(ring.cap, ring.bits),
+                        fields.push(ring_field(
+                            ring,
                             format!(
                                 "score {} on[{i}] cap (at most {} per {}): {}",
                                 s.name,
@@ -872,23 +885,10 @@ impl<'a> Disasm<'a> {
         }
         for f in &c.policy.frequency {
             let (r, what) = (f.ring, ring_desc(f.ring));
-            regions.push((
-                r.at,
-                Ring::words(r.cap, r.bits),
-                format!("{}: {what}", f.rule),
-            ));
-            if let Some(high) = r.high {
-                let newest = TimeSlot { at: r.at, high };
-                fields.push(high_bits(newest, format!("{}: the newest", f.rule)));
-            }
+            fields.push(ring_field(r, format!("{}: {what}", f.rule)));
         }
         for a in &l.aggregates {
             let event = &c.events[a.event as usize].name;
-            let (at, words, what) = match a.kept {
-                Kept::Counter(at) => (at, 1, "counter".to_string()),
-                Kept::Last(at) => (at, 1, "stamp of the latest match".to_string()),
-                Kept::Ring(r) => (r.at, Ring::words(r.cap, r.bits), ring_desc(r)),
-            };
             let users: Vec<String> = l
                 .history
                 .iter()
@@ -896,7 +896,18 @@ impl<'a> Disasm<'a> {
                 .filter(|(_, k)| **k == a.kept)
                 .map(|(h, _)| format!("h{h}"))
                 .collect();
-            regions.push((at, words, format!("{event}: {what} ({})", users.join(" "))));
+            let users = users.join(" ");
+            match a.kept {
+                Kept::Counter(at) => regions.push((at, 1, format!("{event}: counter ({users})"))),
+                Kept::Last(t) => fields.push(time_field(
+                    t,
+                    format!("{event}: key of the latest match ({users})"),
+                )),
+                Kept::Ring(r) => fields.push(ring_field(
+                    r,
+                    format!("{event}: {} ({users})", ring_desc(r)),
+                )),
+            }
         }
         fields.push((
             l.lists,
@@ -914,42 +925,33 @@ impl<'a> Disasm<'a> {
                 let what = format!("workflow {} run variant: the last split passed", wf.name);
                 fields.push((v.at, v.width, what));
             }
-            let wake = run.wake.at;
-            let what = match run.enrolled {
-                // One line when the words follow each other, as the compiler lays them out.
-                Some(t) if t.at == wake + 1 => "wake, enrolled (also the last enrollment)",
-                Some(t) => {
-                    let what = format!(
-                        "workflow {} run: enrolled (also the last enrollment)",
-                        wf.name
-                    );
-                    regions.push((t.at, 1, what));
-                    "wake"
-                }
-                None => "wake",
-            };
-            let words = 1 + run.enrolled.is_some_and(|t| t.at == wake + 1) as u32;
-            regions.push((wake, words, format!("workflow {} run: {what}", wf.name)));
-            fields.push(high_bits(
+            fields.push(time_field(
                 run.wake,
                 format!("workflow {} run: wake", wf.name),
             ));
             if let Some(t) = run.enrolled {
-                fields.push(high_bits(t, format!("workflow {} run: enrolled", wf.name)));
+                fields.push(time_field(
+                    t,
+                    format!(
+                        "workflow {} run: key of the enrollment (also the last)",
+                        wf.name
+                    ),
+                ));
             }
         }
-        regions.push((
-            l.recheck.at,
-            1,
+        fields.push(time_field(
+            l.recheck,
             "recheck: when lists may next change with no event".into(),
         ));
-        fields.push(high_bits(l.recheck, "recheck".into()));
-        regions.push((
-            l.decay_due.at,
-            1,
+        fields.push(time_field(
+            l.decay_due,
             "when decaying scores next flip a list, as last computed".into(),
         ));
-        fields.push(high_bits(l.decay_due, "decay crossing".into()));
+        regions.push((
+            l.sequence,
+            1,
+            "the lead's action count (each action's id hashes its number)".into(),
+        ));
         regions.extend(bit_regions(fields));
         regions.retain(|r| r.1 > 0);
         regions.sort_by_key(|r| (r.0, r.1));
@@ -1062,14 +1064,11 @@ impl<'a> Disasm<'a> {
             };
             let kept = match (h.kind, kept) {
                 (HistoryKind::Count, Kept::Counter(at)) => format!("counter @{at}: matches ever"),
-                (_, Kept::Last(at) | Kept::Counter(at)) => {
-                    format!("stamp @{at}: time of the latest match")
+                (_, Kept::Last(t)) => format!("key {}: the latest match", time_pos(t)),
+                (_, Kept::Counter(at)) => format!("counter @{at}"),
+                (HistoryKind::Did | HistoryKind::Last, Kept::Ring(r)) => {
+                    format!("ring {}: the latest match, its newest stamp", ring_pos(r))
                 }
-                (HistoryKind::Did | HistoryKind::Last, Kept::Ring(r)) => format!(
-                    "ring @{}..{}: time of the latest match, its newest stamp",
-                    r.at,
-                    r.at + Ring::words(r.cap, r.bits)
-                ),
                 (HistoryKind::Count, Kept::Ring(r)) => {
                     let why = match c.pools.count_bounds.get(i).copied().flatten() {
                         Some(b) if b < crate::compile::DEFAULT_COUNT_WINDOW => {
@@ -1077,12 +1076,7 @@ impl<'a> Disasm<'a> {
                         }
                         _ => "no comparison bounds it: the default".into(),
                     };
-                    format!(
-                        "ring @{}..{}: the latest {} ({why})",
-                        r.at,
-                        r.at + Ring::words(r.cap, r.bits),
-                        stamps(r.cap)
-                    )
+                    format!("ring {}: the latest {} ({why})", ring_pos(r), stamps(r.cap))
                 }
             };
             let _ = writeln!(self.out, "  kept: {kept}");
@@ -1114,9 +1108,9 @@ impl<'a> Disasm<'a> {
                     updated,
                 } => {
                     let kept = [
-                        slot.map(|at| format!("value @{at}..{}", at + acc_words(decay))),
+                        slot.map(|at| format!("value @{at}..{}", at + SCORE_WORDS)),
                         updated.map(|t| format!("its time {}", time_pos(t))),
-                        when_cache.map(|at| format!("`when` total @{at}")),
+                        when_cache.map(|at| format!("`when` total @{at}..{}", at + SCORE_WORDS)),
                     ];
                     let kept: Vec<String> = kept.into_iter().flatten().collect();
                     self.plain(&format!(
@@ -1147,11 +1141,10 @@ impl<'a> Disasm<'a> {
                         if let Some((per, ring)) = r.cap {
                             let _ = write!(
                                 head,
-                                " at most {} per {}, ring @{}..{}",
+                                " at most {} per {}, ring {}",
                                 ring.cap,
                                 format::duration(per),
-                                ring.at,
-                                ring.at + Ring::words(ring.cap, ring.bits)
+                                ring_pos(ring)
                             );
                         }
                         self.line(&head, Some(r.span));
@@ -1274,9 +1267,7 @@ impl<'a> Disasm<'a> {
         }
         self.section("policy");
         for f in &p.frequency {
-            let r = f.ring;
-            let end = r.at + Ring::words(r.cap, r.bits);
-            let _ = writeln!(self.out, "{}, ring @{}..{end}", f.rule, r.at);
+            let _ = writeln!(self.out, "{}, ring {}", f.rule, ring_pos(f.ring));
         }
         if let Some((from, to)) = p.quiet_hours {
             let _ = writeln!(

@@ -50,7 +50,7 @@ pub struct HistoryPredicate {
     pub kind: HistoryKind,
     pub event: EventId,
     pub filter: Option<Chunk>,
-    /// Seconds.
+    /// Milliseconds.
     pub within: Option<i64>,
     pub since_enrolled: bool,
 }
@@ -327,7 +327,7 @@ impl Pools {
                     kind: h.kind,
                     event: h.event,
                     filter,
-                    within: h.within,
+                    within: h.within.map(crate::lang::time::from_seconds),
                     since_enrolled: h.since_enrolled,
                 });
                 if h.kind == HistoryKind::Count {

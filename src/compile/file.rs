@@ -17,9 +17,10 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
-use super::layout::{AttrSlot, Bits, Kept, Ring, TimeSlot, TIME_HIGH_BITS};
-use super::program::{acc_words, Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
+use super::layout::{AttrSlot, Bits, Kept, Ring, TimeSlot, ENROLLED_BITS, STAMP_BITS};
+use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp, SCORE_WORDS};
 use crate::lang::ops::HistoryKind;
+use crate::lang::time::{RECORD_TIME_BITS, TIME_BITS};
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -34,7 +35,7 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// Version 4: times the VM may write past 2106 are `TimeSlot`s, with two more bits each.
 /// Version 5: webhook fields carry their type; `suppress when` rules and triggers their text
 /// (and triggers their line); a split its end, and a run of a workflow with splits its
-/// variant.
+/// variant; a word for each lead's action count, which action ids hash.
 pub const FORMAT_VERSION: u32 = 5;
 
 /// Bytes before the body: magic, version, body length, checksum.
@@ -352,9 +353,11 @@ impl V<'_> {
             if let Some(f) = &a.filter {
                 self.chunk(f, &what)?;
             }
+            // History keeps keys of record times.
             match a.kept {
-                Kept::Last(at) | Kept::Counter(at) => self.region(at, 1, &what)?,
-                Kept::Ring(r) => self.ring(r, &what)?,
+                Kept::Last(t) => self.time(t, STAMP_BITS, &what)?,
+                Kept::Counter(at) => self.region(at, 1, &what)?,
+                Kept::Ring(r) => self.ring(r, STAMP_BITS, &what)?,
             }
         }
         self.bit_run(l.missing, n, "the missing-attribute bits")?;
@@ -398,20 +401,14 @@ impl V<'_> {
                     updated,
                 } => {
                     match slot {
-                        Some(at) => self.region(*at, acc_words(decay) as u64, &what)?,
+                        Some(at) => self.region(*at, SCORE_WORDS as u64, &what)?,
                         None => check(on.is_empty(), || {
                             format!("{what} has `on` rules and no accumulator")
                         })?,
                     }
-                    // A decaying accumulator keeps the time of its last update in the word
-                    // after its value, with the high bits of a `TimeSlot`.
+                    // A decaying accumulator keeps the time of its last update.
                     match (decay, slot, updated) {
-                        (Some(_), Some(at), Some(t)) => {
-                            check(t.at == at + 1, || {
-                                format!("{what} keeps its time away from its value")
-                            })?;
-                            self.high_bits(*t, &what)?;
-                        }
+                        (Some(_), Some(_), Some(t)) => self.time(*t, TIME_BITS, &what)?,
                         (Some(_), Some(_), None) => {
                             return Err(format!("{what} decays and keeps no time"))
                         }
@@ -421,7 +418,7 @@ impl V<'_> {
                         _ => {}
                     }
                     if let Some(at) = when_cache {
-                        self.region(*at, 1, &what)?;
+                        self.region(*at, SCORE_WORDS as u64, &what)?;
                     }
                     for w in when {
                         self.chunk(&w.cond, &what)?;
@@ -431,8 +428,9 @@ impl V<'_> {
                         if let Some(f) = &r.filter {
                             self.chunk(f, &what)?;
                         }
+                        // An `on` rule counts at the times of records.
                         if let Some((_, ring)) = r.cap {
-                            self.ring(ring, &what)?;
+                            self.ring(ring, RECORD_TIME_BITS, &what)?;
                         }
                     }
                 }
@@ -485,8 +483,9 @@ impl V<'_> {
                 (4..=20).contains(&r.state.width) && w.ops.len() < 1 << (r.state.width - 4),
                 || format!("{what} has a state {} bits wide", r.state.width),
             )?;
-            for t in [Some(r.wake), r.enrolled].into_iter().flatten() {
-                self.time(t, &what)?;
+            self.time(r.wake, TIME_BITS, &what)?;
+            if let Some(t) = r.enrolled {
+                self.time(t, ENROLLED_BITS, &what)?;
             }
             // Its variant numbers the workflow's splits, and there is one exactly when it has
             // a split.
@@ -498,14 +497,12 @@ impl V<'_> {
                 self.bits(v, &what)?;
             }
         }
-        self.time(l.recheck, "the recheck stamp")?;
-        self.time(l.decay_due, "the decay crossing stamp")?;
+        self.time(l.recheck, TIME_BITS, "the recheck time")?;
+        self.time(l.decay_due, TIME_BITS, "the decay crossing time")?;
+        self.region(l.sequence, 1, "the action count")?;
         for f in &c.policy.frequency {
-            // Sends go on while timers fire past 2106: the newest is a whole `TimeSlot`.
-            check(f.ring.high.is_some(), || {
-                format!("{} keeps its newest send in 32 bits", f.rule)
-            })?;
-            self.ring(f.ring, &f.rule)?;
+            // Sends go on while timers fire after the last record.
+            self.ring(f.ring, TIME_BITS, &f.rule)?;
         }
         for chunk in c.policy.suppress.iter().map(|s| &s.cond) {
             self.chunk(chunk, "the suppress rules")?;
@@ -518,30 +515,25 @@ impl V<'_> {
         self.bit_run(at.saturating_mul(32), words * 32, what)
     }
 
-    /// A ring's words lie inside the slab, and its distances are at most a word wide.
-    fn ring(&self, r: Ring, what: &str) -> Result<(), String> {
-        check((1..=32).contains(&r.bits), || {
+    /// A ring's words lie inside the slab, its newest stamp is `newest` bits wide (what its
+    /// times can reach), and its distances no wider.
+    fn ring(&self, r: Ring, newest: u32, what: &str) -> Result<(), String> {
+        check(r.newest == newest, || {
+            format!("{what} keeps its newest stamp in {} bits", r.newest)
+        })?;
+        check((1..=newest).contains(&r.bits), || {
             format!("{what} keeps its stamps in {} bits", r.bits)
         })?;
-        self.region(r.at, Ring::words(r.cap, r.bits) as u64, what)?;
-        match r.high {
-            Some(high) => self.high_bits(TimeSlot { at: r.at, high }, what),
-            None => Ok(()),
-        }
+        self.bit_run(r.at, Ring::width(r.cap, r.bits, r.newest) as u64, what)
     }
 
-    /// A `TimeSlot`'s word and high bits lie inside the slab, claimed for `what`.
-    fn time(&self, t: TimeSlot, what: &str) -> Result<(), String> {
-        self.region(t.at, 1, what)?;
-        self.high_bits(t, what)
-    }
-
-    /// A `TimeSlot`'s high bits (its word is claimed with what it belongs to).
-    fn high_bits(&self, t: TimeSlot, what: &str) -> Result<(), String> {
-        check(t.high.width == TIME_HIGH_BITS, || {
-            format!("{what} keeps a time in {} bits", 32 + t.high.width)
+    /// A `TimeSlot` is `width` bits wide (what its times can reach) and lies inside the slab,
+    /// claimed for `what`.
+    fn time(&self, t: TimeSlot, width: u32, what: &str) -> Result<(), String> {
+        check(t.bits.width == width, || {
+            format!("{what} keeps a time in {} bits", t.bits.width)
         })?;
-        self.bits(t.high, what)
+        self.bits(t.bits, what)
     }
 
     /// No two claimed pieces of lead state overlap.
@@ -556,9 +548,9 @@ impl V<'_> {
         Ok(())
     }
 
-    /// A bit field lies inside the slab, and is at most a word wide.
+    /// A bit field lies inside the slab, and is at most 64 bits wide.
     fn bits(&self, f: Bits, what: &str) -> Result<(), String> {
-        check((1..=32).contains(&f.width), || {
+        check((1..=64).contains(&f.width), || {
             format!("{what} is a bit field {} bits wide", f.width)
         })?;
         self.bit_run(f.at, f.width as u64, what)

@@ -7,7 +7,7 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Pools;
-use super::layout::{Aggregate, Kept, Layout};
+use super::layout::{key_window, Aggregate, Kept, Layout, Planner, STAMP_BITS};
 use super::program::Dispatch;
 use super::DEFAULT_COUNT_WINDOW;
 use crate::lang::ops::HistoryKind;
@@ -31,8 +31,8 @@ struct Planned {
 }
 
 /// Fills `layout.aggregates`, `layout.history` and every event's `dispatch[e].history` for the
-/// predicates in `pools.history`, reserving the aggregates' words.
-pub fn lay_out(pools: &Pools, layout: &mut Layout, dispatch: &mut [Dispatch]) {
+/// predicates in `pools.history`, placing the aggregates with `plan`.
+pub fn lay_out(pools: &Pools, layout: &mut Layout, plan: &mut Planner, dispatch: &mut [Dispatch]) {
     // The aggregate each predicate reads, in the order predicates first need them: an event
     // updates its aggregates in this order.
     let mut planned: Vec<Planned> = Vec::new();
@@ -102,9 +102,10 @@ pub fn lay_out(pools: &Pools, layout: &mut Layout, dispatch: &mut [Dispatch]) {
             continue;
         }
         let kept = match p.kind {
-            Kind::Last => Kept::Last(layout.reserve(1)),
-            Kind::Counter => Kept::Counter(layout.reserve(1)),
-            Kind::Ring(cap) => Kept::Ring(layout.ring(cap, p.window)),
+            Kind::Last => Kept::Last(plan.time(STAMP_BITS)),
+            Kind::Counter => Kept::Counter(plan.words(1)),
+            // History keeps keys: its windows count in their unit.
+            Kind::Ring(cap) => Kept::Ring(plan.ring(cap, p.window.map(key_window), STAMP_BITS)),
         };
         index[a] = layout.aggregates.len();
         dispatch[p.event as usize]

@@ -1,17 +1,48 @@
 //! Where each piece of lead state lives in the lead's slab of `u32` words.
 //!
 //! All lead state is one flat slab: attributes (one word, two for 64-bit values, a few bits
-//! for a bool or an enum), the missing-attribute and list membership bits, score
-//! accumulators, rate-limit rings, history aggregates, workflow runs and the frequency-cap
-//! rings. Times are stored as `u32` seconds since the Unix epoch ("stamps", good until 2106),
-//! 0 meaning never: a record's time is at most 2100 (`crate::lang::time`). A time the VM may write
-//! while timers fire with the clock past 2106, or that lies ahead of the clock (a run's wake
-//! and enrollment, the next recheck, the next decay crossing, a decaying score's last update,
-//! a channel's latest send), is a `TimeSlot`: its word and two more bits in a bit field.
-//! The compiler fixes every offset, so the VM reads state with no lookups and a lead costs
-//! one allocation.
+//! for a bool or an enum), score values (`f64`, two words), the missing-attribute and list
+//! membership bits, rate-limit rings, history aggregates, workflow runs and the
+//! frequency-cap rings. Times are milliseconds since the Unix epoch, 0 meaning never, kept in
+//! bit fields as wide as what they can reach (`TimeSlot`): a record's time needs 42 bits (it
+//! ends in 2100), what the clock and timers can reach 44 (`crate::lang::time`). The times of
+//! history and of enrollments are *keys* (`key`): the time with two bits more below it, that
+//! order what happens within one instant, so `since enrolled` tells the events that came
+//! after a run began in the same millisecond from the one that began it. The compiler fixes
+//! every offset, so the VM reads state with no lookups and a lead costs one allocation.
 //!
-//! Small values are bit fields (`Bits`), packed together in words of their own.
+//! Small values, times and rings are bit fields (`Bits`), packed one after another in the
+//! words after every word-sized value (`Planner`).
+
+use crate::lang::time::{RECORD_TIME_BITS, TIME_BITS};
+
+/// Bits below a key's milliseconds: its place among the enrollments of its instant.
+pub const ORDER_BITS: u32 = 2;
+/// A history stamp: the key of a record's time.
+pub const STAMP_BITS: u32 = RECORD_TIME_BITS + ORDER_BITS;
+/// An enrollment: the key of the time the run began, which a timer may have started.
+pub const ENROLLED_BITS: u32 = TIME_BITS + ORDER_BITS;
+
+/// The key of time `ms` at place `order` in its instant (at most `2^ORDER_BITS - 1`: later
+/// places share the last).
+pub fn key(ms: i64, order: u32) -> i64 {
+    ms << ORDER_BITS | order.min((1 << ORDER_BITS) - 1) as i64
+}
+
+/// The time of a key.
+pub fn key_time(key: i64) -> i64 {
+    key >> ORDER_BITS
+}
+
+/// The place of a key in its instant.
+pub fn key_order(key: i64) -> u32 {
+    (key & ((1 << ORDER_BITS) - 1)) as u32
+}
+
+/// The widest key of time `ms`: every key of that millisecond is at most it.
+pub fn key_last(ms: i64) -> i64 {
+    key(ms, u32::MAX)
+}
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Layout {
@@ -28,6 +59,9 @@ pub struct Layout {
     pub recheck: TimeSlot,
     /// When decaying scores next flip a list, as last computed (0: never).
     pub decay_due: TimeSlot,
+    /// The word counting the lead's actions: each action's id hashes its number, so a lead's
+    /// ids depend on its own input only.
+    pub sequence: u32,
     /// Per history predicate: the aggregate it reads (`compile::history`).
     pub history: Vec<Kept>,
     /// The stored aggregates, each updated once per matching event.
@@ -36,24 +70,20 @@ pub struct Layout {
 }
 
 /// Some bits of the slab, counted as one string of bits: bit `at` is bit `at % 32` of word
-/// `at / 32`. A field may run on into the next word.
+/// `at / 32`. A field may run on into the next words.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Bits {
     pub at: u32,
-    /// 1 to 32.
+    /// 1 to 64.
     pub width: u32,
 }
 
-/// The bits of a `TimeSlot` above its word.
-pub const TIME_HIGH_BITS: u32 = 2;
-
-/// Where a time that may lie past 2106 is kept: the low 32 bits of its seconds since the Unix
-/// epoch in word `at`, the `TIME_HIGH_BITS` above them in the bit field `high`; 0 is never.
-/// Up to 2^34 − 1 seconds (2514), past any time the clock can reach (`crate::lang::time`).
+/// Where a time is kept: a bit field of `TIME_BITS` (a time the clock or a timer may reach),
+/// `STAMP_BITS` (a history stamp's key) or `ENROLLED_BITS` (an enrollment's key); 0 is
+/// never.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimeSlot {
-    pub at: u32,
-    pub high: Bits,
+    pub bits: Bits,
 }
 
 /// Where an attribute's value lives.
@@ -108,8 +138,8 @@ pub struct RunSlots {
     /// goal's window.
     pub wake: TimeSlot,
     /// When the lead last enrolled, which is also when its open run began (a start writes
-    /// both at once). Kept only for a workflow that reads it: `enroll once` / `once per D`,
-    /// `since enrolled`, and the ids of the actions its steps emit, which hash it.
+    /// both at once). Kept only for a workflow that reads it: `enroll once` / `once per D`
+    /// and `since enrolled`.
     pub enrolled: Option<TimeSlot>,
     /// The open run's variant: which of the workflow's splits it passed last, numbered from 1
     /// in instruction order (0: none yet), so its conversion can name the arm it took. Only
@@ -129,70 +159,174 @@ pub struct Aggregate {
 /// How matching events are kept, and where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Kept {
-    /// The word holding the latest match's stamp (`did`, `last`).
-    Last(u32),
+    /// The key of the latest match (`did`, `last`): a `STAMP_BITS` field.
+    Last(TimeSlot),
     /// The word counting the matches (`count` with no window).
     Counter(u32),
-    /// The stamps of the latest matches (`count` within a window or since enrollment; a
-    /// `did` or `last` over the same events reads its newest).
+    /// The keys of the latest matches (`count` within a window or since enrollment; a `did`
+    /// or `last` over the same events reads its newest).
     Ring(Ring),
 }
 
-/// A ring of the `cap` latest stamps (read and written by `vm::ring`).
-/// The newest is whole, in word `at` (and, for a ring of sends, which may be pushed while
-/// timers fire past 2106, in `high` too: a `TimeSlot`). Each other is kept as its distance
-/// back from the newest, plus one (0: no stamp), in `bits` bits, packed in the words after
-/// it. A stamp too far back for `bits` is dropped: a ring is only as narrow as its readers
-/// allow, each counting inside a window that a dropped stamp, being at least that far behind
-/// the newest, has left for good (`bits_for`).
+/// A ring of the `cap` latest stamps (read and written by `vm::ring`), in the bits from bit
+/// `at` on: the newest whole, in `newest` bits, then each other as its distance back from
+/// the newest, plus one (0: no stamp), in `bits` bits. A ring holds keys (history) or
+/// milliseconds (the caps of `on` rules and of sends): it counts in the unit it is given. A
+/// stamp too far back for `bits` is dropped: a ring is only as narrow as its readers allow,
+/// each counting inside a window that a dropped stamp, being at least that far behind the
+/// newest, has left for good (`bits_for`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ring {
     pub at: u32,
     pub cap: u32,
-    /// 1 to 32.
+    /// 1 to `newest`.
     pub bits: u32,
-    /// The bits of the newest stamp above its word, for a ring of sends (a frequency cap);
-    /// `None` for a ring of record times (history, `on` rule caps), which end in 2100.
-    pub high: Option<Bits>,
+    /// The width of the newest stamp: `RECORD_TIME_BITS` for the times of records (the caps
+    /// of `on` rules), `STAMP_BITS` for history's keys, `TIME_BITS` for sends, which go on
+    /// while timers fire after the last record.
+    pub newest: u32,
 }
 
 impl Ring {
-    /// The bits of a distance in a ring whose readers all count within `window` seconds at
-    /// most (`None`: some reader counts with no window, and every distance must fit): enough
-    /// to hold every distance under the window, plus one.
-    pub fn bits_for(window: Option<i64>) -> u32 {
+    /// The bits of a distance in a ring whose readers all count within `window` (in the
+    /// ring's unit) at most (`None`: some reader counts with no window, and every distance
+    /// must fit, as wide as the newest): enough to hold every distance under the window,
+    /// plus one.
+    pub fn bits_for(window: Option<i64>, newest: u32) -> u32 {
         match window {
-            Some(w) if (0..u32::MAX as i64).contains(&w) => (64 - w.leading_zeros()).max(1),
-            _ => 32,
+            Some(w) if w >= 0 => (64 - w.leading_zeros()).clamp(1, newest),
+            _ => newest,
         }
     }
 
-    /// The words the ring takes: the newest stamp, then the distances of the others.
-    pub fn words(cap: u32, bits: u32) -> u32 {
+    /// The bits the ring takes: the newest stamp, then the distances of the others.
+    pub fn width(cap: u32, bits: u32, newest: u32) -> u32 {
         match cap {
             0 => 0,
-            _ => (1 + ((cap as u64 - 1) * bits as u64).div_ceil(32)).min(u32::MAX as u64) as u32,
+            _ => (newest as u64 + (cap as u64 - 1) * bits as u64).min(u32::MAX as u64) as u32,
+        }
+    }
+
+    /// The newest stamp's field.
+    pub fn newest_field(&self) -> Bits {
+        Bits {
+            at: self.at,
+            width: self.newest,
+        }
+    }
+
+    /// The field of the i-th older stamp's distance.
+    pub fn older_field(&self, i: u32) -> Bits {
+        Bits {
+            at: self.at + self.newest + i * self.bits,
+            width: self.bits,
         }
     }
 }
 
-impl Layout {
+/// A window of `ms` milliseconds in the unit of keys: a stamp `ms` or more older than the
+/// clock is at least this many keys behind its key's widest (`key_last`).
+pub fn key_window(ms: i64) -> i64 {
+    ms.saturating_mul(1 << ORDER_BITS)
+}
+
+/// Plans a slab: words from its start (attributes, scores' values, counters), and bit fields
+/// (small values, times, rings) packed one after another in a region after every word, so
+/// that no word is left part empty between them. Bit fields are numbered from the start of
+/// their region until the words are all known; `Layout::place_bits` then moves them there.
+#[derive(Debug, Default)]
+pub struct Planner {
+    words: u32,
+    bits: u32,
+}
+
+impl Planner {
     /// Reserves `words` words and returns their offset.
-    pub fn reserve(&mut self, words: u32) -> u32 {
-        let at = self.size;
-        self.size += words;
-        at
+    pub fn words(&mut self, words: u32) -> u32 {
+        self.words += words;
+        self.words - words
     }
 
-    /// Reserves a ring of `cap` stamps for readers counting within `window` (`Ring`).
-    pub fn ring(&mut self, cap: u32, window: Option<i64>) -> Ring {
-        let bits = Ring::bits_for(window);
-        let at = self.reserve(Ring::words(cap, bits));
+    /// A bit field `width` bits wide, in the bit region.
+    pub fn field(&mut self, width: u32) -> Bits {
+        self.bits += width;
+        Bits {
+            at: self.bits - width,
+            width,
+        }
+    }
+
+    /// A time slot `width` bits wide, in the bit region.
+    pub fn time(&mut self, width: u32) -> TimeSlot {
+        TimeSlot {
+            bits: self.field(width),
+        }
+    }
+
+    /// A ring of `cap` stamps `newest` bits wide, for readers counting within `window` (in
+    /// the ring's unit; `Ring`), in the bit region.
+    pub fn ring(&mut self, cap: u32, window: Option<i64>, newest: u32) -> Ring {
+        let bits = Ring::bits_for(window, newest);
+        let at = self.field(Ring::width(cap, bits, newest)).at;
         Ring {
             at,
             cap,
             bits,
-            high: None,
+            newest,
+        }
+    }
+
+    /// The first bit of the bit region: after every word.
+    pub fn bit_base(&self) -> u32 {
+        self.words * 32
+    }
+
+    /// The bit after the bit region.
+    pub fn bit_end(&self) -> u32 {
+        self.bit_base() + self.bits
+    }
+
+    /// The slab's size in words: the words, then the bit region, then the bit region of
+    /// `more` (a planner of bit fields only), placed after it.
+    pub fn size_with(&self, more: &Planner) -> u32 {
+        self.words + (self.bits + more.bits).div_ceil(32)
+    }
+}
+
+impl Layout {
+    /// Moves the bit fields the layout holds from their place in the planner's bit region to
+    /// the slab, `base` bits on (`Planner::bit_base`): the attributes that pack, the
+    /// missing-attribute and list bits, the runs, the recheck and decay crossing, history.
+    pub fn place_bits(&mut self, base: u32) {
+        for slot in &mut self.attrs {
+            if let AttrSlot::Bits(b) = slot {
+                b.at += base;
+            }
+        }
+        self.missing += base;
+        self.lists += base;
+        for run in &mut self.runs {
+            run.state.at += base;
+            if let Some(v) = &mut run.variant {
+                v.at += base;
+            }
+            run.wake.bits.at += base;
+            if let Some(t) = &mut run.enrolled {
+                t.bits.at += base;
+            }
+        }
+        self.recheck.bits.at += base;
+        self.decay_due.bits.at += base;
+        for kept in self
+            .history
+            .iter_mut()
+            .chain(self.aggregates.iter_mut().map(|a| &mut a.kept))
+        {
+            match kept {
+                Kept::Last(t) => t.bits.at += base,
+                Kept::Ring(r) => r.at += base,
+                Kept::Counter(_) => {}
+            }
         }
     }
 

@@ -15,10 +15,11 @@ use crate::check::program as p;
 use crate::lang::modes::Enroll;
 use crate::lang::ops::HistoryKind;
 use crate::lang::span::line_col;
+use crate::lang::time::{from_seconds, RECORD_TIME_BITS, TIME_BITS};
 use crate::lang::types::Ty;
 use crate::lang::written::source_text;
 use expr::{CompileError, Pools};
-use layout::{AttrSlot, Bits, Layout, RunSlots, TimeSlot, TIME_HIGH_BITS};
+use layout::{AttrSlot, Layout, Planner, RunSlots, ENROLLED_BITS};
 pub use program::Compiled;
 use program::*;
 
@@ -32,6 +33,9 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         ..Compiled::default()
     };
     let mut layout = Layout::default();
+    let mut plan = Planner::default();
+    // The rings of `on` rule and frequency caps, placed after every other bit field.
+    let mut rings = Planner::default();
     let pools = &mut c.pools;
 
     // Attributes in words; those that pack into a few bits go with the bit fields, last.
@@ -39,16 +43,12 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     let tags = program.attrs.len() - 1;
     // Per attribute: its words, or the width it packs into.
     let mut attrs: Vec<Result<AttrSlot, u32>> = Vec::new();
-    let mut packed_bits = 0;
     for (i, a) in program.attrs.iter().enumerate() {
         let slot = match layout::packed_width(&a.ty, &enums) {
-            _ if i == tags => Ok(AttrSlot::Words(layout.reserve(0))),
-            Some(width) => {
-                packed_bits += width;
-                Err(width)
-            }
-            None if crate::lang::types::wide(&a.ty) => Ok(AttrSlot::Words(layout.reserve(2))),
-            None => Ok(AttrSlot::Words(layout.reserve(1))),
+            _ if i == tags => Ok(AttrSlot::Words(plan.words(0))),
+            Some(width) => Err(width),
+            None if crate::lang::types::wide(&a.ty) => Ok(AttrSlot::Words(plan.words(2))),
+            None => Ok(AttrSlot::Words(plan.words(1))),
         };
         attrs.push(slot);
     }
@@ -87,8 +87,8 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             p::ScoreKind::Derived(e) => ScoreKind::Derived(pools.compile(e)?),
             p::ScoreKind::Rules { decay, when, on } => {
                 // A score with no `on` rules accumulates nothing and keeps no words.
-                let decay = decay.map(|d| ((100.0 - d.percent) / 100.0, d.every));
-                let slot = (!on.is_empty()).then(|| layout.reserve(acc_words(&decay)));
+                let decay = decay.map(|d| ((100.0 - d.percent) / 100.0, from_seconds(d.every)));
+                let slot = (!on.is_empty()).then(|| plan.words(SCORE_WORDS));
                 let attrs_only = when.iter().all(|w| {
                     let mut pure = true;
                     crate::check::visit::each_subexpr(&w.cond, &mut |x| {
@@ -102,10 +102,14 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                     });
                     pure
                 });
-                let when_cache = (attrs_only && !when.is_empty()).then(|| layout.reserve(1));
+                let when_cache = (attrs_only && !when.is_empty()).then(|| plan.words(SCORE_WORDS));
                 let mut rules = Vec::new();
                 for (ri, r) in on.iter().enumerate() {
-                    let cap = r.cap.map(|(n, per)| (per, layout.ring(n, Some(per))));
+                    // An `on` rule counts at a record's time, at most 2100.
+                    let cap = r.cap.map(|(n, per)| {
+                        let per = from_seconds(per);
+                        (per, rings.ring(n, Some(per), RECORD_TIME_BITS))
+                    });
                     c.dispatch[r.event as usize]
                         .on_rules
                         .push((si as u16, ri as u16));
@@ -165,12 +169,15 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         }
         c.workflows.push(Workflow {
             name: w.name.clone(),
-            enroll: w.enroll,
+            enroll: match w.enroll {
+                Enroll::OncePer(d) => Enroll::OncePer(from_seconds(d)),
+                e => e,
+            },
             only_if: w.only_if.as_ref().map(|e| pools.compile(e)).transpose()?,
             exit_when: w.exit_when.as_ref().map(|e| pools.compile(e)).transpose()?,
             goal: w.goal.as_ref().map(|e| pools.compile(e)).transpose()?,
             goal_window: w.goal.as_ref().and_then(|g| match &g.kind {
-                p::ExprKind::History(h) if h.kind == HistoryKind::Did => h.within,
+                p::ExprKind::History(h) if h.kind == HistoryKind::Did => h.within.map(from_seconds),
                 _ => None,
             }),
             ops,
@@ -200,15 +207,17 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         });
     }
     for f in &program.policy.frequency {
+        let per = from_seconds(f.per);
         c.policy.frequency.push(Frequency {
             channel: f.channel,
-            per: f.per,
-            ring: layout.ring(f.times, Some(f.per)),
+            per,
+            // Sends go on while timers fire after the last record.
+            ring: rings.ring(f.times, Some(per), TIME_BITS),
             rule: format!(
                 "frequency {} at most {} per {}",
                 f.channel.name(),
                 f.times,
-                crate::lang::format::duration(f.per)
+                crate::lang::format::duration(per)
             ),
         });
     }
@@ -228,105 +237,91 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         })
         .collect::<Result<_, CompileError>>()?;
 
-    // History aggregates last: every predicate is known now.
-    history::lay_out(pools, &mut layout, &mut c.dispatch);
-    // Each run's times; its state is a bit field.
-    let run_times: Vec<(u32, Option<u32>)> = c
-        .workflows
-        .iter()
-        .map(|w| {
-            let wake = layout.reserve(1);
-            (wake, reads_enrolled(&c.pools, w).then(|| layout.reserve(1)))
-        })
-        .collect();
-    let (recheck, decay_due) = (layout.reserve(1), layout.reserve(1));
+    layout.sequence = plan.words(1);
 
-    // Bit fields last, packed in words of their own: the missing-attribute bits, the list
-    // bits, the attributes that pack, the runs' states, and the bits above the word of each
-    // time that may lie past 2106 (`TimeSlot`): the runs' wakes and enrollments, the recheck
-    // and decay crossing, decaying scores' last updates, the newest send of each cap.
+    // The bit fields read on almost every event first, next to the words: the
+    // missing-attribute bits, the list bits, the attributes that pack, the runs' states, then
+    // the times (`TimeSlot`): the runs' wakes and enrollments, the recheck and decay
+    // crossing, decaying scores' last updates.
     let (n_attrs, n_lists) = (program.attrs.len() as u32, program.lists.len() as u32);
-    let state_widths: Vec<u32> = c
+    let enrolled: Vec<bool> = c
         .workflows
         .iter()
-        .map(|w| layout::run_state_width(w.ops.len()))
+        .map(|w| reads_enrolled(&c.pools, w))
         .collect();
+    let decaying: Vec<usize> = c
+        .scores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            matches!(
+                s.kind,
+                ScoreKind::Rules {
+                    decay: Some(_),
+                    slot: Some(_),
+                    ..
+                }
+            )
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let mut widths = vec![n_attrs, n_lists];
+    widths.extend(attrs.iter().filter_map(|slot| slot.err()));
+    widths.extend(
+        c.workflows
+            .iter()
+            .map(|w| layout::run_state_width(w.ops.len())),
+    );
     let variant_widths: Vec<u32> = c
         .workflows
         .iter()
         .map(|w| layout::run_variant_width(&w.ops))
         .collect();
-    let decaying = |k: &ScoreKind| {
-        matches!(
-            k,
-            ScoreKind::Rules {
-                decay: Some(_),
-                slot: Some(_),
-                ..
-            }
-        )
-    };
-    let times = run_times.len()
-        + run_times.iter().filter(|(_, e)| e.is_some()).count()
-        + 2
-        + c.scores.iter().filter(|s| decaying(&s.kind)).count()
-        + c.policy.frequency.len();
-    let bits = n_attrs
-        + n_lists
-        + packed_bits
-        + state_widths.iter().sum::<u32>()
-        + variant_widths.iter().sum::<u32>()
-        + times as u32 * TIME_HIGH_BITS;
-    let mut bit = 32 * layout.reserve(bits.div_ceil(32));
-    let mut take = |width: u32| {
-        bit += width;
-        Bits {
-            at: bit - width,
-            width,
+    widths.extend(variant_widths.iter().copied().filter(|&w| w > 0));
+    for &e in &enrolled {
+        widths.push(TIME_BITS);
+        if e {
+            widths.push(ENROLLED_BITS);
         }
-    };
-    layout.missing = take(n_attrs).at;
-    layout.lists = take(n_lists).at;
+    }
+    widths.extend([TIME_BITS, TIME_BITS]);
+    widths.extend(decaying.iter().map(|_| TIME_BITS));
+    let mut fields = widths.into_iter().map(|w| plan.field(w));
+    let mut take = || fields.next().expect("a field for each width");
+    layout.missing = take().at;
+    layout.lists = take().at;
     layout.attrs = attrs
         .into_iter()
-        .map(|slot| slot.unwrap_or_else(|width| AttrSlot::Bits(take(width))))
+        .map(|slot| slot.unwrap_or_else(|_| AttrSlot::Bits(take())))
         .collect();
-    let states: Vec<Bits> = state_widths.into_iter().map(&mut take).collect();
-    let variants: Vec<Option<Bits>> = variant_widths
-        .into_iter()
-        .map(|width| (width > 0).then(|| take(width)))
+    let states: Vec<_> = c.workflows.iter().map(|_| take()).collect();
+    let variants: Vec<Option<layout::Bits>> = variant_widths
+        .iter()
+        .map(|&width| (width > 0).then(&mut take))
         .collect();
-    let mut time = |at: u32| TimeSlot {
-        at,
-        high: take(TIME_HIGH_BITS),
-    };
-    layout.runs = run_times
+    let mut time = || layout::TimeSlot { bits: take() };
+    layout.runs = states
         .into_iter()
-        .zip(states.into_iter().zip(variants))
-        .map(|((wake, enrolled), (state, variant))| RunSlots {
+        .zip(enrolled.iter().zip(variants))
+        .map(|(state, (&e, variant))| RunSlots {
             state,
-            wake: time(wake),
-            enrolled: enrolled.map(&mut time),
+            wake: time(),
+            enrolled: e.then(&mut time),
             variant,
         })
         .collect();
-    layout.recheck = time(recheck);
-    layout.decay_due = time(decay_due);
-    for s in &mut c.scores {
-        if let ScoreKind::Rules {
-            decay: Some(_),
-            slot: Some(slot),
-            updated,
-            ..
-        } = &mut s.kind
-        {
-            *updated = Some(time(*slot + 1));
+    layout.recheck = time();
+    layout.decay_due = time();
+    for &s in &decaying {
+        if let ScoreKind::Rules { updated, .. } = &mut c.scores[s].kind {
+            *updated = Some(time());
         }
     }
-    for f in &mut c.policy.frequency {
-        f.ring.high = Some(time(f.ring.at).high);
-    }
+    // Then history: every predicate is known now. The rings of caps, each read only by the
+    // events of its rule or the sends of its channel, come last (`rings`).
+    history::lay_out(&c.pools, &mut layout, &mut plan, &mut c.dispatch);
     c.layout = layout;
+    place_bits(&mut c, &plan, &rings);
     c.reactions = reactions::derive(&c);
     Ok(c)
 }
@@ -350,33 +345,62 @@ fn trigger_name(program: &p::Program, t: &p::Trigger) -> String {
     }
 }
 
+/// Moves every bit field from its place in its planner's bit region to the slab: `plan`'s
+/// after every word (`Planner`), then the caps' `rings`; and sizes the slab.
+fn place_bits(c: &mut Compiled, plan: &Planner, rings: &Planner) {
+    let base = plan.bit_base();
+    let rings_base = plan.bit_end();
+    c.layout.place_bits(base);
+    c.layout.size = plan.size_with(rings);
+    for s in &mut c.scores {
+        if let ScoreKind::Rules { on, updated, .. } = &mut s.kind {
+            for (_, ring) in on.iter_mut().filter_map(|r| r.cap.as_mut()) {
+                ring.at += rings_base;
+            }
+            if let Some(t) = updated {
+                t.bits.at += base;
+            }
+        }
+    }
+    for f in &mut c.policy.frequency {
+        f.ring.at += rings_base;
+    }
+}
+
 /// Whether a workflow reads its enrollment time: its enrollment rule (`once`, `once per D`),
-/// a `since enrolled` in a condition of its run, or an action of its steps (an action's id
-/// hashes the time its run began).
+/// or a `since enrolled` in a condition or a value of its run.
 fn reads_enrolled(pools: &Pools, w: &Workflow) -> bool {
+    w.enroll != Enroll::EveryTime || reads_since_enrolled(pools, w)
+}
+
+/// Whether a `since enrolled` in a condition or a value of a workflow's run reads when the
+/// run began (the VM then orders the run's start among the events of its instant).
+pub fn reads_since_enrolled(pools: &Pools, w: &Workflow) -> bool {
     let since = |c: &bytecode::Chunk| {
         c.ops.iter().any(|op| {
             matches!(op, bytecode::Op::History(h)
                 if pools.history.get(*h as usize).is_some_and(|h| h.since_enrolled))
         })
     };
-    w.enroll != Enroll::EveryTime
-        || [&w.exit_when, &w.goal].into_iter().flatten().any(since)
+    [&w.exit_when, &w.goal].into_iter().flatten().any(since)
         || w.ops.iter().any(|op| match op {
             WOp::JumpUnless { cond, .. } => since(cond),
             WOp::WaitUpTo { filter, .. } => filter.as_ref().is_some_and(since),
+            WOp::Notify { message, .. } => message.parts.iter().any(|p| match p {
+                TemplatePart::Value(chunk, _) => since(chunk),
+                TemplatePart::Text(_) => false,
+            }),
+            WOp::Webhook { fields, .. } => fields.iter().any(|(_, chunk, _)| since(chunk)),
+            WOp::Set { value, .. } => since(value),
             WOp::WaitFor { .. }
             | WOp::WaitUntil { .. }
             | WOp::Jump { .. }
             | WOp::Split { .. }
             | WOp::Start { .. }
-            | WOp::Stop { .. } => false,
-            WOp::Send { .. }
-            | WOp::Notify { .. }
+            | WOp::Stop { .. }
+            | WOp::Send { .. }
             | WOp::Retarget { .. }
-            | WOp::Webhook { .. }
-            | WOp::Set { .. }
-            | WOp::Tag { .. } => true,
+            | WOp::Tag { .. } => false,
         })
 }
 
@@ -436,7 +460,7 @@ fn lower_steps(
                 span,
             }),
             p::StepKind::WaitFor(seconds) => ops.push(WOp::WaitFor {
-                seconds: *seconds,
+                ms: from_seconds(*seconds),
                 span,
             }),
             p::StepKind::WaitUntil { weekday, minutes } => ops.push(WOp::WaitUntil {
@@ -449,7 +473,7 @@ fn lower_steps(
                 event,
                 filter,
             } => ops.push(WOp::WaitUpTo {
-                timeout: *timeout,
+                timeout: from_seconds(*timeout),
                 event: *event as u16,
                 filter: filter.as_ref().map(|f| pools.compile(f)).transpose()?,
                 span,

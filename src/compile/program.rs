@@ -66,28 +66,26 @@ pub struct Score {
 pub enum ScoreKind {
     Derived(Chunk),
     Rules {
-        /// Fraction kept after `every` seconds.
+        /// Fraction kept after `every` milliseconds.
         decay: Option<(f64, i64)>,
         when: Vec<WhenRule>,
         on: Vec<OnRule>,
-        /// Slab offset of the accumulated value (f32), followed by the time of its last
-        /// update when the score decays (`acc_words`); `None` for a score with no `on` rules,
-        /// whose accumulated part is always 0.
+        /// Slab offset of the accumulated value (an `f64` in two words, `SCORE_WORDS`);
+        /// `None` for a score with no `on` rules, whose accumulated part is always 0.
         slot: Option<u32>,
         /// When every `when` condition reads only attributes, the slab offset where the
-        /// lead's `when` total is kept (f32), refreshed when attributes change.
+        /// lead's `when` total is kept (an `f64` in two words), refreshed when attributes
+        /// change.
         when_cache: Option<u32>,
-        /// When the score decays: where the time of the last update is kept, the word after
-        /// the value and two bits (a migration may write the clock, which can be past 2106).
+        /// When the score decays: where the time of its last update is kept, from which
+        /// decay applies (a migration may write the clock, which can be past the last
+        /// record).
         updated: Option<TimeSlot>,
     },
 }
 
-/// Words of a rules score's accumulator: its value, and when it decays the time of its last
-/// update, from which decay applies.
-pub fn acc_words(decay: &Option<(f64, i64)>) -> u32 {
-    1 + decay.is_some() as u32
-}
+/// Words of a score's value in the slab: an `f64`, the `number` every score is.
+pub const SCORE_WORDS: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WhenRule {
@@ -103,7 +101,7 @@ pub struct OnRule {
     pub filter: Option<Chunk>,
     pub effect: EffectKind,
     pub amount: f64,
-    /// (per D seconds, the ring of the last N times the rule counted: at most N per D)
+    /// (per D milliseconds, the ring of the last N times the rule counted: at most N per D)
     pub cap: Option<(i64, Ring)>,
     pub span: Span,
 }
@@ -190,8 +188,9 @@ pub enum WOp {
         workflow: u16,
         span: Span,
     },
+    /// Rest for this many milliseconds.
     WaitFor {
-        seconds: i64,
+        ms: i64,
         span: Span,
     },
     WaitUntil {
@@ -199,6 +198,7 @@ pub enum WOp {
         minutes: u32,
         span: Span,
     },
+    /// Rest until the event, or for `timeout` milliseconds.
     WaitUpTo {
         timeout: i64,
         event: u16,
@@ -265,7 +265,7 @@ pub struct Suppress {
 pub struct Frequency {
     pub channel: Channel,
     pub per: i64,
-    /// The last N sends on the channel: at most N per `per` seconds.
+    /// The last N sends on the channel: at most N per `per` milliseconds.
     pub ring: Ring,
     pub rule: String,
 }
@@ -309,7 +309,7 @@ pub fn op_label(c: &super::Compiled, op: &WOp) -> String {
             "stop {}",
             c.workflows.get(*workflow as usize).map_or("?", |w| &w.name)
         ),
-        WOp::WaitFor { seconds, .. } => format!("wait {}", format::duration(*seconds)),
+        WOp::WaitFor { ms, .. } => format!("wait {}", format::duration(*ms)),
         WOp::WaitUntil {
             weekday, minutes, ..
         } => {

@@ -29,6 +29,7 @@ use crate::check::program::{
 };
 use crate::lang::format;
 use crate::lang::modes::Enroll;
+use crate::lang::time::from_seconds;
 use crate::lang::written::source_text;
 
 /// The longest a line of a label gets, in characters, `…` included (a workflow's name may be
@@ -175,7 +176,7 @@ pub fn build_workflow(program: &Program, source: &str, id: WorkflowId) -> Workfl
     let mut header = vec![format!("workflow {}", wf.name)];
     header.push(match wf.enroll {
         Enroll::Once => "enroll once".to_string(),
-        Enroll::OncePer(d) => format!("enroll once per {}", format::duration(d)),
+        Enroll::OncePer(d) => format!("enroll once per {}", format::duration(from_seconds(d))),
         Enroll::EveryTime => "enroll every time".to_string(),
     });
     if let Some(c) = &wf.only_if {
@@ -299,7 +300,7 @@ impl Builder<'_> {
                 } => {
                     let mut lines = wrap(&format!(
                         "wait up to {} for {}",
-                        format::duration(*timeout),
+                        format::duration(from_seconds(*timeout)),
                         self.event(*event)
                     ));
                     if let Some(f) = filter {
@@ -380,7 +381,10 @@ impl Builder<'_> {
             StepKind::Untag(t) => action(format!("untag {}", self.template(t))),
             StepKind::Start(w) => action(format!("start {}", self.workflow(*w))),
             StepKind::Stop(w) => action(format!("stop {}", self.workflow(*w))),
-            StepKind::WaitFor(d) => (NodeKind::Wait, format!("wait {}", format::duration(*d))),
+            StepKind::WaitFor(d) => (
+                NodeKind::Wait,
+                format!("wait {}", format::duration(from_seconds(*d))),
+            ),
             StepKind::WaitUntil { weekday, minutes } => (
                 NodeKind::Wait,
                 format!(

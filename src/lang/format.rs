@@ -2,35 +2,50 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-/// An instant as RFC 3339 in UTC, to the second.
-pub fn instant(seconds: i64) -> String {
-    DateTime::<Utc>::from_timestamp(seconds, 0)
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
-        .unwrap_or_else(|| seconds.to_string())
+/// An instant (milliseconds since the Unix epoch) as RFC 3339 in UTC: to the second, with
+/// the milliseconds after a `.` only when there are some (`2026-03-02T09:00:00Z`,
+/// `2026-03-02T09:00:00.250Z`).
+pub fn instant(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        .unwrap_or_else(|| ms.to_string())
 }
 
-/// A duration in the language's own units: `3d`, `1d12h`, `90s`. Days are the largest unit,
-/// as marketers write them (`7d`, `30d`).
-pub fn duration(seconds: i64) -> String {
-    if seconds == 0 {
+/// A duration (milliseconds) in the language's own units: `3d`, `1d12h`, `90s`, with the
+/// milliseconds of a duration computed from times as a fraction of its seconds (`1.5s`).
+/// Days are the largest unit, as marketers write them (`7d`, `30d`).
+pub fn duration(ms: i64) -> String {
+    if ms == 0 {
         return "0s".into();
     }
     let mut out = String::new();
-    let mut rest = seconds.unsigned_abs();
-    if seconds < 0 {
+    if ms < 0 {
         out.push('-');
     }
-    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+    let (mut rest, millis) = (ms.unsigned_abs() / 1_000, ms.unsigned_abs() % 1_000);
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
         if rest >= size {
             out.push_str(&format!("{}{unit}", rest / size));
             rest %= size;
         }
     }
+    match (rest, millis) {
+        (0, 0) => {}
+        (s, 0) => out.push_str(&format!("{s}s")),
+        (s, m) => {
+            let fraction = format!("{m:03}");
+            out.push_str(&format!("{s}.{}s", fraction.trim_end_matches('0')));
+        }
+    }
     out
 }
 
-/// A number with at most two decimals, and none when it is whole.
+/// A number with at most two decimals, and none when it is whole; NaN, which a missing
+/// score is, as `missing`.
 pub fn number(n: f64) -> String {
+    if n.is_nan() {
+        return "missing".into();
+    }
     let rounded = (n * 100.0).round() / 100.0;
     if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
         format!("{}", rounded as i64)
@@ -130,13 +145,17 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(duration(3 * 86_400), "3d");
-        assert_eq!(duration(36 * 3_600), "1d12h");
-        assert_eq!(duration(14 * 86_400), "14d");
+        assert_eq!(duration(3 * 86_400_000), "3d");
+        assert_eq!(duration(36 * 3_600_000), "1d12h");
+        assert_eq!(duration(14 * 86_400_000), "14d");
+        assert_eq!(duration(90_000), "1m30s");
+        assert_eq!(duration(1_500), "1.5s");
+        assert_eq!(duration(-60_250), "-1m0.25s");
         assert_eq!(number(30.0), "30");
         assert_eq!(number(2.5), "2.5");
         assert_eq!(number(1.0 / 3.0), "0.33");
-        assert_eq!(instant(1_772_442_000), "2026-03-02T09:00:00Z");
+        assert_eq!(instant(1_772_442_000_000), "2026-03-02T09:00:00Z");
+        assert_eq!(instant(1_772_442_000_100), "2026-03-02T09:00:00.100Z");
         assert_eq!(time_of_day(600), "10:00");
     }
 

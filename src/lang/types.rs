@@ -93,9 +93,9 @@ pub enum Value {
     Int(i64),
     Number(f64),
     Str(String),
-    /// Seconds.
+    /// Milliseconds (`crate::lang::time`).
     Duration(i64),
-    /// Seconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch.
     Time(i64),
     /// Minutes after midnight.
     TimeOfDay(u32),

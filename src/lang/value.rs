@@ -11,9 +11,9 @@ pub enum Val {
     Num(f64),
     Sym(u32),
     PropText(u16),
-    /// Seconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch (`crate::lang::time`).
     Time(i64),
-    /// Seconds.
+    /// Milliseconds.
     Dur(i64),
     /// Minutes after midnight.
     Tod(u32),

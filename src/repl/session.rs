@@ -382,7 +382,9 @@ impl Session {
                         .into())
                     }
                 };
-                let to = self.now().saturating_add(seconds);
+                let to = self
+                    .now()
+                    .saturating_add(crate::lang::time::from_seconds(seconds));
                 out_of_range(to, &arg, "the clock at")?;
                 self.move_clock(to)
             }
@@ -797,7 +799,9 @@ fn value_json(program: &Program, v: &Value) -> Option<Json> {
         Value::Int(i) => json!(i),
         Value::Number(n) => serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number),
         Value::Str(s) => json!(s),
-        Value::Duration(d) => json!(d),
+        // As the intake reads a duration: a number of seconds.
+        Value::Duration(d) if d % 1_000 == 0 => json!(d / 1_000),
+        Value::Duration(d) => json!(*d as f64 / 1_000.0),
         Value::Time(t) => json!(format::instant(*t)),
         Value::TimeOfDay(m) => json!(format::time_of_day(*m)),
         Value::Enum(e, i) => json!(program.enums[*e as usize].variants[*i as usize]),

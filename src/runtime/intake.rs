@@ -1101,11 +1101,17 @@ fn convert(
         (Kind::Number, Scalar::I64(n)) => Val::Num(*n as f64),
         (Kind::Number, Scalar::U64(n)) => Val::Num(*n as f64),
         (Kind::Number, Scalar::F64(n)) => Val::Num(*n),
-        (Kind::Duration, Scalar::I64(n)) => Val::Dur(*n),
-        (Kind::Duration, Scalar::U64(n)) => {
-            Val::Dur(i64::try_from(*n).map_err(|_| Bad::WrongType)?)
+        // A number of seconds, kept to the millisecond.
+        (Kind::Duration, Scalar::I64(n)) => Val::Dur(n.checked_mul(1_000).ok_or(Bad::WrongType)?),
+        (Kind::Duration, Scalar::U64(n)) => Val::Dur(
+            i64::try_from(*n)
+                .ok()
+                .and_then(|n| n.checked_mul(1_000))
+                .ok_or(Bad::WrongType)?,
+        ),
+        (Kind::Duration, Scalar::F64(n)) => {
+            Val::Dur(whole((n * 1_000.0).trunc()).ok_or(Bad::WrongType)?)
         }
-        (Kind::Duration, Scalar::F64(n)) => Val::Dur(whole(n.trunc()).ok_or(Bad::WrongType)?),
         (Kind::Str, _) => {
             let t = v.text(scratch).ok_or(Bad::WrongType)?;
             Val::PropText(sink.put(reuse, t)?)
@@ -1422,14 +1428,14 @@ impl<'de> Visitor<'de> for TraitsSeed<'_, '_> {
 // ---------------------------------------------------------------------------------------
 // Times.
 
-/// An RFC 3339 time as whole seconds since the Unix epoch (the fraction dropped, as
-/// chrono's `timestamp()` does). The common `YYYY-MM-DDTHH:MM:SS[.fff]Z` shape is read
-/// directly; everything else goes through chrono.
+/// An RFC 3339 time as milliseconds since the Unix epoch (a fraction finer than the
+/// millisecond dropped, as chrono's `timestamp_millis()` does). The common
+/// `YYYY-MM-DDTHH:MM:SS[.fff]Z` shape is read directly; everything else goes through chrono.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     fast_rfc3339(s.as_bytes()).or_else(|| {
         chrono::DateTime::parse_from_rfc3339(s)
             .ok()
-            .map(|t| t.timestamp())
+            .map(|t| t.timestamp_millis())
     })
 }
 
@@ -1461,8 +1467,15 @@ fn fast_rfc3339(b: &[u8]) -> Option<i64> {
     {
         return None;
     }
+    // The fraction's first three digits are the milliseconds; finer ones are dropped.
+    let millis = b[20.min(n - 1)..n - 1]
+        .iter()
+        .chain(b"000")
+        .take(3)
+        .fold(0, |ms, d| ms * 10 + i64::from(d - b'0'));
     let days = days_from_civil(i64::from(year), month, day);
-    Some(days * 86_400 + i64::from(hour * 3600 + minute * 60 + second))
+    let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
+    Some(seconds * 1_000 + millis)
 }
 
 #[inline]

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// How long accepted message ids are remembered: clients retry within minutes; Segment's
 /// own deduplication window is a day.
-pub const REMEMBER_IDS_FOR: i64 = 24 * 3600;
+pub const REMEMBER_IDS_FOR: i64 = 24 * 3600 * 1000;
 /// How many message ids are kept in memory; older ones (within the day) are looked up in
 /// the database.
 pub const IDS_IN_MEMORY: usize = 1 << 20;
@@ -153,16 +153,20 @@ impl crate::vm::machine::Sink for Stamp<'_> {
     }
 }
 
+/// How late a timer's action may run and still be written as on time: the service wakes for
+/// its timers within a quarter of a second.
+pub const LATE_AFTER_MS: i64 = 1000;
+
 /// An action's record as the service writes it: as `run` writes it, and for an action of a
 /// timer that fell due while the service was down (or busy), stamped with the time it ran
-/// and how late that was.
+/// and how late that was, in seconds.
 pub fn record(action: &Action, now: i64) -> String {
     let mut json = output::to_json(action);
     let late = now - action.at;
-    if late > 0 {
+    if late >= LATE_AFTER_MS {
         if let Some(map) = json.as_object_mut() {
             map.insert("at".into(), crate::lang::format::instant(now).into());
-            map.insert("late_by".into(), late.into());
+            map.insert("late_by".into(), (late as f64 / 1000.0).into());
         }
     }
     json.to_string()

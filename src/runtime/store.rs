@@ -44,8 +44,9 @@ pub const DEFAULT_COMMIT_EVERY: u64 = 100_000;
 /// SQLite's `application_id` of a Nurture state database: "Nurt".
 pub const APPLICATION_ID: i32 = 0x4e75_7274;
 
-/// The layout of the tables, kept as SQLite's `user_version`; bumped when it changes.
-/// Layout 4: each lead row keeps its rules' tallies.
+/// The layout of the tables, kept as SQLite's `user_version`; bumped when it changes, or
+/// what its columns mean does. 4: times in milliseconds (the clock, timers' due times), and
+/// each lead row keeps its rules' tallies.
 pub const SCHEMA_VERSION: i32 = 4;
 
 const SCHEMA: &str = "

@@ -17,11 +17,11 @@ const REQUESTS_PER_COMMIT: usize = 4096;
 /// How long the core sleeps with nothing due: it wakes to fire timers within this.
 const IDLE_WAKE: Duration = Duration::from_millis(250);
 
-/// The service's clock: seconds since the Unix epoch, UTC.
+/// The service's clock: milliseconds since the Unix epoch, UTC (the engine's unit of time).
 pub fn wall_clock() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 

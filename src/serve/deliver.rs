@@ -395,7 +395,7 @@ async fn deliver(
             }
             Attempt::Again { error, after } => (error, after),
         };
-        let age = Duration::from_secs(wall_clock().saturating_sub(entry.created).max(0) as u64);
+        let age = Duration::from_millis(wall_clock().saturating_sub(entry.created).max(0) as u64);
         if age >= retry.give_up_after {
             metrics.delivery(route.name(), "dead", took);
             tracing::warn!(id = %entry.id, route = route.name(), %error, "given up on: dead-lettered");

@@ -1183,8 +1183,9 @@ impl Builder {
         } else {
             text.to_string()
         };
+        // To the millisecond, as a record's `timestamp` (`crate::lang::time`).
         match chrono::DateTime::parse_from_rfc3339(&full) {
-            Ok(t) => t.timestamp(),
+            Ok(t) => t.timestamp_millis(),
             Err(_) => {
                 let span = self.span(pair);
                 self.bad_literal(

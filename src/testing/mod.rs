@@ -115,7 +115,7 @@ fn run_one(program: &Program, test: &p::Test) -> Result<TestReport, CompileError
                 }
             }
             TestStmt::After { seconds, event, .. } => {
-                let to = m.now + seconds;
+                let to = m.now + crate::lang::time::from_seconds(*seconds);
                 m.advance_to(to, &mut actions);
                 if let Some(e) = event {
                     deliver(&mut m, test, e, &mut actions);
@@ -252,8 +252,11 @@ fn expect(
         } => {
             let id = name(lead);
             let wname = &m.c.workflows[*workflow as usize].name.clone();
-            let at = m
-                .find_lead(&id)
+            // A run past its last step, watching only its goal, is done with the workflow.
+            let lead_at = m.find_lead(&id);
+            let watching = lead_at.is_some_and(|l| m.watching_goal(l, *workflow as u16));
+            let at = lead_at
+                .filter(|_| !watching)
                 .and_then(|l| m.run_step(l, *workflow as u16));
             let holds = match (&at, step) {
                 (None, _) => false,
@@ -262,6 +265,9 @@ fn expect(
             };
             let now = match &at {
                 Some(s) => format!("{id} is in {wname} at step \"{s}\""),
+                None if watching => {
+                    format!("{id} is past the last step of {wname}, watching its goal")
+                }
                 None => format!("{id} is not in {wname}"),
             };
             let mut happened = vec![now];

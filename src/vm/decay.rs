@@ -31,9 +31,9 @@ pub fn reads_scores(chunk: &Chunk) -> bool {
         .any(|o| matches!(o, crate::compile::bytecode::Op::Score(_)))
 }
 
-/// Seconds from now until a score worth `a` now and `b` after `span` seconds, whose
-/// decaying part keeps `keep` every `every` seconds, reaches `k`: the first whole second
-/// at or past it.
+/// Milliseconds from now until a score worth `a` now and `b` after `span` milliseconds, whose
+/// decaying part keeps `keep` every `every` milliseconds, reaches `k`: the first whole
+/// millisecond at or past it.
 pub fn solve_decay(a: f64, b: f64, span: i64, k: f64, keep: f64, every: i64) -> Option<i64> {
     if !(keep > 0.0 && keep < 1.0) {
         return None;
@@ -51,8 +51,8 @@ pub fn solve_decay(a: f64, b: f64, span: i64, k: f64, keep: f64, every: i64) -> 
 }
 
 /// The accumulated part of a rules score at `t`, decayed since its last update (0 for a
-/// score with no accumulator). `decay`: the fraction kept every so many seconds, and where
-/// the time of the last update is.
+/// score with no accumulator). `decay`: the fraction kept every so many milliseconds, and
+/// where the time of the last update is.
 pub fn accumulated(
     l: &Lead,
     slot: Option<u32>,
@@ -60,7 +60,7 @@ pub fn accumulated(
     t: i64,
 ) -> f64 {
     let Some(slot) = slot else { return 0.0 };
-    let acc = l.f32(slot);
+    let acc = l.f64(slot);
     let Some(((keep, every), updated)) = decay else {
         return acc;
     };

@@ -9,6 +9,8 @@ use crate::lang::value::Val;
 pub trait Env {
     fn attr(&self, id: u16) -> Val;
     fn prop(&self, id: u16) -> Val;
+    /// A score's value; NaN where it is missing (a derived score over a missing value, or
+    /// divided by zero).
     fn score(&self, id: u16) -> f64;
     fn in_list(&self, id: u16) -> bool;
     fn history(&self, slot: u16) -> Val;
@@ -66,7 +68,10 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
             Op::Const(i) => stack.push(pools.consts[i as usize]),
             Op::Attr(a) => stack.push(env.attr(a)),
             Op::Prop(p) => stack.push(env.prop(p)),
-            Op::Score(s) => stack.push(Val::Num(env.score(s))),
+            Op::Score(s) => stack.push(match env.score(s) {
+                n if n.is_nan() => Val::Missing,
+                n => Val::Num(n),
+            }),
             Op::InList(l) => stack.push(Val::Bool(env.in_list(l))),
             Op::History(h) => stack.push(env.history(h)),
             Op::Now => stack.push(Val::Time(env.now())),
@@ -313,7 +318,7 @@ mod tests {
                 .unwrap_or(Val::Missing)
         }
         fn now(&self) -> i64 {
-            1_000_000
+            1_000_000_000
         }
         fn received(&self) -> bool {
             false
@@ -454,7 +459,7 @@ mod tests {
     fn time_arithmetic() {
         let src = format!("{SCHEMA}list probe = now - (last order.placed ?? now) > 30d\n");
         let old = |_: &Program, p: &mut Pools| Fixture {
-            history: vec![Val::Time(1_000_000 - 31 * 86_400)],
+            history: vec![Val::Time(1_000_000_000 - 31 * 86_400_000)],
             ..lead(p, "a@b.c", None, None)
         };
         assert_eq!(run(&src, old), Val::Bool(true));

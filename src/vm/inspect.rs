@@ -120,6 +120,8 @@ pub struct RunView {
     pub enrollment_kept: bool,
     /// The open run's variant: the arm it took at the last split it passed.
     pub variant: Option<String>,
+    /// The open run's start as `since enrolled` reads it (`Machine::run_since`).
+    pub since: Option<i64>,
 }
 
 /// Why a lead is or is not in a workflow.
@@ -297,7 +299,7 @@ impl Explainer<'_> {
                     format!(
                         "decay {}% every {}",
                         format::number(d.percent),
-                        format::duration(d.every)
+                        format::duration(crate::lang::time::from_seconds(d.every))
                     )
                 });
                 Parts::Rules {
@@ -484,8 +486,8 @@ impl Explainer<'_> {
             };
         // `only if` is judged at the moment of a start, when the run begins now.
         let only_if = explain(&pw.only_if, &cw.only_if, Some(self.m.now));
-        let exit_when = explain(&pw.exit_when, &cw.exit_when, run.enrolled);
-        let goal = explain(&pw.goal, &cw.goal, run.enrolled);
+        let exit_when = explain(&pw.exit_when, &cw.exit_when, run.since);
+        let goal = explain(&pw.goal, &cw.goal, run.since);
         WorkflowWhy {
             run,
             enroll,
@@ -541,6 +543,7 @@ pub fn run_view(m: &Machine, lead: u32, w: u16) -> RunView {
         enrolled,
         last_enrolled,
         enrollment_kept: m.c.layout.run(w).enrolled.is_some(),
+        since: m.run_since(lead, w),
     }
 }
 
@@ -723,8 +726,8 @@ list big = s >= 15
         let program = program.unwrap_or_else(|| panic!("{diags:?}"));
         let mut m = Machine::new(compile(&program).unwrap());
         m.keep_tallies();
-        let t0 = 1_767_225_600;
-        let day = 86_400;
+        let t0 = 1_767_225_600_000;
+        let day = 86_400_000;
         send(&mut m, t0, "ping", Val::Int(1));
         send(&mut m, t0 + day, "ping", Val::Int(9));
         send(&mut m, t0 + day, "ping", Val::Int(1));

@@ -4,11 +4,15 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Weekday};
 use chrono_tz::Tz;
 
-/// The first instant at or after `now` when the local time in `tz` is `minutes` after
-/// midnight (on a weekday, if asked). A time in a daylight-saving gap moves forward to the
-/// first valid instant.
+/// The first instant at or after `now` (milliseconds since the Unix epoch) when the local
+/// time in `tz` is `minutes` after midnight (on a weekday, if asked). A time in a
+/// daylight-saving gap moves forward to the first valid instant.
 pub fn next_local_time(tz: Tz, now: i64, minutes: u32, weekday: bool) -> i64 {
-    let Some(local_now) = tz.timestamp_opt(now, 0).single().map(|t| t.naive_local()) else {
+    let Some(local_now) = tz
+        .timestamp_millis_opt(now)
+        .single()
+        .map(|t| t.naive_local())
+    else {
         return now;
     };
     let mut day: NaiveDate = local_now.date();
@@ -35,8 +39,8 @@ fn resolve_local(tz: Tz, naive: NaiveDateTime) -> Option<i64> {
     // Walk forward minute by minute out of a gap (at most a few hours).
     for _ in 0..(4 * 60) {
         match tz.from_local_datetime(&n) {
-            LocalResult::Single(t) => return Some(t.timestamp()),
-            LocalResult::Ambiguous(a, _) => return Some(a.timestamp()),
+            LocalResult::Single(t) => return Some(t.timestamp_millis()),
+            LocalResult::Ambiguous(a, _) => return Some(a.timestamp_millis()),
             LocalResult::None => n += chrono::Duration::minutes(1),
         }
     }

@@ -9,13 +9,15 @@ use super::decay::{accumulated, reads_scores, solve_decay, sum_of_scores};
 use super::eval::{eval, Env};
 use super::leads::Leads;
 use super::local_time::next_local_time;
+use super::order::next_key;
 use super::render;
 use super::ring;
-use super::state::{to_stamp, Lead};
+use super::state::Lead;
 use super::tally::Tallies;
 use super::variant::{self, Variants};
+use super::windows::Windows;
 use crate::compile::bytecode::Chunk;
-use crate::compile::layout::Kept;
+use crate::compile::layout::{key_last, key_time, key_window, Kept, TimeSlot};
 use crate::compile::program::op_label;
 use crate::compile::program::{Derived, ScoreKind, Template, TemplatePart, TriggerSource, WOp};
 use crate::compile::Compiled;
@@ -140,7 +142,7 @@ pub struct Machine {
     zones: HashMap<u32, Tz, foldhash::fast::RandomState>,
     /// Scratch space for the evaluator, reused so evaluating allocates nothing.
     stack: RefCell<Vec<Val>>,
-    /// The scores of the lead being processed, at the time being looked at.
+    /// The scores of the lead being processed, at the time being looked at (NaN: missing).
     scores: Vec<Cell<f64>>,
     /// Per derived score that only adds and subtracts scores left to right (`fit +
     /// engagement + intent`): its terms, each with whether it is subtracted. Summed directly,
@@ -156,9 +158,15 @@ pub struct Machine {
     scratch_fired: Vec<u16>,
     /// Lists moved by a `set` in the middle of a run, not yet reported by the cycle.
     pending_changes: Vec<(u16, bool)>,
-    /// Actions emitted so far: part of each action's id, so no two share one.
-    emitted: u64,
-    /// A hash of the campaign's name, also part of each id.
+    /// Bumped each time a step changes the lead (`set`, `tag`): a run whose next step comes
+    /// after such a change checks its exit and goal first (`resume`).
+    lead_changes: u64,
+    /// Where the workflows whose runs read `since enrolled` keep their enrollment: what
+    /// orders the events of an instant around the runs begun in it (`order_key`).
+    since_runs: Vec<TimeSlot>,
+    /// The `within` windows of history, by the stamps they close over (`next_recheck`).
+    windows: Windows,
+    /// A hash of the campaign's name, part of each action's id.
     campaign_hash: u64,
     /// The list number `lead.tags` evaluates to (`Val::List`): an empty list in the pool,
     /// so code that reads it as a constant list sees no items rather than a bad index;
@@ -221,7 +229,6 @@ impl TimerRow {
 pub struct Counters {
     pub now: i64,
     pub timer_seq: u64,
-    pub emitted: u64,
     pub stats: Stats,
 }
 
@@ -257,9 +264,15 @@ impl Machine {
             })
             .collect();
         let leads = Leads::new(&c);
+        let since_runs = (c.workflows.iter().enumerate())
+            .filter(|(_, w)| crate::compile::reads_since_enrolled(&c.pools, w))
+            .filter_map(|(i, _)| c.layout.run(i as u16).enrolled)
+            .collect();
+        let windows = Windows::new(&c);
         let variants = Variants::of(&c);
         let tallies = Tallies::new(&c);
         Machine {
+            windows,
             variants,
             tallies,
             tags_list,
@@ -278,7 +291,8 @@ impl Machine {
             scratch_changes: Vec::new(),
             scratch_fired: Vec::new(),
             pending_changes: Vec::new(),
-            emitted: 0,
+            lead_changes: 0,
+            since_runs,
             campaign_hash,
             journal: false,
             dirty: Vec::new(),
@@ -337,7 +351,6 @@ impl Machine {
         Counters {
             now: self.now,
             timer_seq: self.timer_seq,
-            emitted: self.emitted,
             stats: self.stats.clone(),
         }
     }
@@ -345,7 +358,6 @@ impl Machine {
     pub fn restore_counters(&mut self, c: Counters) {
         self.now = c.now;
         self.timer_seq = c.timer_seq;
-        self.emitted = c.emitted;
         self.stats = c.stats;
     }
 
@@ -674,6 +686,8 @@ impl Machine {
         let (lead, new) = self.lead_seen(lead_id);
         self.stats.events += 1;
         let e = ev.event as usize;
+        // What history keeps: the event's key, after the runs begun in this instant.
+        let stamp = self.order_key(lead);
         // A filter may read a score: the cache must hold this lead's, before this event.
         let mut scored = false;
         // History.
@@ -695,9 +709,9 @@ impl Machine {
             recorded = true;
             let l = &mut self.leads[lead as usize];
             match kept {
-                Kept::Ring(r) => ring::push(l, r, at),
+                Kept::Ring(r) => ring::push(l, r, stamp),
                 Kept::Counter(off) => l.set_word(off, l.word(off).saturating_add(1)),
-                Kept::Last(off) => l.set_word(off, to_stamp(at)),
+                Kept::Last(at) => l.set_time(at, Some(stamp)),
             }
         }
         // Scores with `on` rules.
@@ -777,7 +791,7 @@ impl Machine {
             EffectKind::Subtract => current - amount,
             EffectKind::Set => amount,
         };
-        l.set_f32(slot, next);
+        l.set_f64(slot, next);
         if let Some(at) = updated {
             l.set_time(at, Some(now));
         }
@@ -937,7 +951,7 @@ impl Machine {
             };
             let total = self.when_total(lead, when, 0.0, self.now);
             let at = *at;
-            self.leads[lead as usize].set_f32(at, total);
+            self.leads[lead as usize].set_f64(at, total);
         }
     }
 
@@ -978,7 +992,8 @@ impl Machine {
                             }
                         })
                     }
-                    None => self.value_at(lead, chunk, t).as_f64().unwrap_or(0.0),
+                    // Missing (NaN) stays missing through the sums and chunks above.
+                    None => self.value_at(lead, chunk, t).as_f64().unwrap_or(f64::NAN),
                 },
                 ScoreKind::Rules {
                     decay,
@@ -991,7 +1006,7 @@ impl Machine {
                     let l = &self.leads[lead as usize];
                     let acc = accumulated(l, *slot, decay.zip(*updated), t);
                     match when_cache {
-                        Some(at) => acc + l.f32(*at),
+                        Some(at) => acc + l.f64(*at),
                         None => self.when_total(lead, when, acc, t),
                     }
                 }
@@ -1090,18 +1105,19 @@ impl Machine {
         if !allowed {
             return;
         }
+        // The run begins after what the lead did so far in this instant.
+        let begins = self.order_key(cy.lead);
         if let Some(cond) = &self.c.workflows[w as usize].only_if {
-            if !self.test(cy.lead, cond, None, Some(self.now), false) {
+            if !self.test(cy.lead, cond, None, Some(begins), false) {
                 return;
             }
         }
-        let now = self.now;
         let l = &mut self.leads[cy.lead as usize];
         l.set_run_state(run, Status::Running.at(0));
         l.set_time(run.wake, None);
         variant::clear(&self.c, l, w);
         if let Some(at) = run.enrolled {
-            l.set_time(at, Some(now));
+            l.set_time(at, Some(begins));
         }
         if self.exit_or_goal(cy, w) {
             return;
@@ -1112,7 +1128,7 @@ impl Machine {
     /// Ends a run if its goal or exit condition holds; true when it ended.
     fn exit_or_goal(&mut self, cy: &mut Cycle<'_>, w: u16) -> bool {
         let run = self.c.layout.run(w);
-        let enrolled = self.leads[cy.lead as usize].enrolled(run);
+        let enrolled = self.leads[cy.lead as usize].enrolled_key(run);
         let wf = &self.c.workflows[w as usize];
         // After its last step a run watches its goal only.
         let watching =
@@ -1196,11 +1212,15 @@ impl Machine {
             if *event != ev.event {
                 continue;
             }
-            let enrolled = self.leads[cy.lead as usize].enrolled(run);
+            let enrolled = self.leads[cy.lead as usize].enrolled_key(run);
             if let Some(f) = filter.clone() {
                 if !self.test(cy.lead, &f, Some(ev), enrolled, false) {
                     continue;
                 }
+            }
+            // The event may meet the run's exit or goal: then it ends, and resumes nothing.
+            if self.exit_or_goal(cy, w) {
+                continue;
             }
             let l = &mut self.leads[cy.lead as usize];
             l.set_run_state(run, Status::Running.at(pc + 1) | RECEIVED);
@@ -1214,7 +1234,16 @@ impl Machine {
     fn resume(&mut self, cy: &mut Cycle<'_>, w: u16, depth: u32) {
         let run = self.c.layout.run(w);
         let mut steps = 0u32;
+        // Exit and goal were checked before the run resumed; a step that changes the lead
+        // (or starts a workflow that does) can make them hold before the next step.
+        let mut checked = self.lead_changes;
         loop {
+            if self.lead_changes != checked {
+                checked = self.lead_changes;
+                if self.exit_or_goal(cy, w) {
+                    return;
+                }
+            }
             let l = &self.leads[cy.lead as usize];
             let state = l.run_state(run);
             if Status::of(state) == Status::None {
@@ -1222,7 +1251,7 @@ impl Machine {
             }
             let pc = state & 0xffff;
             let flags = state & RECEIVED;
-            let enrolled = l.enrolled(run);
+            let enrolled = l.enrolled_key(run);
             let ops_len = self.c.workflows[w as usize].ops.len() as u32;
             if pc >= ops_len {
                 // The last step is done: watch the goal for its window, or end.
@@ -1253,8 +1282,8 @@ impl Machine {
                 l.set_time(run.wake, wake);
             };
             match &op {
-                WOp::WaitFor { seconds, .. } => {
-                    let due = self.now + seconds;
+                WOp::WaitFor { ms, .. } => {
+                    let due = self.now + ms;
                     set_state(self, next, Status::Waiting, Some(due));
                     self.schedule(due, cy.lead, TimerKind::Run(w));
                     return;
@@ -1317,12 +1346,12 @@ impl Machine {
                         return;
                     }
                     let source = self.step_source(w, pc);
-                    let salt = (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
+                    let salt = (w as u64) << 32 | pc as u64;
                     self.act(cy, &op, source, enrolled, salt);
                 }
                 op => {
                     let source = self.step_source(w, pc);
-                    let salt = (w as u64) << 32 | pc as u64 | (enrolled.unwrap_or(0) as u64) << 40;
+                    let salt = (w as u64) << 32 | pc as u64;
                     self.act(cy, op, source, enrolled, salt);
                 }
             }
@@ -1392,7 +1421,7 @@ impl Machine {
                 audience, message, ..
             } => ActionKind::Notify {
                 audience: *audience,
-                message: self.render(cy.lead, message),
+                message: self.render(cy.lead, message, enrolled),
             },
             WOp::Retarget { add, audience, .. } => ActionKind::Retarget {
                 add: *add,
@@ -1448,20 +1477,27 @@ impl Machine {
     /// next steps read them as they now are. The lists it moved are reported (and their
     /// triggers run) by the cycle, which goes round again because the lead changed.
     fn refresh_after_set(&mut self, lead: u32) {
+        self.lead_changes += 1;
         let mut changes = Vec::new();
         self.settle(lead, Cause::Attrs, false, &mut changes);
         self.pending_changes.extend(changes);
     }
 
+    /// Emits an action, its id a hash of the campaign, the lead's own action count, the lead,
+    /// the time and what the action is (`salt`: the workflow and step, or the trigger, or the
+    /// workflow that converted): a lead's ids depend on its own input only.
     fn emit(&mut self, cy: &mut Cycle<'_>, kind: ActionKind, source: Source, salt: u64) {
         if !kind.is_membership() {
             self.stats.actions += 1;
         }
         let lead = self.lead_ids.compact(cy.lead).clone();
-        self.emitted += 1;
+        let at = self.c.layout.sequence;
+        let l = &mut self.leads[cy.lead as usize];
+        let sequence = l.word(at).wrapping_add(1);
+        l.set_word(at, sequence);
         let mut h = Fnv1a::default();
         h.write(&self.campaign_hash.to_le_bytes());
-        h.write(&self.emitted.to_le_bytes());
+        h.write(&sequence.to_le_bytes());
         h.write(lead.as_bytes());
         h.write(&self.now.to_le_bytes());
         h.write(&salt.to_le_bytes());
@@ -1501,7 +1537,7 @@ impl Machine {
     fn quiet_until(&mut self, lead: u32) -> Option<i64> {
         let (from, to) = self.c.policy.quiet_hours?;
         let tz = self.zone(lead);
-        let local = tz.timestamp_opt(self.now, 0).single()?.naive_local();
+        let local = tz.timestamp_millis_opt(self.now).single()?.naive_local();
         let minute = local.hour() * 60 + local.minute();
         let quiet = if from < to {
             minute >= from && minute < to
@@ -1526,7 +1562,7 @@ impl Machine {
         tz
     }
 
-    fn render(&mut self, lead: u32, t: &Template) -> String {
+    fn render(&mut self, lead: u32, t: &Template, enrolled: Option<i64>) -> String {
         let mut out = String::new();
         for part in &t.parts {
             match part {
@@ -1540,7 +1576,7 @@ impl Machine {
                     {
                         self.compute_scores(lead, self.now);
                     }
-                    let v = self.eval_chunk(lead, chunk, None, None, false);
+                    let v = self.eval_chunk(lead, chunk, None, enrolled, false);
                     out.push_str(&self.text_of(v, ty));
                 }
             }
@@ -1587,30 +1623,13 @@ impl Machine {
     /// The first moment after `after` at which the lead's lists may change with no event,
     /// from its windows and its last computed decay crossing.
     fn next_recheck(&self, lead: u32, after: i64) -> Option<i64> {
-        let mut next: Option<i64> = None;
-        let mut consider = |t: i64| {
-            if t > after {
-                next = Some(next.map_or(t, |n: i64| n.min(t)));
-            }
-        };
         let l = &self.leads[lead as usize];
-        for (i, pred) in self.c.pools.history.iter().enumerate() {
-            let Some(w) = pred.within else { continue };
-            match (pred.kind, self.c.layout.history[i]) {
-                (HistoryKind::Count, Kept::Ring(r)) => {
-                    ring::stamps(l, r).for_each(|t| consider(t + w))
-                }
-                // A `did` or `last` reads only a ring's newest stamp.
-                (_, Kept::Ring(r)) => ring::newest(l, r).into_iter().for_each(|t| consider(t + w)),
-                (_, Kept::Last(at) | Kept::Counter(at)) => {
-                    l.stamp(at).into_iter().for_each(|t| consider(t + w))
-                }
-            }
+        let window = self.windows.next_close(l, after);
+        let decay = l.time(self.c.layout.decay_due).filter(|t| *t > after);
+        match (window, decay) {
+            (Some(w), Some(d)) => Some(w.min(d)),
+            (w, d) => w.or(d),
         }
-        if let Some(t) = l.time(self.c.layout.decay_due) {
-            consider(t);
-        }
-        next
     }
 
     /// Whether the lead's lists may have changed with no event by `due`: its queued recheck
@@ -1623,7 +1642,7 @@ impl Machine {
 
     /// The first moment a list's membership flips as scores decay. Decay is monotonic, so
     /// membership flips at most once while no event arrives: the flip is bracketed between
-    /// now and the moment the scores have faded out, then found to the second.
+    /// now and the moment the scores have faded out, then found to the millisecond.
     ///
     /// `settled`: the lead's list memberships were just evaluated at the clock (after a
     /// cycle), so they stand for the memberships now.
@@ -1639,7 +1658,7 @@ impl Machine {
                 ..
             } = &s.kind
             {
-                let acc = self.leads[lead as usize].f32(*slot).abs();
+                let acc = self.leads[lead as usize].f64(*slot).abs();
                 if acc > 0.005 && *keep < 1.0 {
                     let periods = if *keep <= 0.0 {
                         1.0
@@ -1666,7 +1685,7 @@ impl Machine {
         } else {
             self.decay_members(lead, now)
         };
-        let end = now + horizon.min(366 * 86_400);
+        let end = now + horizon.min(366 * 86_400_000);
         let end_members = self.decay_members(lead, end);
         // The score cache is left at `end` or a point between: nothing reads it after this
         // without filling it again for its lead and time.
@@ -1745,7 +1764,7 @@ impl Machine {
         bits
     }
 
-    /// A score's value for a lead now (tests, the REPL).
+    /// A score's value for a lead now (tests, the REPL); NaN where it is missing.
     pub fn score(&self, lead: u32, score: u16) -> f64 {
         self.compute_scores(lead, self.now);
         self.scores[score as usize].get()
@@ -1755,6 +1774,13 @@ impl Machine {
     pub fn run_at(&self, lead: u32, w: u16) -> Option<u32> {
         let state = self.leads[lead as usize].run_state(self.c.layout.run(w));
         (Status::of(state) != Status::None).then_some(state & 0xffff)
+    }
+
+    /// Whether a lead's run of a workflow is past its last step, watching only its goal: it
+    /// is still open, but no longer in the workflow's steps (`expect … in workflow`).
+    pub fn watching_goal(&self, lead: u32, w: u16) -> bool {
+        let state = self.leads[lead as usize].run_state(self.c.layout.run(w));
+        Status::of(state) == Status::WatchingGoal
     }
 
     /// The step a lead's run of a workflow rests at, as `op_label` names it.
@@ -1805,7 +1831,7 @@ impl Machine {
     }
 
     /// Evaluates a compiled chunk for a lead now, with fresh scores (REPL explanations);
-    /// `enrolled` is the run's start for `since enrolled`.
+    /// `enrolled` is the run's start as `since enrolled` reads it (`run_since`).
     pub fn eval_compiled(&self, lead: u32, chunk: &Chunk, enrolled: Option<i64>) -> Val {
         self.compute_scores(lead, self.now);
         self.eval_chunk(lead, chunk, None, enrolled, false)
@@ -1847,6 +1873,21 @@ impl Machine {
         };
         (wake, enrolled, l.enrolled(run))
     }
+
+    /// The start of a lead's open run of a workflow as `since enrolled` reads it: its time,
+    /// and its place among the events of its instant (`compile::layout::key`).
+    pub fn run_since(&self, lead: u32, w: u16) -> Option<i64> {
+        let run = self.c.layout.run(w);
+        let l = &self.leads[lead as usize];
+        (Status::of(l.run_state(run)) != Status::None)
+            .then(|| l.enrolled_key(run))
+            .flatten()
+    }
+
+    /// The key of what happens to a lead now (`order::next_key`).
+    fn order_key(&self, lead: u32) -> i64 {
+        next_key(&self.leads[lead as usize], &self.since_runs, self.now)
+    }
 }
 
 /// The VM's view of one lead while evaluating a chunk.
@@ -1856,6 +1897,7 @@ struct LeadEnv<'a> {
     /// The lead's index (its tags are looked up only when read).
     at: u32,
     ev: Option<EventRef<'a>>,
+    /// The run's start as `since enrolled` reads it: a key (`compile::layout::key`).
     enrolled: Option<i64>,
     received: bool,
     now: i64,
@@ -1893,28 +1935,34 @@ impl Env for LeadEnv<'_> {
         let pred = &c.pools.history[slot as usize];
         let kept = c.layout.history[slot as usize];
         let now = self.now;
+        // History keeps keys: `since enrolled` compares them whole, so an event later in the
+        // instant a run began counts and the one that began it does not.
         let since = if pred.since_enrolled {
             self.enrolled
         } else {
             None
         };
-        let ok = |t: i64| {
-            t <= now && pred.within.is_none_or(|w| now - t < w) && since.is_none_or(|s| t > s)
+        let ok = |k: i64| {
+            let t = key_time(k);
+            t <= now && pred.within.is_none_or(|w| now - t < w) && since.is_none_or(|s| k > s)
         };
         // The latest match: its own stamp, or the newest of a ring over the same matches.
         let latest = || match kept {
             Kept::Ring(r) => ring::newest(self.lead, r),
-            Kept::Last(at) | Kept::Counter(at) => self.lead.stamp(at),
+            Kept::Last(at) => self.lead.time(at),
+            Kept::Counter(_) => None,
         };
         match (pred.kind, kept) {
             (HistoryKind::Count, Kept::Ring(r)) => {
-                Val::Int(ring::count(self.lead, r, now, pred.within, since) as i64)
+                let window = pred.within.map(key_window);
+                Val::Int(ring::count(self.lead, r, key_last(now), window, since) as i64)
             }
-            (HistoryKind::Count, Kept::Last(at) | Kept::Counter(at)) => {
-                Val::Int(self.lead.word(at) as i64)
-            }
+            (HistoryKind::Count, Kept::Counter(at)) => Val::Int(self.lead.word(at) as i64),
+            (HistoryKind::Count, Kept::Last(_)) => Val::Missing,
             (HistoryKind::Did, _) => Val::Bool(latest().is_some_and(ok)),
-            (HistoryKind::Last, _) => latest().filter(|t| ok(*t)).map_or(Val::Missing, Val::Time),
+            (HistoryKind::Last, _) => latest()
+                .filter(|k| ok(*k))
+                .map_or(Val::Missing, |k| Val::Time(key_time(k))),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use super::machine::Machine;
 use super::ring;
-use super::state::{to_stamp, Lead};
+use super::state::Lead;
 use crate::compile::compare::enum_values;
 use crate::compile::layout::Kept;
 use crate::compile::Compiled;
@@ -16,7 +16,8 @@ fn count(n: u64, one: &str, many: &str) -> String {
 }
 
 /// Carries one piece of history from `from` to `into`: a counter as it is, stamps newest
-/// first as many as the new place keeps (a latest-match stamp takes the newest).
+/// first as many as the new place keeps (a latest-match stamp takes the newest). Both keep
+/// the same unit (history's keys, or the milliseconds of caps).
 fn carry_history(from: &Lead, kept: Kept, into: &mut Lead, to: Kept) {
     let mut stamps: Vec<i64> = match (kept, to) {
         (Kept::Counter(f), Kept::Counter(t)) => {
@@ -25,7 +26,7 @@ fn carry_history(from: &Lead, kept: Kept, into: &mut Lead, to: Kept) {
         }
         (Kept::Counter(_), _) | (_, Kept::Counter(_)) => return,
         (Kept::Ring(r), _) => ring::stamps(from, r).collect(),
-        (Kept::Last(at), _) => from.stamp(at).into_iter().collect(),
+        (Kept::Last(at), _) => from.time(at).into_iter().collect(),
     };
     stamps.sort_unstable_by(|a, b| b.cmp(a));
     match to {
@@ -35,7 +36,7 @@ fn carry_history(from: &Lead, kept: Kept, into: &mut Lead, to: Kept) {
                 ring::push(into, r, *t);
             }
         }
-        Kept::Last(at) => into.set_word(at, stamps.first().map_or(0, |t| to_stamp(*t))),
+        Kept::Last(at) => into.set_time(at, stamps.first().copied()),
         Kept::Counter(_) => {}
     }
 }
@@ -277,7 +278,7 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             }
         }
         for &(f, t, timed) in &scores {
-            lead.set_word(t, from.word(f));
+            lead.set_u64(t, from.u64(f));
             match timed {
                 Some((Some(was), updated)) => lead.set_time(updated, from.time(was)),
                 Some((None, updated)) => lead.set_time(updated, Some(counters.now)),
@@ -287,6 +288,8 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         for &(i, j) in &lists {
             lead.set_in_list(&new.c, j, from.in_list(oc, i));
         }
+        // The lead's ids go on from its own count, as if the campaign had not changed.
+        lead.set_word(new.c.layout.sequence, from.word(oc.layout.sequence));
         for &(kept, to) in history.iter().chain(&rule_caps).chain(&caps) {
             carry_history(from, kept, lead, to);
         }

@@ -6,40 +6,30 @@
 //! That changes no count: a ring is only as narrow as its readers' windows allow, and stamps
 //! only come in time order (the engine refuses a late record), so a reader never counts at a
 //! time before the newest stamp, when a dropped one, a window or more behind it, could count.
+//!
+//! A ring knows no unit: it holds what it is given (history's keys, or the milliseconds of
+//! caps), and counts in the same unit.
 
-use super::state::{mask, to_stamp, Lead};
-use crate::compile::layout::{Bits, Ring, TimeSlot};
-
-/// The field of the i-th older stamp.
-fn older(r: Ring, i: u32) -> Bits {
-    Bits {
-        at: (r.at + 1) * 32 + i * r.bits,
-        width: r.bits,
-    }
-}
+use super::state::{mask, Lead};
+use crate::compile::layout::{Ring, TimeSlot};
 
 /// The newest stamp as stored (0: none).
 fn newest_raw(lead: &Lead, r: Ring) -> i64 {
-    match r.high {
-        Some(high) => lead.time(TimeSlot { at: r.at, high }).unwrap_or(0),
-        None => lead.word(r.at) as i64,
-    }
+    lead.bits(r.newest_field()) as i64
 }
 
 fn set_newest(lead: &mut Lead, r: Ring, t: i64) {
-    match r.high {
-        Some(high) => lead.set_time(TimeSlot { at: r.at, high }, Some(t)),
-        None => lead.set_word(r.at, t as u32),
-    }
+    lead.set_time(
+        TimeSlot {
+            bits: r.newest_field(),
+        },
+        Some(t),
+    );
 }
 
-/// Adds a stamp at time `t`: it replaces the oldest, or takes a free place.
+/// Adds a stamp `t`: it replaces the oldest, or takes a free place.
 pub fn push(lead: &mut Lead, r: Ring, t: i64) {
-    // A ring of record times ends in 2100; a ring of sends keeps times past 2106 too.
-    let t = match r.high {
-        Some(_) => super::state::to_time_slot(t) as i64,
-        None => to_stamp(t) as i64,
-    };
+    let t = t.clamp(1, mask(r.newest) as i64);
     let newest = match r.cap {
         0 => return,
         _ => newest_raw(lead, r),
@@ -58,26 +48,26 @@ pub fn push(lead: &mut Lead, r: Ring, t: i64) {
     let (shift, full) = ((to - newest) as u64, mask(r.bits));
     let (mut free, mut oldest) = (None, None::<(u64, u32)>);
     for i in 0..r.cap - 1 {
-        let f = older(r, i);
-        let v = lead.bits(f) as u64;
+        let f = r.older_field(i);
+        let v = lead.bits(f);
         if v == 0 {
             free = free.or(Some(i));
             continue;
         }
         let d = v - 1 + shift;
-        if d + 1 > full {
+        if d >= full {
             lead.set_bits(f, 0);
             free = free.or(Some(i));
             continue;
         }
-        lead.set_bits(f, d as u32 + 1);
+        lead.set_bits(f, d + 1);
         if oldest.is_none_or(|(far, _)| d > far) {
             oldest = Some((d, i));
         }
     }
     let place = free.or(oldest.map(|(_, i)| i)).unwrap_or(0);
     let d = (to - joining) as u64;
-    lead.set_bits(older(r, place), if d + 1 > full { 0 } else { d as u32 + 1 });
+    lead.set_bits(r.older_field(place), if d >= full { 0 } else { d + 1 });
     set_newest(lead, r, to);
 }
 
@@ -94,7 +84,7 @@ pub fn stamps(lead: &Lead, r: Ring) -> impl Iterator<Item = i64> + '_ {
     let newest = newest(lead, r);
     let others = newest.map_or(0, |_| r.cap - 1);
     newest.into_iter().chain((0..others).filter_map(move |i| {
-        let v = lead.bits(older(r, i)) as i64;
+        let v = lead.bits(r.older_field(i)) as i64;
         (v != 0).then(|| newest.unwrap_or(0) - (v - 1))
     }))
 }
@@ -109,6 +99,7 @@ pub fn count(lead: &Lead, r: Ring, now: i64, window: Option<i64>, since: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::time::{RECORD_TIME_BITS, TIME_BITS};
 
     /// A ring of whole stamps, as rings were kept before they were packed: a push replaces
     /// the oldest (an empty place, 0, first).
@@ -123,29 +114,35 @@ mod tests {
         let mut rng = fastrand::Rng::with_seed(7);
         for round in 0..3000 {
             let cap = rng.u32(0..12);
-            let window = [1, 60, 3_600, 86_400, 7 * 86_400, 30 * 86_400][rng.usize(0..6)];
+            let window = [
+                1,
+                60_000,
+                3_600_000,
+                86_400_000,
+                7 * 86_400_000,
+                30 * 86_400_000,
+            ][rng.usize(0..6)];
             // Some rings are read with no window: every distance must fit.
             let open = round % 5 == 0;
-            // A ring of sends keeps its newest stamp past 2106, in two more bits.
+            // A ring of sends keeps times past the last record's, in two more bits.
             let sends = round % 3 == 0;
+            let width = if sends { TIME_BITS } else { RECORD_TIME_BITS };
             let at = rng.u32(0..3);
-            let end = at + Ring::words(cap, Ring::bits_for((!open).then_some(window)));
+            let bits = Ring::bits_for((!open).then_some(window), width);
+            let end = at + Ring::width(cap, bits, width).div_ceil(32);
             let r = Ring {
-                at,
+                at: at * 32,
                 cap,
-                bits: Ring::bits_for((!open).then_some(window)),
-                high: sends.then_some(Bits {
-                    at: (end + 1) * 32 + 3,
-                    width: crate::compile::layout::TIME_HIGH_BITS,
-                }),
+                bits,
+                newest: width,
             };
             let mut slab = vec![0; end as usize + 2];
             let lead = Lead::of_mut(&mut slab);
             let mut model = vec![0i64; cap as usize];
             let mut now = match sends {
-                // Crossing 2106-02-07, where `u32` seconds end.
-                true => u32::MAX as i64 - rng.i64(0..window * 20),
-                false => 1_700_000_000 + rng.i64(0..1_000_000),
+                // Crossing 2109, where the 42 bits of a record's time end.
+                true => (1 << RECORD_TIME_BITS) - rng.i64(0..window * 20),
+                false => 1_700_000_000_000 + rng.i64(0..1_000_000_000),
             };
             for _ in 0..rng.usize(0..40) {
                 // Bursts and long gaps, in time order.

@@ -1,7 +1,7 @@
 //! One lead's state: a flat slab of `u32` words laid out by the compiler (`compile::layout`).
 //! Its tags are kept beside it (`leads::Leads`).
 
-use crate::compile::layout::{AttrSlot, Bits, RunSlots, TimeSlot};
+use crate::compile::layout::{key_time, AttrSlot, Bits, RunSlots, TimeSlot};
 use crate::compile::Compiled;
 use crate::lang::types::{wide, Ty};
 use crate::lang::value::Val;
@@ -12,19 +12,6 @@ use crate::lang::value::Val;
 #[repr(transparent)]
 pub struct Lead {
     slab: [u32],
-}
-
-/// A time as stored in the slab: seconds since the Unix epoch as `u32`, 0 for never. Only for
-/// times that cannot pass 2106: a record's time (at most 2100, `crate::lang::time`).
-pub fn to_stamp(t: i64) -> u32 {
-    t.clamp(1, u32::MAX as i64) as u32
-}
-
-/// A time as a `TimeSlot` keeps it: seconds since the Unix epoch in 34 bits, 0 for never.
-/// Every time the clock can reach fits (`crate::lang::time::LAST_STORED`); the clamp only keeps a
-/// time set by hand past the range from wrapping.
-pub fn to_time_slot(t: i64) -> u64 {
-    t.clamp(1, crate::lang::time::LAST_STORED) as u64
 }
 
 impl Lead {
@@ -76,37 +63,32 @@ impl Lead {
         self.slab[at as usize + 1] = (v >> 32) as u32;
     }
 
-    /// Scores are kept as `f32` (one word): seven significant digits is more than the two
-    /// decimals a score is shown with.
-    pub fn f32(&self, at: u32) -> f64 {
-        f32::from_bits(self.slab[at as usize]) as f64
+    /// A score's value (`SCORE_WORDS`): a whole `f64`, as a `number` is everywhere a user
+    /// sees it (`add 0.1` ten times is what 64-bit floats make of it, not 32-bit ones).
+    pub fn f64(&self, at: u32) -> f64 {
+        f64::from_bits(self.u64(at))
     }
 
-    pub fn set_f32(&mut self, at: u32, v: f64) {
-        self.slab[at as usize] = (v as f32).to_bits();
+    pub fn set_f64(&mut self, at: u32, v: f64) {
+        self.set_u64(at, v.to_bits());
     }
 
-    /// A stored time, or `None` for never.
-    pub fn stamp(&self, at: u32) -> Option<i64> {
-        match self.slab[at as usize] {
-            0 => None,
-            s => Some(s as i64),
-        }
-    }
-
-    /// The time kept in a `TimeSlot`, or `None` for never.
+    /// The time (or key) kept in a `TimeSlot`, or `None` for never.
+    #[inline]
     pub fn time(&self, s: TimeSlot) -> Option<i64> {
-        match self.slab[s.at as usize] as u64 | (self.bits(s.high) as u64) << 32 {
+        match self.bits(s.bits) {
             0 => None,
             t => Some(t as i64),
         }
     }
 
-    /// Keeps a time in a `TimeSlot` (`None`: never).
+    /// Keeps a time (or key) in a `TimeSlot` (`None`: never). Every time the clock can reach
+    /// fits its field (`crate::lang::time`); the clamp only keeps a time set by hand past the
+    /// range from wrapping.
+    #[inline]
     pub fn set_time(&mut self, s: TimeSlot, t: Option<i64>) {
-        let v = t.map_or(0, to_time_slot);
-        self.slab[s.at as usize] = v as u32;
-        self.set_bits(s.high, (v >> 32) as u32);
+        let v = t.map_or(0, |t| t.clamp(1, mask(s.bits.width) as i64) as u64);
+        self.set_bits(s.bits, v);
     }
 
     pub fn attr(&self, c: &Compiled, id: u16) -> Val {
@@ -118,7 +100,7 @@ impl Lead {
             return Val::Missing;
         }
         let raw = match l.attrs[id as usize] {
-            AttrSlot::Bits(f) => self.bits(f) as u64,
+            AttrSlot::Bits(f) => self.bits(f),
             AttrSlot::Words(at) if wide(&c.attrs[id as usize].ty) => self.u64(at),
             AttrSlot::Words(at) => self.word(at) as u64,
         };
@@ -151,7 +133,7 @@ impl Lead {
         };
         self.set_bit(missing, false);
         match l.attrs[id as usize] {
-            AttrSlot::Bits(f) => self.set_bits(f, raw as u32),
+            AttrSlot::Bits(f) => self.set_bits(f, raw),
             AttrSlot::Words(at) if wide(&c.attrs[id as usize].ty) => self.set_u64(at, raw),
             AttrSlot::Words(at) => self.set_word(at, raw as u32),
         }
@@ -161,7 +143,7 @@ impl Lead {
     /// `received` (bit 24). The slab packs it into the run's bit field (`RunSlots::state`).
     pub fn run_state(&self, run: RunSlots) -> u32 {
         let pc_bits = run.state.width.saturating_sub(4);
-        let v = self.bits(run.state) as u64;
+        let v = self.bits(run.state);
         let (pc, status, received) = (
             v & mask(pc_bits),
             v >> pc_bits & 0b111,
@@ -175,12 +157,18 @@ impl Lead {
         let (pc, status, received) = (state & 0xffff, state >> 16 & 0b111, state >> 24 & 1);
         self.set_bits(
             run.state,
-            pc | status << pc_bits | received << (pc_bits + 3),
+            (pc | status << pc_bits | received << (pc_bits + 3)) as u64,
         );
     }
 
     /// When the lead last enrolled in a workflow (its open run's start), where it is kept.
     pub fn enrolled(&self, run: RunSlots) -> Option<i64> {
+        self.enrolled_key(run).map(key_time)
+    }
+
+    /// The key of the lead's last enrollment in a workflow: its time, and its place among the
+    /// events of its instant (`compile::layout::key`), as `since enrolled` reads it.
+    pub fn enrolled_key(&self, run: RunSlots) -> Option<i64> {
         run.enrolled.and_then(|at| self.time(at))
     }
 
@@ -192,24 +180,44 @@ impl Lead {
         self.set_bit(c.layout.lists + list as u32, member);
     }
 
-    /// A bit field's value (`Bits`: it may run on into the next word).
-    pub fn bits(&self, f: Bits) -> u32 {
+    /// A bit field's value (`Bits`: up to 64 bits, which may run on into the next words).
+    // Read on every condition and timer: kept small enough to inline, with no wider type.
+    #[inline]
+    pub fn bits(&self, f: Bits) -> u64 {
         let (word, shift) = ((f.at / 32) as usize, f.at % 32);
-        let mut v = self.slab[word] as u64;
-        if shift + f.width > 32 {
-            v |= (self.slab[word + 1] as u64) << 32;
+        let end = shift + f.width;
+        let mut v = self.slab[word] as u64 >> shift;
+        if end > 32 {
+            v |= (self.slab[word + 1] as u64) << (32 - shift);
+            // A field that runs past 64 bits starts at bit 1 or later of its first word.
+            if end > 64 {
+                v |= (self.slab[word + 2] as u64) << (64 - shift);
+            }
         }
-        ((v >> shift) & mask(f.width)) as u32
+        v & mask(f.width)
     }
 
     /// Stores a bit field; bits of `v` past its width are dropped.
-    pub fn set_bits(&mut self, f: Bits, v: u32) {
+    #[inline]
+    pub fn set_bits(&mut self, f: Bits, v: u64) {
         let (word, shift) = ((f.at / 32) as usize, f.at % 32);
-        let (m, v) = (mask(f.width) << shift, (v as u64 & mask(f.width)) << shift);
-        self.slab[word] = (self.slab[word] & !(m as u32)) | v as u32;
-        if shift + f.width > 32 {
-            let next = &mut self.slab[word + 1];
-            *next = (*next & !((m >> 32) as u32)) | (v >> 32) as u32;
+        let end = shift + f.width;
+        let (m, v) = (mask(f.width), v & mask(f.width));
+        let put = |w: &mut u32, m: u64, v: u64| *w = (*w & !(m as u32)) | v as u32;
+        put(&mut self.slab[word], m << shift, v << shift);
+        if end > 32 {
+            put(
+                &mut self.slab[word + 1],
+                m >> (32 - shift),
+                v >> (32 - shift),
+            );
+            if end > 64 {
+                put(
+                    &mut self.slab[word + 2],
+                    m >> (64 - shift),
+                    v >> (64 - shift),
+                );
+            }
         }
     }
 
@@ -218,11 +226,42 @@ impl Lead {
     }
 
     pub fn set_bit(&mut self, at: u32, on: bool) {
-        self.set_bits(Bits { at, width: 1 }, on as u32);
+        self.set_bits(Bits { at, width: 1 }, on as u64);
     }
 }
 
-/// The low `width` bits set.
+/// The low `width` bits set (`width` up to 64).
+#[inline]
 pub fn mask(width: u32) -> u64 {
-    (1u64 << width) - 1
+    match width {
+        0 => 0,
+        w => u64::MAX >> (64 - w.min(64)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bit_fields_of_every_width_and_place_read_back_and_leave_their_neighbours_alone() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        for _ in 0..20_000 {
+            let width = rng.u32(1..=64);
+            let at = rng.u32(0..96);
+            let f = Bits { at, width };
+            let mut slab: Vec<u32> = (0..6).map(|_| rng.u32(..)).collect();
+            let before = slab.clone();
+            let v = rng.u64(..);
+            Lead::of_mut(&mut slab).set_bits(f, v);
+            assert_eq!(Lead::of(&slab).bits(f), v & mask(width), "{f:?}");
+            // Every bit outside the field is as it was.
+            for b in 0..6 * 32 {
+                if b < at || b >= at + width {
+                    let bit = |s: &[u32]| s[(b / 32) as usize] >> (b % 32) & 1;
+                    assert_eq!(bit(&slab), bit(&before), "bit {b} of {f:?}");
+                }
+            }
+        }
+    }
 }

@@ -69,7 +69,7 @@ impl Variants {
         };
         let splits = &self.splits[w as usize];
         if let Some(i) = splits.iter().position(|s| *s == pc) {
-            lead.set_bits(bits, i as u32 + 1);
+            lead.set_bits(bits, i as u64 + 1);
         }
     }
 
@@ -100,13 +100,13 @@ pub fn carry(from: &Compiled, lead: &Lead, w: u16, to: &Compiled, into: &mut Lea
     let (Some(f), Some(t)) = (from.layout.run(w).variant, to.layout.run(to_w).variant) else {
         return;
     };
-    let n = lead.bits(f);
+    let n = lead.bits(f) as u32;
     let shares = |arms: &[(f64, u32, String)]| -> Vec<(f64, String)> {
         arms.iter().map(|a| (a.0, a.2.clone())).collect()
     };
     let old = nth_split(from, w, n).map(shares);
     if old.is_some() && old == nth_split(to, to_w, n).map(shares) {
-        into.set_bits(t, n);
+        into.set_bits(t, n as u64);
     }
 }
 

@@ -22,7 +22,7 @@ event signup { plan: Plan, tz: timezone, trial: duration?, at: time?, vip: bool?
 "#;
 
 /// 2026-03-02T09:00:00Z
-const T0: i64 = 1_772_442_000;
+const T0: i64 = 1_772_442_000_000;
 
 fn program(src: &str) -> Program {
     let (diags, program) = check_text(src);
@@ -275,7 +275,11 @@ fn enum_timezone_duration_time_bool_and_list_properties() {
     ));
     assert_eq!(props[0], Val::Enum(1));
     assert_eq!(h.text(props[1]), "Europe/Paris");
-    assert_eq!(props[2], Val::Dur(1_209_600));
+    assert_eq!(
+        props[2],
+        Val::Dur(1_209_600_900),
+        "seconds, to the millisecond"
+    );
     assert_eq!(props[3], Val::Time(T0));
     assert_eq!(props[4], Val::Bool(true));
     assert_eq!(props[5], Val::Missing, "lists are not read from input");
@@ -439,8 +443,8 @@ fn identify_traits_of_every_type() {
     assert_eq!(h.text(get("timezone").unwrap()), "America/New_York");
     assert_eq!(get("consent_email"), Some(Val::Bool(false)));
     assert_eq!(get("stage"), Some(Val::Enum(2)));
-    assert_eq!(get("trial_ends"), Some(Val::Time(T0)));
-    assert_eq!(get("cooldown"), Some(Val::Dur(86_400)));
+    assert_eq!(get("trial_ends"), Some(Val::Time(T0 + 999)));
+    assert_eq!(get("cooldown"), Some(Val::Dur(86_400_000)));
     assert_eq!(get("tags"), None, "tags are not settable from traits");
     assert_eq!(get("interests"), None, "lists are not read from traits");
     assert_eq!(traits.len(), 8);
@@ -819,17 +823,23 @@ fn timestamp_rules() {
     let mut h = Harness::new(false);
     let base = |at: &str| format!(r#"{{"type":"track","userId":"u","event":"chat.started"{at}}}"#);
     h.track(&base(r#","timestamp":"2026-03-02T09:00:00.999Z""#));
-    assert_eq!(h.out.at, T0, "fractions are dropped");
+    assert_eq!(h.out.at, T0 + 999, "fractions are kept to the millisecond");
+    h.track(&base(r#","timestamp":"2026-03-02T09:00:00.99999Z""#));
+    assert_eq!(h.out.at, T0 + 999, "and finer ones dropped");
     h.track(&base(r#","timestamp":"2026-03-02T10:30:00+01:30""#));
     assert_eq!(h.out.at, T0);
     // From 1970 to 2100, and no further: a time outside is refused with the reason.
     h.track(&base(r#","timestamp":"1970-01-01T00:00:00Z""#));
     assert_eq!(h.out.at, 0);
     h.track(&base(r#","timestamp":"2100-01-01T00:00:00Z""#));
-    assert_eq!(h.out.at, 4_102_444_800);
+    assert_eq!(h.out.at, 4_102_444_800_000);
     assert_eq!(
         h.reject(&base(r#","timestamp":"1969-12-31T23:59:59.5Z""#)),
-        "`timestamp` 1969-12-31T23:59:59Z is outside the supported range 1970-01-01 to 2100-01-01"
+        "`timestamp` 1969-12-31T23:59:59.500Z is outside the supported range 1970-01-01 to 2100-01-01"
+    );
+    assert_eq!(
+        h.reject(&base(r#","timestamp":"2100-01-01T00:00:00.001Z""#)),
+        "`timestamp` 2100-01-01T00:00:00.001Z is outside the supported range 1970-01-01 to 2100-01-01"
     );
     assert_eq!(
         h.reject(&base(r#","timestamp":"2100-01-01T00:00:01Z""#)),
@@ -1065,7 +1075,7 @@ fn the_contract_campaign_reads() {
 fn chrono_rfc3339(s: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(s)
         .ok()
-        .map(|t| t.timestamp())
+        .map(|t| t.timestamp_millis())
 }
 
 #[test]
@@ -1129,12 +1139,13 @@ proptest! {
     #[test]
     fn fast_times_round_trip(secs in -62_167_219_200i64..253_402_300_800i64, nanos in 0u32..1_000_000_000) {
         let t = chrono::DateTime::from_timestamp(secs, nanos).unwrap();
-        for text in [
-            t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-            t.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string(),
+        let ms = secs * 1_000 + i64::from(nanos / 1_000_000);
+        for (text, want) in [
+            (t.format("%Y-%m-%dT%H:%M:%SZ").to_string(), secs * 1_000),
+            (t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(), ms),
+            (t.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string(), ms),
         ] {
-            prop_assert_eq!(fast_rfc3339(text.as_bytes()), Some(secs), "{}", &text);
+            prop_assert_eq!(fast_rfc3339(text.as_bytes()), Some(want), "{}", &text);
         }
     }
 
