@@ -126,6 +126,8 @@ struct Receiver {
     got: Arc<Mutex<Vec<(String, Value, Instant)>>>,
     fail_one_in: Arc<Mutex<u32>>,
     seen: Arc<Mutex<u64>>,
+    /// While set, every request is refused with 422 (a dead letter at once).
+    refuse: Arc<Mutex<bool>>,
 }
 
 impl Receiver {
@@ -144,6 +146,9 @@ impl Receiver {
                             *seen += 1;
                             *seen
                         };
+                        if *state.refuse.lock().unwrap() {
+                            return StatusCode::UNPROCESSABLE_ENTITY;
+                        }
                         let percent = *state.fail_one_in.lock().unwrap() as u64;
                         // A fixed pattern rather than chance: every run fails the same ones.
                         if (n * 37) % 100 < percent {
@@ -471,7 +476,9 @@ async fn get(url: &str) -> (StatusCode, Value) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn leads_and_lists_can_be_read() {
-    let dir = folder(WELCOME);
+    let dir = folder(&format!(
+        "{WELCOME}score interest {{\n  on signup add 5\n  on upgraded add 10\n}}\nscore doubled = interest * 2\n"
+    ));
     let service = Service::start(dir.path(), &[]);
     let batch = json!({ "batch": [
         track("ann", "signup", "m1"),
@@ -487,6 +494,17 @@ async fn leads_and_lists_can_be_read() {
     assert_eq!(ann["id"], "ann");
     assert_eq!(ann["lists"]["signed_up"], true);
     assert_eq!(ann["workflows"]["welcome"]["step"], "wait 3s");
+    // Each score with what makes it up, rule by rule.
+    assert_eq!(ann["scores"]["interest"], 5);
+    let interest = &ann["breakdown"]["interest"];
+    assert_eq!(interest["value"], 5);
+    assert_eq!(
+        interest["rules"][0],
+        json!({"rule": "on signup add 5", "points": 5, "counted": 1, "capped": 0, "last": ann["clock"]})
+    );
+    assert_eq!(interest["rules"][1]["points"], 0);
+    assert_eq!(ann["breakdown"]["doubled"]["formula"], "interest * 2");
+    assert_eq!(ann["breakdown"]["doubled"]["inputs"], json!({"interest": 5}));
     assert_eq!(
         get(&format!("{}/v1/leads/nobody", service.url)).await.0,
         StatusCode::NOT_FOUND
@@ -604,4 +622,73 @@ async fn the_senders_timestamp_is_kept_as_original_timestamp() {
     // The event counts as now (within 7 days), and its sender's time is read.
     assert_eq!(ann["lists"]["sent_late"], true);
     assert_eq!(bob["lists"]["sent_late"], false);
+}
+
+/// `nurture state DB ARGS…` on the service's state, as its operator runs it: (status, stdout).
+fn state(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nurture"))
+        .current_dir(dir)
+        .args(["state", "s.db"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dead_letters_are_listed_and_put_back_while_the_service_runs() {
+    let dir = folder(WELCOME);
+    let (receiver, hook) = Receiver::start(0).await;
+    *receiver.refuse.lock().unwrap() = true;
+    routes(dir.path(), &hook);
+    let service = Service::start(dir.path(), &["--deliver", "routes.toml"]);
+    let (status, _) = post(&service.url, "/v1/track", &track("ann", "signup", "m1")).await;
+    assert_eq!(status, StatusCode::OK);
+    // The welcome, then the day-two email 3 s later: both refused, both dead letters.
+    let outbox = || {
+        let (code, out) = state(dir.path(), &["--outbox", "--format", "json"]);
+        assert_eq!(code, 0, "{out}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    wait_for("two dead letters", Duration::from_secs(15), || {
+        outbox()["dead_letters"].as_array().unwrap().len() == 2
+    })
+    .await;
+    let listed = outbox();
+    let dead = listed["dead_letters"].as_array().unwrap();
+    assert!(dead.iter().all(|d| d["status"] == 422 && d["route"] == hook.as_str()));
+    let ids: BTreeSet<String> = dead
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    let (_, text) = state(dir.path(), &["--outbox"]);
+    assert!(text.contains("0 pending, 2 dead letters"), "{text}");
+    assert!(text.contains("ann send email welcome"), "{text}");
+    assert!(text.contains("HTTP 422"), "{text}");
+    assert!(receiver.got().is_empty());
+
+    // The receiver is fixed; the operator puts the dead letters back, and the running
+    // service delivers them under their own keys.
+    *receiver.refuse.lock().unwrap() = false;
+    let (code, said) = state(dir.path(), &["--redeliver", "--route", &hook]);
+    assert_eq!(code, 0);
+    assert!(said.starts_with("put 2 dead letters back in the queue"), "{said}");
+    wait_for("the redeliveries", Duration::from_secs(10), || {
+        receiver.got().len() == 2
+    })
+    .await;
+    assert_eq!(distinct_keys(&receiver.got()), ids);
+    wait_for("an empty outbox", Duration::from_secs(5), || {
+        let o = outbox();
+        o["pending"].as_array().unwrap().is_empty()
+            && o["dead_letters"].as_array().unwrap().is_empty()
+    })
+    .await;
+    // Nothing more to put back; another route has none.
+    let (_, said) = state(dir.path(), &["--redeliver", "--route", "http://elsewhere/"]);
+    assert!(said.starts_with("put 0 dead letters back"), "{said}");
+    drop(service);
 }

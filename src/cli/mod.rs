@@ -12,6 +12,7 @@ mod disasm;
 mod explain;
 pub(crate) mod files;
 mod graph;
+mod outbox;
 mod repl;
 mod repl_helper;
 pub(crate) mod run;

@@ -1,4 +1,5 @@
-//! `nurture state DB`: what a state database written by `nurture run --state` holds.
+//! `nurture state DB`: what a state database written by `nurture run --state` (or
+//! `nurture serve`) holds.
 
 use super::{print_stdout, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::{Args, ValueEnum};
@@ -7,7 +8,9 @@ use nurture::compile::Compiled;
 use nurture::lang::format;
 use nurture::repl::Style;
 use nurture::runtime::store::{Progress, Store};
-use nurture::vm::inspect::lead_json;
+use nurture::check::program::Program;
+use nurture::compile::file::SourceText;
+use nurture::vm::inspect::{lead_json, lead_json_explained};
 use nurture::vm::inspect::Explainer;
 use nurture::vm::machine::Machine;
 use serde_json::{json, Map, Value};
@@ -16,20 +19,35 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Show what a state database holds: leads, list sizes, workflow runs by step, pending
-/// timers; or one lead (as the REPL's `:show`), or the members of a list.
+/// timers; or one lead (as the REPL's `:show`), or the members of a list; or, for a state
+/// `nurture serve` runs on, its deliveries (`--outbox`, `--redeliver`).
 #[derive(Debug, Args)]
 pub struct StateArgs {
-    /// The database written by `nurture run --state DB`.
+    /// The database written by `nurture run --state DB` or `nurture serve --state DB`.
     #[arg(value_name = "DB")]
     pub db: PathBuf,
 
     /// Show this lead: attributes, scores, lists and workflow runs.
-    #[arg(long, value_name = "ID", conflicts_with = "list")]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["list", "outbox", "redeliver"])]
     pub lead: Option<String>,
 
     /// Print the ids of this list's members, one a line.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["outbox", "redeliver"])]
     pub list: Option<String>,
+
+    /// List the actions `nurture serve` has still to deliver and its dead letters (the
+    /// actions a receiver refused or that were given up on).
+    #[arg(long, conflicts_with = "redeliver")]
+    pub outbox: bool,
+
+    /// Put dead letters back in the delivery queue, with their attempts reset: a running
+    /// service delivers them within a second, a stopped one at its next start.
+    #[arg(long)]
+    pub redeliver: bool,
+
+    /// With --redeliver: only the dead letters of this route (its URL, as --outbox shows it).
+    #[arg(long, value_name = "URL", requires = "redeliver")]
+    pub route: Option<String>,
 
     /// `text`: for reading, with control and other non-printing characters in ids and texts
     /// escaped (`\n`, `\u{1b}`, a backslash doubled). `json`: the summary or the lead as one
@@ -46,6 +64,12 @@ pub enum StateFormat {
 }
 
 pub fn run(args: &StateArgs) -> u8 {
+    if args.outbox {
+        return super::outbox::show(&args.db, args.format);
+    }
+    if args.redeliver {
+        return super::outbox::redeliver(&args.db, args.route.as_deref());
+    }
     let (store, m, progress) = match load(args) {
         Ok(x) => x,
         Err(e) => {
@@ -64,7 +88,18 @@ pub fn run(args: &StateArgs) -> u8 {
             return EXIT_PROBLEMS;
         };
         if json {
-            let mut line = format::json_line(&lead_json(&m, lead, id));
+            let value = match checked_source(&store) {
+                Some((program, src)) => {
+                    let ex = Explainer {
+                        m: &m,
+                        program: &program,
+                        source: &src.text,
+                    };
+                    lead_json_explained(&ex, lead, id)
+                }
+                None => lead_json(&m, lead, id),
+            };
+            let mut line = format::json_line(&value);
             line.push('\n');
             print_stdout(&line);
         } else {
@@ -124,19 +159,23 @@ fn load(args: &StateArgs) -> Result<(Store, Machine, Progress), String> {
     Ok((store, m, progress))
 }
 
+/// The campaign the state keeps, checked: what explains a lead rule by rule.
+fn checked_source(store: &Store) -> Option<(Program, SourceText)> {
+    let src = store.source().ok()??;
+    let program = check_source(&src.name, src.text.as_bytes()).program?;
+    Some((program, src))
+}
+
 /// One lead as the REPL's `:show` prints it, when the state keeps the campaign's source;
 /// otherwise its lists and runs.
 fn show_lead(store: &Store, m: &Machine, lead: u32, id: &str) -> String {
-    if let Ok(Some(src)) = store.source() {
-        let checked = check_source(&src.name, src.text.as_bytes());
-        if let Some(program) = checked.program {
-            let ex = Explainer {
-                m,
-                program: &program,
-                source: &src.text,
-            };
-            return nurture::repl::print::show(&ex, lead, id, Style::plain());
-        }
+    if let Some((program, src)) = checked_source(store) {
+        let ex = Explainer {
+            m,
+            program: &program,
+            source: &src.text,
+        };
+        return nurture::repl::print::show(&ex, lead, id, Style::plain());
     }
     let mut out = format!("{} at {}\n", format::escaped(id), format::instant(m.now));
     out.push_str("lists\n");

@@ -132,6 +132,25 @@ pub struct Live {
     new_ids: Vec<(String, i64)>,
     /// The clock at the last commit.
     clock: i64,
+    /// The campaign as checked, to explain a lead's scores rule by rule.
+    explained: Option<Explained>,
+}
+
+/// The checked campaign and its text: what `vm::inspect::Explainer` reads.
+struct Explained {
+    program: crate::check::program::Program,
+    source: String,
+}
+
+impl Explained {
+    fn of(source: Option<&SourceText>) -> Option<Explained> {
+        let src = source?;
+        let checked = crate::check::check_source(&src.name, src.text.as_bytes());
+        Some(Explained {
+            program: checked.program?,
+            source: src.text.clone(),
+        })
+    }
 }
 
 /// Collects the actions of one step of the engine, stamped for a live record.
@@ -199,6 +218,7 @@ impl Live {
         }
         position.input = INPUT_NAME.into();
         position.done = true;
+        let explained = Explained::of(store.source()?.as_ref());
         Ok(Live {
             engine,
             store,
@@ -213,6 +233,7 @@ impl Live {
             ids,
             new_ids: Vec::new(),
             clock: now,
+            explained,
         })
     }
 
@@ -233,7 +254,17 @@ impl Live {
     pub fn lead(&self, id: &str) -> Option<serde_json::Value> {
         let m = &self.engine.machine;
         let lead = m.find_lead(id)?;
-        Some(crate::vm::inspect::lead_json(m, lead, id))
+        Some(match &self.explained {
+            Some(e) => {
+                let ex = crate::vm::inspect::Explainer {
+                    m,
+                    program: &e.program,
+                    source: &e.source,
+                };
+                crate::vm::inspect::lead_json_explained(&ex, lead, id)
+            }
+            None => crate::vm::inspect::lead_json(m, lead, id),
+        })
     }
 
     /// Up to `limit` members of the list named `name`, from the lead at index `from` on (the
@@ -273,6 +304,7 @@ impl Live {
         // Compared with the program the state records, as a new run would compare it.
         let stored = self.store.program()?.unwrap_or_default();
         if stored == compiled.to_bytes() {
+            self.explained = Explained::of(source.as_ref()).or(self.explained.take());
             return Ok(Reloaded::Same);
         }
         let old = Compiled::load(&stored)
@@ -289,6 +321,7 @@ impl Live {
         let path = self.store.path().to_path_buf();
         let store = std::mem::replace(&mut self.store, super::store::Store::open(&path, false)?);
         let state = path.display().to_string();
+        let explained = Explained::of(source.as_ref());
         let opened = durable::open_state(store, &state, compiled, source, options, migrate)?;
         let Opened {
             engine,
@@ -298,6 +331,7 @@ impl Live {
         } = opened;
         self.engine = engine;
         self.store = store;
+        self.explained = explained;
         self.position.out = position.out;
         Ok(match migrated {
             Some(report) => Reloaded::Migrated(report),
@@ -305,9 +339,19 @@ impl Live {
         })
     }
 
-    /// Everything in the outbox still to deliver (after a restart: what the last run left).
+    /// Everything in the outbox still to deliver (after a restart: what the last run left,
+    /// dead letters put back while it was down among them).
     pub fn pending(&self) -> Result<Vec<Entry>, RunError> {
-        outbox::pending(self.store.connection()).map_err(|e| self.store.error(e).into())
+        let conn = self.store.connection();
+        outbox::take_revived(conn)
+            .and_then(|_| outbox::pending(conn))
+            .map_err(|e| self.store.error(e).into())
+    }
+
+    /// Dead letters put back in the queue (`nurture state DB --redeliver`) since the last
+    /// call: to deliver now.
+    pub fn revived(&self) -> Result<Vec<Entry>, RunError> {
+        outbox::take_revived(self.store.connection()).map_err(|e| self.store.error(e).into())
     }
 
     /// When the next timer falls due.

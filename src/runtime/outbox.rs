@@ -9,7 +9,8 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
     record TEXT NOT NULL, created INTEGER NOT NULL, dead INTEGER NOT NULL DEFAULT 0,
-    attempts INTEGER NOT NULL DEFAULT 0, route TEXT, status INTEGER, error TEXT);
+    attempts INTEGER NOT NULL DEFAULT 0, route TEXT, status INTEGER, error TEXT,
+    revived INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS message_ids (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS message_ids_at ON message_ids (at);
 ";
@@ -155,13 +156,42 @@ pub fn dead_letters(conn: &Connection) -> rusqlite::Result<Vec<DeadLetter>> {
 }
 
 /// Puts dead letters (of one route, or all) back in the queue, with their attempts reset;
-/// says how many.
+/// says how many. They are marked revived, so that a running service takes them up
+/// (`take_revived`).
 pub fn redeliver(conn: &Connection, route: Option<&str>) -> rusqlite::Result<usize> {
     conn.execute(
-        "UPDATE outbox SET dead = 0, attempts = 0, status = NULL, error = NULL \
+        "UPDATE outbox SET dead = 0, attempts = 0, status = NULL, error = NULL, revived = 1 \
          WHERE dead = 1 AND (?1 IS NULL OR route = ?1)",
         [route],
     )
+}
+
+/// The dead letters put back in the queue since the last call, in outbox order, now no
+/// longer marked: a running service delivers them as it does new actions.
+pub fn take_revived(conn: &Connection) -> rusqlite::Result<Vec<Entry>> {
+    let tx = conn.unchecked_transaction()?;
+    let taken = {
+        let mut q = tx.prepare(
+            "SELECT seq, id, record, created, attempts FROM outbox \
+             WHERE revived = 1 AND dead = 0 ORDER BY seq",
+        )?;
+        let rows = q.query_map([], entry)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    tx.execute("UPDATE outbox SET revived = 0 WHERE revived = 1", [])?;
+    tx.commit()?;
+    Ok(taken)
+}
+
+/// Whether the database has an outbox: only one that `nurture serve` ran on does.
+pub fn exists(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'",
+        [],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|r| r.is_some())
 }
 
 /// Whether a message id was accepted (and not yet forgotten).

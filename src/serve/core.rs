@@ -231,6 +231,12 @@ fn run(
         if last_gauges.elapsed() >= Duration::from_secs(1) || stop {
             last_gauges = Instant::now();
             metrics.state(&live);
+            // Between commits, so no transaction of ours is open.
+            let revived = live.revived()?;
+            metrics.revived(revived.len());
+            for entry in revived {
+                let _ = deliveries.send(entry);
+            }
         }
         if stop {
             return Ok(());

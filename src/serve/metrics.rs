@@ -176,6 +176,11 @@ impl Metrics {
         self.dead_letters.set(n);
     }
 
+    /// Dead letters put back in the queue: the queue counts them as it takes them.
+    pub fn revived(&self, n: usize) {
+        self.dead_letters.dec_by(n as i64);
+    }
+
     pub fn delivery(&self, route: &str, result: &'static str, took: Option<Duration>) {
         let label = Delivery {
             route: route.to_string(),

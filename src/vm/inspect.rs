@@ -547,6 +547,87 @@ pub fn run_view(m: &Machine, lead: u32, w: u16) -> RunView {
     }
 }
 
+/// A number as `:show` prints it (two decimals at most), in JSON: an integer when whole.
+fn shown_number(n: f64) -> serde_json::Value {
+    let shown = format::number(n);
+    match shown.parse::<i64>() {
+        Ok(n) => serde_json::Value::from(n),
+        Err(_) => shown
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+    }
+}
+
+/// A lead as [`lead_json`] gives it, with each score's `breakdown` rule by rule, as `:show`
+/// explains it: what reads the score for a CRM (`GET /v1/leads/{id}`, `nurture state
+/// --lead`).
+pub fn lead_json_explained(ex: &Explainer, lead: u32, id: &str) -> serde_json::Value {
+    let mut v = lead_json(ex.m, lead, id);
+    let breakdown: serde_json::Map<String, serde_json::Value> = ex
+        .scores(lead)
+        .into_iter()
+        .map(|s| (s.name.clone(), score_json(&s)))
+        .collect();
+    if let Some(map) = v.as_object_mut() {
+        map.insert("breakdown".into(), breakdown.into());
+    }
+    v
+}
+
+/// What makes up one score: its rules and what each adds now, or its formula and inputs.
+fn score_json(s: &ScoreView) -> serde_json::Value {
+    use serde_json::{json, Value};
+    match &s.parts {
+        Parts::Derived {
+            formula, inputs, ..
+        } => json!({
+            "value": shown_number(s.value),
+            "formula": formula,
+            "inputs": inputs
+                .iter()
+                .map(|(name, v)| (name.clone(), shown_number(*v)))
+                .collect::<serde_json::Map<_, _>>(),
+        }),
+        Parts::Rules {
+            decay,
+            rules,
+            other,
+        } => {
+            let rules: Vec<Value> = rules
+                .iter()
+                .map(|r| {
+                    let mut v = json!({ "rule": r.text, "points": shown_number(r.points) });
+                    match &r.kind {
+                        RuleKind::When { holds, .. } => v["holds"] = Value::Bool(*holds),
+                        RuleKind::On {
+                            counted,
+                            capped,
+                            last,
+                        } => {
+                            v["counted"] = Value::from(*counted);
+                            v["capped"] = Value::from(*capped);
+                            v["last"] = last.map_or(Value::Null, |t| format::instant(t).into());
+                        }
+                    }
+                    v
+                })
+                .collect();
+            let mut v = json!({ "value": shown_number(s.value), "rules": rules });
+            if let Some(d) = decay {
+                v["decay"] = Value::from(d.as_str());
+            }
+            if *other != 0.0 {
+                // Points no tally accounts for (a state carried over by `--migrate`).
+                v["other"] = shown_number(*other);
+            }
+            v
+        }
+    }
+}
+
+
 /// What `:show` tells of a lead, as one JSON object (`nurture state --lead ID --format
 /// json`): its id and the clock; its attributes (the tags among them) as JSON values, texts
 /// and enum variants by name; each score's value now, to two decimals as `:show` prints it;
@@ -568,17 +649,7 @@ pub fn lead_json(m: &Machine, lead: u32, id: &str) -> serde_json::Value {
     }
     let mut scores = Map::new();
     for (s, score) in c.scores.iter().enumerate() {
-        // As `:show` prints it: an integer when it is whole.
-        let shown = format::number(m.score(lead, s as u16));
-        let value = match shown.parse::<i64>() {
-            Ok(n) => Value::from(n),
-            Err(_) => shown
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map_or(Value::Null, Value::Number),
-        };
-        scores.insert(score.name.clone(), value);
+        scores.insert(score.name.clone(), shown_number(m.score(lead, s as u16)));
     }
     let mut lists = Map::new();
     for (i, list) in c.lists.iter().enumerate() {
