@@ -504,7 +504,10 @@ async fn leads_and_lists_can_be_read() {
     );
     assert_eq!(interest["rules"][1]["points"], 0);
     assert_eq!(ann["breakdown"]["doubled"]["formula"], "interest * 2");
-    assert_eq!(ann["breakdown"]["doubled"]["inputs"], json!({"interest": 5}));
+    assert_eq!(
+        ann["breakdown"]["doubled"]["inputs"],
+        json!({"interest": 5})
+    );
     assert_eq!(
         get(&format!("{}/v1/leads/nobody", service.url)).await.0,
         StatusCode::NOT_FOUND
@@ -659,7 +662,9 @@ async fn dead_letters_are_listed_and_put_back_while_the_service_runs() {
     .await;
     let listed = outbox();
     let dead = listed["dead_letters"].as_array().unwrap();
-    assert!(dead.iter().all(|d| d["status"] == 422 && d["route"] == hook.as_str()));
+    assert!(dead
+        .iter()
+        .all(|d| d["status"] == 422 && d["route"] == hook.as_str()));
     let ids: BTreeSet<String> = dead
         .iter()
         .map(|d| d["id"].as_str().unwrap().to_string())
@@ -675,7 +680,10 @@ async fn dead_letters_are_listed_and_put_back_while_the_service_runs() {
     *receiver.refuse.lock().unwrap() = false;
     let (code, said) = state(dir.path(), &["--redeliver", "--route", &hook]);
     assert_eq!(code, 0);
-    assert!(said.starts_with("put 2 dead letters back in the queue"), "{said}");
+    assert!(
+        said.starts_with("put 2 dead letters back in the queue"),
+        "{said}"
+    );
     wait_for("the redeliveries", Duration::from_secs(10), || {
         receiver.got().len() == 2
     })

@@ -66,7 +66,11 @@ pub fn redeliver(db: &Path, route: Option<&str>) -> u8 {
     };
     match put_back() {
         Ok((n, left)) => {
-            let what = if n == 1 { "dead letter" } else { "dead letters" };
+            let what = if n == 1 {
+                "dead letter"
+            } else {
+                "dead letters"
+            };
             let mut msg = format!("put {n} {what} back in the queue");
             if let Some(route) = route {
                 let _ = write!(msg, " (route {route})");
@@ -116,7 +120,14 @@ fn gist(e: &Entry) -> String {
     let r = record(e);
     let field = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("");
     let mut s = format!("{} {}", format::escaped(field("lead")), field("action"));
-    for k in ["channel", "template", "audience", "name", "attribute", "tag"] {
+    for k in [
+        "channel",
+        "template",
+        "audience",
+        "name",
+        "attribute",
+        "tag",
+    ] {
         if let Some(v) = r.get(k).and_then(Value::as_str) {
             let _ = write!(s, " {}", format::escaped(v));
         }
@@ -139,9 +150,7 @@ fn text(db: &Path, pending: &[Entry], dead: &[DeadLetter]) -> String {
             db.display()
         );
         for d in dead {
-            let answer = d
-                .status
-                .map_or(String::new(), |s| format!("HTTP {s}, "));
+            let answer = d.status.map_or(String::new(), |s| format!("HTTP {s}, "));
             let _ = writeln!(
                 out,
                 "  {}  {}  to {}: {answer}{} after {} attempt{}",

@@ -4,14 +4,14 @@
 use super::{print_stdout, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use nurture::check::check_source;
+use nurture::check::program::Program;
+use nurture::compile::file::SourceText;
 use nurture::compile::Compiled;
 use nurture::lang::format;
 use nurture::repl::Style;
 use nurture::runtime::store::{Progress, Store};
-use nurture::check::program::Program;
-use nurture::compile::file::SourceText;
-use nurture::vm::inspect::{lead_json, lead_json_explained};
 use nurture::vm::inspect::Explainer;
+use nurture::vm::inspect::{lead_json, lead_json_explained};
 use nurture::vm::machine::Machine;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

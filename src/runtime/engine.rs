@@ -43,6 +43,16 @@ pub struct Counters {
     pub ignored_traits: u64,
 }
 
+/// A line read ahead of applying it ([`Engine::read_ahead`]).
+#[derive(Debug, Clone)]
+pub enum ReadAhead {
+    /// A blank line: counted, nothing else.
+    Blank,
+    /// A call or event the campaign does not read: counted by name.
+    Skipped(String),
+    Record(Box<Record>),
+}
+
 pub struct Engine {
     pub machine: Machine,
     reader: Reader,
@@ -71,44 +81,50 @@ impl Engine {
         }
     }
 
-    /// Processes one input line (1-based `line_no`). A line that cannot be used is returned
-    /// as a reject; the run goes on.
-    pub fn feed(&mut self, line: &str, line_no: u64, sink: &mut dyn Sink) -> Option<Reject> {
-        self.feed_timed(line, line_no, None, sink)
-    }
-
-    /// Processes one line as a live service does: at `now`, the service's clock, whatever
-    /// its `timestamp` says (a clock that went back is held at the engine's).
-    pub fn feed_at(
-        &mut self,
-        line: &str,
-        line_no: u64,
-        now: i64,
-        sink: &mut dyn Sink,
-    ) -> Option<Reject> {
-        self.feed_timed(line, line_no, Some(now), sink)
-    }
-
-    /// Why a line would be rejected, without applying it or counting it; `None` when it
-    /// would be taken (or skipped).
-    pub fn check_line(&mut self, line: &str) -> Option<String> {
+    /// Reads a line without applying it or counting it, so that a batch can be checked whole
+    /// before any of it is applied ([`Engine::apply_at`]); the reason when it would be
+    /// rejected.
+    pub fn read_ahead(&mut self, line: &str) -> Result<ReadAhead, String> {
+        if line.trim().is_empty() {
+            return Ok(ReadAhead::Blank);
+        }
         let m = &mut self.machine;
         match self
             .reader
             .read(line, 0, &mut m.c.pools.texts, &mut self.record)
         {
-            Intake::Rejected(r) => Some(r.reason),
-            Intake::Record | Intake::Skipped { .. } => None,
+            Intake::Rejected(r) => Err(r.reason),
+            Intake::Skipped { name } => Ok(ReadAhead::Skipped(name)),
+            Intake::Record => Ok(ReadAhead::Record(Box::new(self.record.clone()))),
         }
     }
 
-    fn feed_timed(
+    /// Applies a line read ahead, as a live service does: at `now`, the service's clock,
+    /// whatever its `timestamp` says (a clock that went back is held at the engine's).
+    pub fn apply_at(
         &mut self,
-        line: &str,
+        read: ReadAhead,
         line_no: u64,
-        now: Option<i64>,
+        now: i64,
         sink: &mut dyn Sink,
     ) -> Option<Reject> {
+        self.lines += 1;
+        match read {
+            ReadAhead::Blank => None,
+            ReadAhead::Skipped(name) => {
+                *self.skipped.entry(name).or_default() += 1;
+                None
+            }
+            ReadAhead::Record(mut record) => {
+                record.line = line_no;
+                self.apply(&mut record, line_no, Some(now), sink)
+            }
+        }
+    }
+
+    /// Processes one input line (1-based `line_no`). A line that cannot be used is returned
+    /// as a reject; the run goes on.
+    pub fn feed(&mut self, line: &str, line_no: u64, sink: &mut dyn Sink) -> Option<Reject> {
         self.lines += 1;
         if line.trim().is_empty() {
             return None;
@@ -128,10 +144,26 @@ impl Engine {
                 return Some(r);
             }
         }
+        // The record's buffers are kept for the next line.
+        let mut record = std::mem::take(&mut self.record);
+        let rejected = self.apply(&mut record, line_no, None, sink);
+        self.record = record;
+        rejected
+    }
+
+    /// Applies a record read from line `line_no`: at `now` when the service's clock rules,
+    /// otherwise at its own time.
+    fn apply(
+        &mut self,
+        r: &mut Record,
+        line_no: u64,
+        now: Option<i64>,
+        sink: &mut dyn Sink,
+    ) -> Option<Reject> {
+        let m = &mut self.machine;
         if let Some(now) = now {
-            self.record.at = now.max(m.now);
+            r.at = now.max(m.now);
         }
-        let r = &self.record;
         // Event time: the clock never goes back. A late record is refused, not reordered.
         if r.at < m.now && m.now > 0 {
             self.rejected += 1;

@@ -369,20 +369,21 @@ impl Live {
     /// Checks a batch, then applies it at `now`: all of it, or none of it with the reason
     /// for each bad event.
     pub fn accept(&mut self, batch: &[Event<'_>], now: i64) -> Result<Accepted, Vec<BadEvent>> {
-        let bad: Vec<BadEvent> = batch
-            .iter()
-            .enumerate()
-            .filter_map(|(index, e)| {
-                let reason = self.engine.check_line(e.line)?;
-                Some(BadEvent { index, reason })
-            })
-            .collect();
+        // Each event is read once: all of them before any is applied.
+        let mut reads = Vec::with_capacity(batch.len());
+        let mut bad = Vec::new();
+        for (index, e) in batch.iter().enumerate() {
+            match self.engine.read_ahead(e.line) {
+                Ok(read) => reads.push(read),
+                Err(reason) => bad.push(BadEvent { index, reason }),
+            }
+        }
         if !bad.is_empty() {
             return Err(bad);
         }
         self.fire(now);
         let mut accepted = Accepted::default();
-        for e in batch {
+        for (e, read) in batch.iter().zip(reads) {
             if let Some(id) = e.message_id {
                 // A database that cannot be read is not a bad event: it is applied again,
                 // which the action ids make harmless downstream.
@@ -401,7 +402,7 @@ impl Live {
                 kinds: &mut self.kinds,
             };
             self.engine
-                .feed_at(e.line, self.position.line, now, &mut sink);
+                .apply_at(read, self.position.line, now, &mut sink);
             accepted.applied += 1;
             self.changed = true;
         }

@@ -627,7 +627,6 @@ fn score_json(s: &ScoreView) -> serde_json::Value {
     }
 }
 
-
 /// What `:show` tells of a lead, as one JSON object (`nurture state --lead ID --format
 /// json`): its id and the clock; its attributes (the tags among them) as JSON values, texts
 /// and enum variants by name; each score's value now, to two decimals as `:show` prints it;
