@@ -195,7 +195,6 @@ const LARGE_TO_SPLIT: &[&str] = &[
     "src/compile/disasm.rs",
     "src/runtime/intake.rs",
     "src/syntax/parser.rs",
-    "src/vm/machine.rs",
 ];
 
 #[test]
