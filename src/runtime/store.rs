@@ -489,6 +489,22 @@ impl Store {
     pub fn load_machine(&self, m: &mut Machine) -> Result<Progress, StoreError> {
         // A state keeps what each `on` rule did, from its first lead on.
         m.keep_tallies();
+        let n = self.load_texts(m)?;
+        let timers = self.load_leads(m)?;
+        for t in timers {
+            m.restore_timer(t).map_err(|why| self.damaged(vec![why]))?;
+        }
+        let progress = self.progress()?.unwrap_or_default();
+        m.restore_counters(progress.machine.clone());
+        if n != self.texts_saved {
+            return Err(self.damaged(vec![format!("texts ({n} read of {})", self.texts_saved)]));
+        }
+        Ok(progress)
+    }
+
+    /// Reads the texts back into the machine's pool: the program's own must be the same, the
+    /// rest are interned after them in order. Returns how many were read.
+    fn load_texts(&self, m: &mut Machine) -> Result<usize, StoreError> {
         let mut damage = Vec::new();
         let base = m.c.pools.texts.len();
         let mut q = self
@@ -516,6 +532,14 @@ impl Store {
         if !damage.is_empty() {
             return Err(self.damaged(damage));
         }
+        Ok(n)
+    }
+
+    /// Reads the lead rows back into the machine, in index order, with their rules' tallies.
+    /// Returns their timers, put back once every lead is in. Once a row is damaged the rest
+    /// are still read, to name every damaged one, but no more is restored.
+    fn load_leads(&self, m: &mut Machine) -> Result<Vec<TimerRow>, StoreError> {
+        let mut damage = Vec::new();
         let size = m.c.layout.size as usize;
         let mut q = self
             .conn
@@ -527,18 +551,7 @@ impl Store {
         let mut slab_words = Vec::with_capacity(size);
         let mut next = 0i64;
         while let Some(r) = rows.next().map_err(|e| self.sqlite(e))? {
-            let row: LeadRow = (|| {
-                Ok(LeadRow {
-                    idx: r.get(0)?,
-                    id: r.get(1)?,
-                    slab: r.get(2)?,
-                    tags: r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
-                    timers: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default(),
-                    tallies: r.get::<_, Option<Vec<u8>>>(5)?.unwrap_or_default(),
-                    sum: r.get(6)?,
-                })
-            })()
-            .map_err(|e: rusqlite::Error| self.sqlite(e))?;
+            let row = LeadRow::read(r).map_err(|e| self.sqlite(e))?;
             let name = format!(
                 "lead {} (row {})",
                 crate::lang::format::escaped(&row.id),
@@ -554,23 +567,13 @@ impl Store {
                 next = row.idx + 1;
                 continue;
             }
-            if row.slab.len() != size * 4 {
-                damage.push(format!(
-                    "{name} (has {} bytes of state where the program lays out {})",
-                    row.slab.len(),
-                    size * 4
-                ));
-                continue;
-            }
-            if !row.timers.len().is_multiple_of(TIMER_BYTES) {
-                damage.push(format!("{name} (a timer is cut short)"));
-                continue;
-            }
-            let tags: Vec<u32> = words(&row.tags).collect();
-            if let Some(t) = tags.iter().find(|t| **t >= texts) {
-                damage.push(format!("{name} (an unknown tag {t})"));
-                continue;
-            }
+            let tags = match row.checked_tags(&name, size, texts) {
+                Ok(tags) => tags,
+                Err(why) => {
+                    damage.push(why);
+                    continue;
+                }
+            };
             if !damage.is_empty() {
                 // Keep reading to name every damaged row; nothing more is restored.
                 continue;
@@ -589,15 +592,7 @@ impl Store {
         if !damage.is_empty() {
             return Err(self.damaged(damage));
         }
-        for t in timers {
-            m.restore_timer(t).map_err(|why| self.damaged(vec![why]))?;
-        }
-        let progress = self.progress()?.unwrap_or_default();
-        m.restore_counters(progress.machine.clone());
-        if n != self.texts_saved {
-            return Err(self.damaged(vec![format!("texts ({n} read of {})", self.texts_saved)]));
-        }
-        Ok(progress)
+        Ok(timers)
     }
 
     /// Puts an engine's state back; returns where the input and output stood.
@@ -781,6 +776,39 @@ struct LeadRow {
 }
 
 impl LeadRow {
+    /// A row of `SELECT idx, id, slab, tags, timers, tallies, sum FROM leads`.
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<LeadRow> {
+        Ok(LeadRow {
+            idx: r.get(0)?,
+            id: r.get(1)?,
+            slab: r.get(2)?,
+            tags: r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
+            timers: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default(),
+            tallies: r.get::<_, Option<Vec<u8>>>(5)?.unwrap_or_default(),
+            sum: r.get(6)?,
+        })
+    }
+
+    /// The row's tags, once its slab is the program's size (`size` words), its timers whole
+    /// and its tags known texts (below `texts`); else what is wrong, the row `name`d.
+    fn checked_tags(&self, name: &str, size: usize, texts: u32) -> Result<Vec<u32>, String> {
+        if self.slab.len() != size * 4 {
+            return Err(format!(
+                "{name} (has {} bytes of state where the program lays out {})",
+                self.slab.len(),
+                size * 4
+            ));
+        }
+        if !self.timers.len().is_multiple_of(TIMER_BYTES) {
+            return Err(format!("{name} (a timer is cut short)"));
+        }
+        let tags: Vec<u32> = words(&self.tags).collect();
+        if let Some(t) = tags.iter().find(|t| **t >= texts) {
+            return Err(format!("{name} (an unknown tag {t})"));
+        }
+        Ok(tags)
+    }
+
     fn expected_sum(&self) -> i64 {
         let blobs = [&self.slab[..], &self.tags, &self.timers, &self.tallies];
         lead_sum(self.idx, &self.id, blobs)

@@ -6,8 +6,11 @@ use super::machine::Machine;
 use super::ring;
 use super::state::Lead;
 use crate::compile::compare::enum_values;
-use crate::compile::layout::Kept;
+use crate::compile::disasm::portable_listing;
+use crate::compile::layout::{Aggregate, Kept, TimeSlot};
+use crate::compile::program::{OnRule, ScoreKind};
 use crate::compile::Compiled;
+use crate::lang::format;
 use crate::lang::value::Val;
 
 /// `1 lead`, `2 leads`.
@@ -58,6 +61,25 @@ pub struct Migration {
     pub notes: Vec<String>,
 }
 
+/// Where each part of a lead's state goes, found once from the two programs and applied to
+/// every lead (`carry_lead`).
+struct Plan {
+    /// (old attribute, new attribute, for an enum: the new index of each old value by name).
+    attrs: Vec<(u16, u16, Option<ByName>)>,
+    /// Accumulated points by score name (`score_places`).
+    scores: Vec<ScorePlace>,
+    /// List memberships by name: (old list, new list).
+    lists: Vec<(u16, u16)>,
+    /// History, the caps of `on` rules and frequency caps: each old place and its new one.
+    kept: Vec<(Kept, Kept)>,
+    /// Each old workflow, and the new one of its name if there is one.
+    flows: Vec<(u16, Option<u16>)>,
+}
+
+/// A score's accumulated points: from, to, and for a score that decays now, where the time of
+/// the last update was kept, if it was, and where it goes.
+type ScorePlace = (u32, u32, Option<(Option<TimeSlot>, TimeSlot)>);
+
 /// Carries the state of `old` (a machine loaded from the database under the program that
 /// wrote it) into `new`, a fresh machine on the changed program: attributes and tags by name
 /// (an enum's values by variant name), scores' accumulated points by name, list memberships
@@ -65,22 +87,76 @@ pub struct Migration {
 /// frequency-cap history by rule, and open workflow runs by workflow name and step label.
 /// Timers are scheduled again from the carried state.
 pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
-    use crate::compile::disasm::portable_listing;
-    use crate::compile::program::ScoreKind;
-    use crate::lang::format;
     let mut report = Migration::default();
     let (oc, counters) = (&old.c, old.counters());
-    // (old attribute, new attribute, for an enum: the new index of each old value by name).
-    let mut attrs: Vec<(u16, u16, Option<ByName>)> = Vec::new();
-    for (j, a) in new.c.attrs.iter().enumerate() {
-        if j as u16 == new.c.tags_attr {
+    let attrs = attribute_places(oc, &new.c, &mut report.notes);
+    let (scores, rule_caps) = score_places(oc, &new.c, &mut report.notes);
+    let lists = (new.c.lists.iter().enumerate())
+        .filter_map(|(j, l)| {
+            let i = oc.lists.iter().position(|o| o.name == l.name)?;
+            Some((i as u16, j as u16))
+        })
+        .collect();
+    let mut kept = history_places(oc, &new.c, &mut report.notes);
+    kept.extend(rule_caps);
+    kept.extend(frequency_cap_places(oc, &new.c));
+    let flows = (oc.workflows.iter().enumerate())
+        .map(|(i, w)| {
+            let to = new.c.workflows.iter().position(|v| v.name == w.name);
+            (i as u16, to.map(|t| t as u16))
+        })
+        .collect();
+    let held = old.timer_rows().iter().filter(|t| t.kind == 2).count() as u64;
+    if held > 0 {
+        report.notes.push(format!(
+            "{} by quiet hours for triggers {} dropped",
+            count(held, "send held", "sends held"),
+            if held == 1 { "was" } else { "were" }
+        ));
+    }
+    let plan = Plan {
+        attrs,
+        scores,
+        lists,
+        kept,
+        flows,
+    };
+    // Per attribute of the plan, per old enum value: the leads that held a value the enum lost.
+    let mut dropped: Vec<Vec<u64>> = (plan.attrs.iter())
+        .map(|(_, _, by_name)| vec![0; by_name.as_ref().map_or(0, |v| v.len())])
+        .collect();
+    for (l, id) in old.lead_ids.iter().enumerate() {
+        carry_lead(old, new, &plan, l, id, &mut dropped, &mut report);
+    }
+    dropped_value_notes(oc, &new.c, &plan.attrs, &dropped, &mut report.notes);
+    let mut c = counters;
+    c.timer_seq = c.timer_seq.max(1);
+    new.restore_counters(c);
+    let now = new.now;
+    for l in 0..new.leads.len() as u32 {
+        new.rearm(l);
+        debug_assert_eq!(new.now, now);
+    }
+    report
+}
+
+/// The attributes carried by name: the tags aside, those of the same type, or enums with
+/// their values matched by name; a note for each that changed type.
+fn attribute_places(
+    oc: &Compiled,
+    nc: &Compiled,
+    notes: &mut Vec<String>,
+) -> Vec<(u16, u16, Option<ByName>)> {
+    let mut attrs = Vec::new();
+    for (j, a) in nc.attrs.iter().enumerate() {
+        if j as u16 == nc.tags_attr {
             continue;
         }
         let Some(i) = oc.attrs.iter().position(|b| b.name == a.name) else {
             continue;
         };
         let was = &oc.attrs[i].ty;
-        let values = (enum_values(oc, was), enum_values(&new.c, &a.ty));
+        let values = (enum_values(oc, was), enum_values(nc, &a.ty));
         match values {
             _ if i as u16 == oc.tags_attr => {}
             (Some(x), Some(y)) if was.is_optional() == a.ty.is_optional() => {
@@ -91,26 +167,27 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
                 attrs.push((i as u16, j as u16, Some(by_name)));
             }
             _ if *was == a.ty => attrs.push((i as u16, j as u16, None)),
-            _ => report.notes.push(format!(
+            _ => notes.push(format!(
                 "attribute {} changed type: every lead has its default",
                 a.name
             )),
         }
     }
-    // Per attribute above, per old enum value: the leads that held a value the enum lost.
-    let mut dropped: Vec<Vec<u64>> = attrs
-        .iter()
-        .map(|(_, _, by_name)| vec![0; by_name.as_ref().map_or(0, |v| v.len())])
-        .collect();
-    // Accumulated points by score name: (from, to, and for a score that decays now, where
-    // the time of the last update was kept, if it was, and where it goes). A score that
-    // decays only from now on keeps no such time before: its decay starts at the migration.
+    attrs
+}
+
+/// Accumulated points by score name, and the rings of `on` rules' caps by score and rule; a
+/// note for each score that decays only from now on (it kept no time of its last update
+/// before: its decay starts at the migration), and one for the caps that start empty.
+fn score_places(
+    oc: &Compiled,
+    nc: &Compiled,
+    notes: &mut Vec<String>,
+) -> (Vec<ScorePlace>, Vec<(Kept, Kept)>) {
     let mut scores = Vec::new();
-    // The rings of `on` rules' caps (`at most N per D`), by score name and rule: the rule on
-    // the same event through the same filter (the n-th such of the score, if several are).
     let mut rule_caps = Vec::new();
     let mut new_caps = 0u64;
-    for s in &new.c.scores {
+    for s in &nc.scores {
         let ScoreKind::Rules {
             slot, updated, on, ..
         } = &s.kind
@@ -130,56 +207,69 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         };
         if let (Some(to), Some(from)) = (slot, was_slot) {
             if updated.is_some() && was.is_none() {
-                report.notes.push(format!(
+                notes.push(format!(
                     "score {} decays from the migration on: its points kept no time before",
                     s.name
                 ));
             }
             scores.push((*from, *to, updated.map(|u| (*was, u))));
         }
-        let rule = |c: &Compiled, r: &crate::compile::program::OnRule| {
-            (
-                c.events[r.event as usize].name.clone(),
-                r.filter
-                    .as_ref()
-                    .map(|f| portable_listing(c, f, Some(r.event))),
-            )
-        };
-        let was_rules: Vec<_> = was_on.iter().map(|r| rule(oc, r)).collect();
-        let rules: Vec<_> = on.iter().map(|r| rule(&new.c, r)).collect();
-        for (k, r) in on.iter().enumerate() {
-            let Some((_, to)) = r.cap else { continue };
-            let nth = rules[..k].iter().filter(|x| **x == rules[k]).count();
-            let from = was_rules
-                .iter()
-                .enumerate()
-                .filter(|(_, x)| **x == rules[k])
-                .nth(nth)
-                .and_then(|(o, _)| was_on[o].cap);
-            match from {
-                Some((_, from)) => rule_caps.push((Kept::Ring(from), Kept::Ring(to))),
-                None => new_caps += 1,
-            }
-        }
+        new_caps += rule_cap_places(oc, was_on, nc, on, &mut rule_caps);
     }
     if new_caps > 0 {
-        report.notes.push(format!(
+        notes.push(format!(
             "{} new and {} empty",
             count(new_caps, "on-rule cap is", "on-rule caps are"),
             if new_caps == 1 { "starts" } else { "start" }
         ));
     }
-    let mut lists = Vec::new();
-    for (j, l) in new.c.lists.iter().enumerate() {
-        if let Some(i) = oc.lists.iter().position(|o| o.name == l.name) {
-            lists.push((i as u16, j as u16));
+    (scores, rule_caps)
+}
+
+/// The rings of one score's `on` rules' caps (`at most N per D`), into `out`: each from the
+/// old rule on the same event through the same filter (the n-th such of the score, if
+/// several are). Returns how many caps have no old ring.
+fn rule_cap_places(
+    oc: &Compiled,
+    was_on: &[OnRule],
+    nc: &Compiled,
+    on: &[OnRule],
+    out: &mut Vec<(Kept, Kept)>,
+) -> u64 {
+    let rule = |c: &Compiled, r: &OnRule| {
+        (
+            c.events[r.event as usize].name.clone(),
+            r.filter
+                .as_ref()
+                .map(|f| portable_listing(c, f, Some(r.event))),
+        )
+    };
+    let was_rules: Vec<_> = was_on.iter().map(|r| rule(oc, r)).collect();
+    let rules: Vec<_> = on.iter().map(|r| rule(nc, r)).collect();
+    let mut new_caps = 0;
+    for (k, r) in on.iter().enumerate() {
+        let Some((_, to)) = r.cap else { continue };
+        let nth = rules[..k].iter().filter(|x| **x == rules[k]).count();
+        let from = was_rules
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| **x == rules[k])
+            .nth(nth)
+            .and_then(|(o, _)| was_on[o].cap);
+        match from {
+            Some((_, from)) => out.push((Kept::Ring(from), Kept::Ring(to))),
+            None => new_caps += 1,
         }
     }
-    // History aggregates, by event name, filter and kind: filters are the same when their
-    // listings are (`portable_listing`: names and values, no pool indices). A latest-match
-    // stamp and a ring over the same events stand in for each other (one program may keep
-    // the stamp as the ring's newest, the other its own).
-    let filter = |c: &Compiled, a: &crate::compile::layout::Aggregate| {
+    new_caps
+}
+
+/// History aggregates, by event name, filter and kind: filters are the same when their
+/// listings are (`portable_listing`: names and values, no pool indices). A latest-match
+/// stamp and a ring over the same events stand in for each other (one program may keep
+/// the stamp as the ring's newest, the other its own). A note for those that start empty.
+fn history_places(oc: &Compiled, nc: &Compiled, notes: &mut Vec<String>) -> Vec<(Kept, Kept)> {
+    let filter = |c: &Compiled, a: &Aggregate| {
         a.filter
             .as_ref()
             .map(|f| portable_listing(c, f, Some(a.event as u16)))
@@ -187,9 +277,9 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
     let old_filters: Vec<_> = oc.layout.aggregates.iter().map(|o| filter(oc, o)).collect();
     let mut history = Vec::new();
     let mut reset = 0u64;
-    for a in &new.c.layout.aggregates {
-        let name = &new.c.events[a.event as usize].name;
-        let listing = filter(&new.c, a);
+    for a in &nc.layout.aggregates {
+        let name = &nc.events[a.event as usize].name;
+        let listing = filter(nc, a);
         let of_kind = |same: fn(&Kept, &Kept) -> bool| {
             oc.layout
                 .aggregates
@@ -217,15 +307,20 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
         }
     }
     if reset > 0 {
-        report.notes.push(format!(
+        notes.push(format!(
             "{} new (or {} filter changed) and {} empty",
             count(reset, "history aggregate is", "history aggregates are"),
             if reset == 1 { "its" } else { "their" },
             if reset == 1 { "starts" } else { "start" }
         ));
     }
+    history
+}
+
+/// Frequency-cap history, by rule: the same channel, cap and period.
+fn frequency_cap_places(oc: &Compiled, nc: &Compiled) -> Vec<(Kept, Kept)> {
     let mut caps = Vec::new();
-    for f in &new.c.policy.frequency {
+    for f in &nc.policy.frequency {
         if let Some(o) = oc
             .policy
             .frequency
@@ -235,113 +330,131 @@ pub fn migrate(old: &Machine, new: &mut Machine) -> Migration {
             caps.push((Kept::Ring(o.ring), Kept::Ring(f.ring)));
         }
     }
-    let mut flows = Vec::new();
-    for (i, w) in oc.workflows.iter().enumerate() {
-        let to = new.c.workflows.iter().position(|v| v.name == w.name);
-        flows.push((i as u16, to.map(|t| t as u16)));
-    }
-    let held = old.timer_rows().iter().filter(|t| t.kind == 2).count() as u64;
-    if held > 0 {
-        report.notes.push(format!(
-            "{} by quiet hours for triggers {} dropped",
-            count(held, "send held", "sends held"),
-            if held == 1 { "was" } else { "were" }
-        ));
-    }
+    caps
+}
 
-    for (l, id) in old.lead_ids.iter().enumerate() {
-        let from = &old.leads[l];
-        let mut slab = Lead::blank(&new.c);
-        let lead = Lead::of_mut(&mut slab);
-        for (k, (i, j, by_name)) in attrs.iter().enumerate() {
-            let v = match (from.attr(oc, *i), by_name) {
-                (Val::Sym(s), _) => Val::Sym(new.c.pools.texts.intern(oc.pools.texts.get(s))),
-                (Val::Enum(e), Some(by_name)) => match by_name.get(e as usize) {
-                    Some(Some(to)) => Val::Enum(*to),
-                    // Gone from the enum: the lead keeps the new default (`Lead::blank`).
-                    _ => {
-                        if let Some(n) = dropped[k].get_mut(e as usize) {
-                            *n += 1;
-                        }
-                        continue;
+/// Carries lead `l` (`id`) of `old` into `new` by the plan: its attributes (counting in
+/// `dropped` the enum values that are gone), tags, scores, lists, action count, history and
+/// caps, and open runs (the runs that find no place are reported lost).
+fn carry_lead(
+    old: &Machine,
+    new: &mut Machine,
+    plan: &Plan,
+    l: usize,
+    id: &str,
+    dropped: &mut [Vec<u64>],
+    report: &mut Migration,
+) {
+    let oc = &old.c;
+    let from = &old.leads[l];
+    let mut slab = Lead::blank(&new.c);
+    let lead = Lead::of_mut(&mut slab);
+    for (k, (i, j, by_name)) in plan.attrs.iter().enumerate() {
+        let v = match (from.attr(oc, *i), by_name) {
+            (Val::Sym(s), _) => Val::Sym(new.c.pools.texts.intern(oc.pools.texts.get(s))),
+            (Val::Enum(e), Some(by_name)) => match by_name.get(e as usize) {
+                Some(Some(to)) => Val::Enum(*to),
+                // Gone from the enum: the lead keeps the new default (`Lead::blank`).
+                _ => {
+                    if let Some(n) = dropped[k].get_mut(e as usize) {
+                        *n += 1;
                     }
-                },
-                (v, _) => v,
-            };
-            lead.set_attr(&new.c, *j, v);
+                    continue;
+                }
+            },
+            (v, _) => v,
+        };
+        lead.set_attr(&new.c, *j, v);
+    }
+    let mut tags = Vec::new();
+    for t in old.leads.tags(l as u32) {
+        let t = new.c.pools.texts.intern(oc.pools.texts.get(*t));
+        if !tags.contains(&t) {
+            tags.push(t);
         }
-        let mut tags = Vec::new();
-        for t in old.leads.tags(l as u32) {
-            let t = new.c.pools.texts.intern(oc.pools.texts.get(*t));
-            if !tags.contains(&t) {
-                tags.push(t);
-            }
+    }
+    let now = old.now;
+    for &(f, t, timed) in &plan.scores {
+        lead.set_u64(t, from.u64(f));
+        match timed {
+            Some((Some(was), updated)) => lead.set_time(updated, from.time(was)),
+            Some((None, updated)) => lead.set_time(updated, Some(now)),
+            None => {}
         }
-        for &(f, t, timed) in &scores {
-            lead.set_u64(t, from.u64(f));
-            match timed {
-                Some((Some(was), updated)) => lead.set_time(updated, from.time(was)),
-                Some((None, updated)) => lead.set_time(updated, Some(counters.now)),
-                None => {}
-            }
-        }
-        for &(i, j) in &lists {
-            lead.set_in_list(&new.c, j, from.in_list(oc, i));
-        }
-        // The lead's ids go on from its own count, as if the campaign had not changed.
-        lead.set_word(new.c.layout.sequence, from.word(oc.layout.sequence));
-        for &(kept, to) in history.iter().chain(&rule_caps).chain(&caps) {
-            carry_history(from, kept, lead, to);
-        }
-        for &(w, to) in &flows {
-            let open = old.run_step(l as u32, w);
-            match to {
-                Some(to) => match old.carry_run(l as u32, w, &new.c, to, lead) {
-                    Ok(true) => report.runs += 1,
-                    Ok(false) => {}
-                    Err(why) => report.lost.push(format!(
-                        "{}: {}: {why}",
+    }
+    for &(i, j) in &plan.lists {
+        lead.set_in_list(&new.c, j, from.in_list(oc, i));
+    }
+    // The lead's ids go on from its own count, as if the campaign had not changed.
+    lead.set_word(new.c.layout.sequence, from.word(oc.layout.sequence));
+    for &(kept, to) in &plan.kept {
+        carry_history(from, kept, lead, to);
+    }
+    carry_runs(old, &new.c, &plan.flows, l as u32, id, lead, report);
+    new.restore_lead(id, &slab, tags);
+    report.leads += 1;
+}
+
+/// Carries lead `l`'s open runs into `lead`, workflow by workflow name (`Machine::carry_run`);
+/// those that find no place, or whose workflow is gone, are reported lost.
+fn carry_runs(
+    old: &Machine,
+    nc: &Compiled,
+    flows: &[(u16, Option<u16>)],
+    l: u32,
+    id: &str,
+    lead: &mut Lead,
+    report: &mut Migration,
+) {
+    let oc = &old.c;
+    for &(w, to) in flows {
+        let open = old.run_step(l, w);
+        match to {
+            Some(to) => match old.carry_run(l, w, nc, to, lead) {
+                Ok(true) => report.runs += 1,
+                Ok(false) => {}
+                Err(why) => report.lost.push(format!(
+                    "{}: {}: {why}",
+                    format::escaped(id),
+                    oc.workflows[w as usize].name
+                )),
+            },
+            None => {
+                if let Some(step) = open {
+                    report.lost.push(format!(
+                        "{}: {}: at step {step}, and the workflow is gone",
                         format::escaped(id),
                         oc.workflows[w as usize].name
-                    )),
-                },
-                None => {
-                    if let Some(step) = open {
-                        report.lost.push(format!(
-                            "{}: {}: at step {step}, and the workflow is gone",
-                            format::escaped(id),
-                            oc.workflows[w as usize].name
-                        ));
-                    }
+                    ));
                 }
             }
         }
-        new.restore_lead(id, &slab, tags);
-        report.leads += 1;
     }
-    for ((i, j, _), dropped) in attrs.iter().zip(&dropped) {
+}
+
+/// A note for each enum value that is gone, with how many leads had it (`dropped`, per
+/// attribute of `attrs` and old value).
+fn dropped_value_notes(
+    oc: &Compiled,
+    nc: &Compiled,
+    attrs: &[(u16, u16, Option<ByName>)],
+    dropped: &[Vec<u64>],
+    notes: &mut Vec<String>,
+) {
+    for ((i, j, _), dropped) in attrs.iter().zip(dropped) {
         for (e, n) in dropped.iter().enumerate().filter(|(_, n)| **n > 0) {
             let value = enum_values(oc, &oc.attrs[*i as usize].ty)
                 .and_then(|v| v.get(e))
                 .map_or("?", |v| v.as_str());
-            report.notes.push(format!(
+            notes.push(format!(
                 "attribute {}: {value} is no longer a value of its enum: {} it and {} the \
                  default now",
-                new.c.attrs[*j as usize].name,
+                nc.attrs[*j as usize].name,
                 count(*n, "lead had", "leads had"),
                 if *n == 1 { "has" } else { "have" }
             ));
         }
     }
-    let mut c = counters;
-    c.timer_seq = c.timer_seq.max(1);
-    new.restore_counters(c);
-    let now = new.now;
-    for l in 0..new.leads.len() as u32 {
-        new.rearm(l);
-        debug_assert_eq!(new.now, now);
-    }
-    report
 }
 
 #[cfg(test)]
