@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["check"],
     &["compile"],
     &["vm"],
-    &["runtime"],
+    &["runtime", "inspect"],
     &["testing", "graph", "repl"],
 ];
 
@@ -45,6 +45,26 @@ fn imports(text: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// The VM runs what `compile` made: it reads no AST and no checked program. Explanations,
+/// which quote the campaign as written, live a layer up (`inspect`).
+#[test]
+fn the_vm_reads_neither_syntax_nor_the_checked_program() {
+    let vm = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/vm");
+    let mut files = Vec::new();
+    rust_files(&vm, &mut files);
+    assert!(files.len() > 10, "read only {} files", files.len());
+    let mut wrong = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for name in imports(&text) {
+            if name == "check" || name == "syntax" {
+                wrong.push(format!("{} imports crate::{name}", f.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]

@@ -9,12 +9,12 @@ use crate::check::program::{Expr, ExprKind};
 use crate::check::repl::check_expr_in;
 use crate::compile::bytecode::Chunk;
 use crate::diag::{Code, Diagnostic};
+use crate::inspect::{count_kept, show_val};
 use crate::lang::span::Span;
 use crate::lang::types::{Ty, Value};
 use crate::lang::value::Val;
 use crate::syntax::parser::parse_expr;
 use crate::vm::eval::{eval, Env};
-use crate::vm::inspect::{count_kept, show_val};
 use crate::vm::machine::Machine;
 
 /// Evaluates an expression typed at the REPL; `leads` are the session's lead ids and `clock`

@@ -8,7 +8,7 @@
 //! - `commands`: parsing a command line, and the table of commands for help and completion.
 //! - `session`: the session: campaign, virtual clock, leads, the journey so far, replays.
 //! - `eval`: bare expressions (`total of ann`, `ann in hot`).
-//! - `print`: how actions, `:show` and `:why` look (the numbers come from `vm::inspect`).
+//! - `print`: how actions, `:show` and `:why` look (the numbers come from `inspect`).
 //! - `helper`: completion, highlighting, hints and multi-line input for rustyline.
 
 pub mod commands;

@@ -1,12 +1,12 @@
 //! How the REPL prints: actions as they happen, `:show`, `:why`, `:leads`, the trace, and the
-//! comparison after `:reload`. The numbers come from `vm::inspect`; this module lays them out.
+//! comparison after `:reload`. The numbers come from `inspect`; this module lays them out.
 
 use super::session::Campaign;
 use super::{sgr, Style};
 use crate::compile::Compiled;
+use crate::inspect::{Cond, Explainer, Join, Parts, RuleKind, RunView, ScoreView, StartSource};
 use crate::lang::format;
 use crate::vm::action::{variant_note, Action, ActionKind};
-use crate::vm::inspect::{Cond, Explainer, Join, Parts, RuleKind, RunView, ScoreView, StartSource};
 use crate::vm::render;
 use std::fmt::Write as _;
 

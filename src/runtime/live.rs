@@ -136,7 +136,7 @@ pub struct Live {
     explained: Option<Explained>,
 }
 
-/// The checked campaign and its text: what `vm::inspect::Explainer` reads.
+/// The checked campaign and its text: what `inspect::Explainer` reads.
 struct Explained {
     program: crate::check::program::Program,
     source: String,
@@ -250,20 +250,20 @@ impl Live {
         self.clock
     }
 
-    /// A lead as JSON (`vm::inspect::lead_json`), or `None` when no lead has that id.
+    /// A lead as JSON (`inspect::lead_json`), or `None` when no lead has that id.
     pub fn lead(&self, id: &str) -> Option<serde_json::Value> {
         let m = &self.engine.machine;
         let lead = m.find_lead(id)?;
         Some(match &self.explained {
             Some(e) => {
-                let ex = crate::vm::inspect::Explainer {
+                let ex = crate::inspect::Explainer {
                     m,
                     program: &e.program,
                     source: &e.source,
                 };
-                crate::vm::inspect::lead_json_explained(&ex, lead, id)
+                crate::inspect::lead_json_explained(&ex, lead, id)
             }
-            None => crate::vm::inspect::lead_json(m, lead, id),
+            None => crate::inspect::lead_json(m, lead, id),
         })
     }
 

@@ -439,7 +439,7 @@ fn truth(
                     let mut lead = None;
                     for_one_lead(e, &mut lead);
                     let l = m.lead(&test.leads[lead.unwrap_or(0) as usize]);
-                    m.eval_expr(l, &plain)?.truthy()
+                    eval_expr(m, l, &plain)?.truthy()
                 }
                 _ => compare(&m.c, *op, a, b),
             }
@@ -462,7 +462,7 @@ fn value(
         Some(plain) => {
             let id = &test.leads[lead.unwrap_or(0) as usize];
             let l = m.lead(id);
-            let v = m.eval_expr(l, &plain)?;
+            let v = eval_expr(m, l, &plain)?;
             let shown = match v {
                 Val::List(list) if list == m.tags_list => {
                     let tags: Vec<String> = m
@@ -608,6 +608,23 @@ fn compare(c: &Compiled, op: BinOp, a: Val, b: Val) -> bool {
             _ => false,
         },
     }
+}
+
+/// Evaluates a checked expression for a lead now, compiled against the machine's pools.
+fn eval_expr(m: &mut Machine, lead: u32, e: &p::Expr) -> Result<Val, CompileError> {
+    // A history predicate that nothing in the campaign uses has no aggregate in lead state:
+    // say so rather than read past the layout.
+    let kept = m.c.pools.history.len();
+    let chunk = m.c.pools.compile(e)?;
+    if m.c.pools.history.len() > kept {
+        m.c.pools.history.truncate(kept);
+        m.c.pools.count_bounds.truncate(kept);
+        return Err(CompileError::NotCompilable(
+            e.span,
+            "a history predicate that no part of the campaign keeps",
+        ));
+    }
+    Ok(m.eval_compiled(lead, &chunk, None))
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 pub mod action;
 pub mod decay;
 pub mod eval;
-pub mod inspect;
 pub mod leads;
 pub mod local_time;
 pub mod machine;

@@ -258,28 +258,6 @@ impl Machine {
         ops.get(at as usize).map(|op| op_label(&self.c, op))
     }
 
-    /// Evaluates a checked expression for a lead now (tests and the REPL).
-    pub fn eval_expr(
-        &mut self,
-        lead: u32,
-        e: &crate::check::program::Expr,
-    ) -> Result<Val, crate::compile::expr::CompileError> {
-        // A history predicate that nothing in the campaign uses has no aggregate in lead
-        // state: say so rather than read past the layout.
-        let kept = self.c.pools.history.len();
-        let chunk = self.c.pools.compile(e)?;
-        if self.c.pools.history.len() > kept {
-            self.c.pools.history.truncate(kept);
-            self.c.pools.count_bounds.truncate(kept);
-            return Err(crate::compile::expr::CompileError::NotCompilable(
-                e.span,
-                "a history predicate that no part of the campaign keeps",
-            ));
-        }
-        self.compute_scores(lead, self.now);
-        Ok(self.eval_chunk(lead, &chunk, None, None, false))
-    }
-
     /// Bytes of lead state, all leads together.
     pub fn state_bytes(&self) -> usize {
         self.leads.bytes()

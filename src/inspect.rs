@@ -14,7 +14,6 @@
 //! same record. Points a tally cannot account for (a state carried over by `--migrate` starts
 //! its tallies anew) are shown as such, so the parts always add up to the score.
 
-use super::machine::Machine;
 use crate::check::program::{self as p, Program};
 use crate::compile::bytecode::{Chunk, Op};
 use crate::compile::layout::Kept;
@@ -26,6 +25,7 @@ use crate::lang::ops::{BinOp, EffectKind, HistoryKind};
 use crate::lang::span::Span;
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
+use crate::vm::machine::Machine;
 
 /// Two values closer than this are the same score.
 const EPSILON: f64 = 0.005;
