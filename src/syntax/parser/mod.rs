@@ -1225,14 +1225,14 @@ mod tests {
     #[test]
     fn a_file_read_one_declaration_at_a_time_is_the_file_read_whole() {
         let sources = [
-            include_str!("../../tests/fixtures/contract.nurture"),
-            include_str!("../../stdlib/prelude.nurture"),
-            include_str!("../../examples/b2b_scoring.nurture"),
-            include_str!("../../examples/cart_recovery.nurture"),
-            include_str!("../../examples/coupon_leadgen.nurture"),
-            include_str!("../../examples/ebook_welcome.nurture"),
-            include_str!("../../examples/fashion_segments.nurture"),
-            include_str!("../../examples/post_purchase.nurture"),
+            include_str!("../../../tests/fixtures/contract.nurture"),
+            include_str!("../../../stdlib/prelude.nurture"),
+            include_str!("../../../examples/b2b_scoring.nurture"),
+            include_str!("../../../examples/cart_recovery.nurture"),
+            include_str!("../../../examples/coupon_leadgen.nurture"),
+            include_str!("../../../examples/ebook_welcome.nurture"),
+            include_str!("../../../examples/fashion_segments.nurture"),
+            include_str!("../../../examples/post_purchase.nurture"),
             // Comments and blank lines around and between, a BOM, no final newline.
             "\u{FEFF}// a\n\n  list a = true // b\n// c\r\nlist b = a\t\n\n// end",
             "list a = true",
@@ -1250,7 +1250,7 @@ mod tests {
 
     #[test]
     fn parses_the_contract() {
-        let src = include_str!("../../tests/fixtures/contract.nurture");
+        let src = include_str!("../../../tests/fixtures/contract.nurture");
         let file = ok(src);
         assert!(file.items.len() > 20);
     }
