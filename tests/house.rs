@@ -191,7 +191,6 @@ const LONG_TO_SPLIT: &[(&str, &str)] = &[
 const LARGE_TO_SPLIT: &[&str] = &[
     "src/compile/disasm.rs",
     "src/runtime/intake.rs",
-    "src/syntax/parser/mod.rs",
     "src/vm/machine.rs",
 ];
 
