@@ -237,9 +237,9 @@ fn long_functions_say_why_they_stay_whole_and_files_stay_small() {
         for (i, line) in lines[..end].iter().enumerate() {
             let trimmed = line.trim_start();
             let indent = &line[..line.len() - trimmed.len()];
-            let rest = trimmed
-                .strip_prefix("pub(crate) ")
-                .or_else(|| trimmed.strip_prefix("pub "))
+            let rest = ["pub(crate) ", "pub(super) ", "pub "]
+                .iter()
+                .find_map(|p| trimmed.strip_prefix(p))
                 .unwrap_or(trimmed);
             let Some(sig) = rest.strip_prefix("fn ") else {
                 continue;
