@@ -206,10 +206,7 @@ const LONG_TO_SPLIT: &[(&str, &str)] = &[
 
 /// Files of over 1,000 lines (before their tests) still to be split (issue 12); the list only
 /// shrinks.
-const LARGE_TO_SPLIT: &[&str] = &[
-    "src/compile/disasm.rs",
-    "src/runtime/intake.rs",
-];
+const LARGE_TO_SPLIT: &[&str] = &["src/compile/disasm.rs", "src/runtime/intake.rs"];
 
 #[test]
 fn long_functions_say_why_they_stay_whole_and_files_stay_small() {

@@ -136,6 +136,9 @@ fn item(raw: &str, kind: Option<&str>) -> Result<Item, String> {
             raw.len()
         ));
     }
+    if let Some(item) = spliced(raw, kind) {
+        return Ok(item);
+    }
     let mut map: Map<String, Value> = match serde_json::from_str(raw) {
         Ok(Value::Object(map)) => map,
         Ok(_) => return Err("an event must be a JSON object".into()),
@@ -164,6 +167,64 @@ fn item(raw: &str, kind: Option<&str>) -> Result<Item, String> {
     Ok(Item {
         line: Value::Object(map).to_string(),
         message_id,
+    })
+}
+
+/// The fields of a call that [`item`] reads or changes, borrowed from its text.
+#[derive(serde::Deserialize)]
+struct Peek<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    timestamp: Option<&'a serde_json::value::RawValue>,
+    #[serde(rename = "messageId", borrow)]
+    message_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    properties: Option<&'a serde_json::value::RawValue>,
+}
+
+/// [`item`] for the common call, without building it as a tree and writing it again: the
+/// `type` and `originalTimestamp` are spliced into its text. `None` where the tree is
+/// needed (no `timestamp`, properties that are not an object or already have an
+/// `originalTimestamp`, anything unusual).
+fn spliced(raw: &str, kind: Option<&str>) -> Option<Item> {
+    if !raw.trim_start().starts_with('{') {
+        return None;
+    }
+    let peek: Peek<'_> = serde_json::from_str(raw).ok()?;
+    let timestamp = peek.timestamp?.get();
+    let at = |inner: &str| inner.as_ptr() as usize - raw.as_ptr() as usize;
+    let mut line = String::with_capacity(raw.len() + 64);
+    let mut from = 0;
+    let open = raw.find('{')?;
+    if peek.kind.is_none() {
+        // An object with a `timestamp` has a member: a comma after the new one is right.
+        let kind = serde_json::to_string(kind?).ok()?;
+        line.push_str(&raw[..=open]);
+        line.push_str(&format!("\"type\":{kind},"));
+        from = open + 1;
+    }
+    if let Some(props) = peek.properties {
+        let text = props.get();
+        if !text.starts_with('{') || text.contains("\"originalTimestamp\"") {
+            return None;
+        }
+        let inside = at(text) + 1;
+        line.push_str(&raw[from..inside]);
+        line.push_str("\"originalTimestamp\":");
+        line.push_str(timestamp);
+        if !text[1..].trim_start().starts_with('}') {
+            line.push(',');
+        }
+        from = inside;
+    }
+    line.push_str(&raw[from..]);
+    Some(Item {
+        line,
+        message_id: peek
+            .message_id
+            .filter(|id| !id.is_empty())
+            .map(|id| id.into_owned()),
     })
 }
 
@@ -379,4 +440,73 @@ async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Re
         state.metrics.encode(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The slow path: the call as a tree, changed, written again.
+    fn as_tree(raw: &str, kind: Option<&str>) -> Item {
+        let mut map: Map<String, Value> = serde_json::from_str(raw).unwrap();
+        if let Some(kind) = kind {
+            map.entry("type").or_insert_with(|| kind.into());
+        }
+        let sent = map["timestamp"].clone();
+        if let Some(Value::Object(props)) = map.get_mut("properties") {
+            props.entry("originalTimestamp").or_insert(sent);
+        }
+        let message_id = match map.get("messageId") {
+            Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
+            _ => None,
+        };
+        Item {
+            line: Value::Object(map).to_string(),
+            message_id,
+        }
+    }
+
+    #[test]
+    fn a_spliced_call_reads_as_the_call_built_as_a_tree() {
+        let calls = [
+            (
+                r#"{"type":"track","userId":"a","event":"x","timestamp":"2026-01-01T00:00:00Z","properties":{"p":1},"messageId":"m1"}"#,
+                None,
+            ),
+            (
+                r#"{"userId":"a","event":"x","timestamp":"2026-01-01T00:00:00.5Z","properties":{ },"messageId":""}"#,
+                Some("track"),
+            ),
+            (
+                r#" { "userId" : "a\"b", "event":"x", "properties" : { "q" : [1, {"r": 2}] }, "timestamp": "2026-01-01T00:00:00Z" } "#,
+                Some("track"),
+            ),
+            (
+                r#"{"type":"identify","userId":"a","timestamp":"2026-01-01T00:00:00Z","traits":{"email":"e"},"messageId":"m\u00e9"}"#,
+                Some("identify"),
+            ),
+        ];
+        for (raw, kind) in calls {
+            let fast = spliced(raw, kind).unwrap_or_else(|| panic!("spliced: {raw}"));
+            let slow = as_tree(raw, kind);
+            let a: Value = serde_json::from_str(&fast.line).expect("valid JSON");
+            let b: Value = serde_json::from_str(&slow.line).unwrap();
+            assert_eq!(a, b, "{raw}");
+            assert_eq!(fast.message_id, slow.message_id, "{raw}");
+        }
+    }
+
+    #[test]
+    fn unusual_calls_are_left_to_the_tree() {
+        for raw in [
+            r#"{"type":"track","userId":"a","event":"x","properties":{}}"#,
+            r#"{"type":"track","userId":"a","timestamp":"t","properties":{"originalTimestamp":"s"}}"#,
+            r#"{"type":"track","userId":"a","timestamp":"t","properties":[1]}"#,
+            r#"{"type":"track","userId":"a","timestamp":"t","messageId":7}"#,
+            r#"["track","a"]"#,
+            r#"{"userId":"a","timestamp":"t"}"#,
+        ] {
+            assert!(spliced(raw, None).is_none(), "{raw}");
+        }
+    }
 }
