@@ -10,6 +10,7 @@ pub mod history;
 pub mod layout;
 pub mod program;
 pub mod reactions;
+pub mod regions;
 
 use crate::check::program as p;
 use crate::lang::modes::Enroll;
