@@ -178,12 +178,6 @@ fn the_lexers_reserved_words_are_the_grammars() {
 const LONG_TO_SPLIT: &[(&str, &str)] = &[
     ("src/check/checker.rs", "score_body"),
     ("src/check/checker.rs", "test"),
-    ("src/cli/run.rs", "run_inner"),
-    ("src/compile/compare.rs", "differences"),
-    ("src/compile/file.rs", "program"),
-    ("src/compile/mod.rs", "compile"),
-    ("src/compile/mod.rs", "lower_steps"),
-    ("src/compile/reactions.rs", "derive"),
     ("src/runtime/store.rs", "load_machine"),
     ("src/vm/migrate.rs", "migrate"),
 ];
@@ -192,8 +186,6 @@ const LONG_TO_SPLIT: &[(&str, &str)] = &[
 /// shrinks.
 const LARGE_TO_SPLIT: &[&str] = &[
     "src/check/checker.rs",
-    "src/compile/disasm.rs",
-    "src/runtime/intake.rs",
     "src/syntax/parser.rs",
     "src/vm/machine.rs",
 ];
