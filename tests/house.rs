@@ -193,21 +193,6 @@ fn the_lexers_reserved_words_are_the_grammars() {
     }
 }
 
-/// Functions of over 100 lines that are still to be cut up (issue 12). The list only shrinks:
-/// a new long function either says why it stays whole (`/// It stays whole: …`) or is split.
-const LONG_TO_SPLIT: &[(&str, &str)] = &[
-    ("src/cli/run.rs", "run_inner"),
-    ("src/compile/compare.rs", "differences"),
-    ("src/compile/file.rs", "program"),
-    ("src/compile/mod.rs", "compile"),
-    ("src/compile/mod.rs", "lower_steps"),
-    ("src/compile/reactions.rs", "derive"),
-];
-
-/// Files of over 1,000 lines (before their tests) still to be split (issue 12); the list only
-/// shrinks.
-const LARGE_TO_SPLIT: &[&str] = &["src/compile/disasm.rs", "src/runtime/intake.rs"];
-
 #[test]
 fn long_functions_say_why_they_stay_whole_and_files_stay_small() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -228,7 +213,7 @@ fn long_functions_say_why_they_stay_whole_and_files_stay_small() {
             .unwrap_or(lines.len());
         // Test modules in files of their own (`…/tests.rs`) are tests too.
         let is_tests = rel.ends_with("/tests.rs");
-        if end > 1000 && !is_tests && !LARGE_TO_SPLIT.contains(&rel.as_str()) {
+        if end > 1000 && !is_tests {
             wrong.push(format!("{rel} has {end} lines: split it"));
         }
         for (i, line) in lines[..end].iter().enumerate() {
@@ -262,8 +247,7 @@ fn long_functions_say_why_they_stay_whole_and_files_stay_small() {
                     l.trim_start().starts_with("//") || l.trim_start().starts_with("#[")
                 })
                 .any(|l| l.contains("stays whole"));
-            let listed = LONG_TO_SPLIT.contains(&(rel.as_str(), name.as_str()));
-            if !said && !listed {
+            if !said {
                 wrong.push(format!(
                     "{rel}: fn {name} has {len} lines: split it, or say why it stays whole"
                 ));

@@ -331,22 +331,7 @@ struct Start {
 }
 
 fn run_inner(args: &RunArgs) -> Result<u8, String> {
-    let until = match args.until.as_deref().map(|t| parse_rfc3339(t).ok_or(t)) {
-        None => None,
-        Some(Ok(t)) if !nurture::lang::time::clock_in_range(t) => {
-            return Err(nurture::lang::time::out_of_range(
-                "--until",
-                t,
-                nurture::lang::time::LAST_CLOCK,
-            ));
-        }
-        Some(Ok(t)) => Some(t),
-        Some(Err(t)) => {
-            return Err(format!(
-                "--until {t} is not an RFC 3339 time such as 2026-04-01T00:00:00Z"
-            ))
-        }
-    };
+    let until = parse_until(args.until.as_deref())?;
     let options = Options {
         strict: args.strict,
     };
@@ -369,21 +354,10 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
         done: true,
         ..Position::default()
     });
-    let (mut events, plan) = plan_input(args, &last, stateful, engine.machine.now, until)?;
+    let (events, plan) = plan_input(args, &last, stateful, engine.machine.now, until)?;
     let position = match plan {
         Plan::Nothing => {
-            eprintln!(
-                "nothing to do: {} was read to its end by the last run with {} (line {}), and \
-                 the clock is at {}; the outputs are as that run left them",
-                if last.input.is_empty() {
-                    "the input".to_string()
-                } else {
-                    last.input.clone()
-                },
-                args.state.as_deref().unwrap_or(Path::new("")).display(),
-                last.line,
-                nurture::lang::format::instant(engine.machine.now),
-            );
+            eprintln!("{}", nothing_to_do(args, &last, engine.machine.now));
             return Ok(EXIT_OK);
         }
         Plan::From(p) => p,
@@ -406,8 +380,49 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
         memberships: args.memberships,
         commit_every: args.commit_every,
     };
-    let mut run = DurableRun::new(engine, store, position, Box::new(out), rejects, &setup);
+    let run = DurableRun::new(engine, store, position, Box::new(out), rejects, &setup);
+    drive(args, run, events, until)
+}
 
+/// `--until`, a time the clock can reach, if given.
+fn parse_until(until: Option<&str>) -> Result<Option<i64>, String> {
+    match until.map(|t| parse_rfc3339(t).ok_or(t)) {
+        None => Ok(None),
+        Some(Ok(t)) if !nurture::lang::time::clock_in_range(t) => Err(
+            nurture::lang::time::out_of_range("--until", t, nurture::lang::time::LAST_CLOCK),
+        ),
+        Some(Ok(t)) => Ok(Some(t)),
+        Some(Err(t)) => Err(format!(
+            "--until {t} is not an RFC 3339 time such as 2026-04-01T00:00:00Z"
+        )),
+    }
+}
+
+/// Why a run does nothing: its input was read to the end by the last run with the state, and
+/// the clock is not asked to move.
+fn nothing_to_do(args: &RunArgs, last: &Position, now: i64) -> String {
+    format!(
+        "nothing to do: {} was read to its end by the last run with {} (line {}), and the \
+         clock is at {}; the outputs are as that run left them",
+        if last.input.is_empty() {
+            "the input".to_string()
+        } else {
+            last.input.clone()
+        },
+        args.state.as_deref().unwrap_or(Path::new("")).display(),
+        last.line,
+        nurture::lang::format::instant(now),
+    )
+}
+
+/// Reads the input into the run, showing rejects and progress on stderr, moves the clock to
+/// `until`, and finishes with the summary: the exit code is 1 when this run rejected lines.
+fn drive(
+    args: &RunArgs,
+    mut run: DurableRun,
+    mut events: Events,
+    until: Option<i64>,
+) -> Result<u8, String> {
     let started = Instant::now();
     let size = match &events {
         Events::File(f) => f.len().ok(),

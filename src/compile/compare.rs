@@ -1,6 +1,7 @@
 //! Comparing two compiled programs: whether they behave the same (a moved line or a new
 //! comment is no change), and what changed, in words, for a state written by one of them.
 
+use super::program::{op_label, AttrInfo, WOp, Workflow};
 use super::Compiled;
 
 /// The values of the enum an attribute of this type holds (through `?`).
@@ -27,6 +28,36 @@ pub fn same_behaviour(a: &Compiled, b: &Compiled) -> bool {
 /// when nothing a marketer named changed (only source positions or details inside rules).
 pub fn differences(old: &Compiled, new: &Compiled) -> Vec<String> {
     let mut out = Vec::new();
+    names_changed(old, new, &mut out);
+    for a in &old.attrs {
+        if let Some(b) = new.attrs.iter().find(|b| b.name == a.name) {
+            out.extend(attr_change(old, new, a, b));
+        }
+    }
+    for w in &old.workflows {
+        if let Some(v) = new.workflows.iter().find(|v| v.name == w.name) {
+            out.extend(steps_change(old, new, w, v));
+        }
+    }
+    if old.triggers.len() != new.triggers.len() {
+        out.push(format!(
+            "triggers: {} before, {} now",
+            old.triggers.len(),
+            new.triggers.len()
+        ));
+    }
+    if old.layout.size != new.layout.size {
+        out.push(format!(
+            "lead state: {} words a lead before, {} now",
+            old.layout.size, new.layout.size
+        ));
+    }
+    out
+}
+
+/// The attributes, events, scores, lists and workflows removed, then those added, kind by
+/// kind.
+fn names_changed(old: &Compiled, new: &Compiled, out: &mut Vec<String>) {
     let mut names = |what: &str, a: Vec<String>, b: Vec<String>| {
         for n in &a {
             if !b.contains(n) {
@@ -64,74 +95,62 @@ pub fn differences(old: &Compiled, new: &Compiled) -> Vec<String> {
         old.workflows.iter().map(|s| s.name.clone()).collect(),
         new.workflows.iter().map(|s| s.name.clone()).collect(),
     );
-    for a in &old.attrs {
-        let Some(b) = new.attrs.iter().find(|b| b.name == a.name) else {
-            continue;
-        };
-        match (enum_values(old, &a.ty), enum_values(new, &b.ty)) {
-            // The same values under another enum number: no change.
-            (Some(x), Some(y)) if a.ty.is_optional() == b.ty.is_optional() => {
-                // Values are names, each once: a set, and an order that matters to no one
-                // but the slab (a migration carries values by name).
-                let gone: Vec<&str> = x
-                    .iter()
-                    .filter(|v| !y.contains(v))
-                    .map(|v| v.as_str())
-                    .collect();
-                let added: Vec<&str> = y
-                    .iter()
-                    .filter(|v| !x.contains(v))
-                    .map(|v| v.as_str())
-                    .collect();
-                if !gone.is_empty() || !added.is_empty() {
-                    let mut what = format!("attribute {}: its enum changed its values", a.name);
-                    push_changes(&mut what, &gone, &added);
-                    out.push(what);
-                } else if x != y {
-                    out.push(format!(
-                        "attribute {}: its enum has its values in another order",
-                        a.name
-                    ));
-                }
+}
+
+/// How an attribute kept under its name changed: its type, or its enum's values.
+fn attr_change(old: &Compiled, new: &Compiled, a: &AttrInfo, b: &AttrInfo) -> Option<String> {
+    match (enum_values(old, &a.ty), enum_values(new, &b.ty)) {
+        // The same values under another enum number: no change.
+        (Some(x), Some(y)) if a.ty.is_optional() == b.ty.is_optional() => {
+            // Values are names, each once: a set, and an order that matters to no one but
+            // the slab (a migration carries values by name).
+            let gone: Vec<&str> = x
+                .iter()
+                .filter(|v| !y.contains(v))
+                .map(|v| v.as_str())
+                .collect();
+            let added: Vec<&str> = y
+                .iter()
+                .filter(|v| !x.contains(v))
+                .map(|v| v.as_str())
+                .collect();
+            if !gone.is_empty() || !added.is_empty() {
+                let mut what = format!("attribute {}: its enum changed its values", a.name);
+                push_changes(&mut what, &gone, &added);
+                Some(what)
+            } else if x != y {
+                Some(format!(
+                    "attribute {}: its enum has its values in another order",
+                    a.name
+                ))
+            } else {
+                None
             }
-            _ if a.ty != b.ty => out.push(format!("attribute {} changed type", a.name)),
-            _ => {}
         }
+        _ if a.ty != b.ty => Some(format!("attribute {} changed type", a.name)),
+        _ => None,
     }
-    let steps = |c: &Compiled, w: &crate::compile::program::Workflow| -> Vec<String> {
+}
+
+/// How a workflow kept under its name changed its steps (its jumps aside).
+fn steps_change(old: &Compiled, new: &Compiled, w: &Workflow, v: &Workflow) -> Option<String> {
+    let steps = |c: &Compiled, w: &Workflow| -> Vec<String> {
         w.ops
             .iter()
-            .filter(|o| !matches!(o, crate::compile::program::WOp::Jump { .. }))
-            .map(|o| super::program::op_label(c, o))
+            .filter(|o| !matches!(o, WOp::Jump { .. }))
+            .map(|o| op_label(c, o))
             .collect()
     };
-    for w in &old.workflows {
-        if let Some(v) = new.workflows.iter().find(|v| v.name == w.name) {
-            let (a, b) = (steps(old, w), steps(new, v));
-            if a != b {
-                // In sequence, not as sets: `wait 2d` changed to a `wait 3d` that the
-                // workflow already had elsewhere is a step removed and a step added.
-                let (gone, added) = sequence_changes(&a, &b);
-                let mut what = format!("workflow {} changed its steps", w.name);
-                push_changes(&mut what, &gone, &added);
-                out.push(what);
-            }
-        }
+    let (a, b) = (steps(old, w), steps(new, v));
+    if a == b {
+        return None;
     }
-    if old.triggers.len() != new.triggers.len() {
-        out.push(format!(
-            "triggers: {} before, {} now",
-            old.triggers.len(),
-            new.triggers.len()
-        ));
-    }
-    if old.layout.size != new.layout.size {
-        out.push(format!(
-            "lead state: {} words a lead before, {} now",
-            old.layout.size, new.layout.size
-        ));
-    }
-    out
+    // In sequence, not as sets: `wait 2d` changed to a `wait 3d` that the workflow already
+    // had elsewhere is a step removed and a step added.
+    let (gone, added) = sequence_changes(&a, &b);
+    let mut what = format!("workflow {} changed its steps", w.name);
+    push_changes(&mut what, &gone, &added);
+    Some(what)
 }
 
 /// `; removed: a, b; added: c` for what is only in the old sequence and only in the new.

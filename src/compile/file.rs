@@ -17,10 +17,10 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
-use super::layout::{AttrSlot, Bits, Kept, Ring, TimeSlot, ENROLLED_BITS, STAMP_BITS};
-use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp, SCORE_WORDS};
+use super::layout::{Bits, Kept};
+use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
+use super::regions::{regions, Piece, Place, RunPart};
 use crate::lang::ops::HistoryKind;
-use crate::lang::time::{RECORD_TIME_BITS, TIME_BITS};
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -249,22 +249,17 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// Checks that every index in the program points at something that is there, every jump
-/// lands inside its code and every piece of lead state fits in the slab, so that neither the
-/// VM nor the disassembler can index out of bounds on a loaded program.
+/// lands inside its code, and then that every piece of lead state (`regions`) fits in the
+/// slab and overlaps no other, so that neither the VM nor the disassembler can index out of
+/// bounds on a loaded program.
 pub fn validate(c: &Compiled) -> Result<(), String> {
-    let v = V {
-        c,
-        claims: Default::default(),
-    };
+    let v = V { c };
     v.program()?;
-    v.disjoint()
+    disjoint(v.regions()?)
 }
 
 struct V<'a> {
     c: &'a Compiled,
-    /// The slab bits each piece of lead state claims, as (first bit, end, what): no two may
-    /// overlap, or a value would be read as another.
-    claims: std::cell::RefCell<Vec<(u64, u64, String)>>,
 }
 
 fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
@@ -275,14 +270,70 @@ fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
     }
 }
 
+/// A piece of lead state is as wide as what it keeps needs: a bit field 1 to 64 bits, a time
+/// as wide as its times can reach, a ring's newest stamp too and its distances no wider.
+fn fits(place: Place, what: &str) -> Result<(), String> {
+    let field = |f: Bits| {
+        check((1..=64).contains(&f.width), || {
+            format!("{what} is a bit field {} bits wide", f.width)
+        })
+    };
+    match place {
+        Place::Words { .. } | Place::Flags { .. } => Ok(()),
+        Place::Field(f) => field(f),
+        Place::Time { slot, width } => {
+            check(slot.bits.width == width, || {
+                format!("{what} keeps a time in {} bits", slot.bits.width)
+            })?;
+            field(slot.bits)
+        }
+        Place::Ring { ring, newest } => {
+            check(ring.newest == newest, || {
+                format!("{what} keeps its newest stamp in {} bits", ring.newest)
+            })?;
+            check((1..=newest).contains(&ring.bits), || {
+                format!("{what} keeps its stamps in {} bits", ring.bits)
+            })
+        }
+    }
+}
+
+/// No two claimed pieces of lead state overlap, or a value would be read as another.
+fn disjoint(mut claims: Vec<(u64, u64, String)>) -> Result<(), String> {
+    claims.sort_unstable();
+    for pair in claims.windows(2) {
+        check(pair[1].0 >= pair[0].1, || {
+            format!("{} and {} overlap in the lead state", pair[0].2, pair[1].2)
+        })?;
+    }
+    Ok(())
+}
+
 impl V<'_> {
+    /// Every part in turn, before its lead state (`regions`), which names the parts.
     fn program(&self) -> Result<(), String> {
-        let c = self.c;
-        let p = &c.pools;
-        let l = &c.layout;
+        let l = &self.c.layout;
         check(l.size <= MAX_SLAB_WORDS, || {
             format!("its lead state of {} words is too large", l.size)
         })?;
+        self.pools()?;
+        self.attrs()?;
+        self.aggregates()?;
+        self.events()?;
+        self.scores()?;
+        self.lists()?;
+        self.triggers()?;
+        self.workflows()?;
+        for chunk in self.c.policy.suppress.iter().map(|s| &s.cond) {
+            self.chunk(chunk, "the suppress rules")?;
+        }
+        Ok(())
+    }
+
+    /// The constants, constant lists and history predicates.
+    fn pools(&self) -> Result<(), String> {
+        let p = &self.c.pools;
+        let l = &self.c.layout;
         for (i, v) in p.consts.iter().enumerate() {
             self.val(*v, p.lists.len(), || format!("constant {i}"))?;
         }
@@ -301,8 +352,8 @@ impl V<'_> {
             if let Some(f) = &h.filter {
                 self.chunk(f, &format!("the filter of history predicate {i}"))?;
             }
-            // A predicate reads one of the aggregates, whose regions are checked below, and
-            // one that keeps what it asks: a count, or the latest match.
+            // A predicate reads one of the aggregates, whose regions are checked with the
+            // others, and one that keeps what it asks: a count, or the latest match.
             let kept = l.history[i];
             let fits = match kept {
                 Kept::Ring(_) => true,
@@ -313,6 +364,12 @@ impl V<'_> {
                 format!("history predicate {i} reads no aggregate that keeps what it asks")
             })?;
         }
+        Ok(())
+    }
+
+    /// The attributes: the tags and time zone among them, types, defaults, one slot each.
+    fn attrs(&self) -> Result<(), String> {
+        let c = self.c;
         check(!c.attrs.is_empty(), || "it has no attributes".into())?;
         check((c.tags_attr as usize) < c.attrs.len(), || {
             "its tags attribute is not there".into()
@@ -324,43 +381,31 @@ impl V<'_> {
         }
         for (i, a) in c.attrs.iter().enumerate() {
             self.ty(&a.ty, &format!("attribute {}", a.name))?;
-            self.val(a.default, p.lists.len(), || {
+            self.val(a.default, c.pools.lists.len(), || {
                 format!("the default of attribute {i}")
             })?;
         }
-        let n = c.attrs.len() as u64;
-        check(l.attrs.len() == c.attrs.len(), || {
+        check(c.layout.attrs.len() == c.attrs.len(), || {
             "its attribute slots do not match its attributes".into()
-        })?;
-        for (i, a) in c.attrs.iter().enumerate() {
-            let what = format!("attribute {}", a.name);
-            match l.attrs[i] {
-                _ if i as u16 == c.tags_attr => {}
-                AttrSlot::Words(at) => {
-                    let words = if crate::lang::types::wide(&a.ty) {
-                        2
-                    } else {
-                        1
-                    };
-                    self.region(at, words, &what)?;
-                }
-                AttrSlot::Bits(f) => self.bits(f, &what)?,
-            }
-        }
-        for (i, a) in l.aggregates.iter().enumerate() {
+        })
+    }
+
+    /// The stored history aggregates: the events they keep and their filters.
+    fn aggregates(&self) -> Result<(), String> {
+        for (i, a) in self.c.layout.aggregates.iter().enumerate() {
             let what = format!("history aggregate {i}");
             self.event(a.event as usize, || what.clone())?;
             if let Some(f) = &a.filter {
                 self.chunk(f, &what)?;
             }
-            // History keeps keys of record times.
-            match a.kept {
-                Kept::Last(t) => self.time(t, STAMP_BITS, &what)?,
-                Kept::Counter(at) => self.region(at, 1, &what)?,
-                Kept::Ring(r) => self.ring(r, STAMP_BITS, &what)?,
-            }
         }
-        self.bit_run(l.missing, n, "the missing-attribute bits")?;
+        Ok(())
+    }
+
+    /// The events' property types, and the dispatch table: an entry per event, each naming
+    /// aggregates, `on` rules, triggers and waiting workflows that are there.
+    fn events(&self) -> Result<(), String> {
+        let c = self.c;
         for e in &c.events {
             for (name, ty) in &e.props {
                 self.ty(ty, &format!("property {}.{name}", e.name))?;
@@ -372,7 +417,7 @@ impl V<'_> {
         for (e, d) in c.dispatch.iter().enumerate() {
             let what = || format!("the dispatch entry of event {e}");
             for h in &d.history {
-                check((*h as usize) < l.aggregates.len(), what)?;
+                check((*h as usize) < c.layout.aggregates.len(), what)?;
             }
             for (s, r) in &d.on_rules {
                 let ok = match c.scores.get(*s as usize).map(|s| &s.kind) {
@@ -388,7 +433,13 @@ impl V<'_> {
                 check((*w as usize) < c.workflows.len(), what)?;
             }
         }
-        for s in &c.scores {
+        Ok(())
+    }
+
+    /// The scores: their code, and an accumulator (and a time, when it decays) exactly where
+    /// their rules need one.
+    fn scores(&self) -> Result<(), String> {
+        for s in &self.c.scores {
             let what = format!("score {}", s.name);
             match &s.kind {
                 ScoreKind::Derived(chunk) => self.chunk(chunk, &what)?,
@@ -397,18 +448,17 @@ impl V<'_> {
                     when,
                     on,
                     slot,
-                    when_cache,
                     updated,
+                    ..
                 } => {
-                    match slot {
-                        Some(at) => self.region(*at, SCORE_WORDS as u64, &what)?,
-                        None => check(on.is_empty(), || {
+                    if slot.is_none() {
+                        check(on.is_empty(), || {
                             format!("{what} has `on` rules and no accumulator")
-                        })?,
+                        })?;
                     }
                     // A decaying accumulator keeps the time of its last update.
                     match (decay, slot, updated) {
-                        (Some(_), Some(_), Some(t)) => self.time(*t, TIME_BITS, &what)?,
+                        (Some(_), Some(_), Some(_)) => {}
                         (Some(_), Some(_), None) => {
                             return Err(format!("{what} decays and keeps no time"))
                         }
@@ -416,9 +466,6 @@ impl V<'_> {
                             return Err(format!("{what} keeps a time it does not use"))
                         }
                         _ => {}
-                    }
-                    if let Some(at) = when_cache {
-                        self.region(*at, SCORE_WORDS as u64, &what)?;
                     }
                     for w in when {
                         self.chunk(&w.cond, &what)?;
@@ -428,18 +475,19 @@ impl V<'_> {
                         if let Some(f) = &r.filter {
                             self.chunk(f, &what)?;
                         }
-                        // An `on` rule counts at the times of records.
-                        if let Some((_, ring)) = r.cap {
-                            self.ring(ring, RECORD_TIME_BITS, &what)?;
-                        }
                     }
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The lists' conditions, and the derive order.
+    fn lists(&self) -> Result<(), String> {
+        let c = self.c;
         for list in &c.lists {
             self.chunk(&list.cond, &format!("list {}", list.name))?;
         }
-        self.bit_run(l.lists, c.lists.len() as u64, "the list bits")?;
         for d in &c.derive_order {
             let ok = match d {
                 Derived::Score(s) => (*s as usize) < c.scores.len(),
@@ -449,6 +497,11 @@ impl V<'_> {
                 "its derive order names a missing score or list".into()
             })?;
         }
+        Ok(())
+    }
+
+    fn triggers(&self) -> Result<(), String> {
+        let c = self.c;
         for (i, t) in c.triggers.iter().enumerate() {
             let what = format!("trigger {i}");
             match &t.source {
@@ -464,6 +517,12 @@ impl V<'_> {
             }
             self.ops(&t.action, &what)?;
         }
+        Ok(())
+    }
+
+    /// The workflows' code, and a run for each, with a variant exactly when it has a split.
+    fn workflows(&self) -> Result<(), String> {
+        let c = self.c;
         for w in &c.workflows {
             let what = format!("workflow {}", w.name);
             for chunk in [&w.only_if, &w.exit_when, &w.goal].into_iter().flatten() {
@@ -471,101 +530,48 @@ impl V<'_> {
             }
             self.ops(&w.ops, &what)?;
         }
-        check(l.runs.len() == c.workflows.len(), || {
+        check(c.layout.runs.len() == c.workflows.len(), || {
             "its workflow runs do not match its workflows".into()
         })?;
-        for (w, r) in c.workflows.iter().zip(&l.runs) {
-            let what = format!("the run of workflow {}", w.name);
-            // Its state holds every pc from 0 to one past the last instruction, and no more
-            // than the VM's 16 bits of pc.
-            self.bits(r.state, &what)?;
-            check(
-                (4..=20).contains(&r.state.width) && w.ops.len() < 1 << (r.state.width - 4),
-                || format!("{what} has a state {} bits wide", r.state.width),
-            )?;
-            self.time(r.wake, TIME_BITS, &what)?;
-            if let Some(t) = r.enrolled {
-                self.time(t, ENROLLED_BITS, &what)?;
-            }
+        for (w, r) in c.workflows.iter().zip(&c.layout.runs) {
             // Its variant numbers the workflow's splits, and there is one exactly when it has
             // a split.
             let width = super::layout::run_variant_width(&w.ops);
             check(r.variant.map_or(0, |v| v.width) == width, || {
-                format!("{what} keeps its variant in the wrong bits")
+                format!(
+                    "the run of workflow {} keeps its variant in the wrong bits",
+                    w.name
+                )
             })?;
-            if let Some(v) = r.variant {
-                self.bits(v, &what)?;
+        }
+        Ok(())
+    }
+
+    /// Every piece of lead state (`regions`) is as wide as what it keeps needs and lies
+    /// inside the slab: the bits each claims, as (first bit, end, what), for `disjoint`.
+    fn regions(&self) -> Result<Vec<(u64, u64, String)>, String> {
+        let c = self.c;
+        let mut claims = Vec::new();
+        for r in regions(c) {
+            let what = r.piece.owner(c);
+            fits(r.place, &what)?;
+            let (at, n) = r.place.bits();
+            check(at + n <= c.layout.size as u64 * 32, || {
+                format!("{what} lies outside the lead state")
+            })?;
+            if n > 0 {
+                claims.push((at, at + n, what.clone()));
+            }
+            if let Piece::Run(w, RunPart::State) = r.piece {
+                // Its state holds every pc from 0 to one past the last instruction, and no
+                // more than the VM's 16 bits of pc.
+                let (ops, width) = (c.workflows[w].ops.len(), c.layout.runs[w].state.width);
+                check((4..=20).contains(&width) && ops < 1 << (width - 4), || {
+                    format!("{what} has a state {width} bits wide")
+                })?;
             }
         }
-        self.time(l.recheck, TIME_BITS, "the recheck time")?;
-        self.time(l.decay_due, TIME_BITS, "the decay crossing time")?;
-        self.region(l.sequence, 1, "the action count")?;
-        for f in &c.policy.frequency {
-            // Sends go on while timers fire after the last record.
-            self.ring(f.ring, TIME_BITS, &f.rule)?;
-        }
-        for chunk in c.policy.suppress.iter().map(|s| &s.cond) {
-            self.chunk(chunk, "the suppress rules")?;
-        }
-        Ok(())
-    }
-
-    /// `words` words at `at` lie inside the slab; they are claimed for `what`.
-    fn region(&self, at: u32, words: u64, what: &str) -> Result<(), String> {
-        self.bit_run(at.saturating_mul(32), words * 32, what)
-    }
-
-    /// A ring's words lie inside the slab, its newest stamp is `newest` bits wide (what its
-    /// times can reach), and its distances no wider.
-    fn ring(&self, r: Ring, newest: u32, what: &str) -> Result<(), String> {
-        check(r.newest == newest, || {
-            format!("{what} keeps its newest stamp in {} bits", r.newest)
-        })?;
-        check((1..=newest).contains(&r.bits), || {
-            format!("{what} keeps its stamps in {} bits", r.bits)
-        })?;
-        self.bit_run(r.at, Ring::width(r.cap, r.bits, r.newest) as u64, what)
-    }
-
-    /// A `TimeSlot` is `width` bits wide (what its times can reach) and lies inside the slab,
-    /// claimed for `what`.
-    fn time(&self, t: TimeSlot, width: u32, what: &str) -> Result<(), String> {
-        check(t.bits.width == width, || {
-            format!("{what} keeps a time in {} bits", t.bits.width)
-        })?;
-        self.bits(t.bits, what)
-    }
-
-    /// No two claimed pieces of lead state overlap.
-    fn disjoint(&self) -> Result<(), String> {
-        let mut claims = self.claims.borrow_mut();
-        claims.sort_unstable();
-        for pair in claims.windows(2) {
-            check(pair[1].0 >= pair[0].1, || {
-                format!("{} and {} overlap in the lead state", pair[0].2, pair[1].2)
-            })?;
-        }
-        Ok(())
-    }
-
-    /// A bit field lies inside the slab, and is at most 64 bits wide.
-    fn bits(&self, f: Bits, what: &str) -> Result<(), String> {
-        check((1..=64).contains(&f.width), || {
-            format!("{what} is a bit field {} bits wide", f.width)
-        })?;
-        self.bit_run(f.at, f.width as u64, what)
-    }
-
-    /// `n` bits from bit `at` lie inside the slab; they are claimed for `what`.
-    fn bit_run(&self, at: u32, n: u64, what: &str) -> Result<(), String> {
-        check(at as u64 + n <= self.c.layout.size as u64 * 32, || {
-            format!("{what} lies outside the lead state")
-        })?;
-        if n > 0 {
-            let claim = (at as u64, at as u64 + n, what.to_string());
-            self.claims.borrow_mut().push(claim);
-        }
-        Ok(())
+        Ok(claims)
     }
 
     fn event(&self, e: usize, what: impl FnOnce() -> String) -> Result<(), String> {

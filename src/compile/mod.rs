@@ -10,11 +10,12 @@ pub mod history;
 pub mod layout;
 pub mod program;
 pub mod reactions;
+pub mod regions;
 
 use crate::check::program as p;
 use crate::lang::modes::Enroll;
 use crate::lang::ops::HistoryKind;
-use crate::lang::span::line_col;
+use crate::lang::span::{line_col, Span};
 use crate::lang::time::{from_seconds, RECORD_TIME_BITS, TIME_BITS};
 use crate::lang::types::Ty;
 use crate::lang::written::source_text;
@@ -36,12 +37,40 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     let mut plan = Planner::default();
     // The rings of `on` rule and frequency caps, placed after every other bit field.
     let mut rings = Planner::default();
-    let pools = &mut c.pools;
+    let attrs = declarations(program, &mut c, &mut plan);
+    scores(program, &mut c, &mut plan, &mut rings)?;
+    for l in &program.lists {
+        c.lists.push(List {
+            name: l.name.clone(),
+            cond: c.pools.compile(&l.cond)?,
+        });
+    }
+    c.derive_order = derive_order(program);
+    workflows(program, &mut c)?;
+    triggers(program, &mut c)?;
+    policy(program, &mut c, &mut rings)?;
+    layout.sequence = plan.words(1);
+    bit_fields(&mut c, &mut layout, &mut plan, attrs);
+    // Then history: every predicate is known now. The rings of caps, each read only by the
+    // events of its rule or the sends of its channel, come last (`rings`).
+    history::lay_out(&c.pools, &mut layout, &mut plan, &mut c.dispatch);
+    c.layout = layout;
+    place_bits(&mut c, &plan, &rings);
+    c.reactions = reactions::derive(&c);
+    Ok(c)
+}
 
+/// The attributes (their defaults in the pools), enums and events, and an empty dispatch
+/// entry per event. Attributes take their words from `plan`; the answer has, per attribute,
+/// its words, or the width it packs into, for the bit fields laid out last.
+fn declarations(
+    program: &p::Program,
+    c: &mut Compiled,
+    plan: &mut Planner,
+) -> Vec<Result<AttrSlot, u32>> {
     // Attributes in words; those that pack into a few bits go with the bit fields, last.
     let enums: Vec<Vec<String>> = program.enums.iter().map(|e| e.variants.clone()).collect();
     let tags = program.attrs.len() - 1;
-    // Per attribute: its words, or the width it packs into.
     let mut attrs: Vec<Result<AttrSlot, u32>> = Vec::new();
     for (i, a) in program.attrs.iter().enumerate() {
         let slot = match layout::packed_width(&a.ty, &enums) {
@@ -53,7 +82,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         attrs.push(slot);
     }
     for a in &program.attrs {
-        let default = pools.val(&a.default);
+        let default = c.pools.val(&a.default);
         c.attrs.push(AttrInfo {
             name: a.name.clone(),
             ty: a.ty.clone(),
@@ -81,66 +110,23 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         })
         .collect();
     c.dispatch = vec![Dispatch::default(); program.events.len()];
+    attrs
+}
 
+/// The scores: derived ones as code, those with rules with their accumulators' words from
+/// `plan` and their caps' rings from `rings`.
+fn scores(
+    program: &p::Program,
+    c: &mut Compiled,
+    plan: &mut Planner,
+    rings: &mut Planner,
+) -> Result<(), CompileError> {
     for (si, s) in program.scores.iter().enumerate() {
         let kind = match &s.kind {
-            p::ScoreKind::Derived(e) => ScoreKind::Derived(pools.compile(e)?),
+            p::ScoreKind::Derived(e) => ScoreKind::Derived(c.pools.compile(e)?),
             p::ScoreKind::Rules { decay, when, on } => {
-                // A score with no `on` rules accumulates nothing and keeps no words.
-                let decay = decay.map(|d| ((100.0 - d.percent) / 100.0, from_seconds(d.every)));
-                let slot = (!on.is_empty()).then(|| plan.words(SCORE_WORDS));
-                let attrs_only = when.iter().all(|w| {
-                    let mut pure = true;
-                    crate::check::visit::each_subexpr(&w.cond, &mut |x| {
-                        pure &= !matches!(
-                            x.kind,
-                            p::ExprKind::Score(_)
-                                | p::ExprKind::InList(_)
-                                | p::ExprKind::History(_)
-                                | p::ExprKind::Now
-                        );
-                    });
-                    pure
-                });
-                let when_cache = (attrs_only && !when.is_empty()).then(|| plan.words(SCORE_WORDS));
-                let mut rules = Vec::new();
-                for (ri, r) in on.iter().enumerate() {
-                    // An `on` rule counts at a record's time, at most 2100.
-                    let cap = r.cap.map(|(n, per)| {
-                        let per = from_seconds(per);
-                        (per, rings.ring(n, Some(per), RECORD_TIME_BITS))
-                    });
-                    c.dispatch[r.event as usize]
-                        .on_rules
-                        .push((si as u16, ri as u16));
-                    rules.push(OnRule {
-                        event: r.event as u16,
-                        filter: r.filter.as_ref().map(|f| pools.compile(f)).transpose()?,
-                        effect: r.effect,
-                        amount: r.amount,
-                        cap,
-                        span: r.span,
-                    });
-                }
-                ScoreKind::Rules {
-                    decay,
-                    when: when
-                        .iter()
-                        .map(|w| {
-                            Ok(WhenRule {
-                                cond: pools.compile(&w.cond)?,
-                                effect: w.effect,
-                                amount: w.amount,
-                                span: w.span,
-                            })
-                        })
-                        .collect::<Result<_, CompileError>>()?,
-                    on: rules,
-                    slot,
-                    when_cache,
-                    // Its bits are laid out with the other bit fields, below.
-                    updated: None,
-                }
+                let rules = ScoreRules { decay, when, on };
+                score_rules(c, si as u16, rules, plan, rings)?
             }
         };
         c.scores.push(Score {
@@ -148,17 +134,90 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             kind,
         });
     }
-    for l in &program.lists {
-        c.lists.push(List {
-            name: l.name.clone(),
-            cond: pools.compile(&l.cond)?,
+    Ok(())
+}
+
+/// A checked score's rules, as `p::ScoreKind::Rules` holds them.
+struct ScoreRules<'p> {
+    decay: &'p Option<p::Decay>,
+    when: &'p [p::WhenRule],
+    on: &'p [p::OnRule],
+}
+
+/// A score with rules: its `on` rules in the dispatch of their events, an accumulator when it
+/// has any, and a cache of its `when` total when that reads attributes alone.
+fn score_rules(
+    c: &mut Compiled,
+    si: u16,
+    ScoreRules { decay, when, on }: ScoreRules<'_>,
+    plan: &mut Planner,
+    rings: &mut Planner,
+) -> Result<ScoreKind, CompileError> {
+    // A score with no `on` rules accumulates nothing and keeps no words.
+    let decay = decay.map(|d| ((100.0 - d.percent) / 100.0, from_seconds(d.every)));
+    let slot = (!on.is_empty()).then(|| plan.words(SCORE_WORDS));
+    let when_cache = (reads_attrs_only(when) && !when.is_empty()).then(|| plan.words(SCORE_WORDS));
+    let mut rules = Vec::new();
+    for (ri, r) in on.iter().enumerate() {
+        // An `on` rule counts at a record's time, at most 2100.
+        let cap = r.cap.map(|(n, per)| {
+            let per = from_seconds(per);
+            (per, rings.ring(n, Some(per), RECORD_TIME_BITS))
+        });
+        c.dispatch[r.event as usize].on_rules.push((si, ri as u16));
+        rules.push(OnRule {
+            event: r.event as u16,
+            filter: r.filter.as_ref().map(|f| c.pools.compile(f)).transpose()?,
+            effect: r.effect,
+            amount: r.amount,
+            cap,
+            span: r.span,
         });
     }
-    c.derive_order = derive_order(program);
+    Ok(ScoreKind::Rules {
+        decay,
+        when: when
+            .iter()
+            .map(|w| {
+                Ok(WhenRule {
+                    cond: c.pools.compile(&w.cond)?,
+                    effect: w.effect,
+                    amount: w.amount,
+                    span: w.span,
+                })
+            })
+            .collect::<Result<_, CompileError>>()?,
+        on: rules,
+        slot,
+        when_cache,
+        // Its bits are laid out with the other bit fields (`bit_fields`).
+        updated: None,
+    })
+}
 
+/// Whether `when` conditions read attributes alone (no score, list, history or clock), so
+/// that their total changes only with an attribute and can be kept.
+fn reads_attrs_only(when: &[p::WhenRule]) -> bool {
+    when.iter().all(|w| {
+        let mut pure = true;
+        crate::check::visit::each_subexpr(&w.cond, &mut |x| {
+            pure &= !matches!(
+                x.kind,
+                p::ExprKind::Score(_)
+                    | p::ExprKind::InList(_)
+                    | p::ExprKind::History(_)
+                    | p::ExprKind::Now
+            );
+        });
+        pure
+    })
+}
+
+/// The workflows, their steps lowered, each in the dispatch of the events it waits for.
+fn workflows(program: &p::Program, c: &mut Compiled) -> Result<(), CompileError> {
     for (wi, w) in program.workflows.iter().enumerate() {
         let mut ops = Vec::new();
-        lower_steps(pools, &w.steps, &mut ops)?;
+        lower_steps(&mut c.pools, &w.steps, &mut ops)?;
         for op in &ops {
             if let WOp::WaitUpTo { event, .. } = op {
                 let waits = &mut c.dispatch[*event as usize].waits;
@@ -167,6 +226,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
                 }
             }
         }
+        let pools = &mut c.pools;
         c.workflows.push(Workflow {
             name: w.name.clone(),
             enroll: match w.enroll {
@@ -184,20 +244,25 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             span: w.span,
         });
     }
+    Ok(())
+}
+
+/// The triggers, each on an event in that event's dispatch, with its action lowered.
+fn triggers(program: &p::Program, c: &mut Compiled) -> Result<(), CompileError> {
     for (ti, t) in program.triggers.iter().enumerate() {
         let source = match &t.source {
             p::TriggerSource::Event { event, filter } => {
                 c.dispatch[*event as usize].triggers.push(ti as u16);
                 TriggerSource::Event {
                     event: *event as u16,
-                    filter: filter.as_ref().map(|f| pools.compile(f)).transpose()?,
+                    filter: filter.as_ref().map(|f| c.pools.compile(f)).transpose()?,
                 }
             }
             p::TriggerSource::Enter(l) => TriggerSource::Enter(*l as u16),
             p::TriggerSource::Exit(l) => TriggerSource::Exit(*l as u16),
         };
         let mut action = Vec::new();
-        lower_steps(pools, std::slice::from_ref(&t.action), &mut action)?;
+        lower_steps(&mut c.pools, std::slice::from_ref(&t.action), &mut action)?;
         c.triggers.push(Trigger {
             source,
             action,
@@ -206,6 +271,12 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             line: line_col(&program.source, t.span.start).0 as u32,
         });
     }
+    Ok(())
+}
+
+/// The policy: frequency caps with their rings from `rings`, quiet hours, `suppress when`
+/// rules.
+fn policy(program: &p::Program, c: &mut Compiled, rings: &mut Planner) -> Result<(), CompileError> {
     for f in &program.policy.frequency {
         let per = from_seconds(f.per);
         c.policy.frequency.push(Frequency {
@@ -222,6 +293,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
         });
     }
     c.policy.quiet_hours = program.policy.quiet_hours.map(|q| (q.from, q.to));
+    let pools = &mut c.pools;
     c.policy.suppress = program
         .policy
         .suppress
@@ -236,14 +308,21 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             })
         })
         .collect::<Result<_, CompileError>>()?;
+    Ok(())
+}
 
-    layout.sequence = plan.words(1);
-
-    // The bit fields read on almost every event first, next to the words: the
-    // missing-attribute bits, the list bits, the attributes that pack, the runs' states, then
-    // the times (`TimeSlot`): the runs' wakes and enrollments, the recheck and decay
-    // crossing, decaying scores' last updates.
-    let (n_attrs, n_lists) = (program.attrs.len() as u32, program.lists.len() as u32);
+/// The bit fields read on almost every event first, next to the words: the missing-attribute
+/// bits, the list bits, the attributes that pack (`attrs`: per attribute, its words or the
+/// width it packs into), the runs' states and variants, then the times (`TimeSlot`): the
+/// runs' wakes and enrollments, the recheck and decay crossing, decaying scores' last
+/// updates. The widths are listed first, in that order, then taken in the same order.
+fn bit_fields(
+    c: &mut Compiled,
+    layout: &mut Layout,
+    plan: &mut Planner,
+    attrs: Vec<Result<AttrSlot, u32>>,
+) {
+    let (n_attrs, n_lists) = (c.attrs.len() as u32, c.lists.len() as u32);
     let enrolled: Vec<bool> = c
         .workflows
         .iter()
@@ -317,13 +396,6 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
             *updated = Some(time());
         }
     }
-    // Then history: every predicate is known now. The rings of caps, each read only by the
-    // events of its rule or the sends of its channel, come last (`rings`).
-    history::lay_out(&c.pools, &mut layout, &mut plan, &mut c.dispatch);
-    c.layout = layout;
-    place_bits(&mut c, &plan, &rings);
-    c.reactions = reactions::derive(&c);
-    Ok(c)
 }
 
 /// What sets a trigger off, as written: `on enter hot`, `on cart.abandoned where cart_value >
@@ -404,6 +476,8 @@ pub fn reads_since_enrolled(pools: &Pools, w: &Workflow) -> bool {
         })
 }
 
+/// Steps as workflow instructions, appended to `ops`; an `if` and a split as jumps around
+/// their branches (`lower_if`, `lower_split`).
 fn lower_steps(
     pools: &mut Pools,
     steps: &[p::Step],
@@ -482,57 +556,79 @@ fn lower_steps(
                 cond,
                 then,
                 otherwise,
-            } => {
-                let at = ops.len();
-                ops.push(WOp::Jump { target: 0 });
-                lower_steps(pools, then, ops)?;
-                let cond = pools.compile(cond)?;
-                if otherwise.is_empty() {
-                    let end = ops.len() as u32;
-                    ops[at] = WOp::JumpUnless {
-                        cond,
-                        target: end,
-                        span,
-                    };
-                } else {
-                    let skip = ops.len();
-                    ops.push(WOp::Jump { target: 0 });
-                    let else_start = ops.len() as u32;
-                    lower_steps(pools, otherwise, ops)?;
-                    let end = ops.len() as u32;
-                    ops[at] = WOp::JumpUnless {
-                        cond,
-                        target: else_start,
-                        span,
-                    };
-                    ops[skip] = WOp::Jump { target: end };
-                }
-            }
-            p::StepKind::Split { arms } => {
-                let at = ops.len();
-                ops.push(WOp::Jump { target: 0 });
-                let mut entries = Vec::new();
-                let mut jumps = Vec::new();
-                let mut cumulative = 0.0;
-                for arm in arms {
-                    cumulative += arm.share;
-                    entries.push((cumulative, ops.len() as u32, arm.label.clone()));
-                    lower_steps(pools, &arm.steps, ops)?;
-                    jumps.push(ops.len());
-                    ops.push(WOp::Jump { target: 0 });
-                }
-                let end = ops.len() as u32;
-                for j in jumps {
-                    ops[j] = WOp::Jump { target: end };
-                }
-                ops[at] = WOp::Split {
-                    arms: entries,
-                    end,
-                    span,
-                };
-            }
+            } => lower_if(pools, cond, then, otherwise, span, ops)?,
+            p::StepKind::Split { arms } => lower_split(pools, arms, span, ops)?,
         }
     }
+    Ok(())
+}
+
+/// `if cond { then } else { otherwise }`: a `JumpUnless` past `then` (to `otherwise`, which
+/// a `Jump` after `then` skips).
+fn lower_if(
+    pools: &mut Pools,
+    cond: &p::Expr,
+    then: &[p::Step],
+    otherwise: &[p::Step],
+    span: Span,
+    ops: &mut Vec<WOp>,
+) -> Result<(), CompileError> {
+    let at = ops.len();
+    ops.push(WOp::Jump { target: 0 });
+    lower_steps(pools, then, ops)?;
+    let cond = pools.compile(cond)?;
+    if otherwise.is_empty() {
+        let end = ops.len() as u32;
+        ops[at] = WOp::JumpUnless {
+            cond,
+            target: end,
+            span,
+        };
+    } else {
+        let skip = ops.len();
+        ops.push(WOp::Jump { target: 0 });
+        let else_start = ops.len() as u32;
+        lower_steps(pools, otherwise, ops)?;
+        let end = ops.len() as u32;
+        ops[at] = WOp::JumpUnless {
+            cond,
+            target: else_start,
+            span,
+        };
+        ops[skip] = WOp::Jump { target: end };
+    }
+    Ok(())
+}
+
+/// A split: a `Split` with each arm's cumulative share and first step, the arms one after
+/// another, each ending in a `Jump` to the split's end.
+fn lower_split(
+    pools: &mut Pools,
+    arms: &[p::SplitArm],
+    span: Span,
+    ops: &mut Vec<WOp>,
+) -> Result<(), CompileError> {
+    let at = ops.len();
+    ops.push(WOp::Jump { target: 0 });
+    let mut entries = Vec::new();
+    let mut jumps = Vec::new();
+    let mut cumulative = 0.0;
+    for arm in arms {
+        cumulative += arm.share;
+        entries.push((cumulative, ops.len() as u32, arm.label.clone()));
+        lower_steps(pools, &arm.steps, ops)?;
+        jumps.push(ops.len());
+        ops.push(WOp::Jump { target: 0 });
+    }
+    let end = ops.len() as u32;
+    for j in jumps {
+        ops[j] = WOp::Jump { target: end };
+    }
+    ops[at] = WOp::Split {
+        arms: entries,
+        end,
+        span,
+    };
     Ok(())
 }
 
@@ -548,8 +644,6 @@ fn template(pools: &mut Pools, t: &p::Template) -> Result<Template, CompileError
     Ok(Template { parts })
 }
 
-/// Scores and lists ordered so each comes after what it reads. The checker has rejected
-/// cycles, so a depth-first post-order is a valid order.
 /// Refuses a program with more of a kind than 16 bits can number, rather than let two share
 /// a number. The checker refuses such a campaign first (E0006), so a checked program always
 /// passes; this guards programs built some other way.
@@ -587,6 +681,8 @@ fn within_numbering(program: &p::Program) -> Result<(), CompileError> {
     }
 }
 
+/// Scores and lists ordered so each comes after what it reads. The checker has rejected
+/// cycles, so a depth-first post-order is a valid order.
 fn derive_order(program: &p::Program) -> Vec<Derived> {
     use crate::check::visit::each_subexpr;
     let scores = program.scores.len();

@@ -85,7 +85,64 @@ fn direct(c: &Compiled, chunk: &Chunk, r: &mut Reads, deps: &mut Vec<Derived>) {
     }
 }
 
+/// What reacts to what, for a program whose scores, lists, triggers and derive order are
+/// set.
 pub fn derive(c: &Compiled) -> Reactions {
+    let reads = closure(c);
+    // What each list reads, by list.
+    let list_reads = &reads[c.scores.len()..];
+    let lists: Vec<u16> = c
+        .derive_order
+        .iter()
+        .filter_map(|d| match d {
+            Derived::List(l) => Some(*l),
+            Derived::Score(_) => None,
+        })
+        .collect();
+    let of = |pred: &dyn Fn(&Reads) -> bool| -> Vec<u16> {
+        lists
+            .iter()
+            .copied()
+            .filter(|l| pred(&list_reads[*l as usize]))
+            .collect()
+    };
+    let decay_lists = of(&|r: &Reads| r.decays);
+    let (event_lists, event_decays) = by_event(c, &lists, list_reads);
+    let mut event_history_decays = vec![false; c.events.len()];
+    for &l in &decay_lists {
+        for &e in &list_reads[l as usize].history {
+            event_history_decays[e as usize] = true;
+        }
+    }
+    let decay_probe = decay_lists
+        .iter()
+        .find_map(|&l| score_threshold(c, &c.lists[l as usize].cond));
+    let (enter_triggers, exit_triggers) = list_triggers(c);
+    Reactions {
+        event_lists,
+        attr_lists: of(&|r: &Reads| r.attrs),
+        clock_lists: of(&|r: &Reads| r.clock),
+        decay_lists,
+        list_rank: {
+            let mut rank = vec![0u16; c.lists.len()];
+            for (i, l) in lists.iter().enumerate() {
+                rank[*l as usize] = i as u16;
+            }
+            rank
+        },
+        timed_lists: of(&|r: &Reads| r.windows || r.decays || r.clock),
+        all_lists: lists.clone(),
+        enter_triggers,
+        exit_triggers,
+        event_decays,
+        decay_reads_history: event_history_decays.iter().any(|&b| b),
+        event_history_decays,
+        decay_probe,
+    }
+}
+
+/// What each score and list reads, transitively: scores first, then lists, by index.
+fn closure(c: &Compiled) -> Vec<Reads> {
     let n_scores = c.scores.len();
     let idx = |d: Derived| match d {
         Derived::Score(s) => s as usize,
@@ -126,21 +183,13 @@ pub fn derive(c: &Compiled) -> Reactions {
         r.history.dedup();
         reads[idx(d)] = r;
     }
-    let lists: Vec<u16> = c
-        .derive_order
-        .iter()
-        .filter_map(|d| match d {
-            Derived::List(l) => Some(*l),
-            Derived::Score(_) => None,
-        })
-        .collect();
-    let of = |pred: &dyn Fn(&Reads) -> bool| -> Vec<u16> {
-        lists
-            .iter()
-            .copied()
-            .filter(|l| pred(&reads[n_scores + *l as usize]))
-            .collect()
-    };
+    reads
+}
+
+/// Per event: the lists it can change (`lists` in evaluation order, `list_reads` what each
+/// reads), and whether it can move a decay crossing (it changes a decaying score, or another
+/// input of a list that reads one).
+fn by_event(c: &Compiled, lists: &[u16], list_reads: &[Reads]) -> (Vec<Vec<u16>>, Vec<bool>) {
     let mut event_decays = vec![false; c.events.len()];
     for s in &c.scores {
         if let ScoreKind::Rules {
@@ -152,11 +201,10 @@ pub fn derive(c: &Compiled) -> Reactions {
             }
         }
     }
-    let decay_lists = of(&|r: &Reads| r.decays);
     // Each list under each event it reads, in evaluation order: as long as the tables.
     let mut event_lists: Vec<Vec<u16>> = vec![Vec::new(); c.events.len()];
-    for &l in &lists {
-        let r = &reads[n_scores + l as usize];
+    for &l in lists {
+        let r = &list_reads[l as usize];
         for &e in &r.events {
             event_lists[e as usize].push(l);
         }
@@ -167,15 +215,11 @@ pub fn derive(c: &Compiled) -> Reactions {
             }
         }
     }
-    let mut event_history_decays = vec![false; c.events.len()];
-    for &l in &decay_lists {
-        for &e in &reads[n_scores + l as usize].history {
-            event_history_decays[e as usize] = true;
-        }
-    }
-    let decay_probe = decay_lists
-        .iter()
-        .find_map(|&l| score_threshold(c, &c.lists[l as usize].cond));
+    (event_lists, event_decays)
+}
+
+/// Per list: the triggers on entering it, and on leaving it, in source order.
+fn list_triggers(c: &Compiled) -> (Vec<Vec<u16>>, Vec<Vec<u16>>) {
     let mut enter_triggers = vec![Vec::new(); c.lists.len()];
     let mut exit_triggers = vec![Vec::new(); c.lists.len()];
     for (i, t) in c.triggers.iter().enumerate() {
@@ -185,25 +229,5 @@ pub fn derive(c: &Compiled) -> Reactions {
             TriggerSource::Event { .. } => {}
         }
     }
-    Reactions {
-        event_lists,
-        attr_lists: of(&|r: &Reads| r.attrs),
-        clock_lists: of(&|r: &Reads| r.clock),
-        decay_lists,
-        list_rank: {
-            let mut rank = vec![0u16; c.lists.len()];
-            for (i, l) in lists.iter().enumerate() {
-                rank[*l as usize] = i as u16;
-            }
-            rank
-        },
-        timed_lists: of(&|r: &Reads| r.windows || r.decays || r.clock),
-        all_lists: lists.clone(),
-        enter_triggers,
-        exit_triggers,
-        event_decays,
-        decay_reads_history: event_history_decays.iter().any(|&b| b),
-        event_history_decays,
-        decay_probe,
-    }
+    (enter_triggers, exit_triggers)
 }

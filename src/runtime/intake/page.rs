@@ -4,10 +4,10 @@
 
 use serde::de::DeserializeSeed;
 
-use super::{
-    convert, json_error_text, problem_text, read_props, Cx, EventField, EventSchema, EventShape,
-    Kind, Outcome, Scalar, ScalarSeed, TopFields,
-};
+use super::schema::{EventSchema, Kind};
+use super::top::{EventField, TopFields};
+use super::value::{convert, problem_text, Scalar, ScalarSeed};
+use super::{json_error_text, read_props, Cx, EventShape, Outcome};
 use crate::check::program::EventId;
 use crate::lang::value::Val;
 

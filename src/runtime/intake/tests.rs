@@ -1,3 +1,4 @@
+use super::rfc3339::fast_rfc3339;
 use super::*;
 use crate::check::check_text;
 use proptest::prelude::*;
