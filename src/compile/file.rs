@@ -20,6 +20,7 @@ use super::expr::Texts;
 use super::layout::{Bits, Kept};
 use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use super::regions::{regions, Piece, Place, RunPart};
+use crate::lang::hash::fnv1a;
 use crate::lang::ops::HistoryKind;
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
@@ -236,16 +237,6 @@ fn decode_error<E: serde::de::Error>(message: String) -> E {
     let error = E::custom(&message);
     DECODE_ERROR.with(|d| *d.borrow_mut() = Some(message));
     error
-}
-
-/// FNV-1a, 64 bits: the body checksum. Catches damage, not tampering.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }
 
 /// Checks that every index in the program points at something that is there, every jump

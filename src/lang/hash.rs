@@ -1,7 +1,8 @@
 //! FNV-1a, 64 bits: the one hash of the project where a hash must be stable across runs,
 //! machines and versions (split buckets, action ids, checksums, partitions).
 
-/// FNV-1a, 64 bits: the hash `split` uses (language.md §9) and the basis of action ids.
+/// FNV-1a, 64 bits: the hash `split` uses (language.md §9), the basis of action ids, and the
+/// `.nbc` body checksum (which catches damage, not tampering).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h = Fnv1a::default();
     h.write(bytes);
