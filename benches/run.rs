@@ -97,8 +97,8 @@ fn main() {
     );
     println!(
         "actions {} ({} suppressed), rejected {}, state {} bytes/lead over {} leads, output {} MB",
-        s.actions,
-        s.suppressed,
+        s.stats.actions,
+        s.stats.suppressed,
         s.rejected,
         s.state_bytes / s.leads.max(1),
         s.leads,
@@ -141,6 +141,10 @@ fn main() {
             intake / stated,
             stated / total
         );
-        assert_eq!(engine.summary().actions, s.actions, "the same run");
+        assert_eq!(
+            engine.summary().stats.actions,
+            s.stats.actions,
+            "the same run"
+        );
     }
 }

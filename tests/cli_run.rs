@@ -1376,9 +1376,9 @@ proptest! {
         let s = engine.summary();
         prop_assert_eq!(s.lines, text.len() as u64);
         prop_assert_eq!(s.rejected, rejected);
-        prop_assert!(s.events + s.identifies + s.rejected <= s.lines);
+        prop_assert!(s.stats.events + s.stats.identifies + s.rejected <= s.lines);
         let counted = actions.iter().filter(|a| !a.kind.is_membership()).count() as u64;
-        prop_assert_eq!(s.actions, counted);
+        prop_assert_eq!(s.stats.actions, counted);
         // Event time never goes back, so neither do the actions.
         for w in actions.windows(2) {
             prop_assert!(w[0].at <= w[1].at, "{:?} before {:?}", w[0], w[1]);

@@ -475,7 +475,7 @@ fn too_many_traits_are_rejected_with_their_reason() {
     let r = e.feed(&early, 3, &mut actions).expect("rejected");
     assert_eq!(r.reason, "`traits` has more than 1000 keys");
     let s = e.summary();
-    assert_eq!((s.identifies, s.rejected), (1, 2));
+    assert_eq!((s.stats.identifies, s.rejected), (1, 2));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -878,5 +878,5 @@ fn item11_an_over_long_line_is_rejected_in_bounded_memory() {
     // Two pings, a notify and a webhook each.
     assert_eq!(actions.len(), 4, "{actions:#?}");
     let s = e.summary();
-    assert_eq!((s.rejected, s.identifies), (1, 1));
+    assert_eq!((s.rejected, s.stats.identifies), (1, 1));
 }

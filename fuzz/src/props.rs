@@ -105,10 +105,10 @@ pub fn run(engine: &mut Engine, lines: &[String], until: Option<i64>) -> Result<
         ));
     }
     let counted = actions.iter().filter(|a| !a.kind.is_membership()).count() as u64;
-    if summary.actions != counted {
+    if summary.stats.actions != counted {
         return Err(format!(
             "summary counts {} actions, the run emitted {counted}",
-            summary.actions
+            summary.stats.actions
         ));
     }
     for w in actions.windows(2) {

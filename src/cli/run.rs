@@ -471,12 +471,12 @@ pub fn describe(s: &Summary, elapsed: Duration) -> String {
     let mut out = format!(
         "{}: {}, {}, {}; {} ({}, {}); {} rejected\n",
         plural(s.lines, "line"),
-        plural(s.events, "event"),
-        plural(s.identifies, "identify"),
+        plural(s.stats.events, "event"),
+        plural(s.stats.identifies, "identify"),
         plural(s.leads, "lead"),
-        plural(s.actions, "action"),
-        plural(s.suppressed, "suppressed send"),
-        plural(s.conversions, "conversion"),
+        plural(s.stats.actions, "action"),
+        plural(s.stats.suppressed, "suppressed send"),
+        plural(s.stats.conversions, "conversion"),
         s.rejected
     );
     if !s.skipped.is_empty() {
@@ -496,16 +496,16 @@ pub fn describe(s: &Summary, elapsed: Duration) -> String {
             s.ignored_traits
         ));
     }
-    if s.cascade_errors > 0 {
+    if s.stats.cascade_errors > 0 {
         out.push_str(&format!(
             "{} cascades stopped at the depth limit (see the error records)\n",
-            s.cascade_errors
+            s.stats.cascade_errors
         ));
     }
     out.push_str(&format!(
         "{:.2}s, {:.0} events/s, {} bytes of state per lead\n",
         secs,
-        (s.events + s.identifies) as f64 / secs,
+        (s.stats.events + s.stats.identifies) as f64 / secs,
         s.state_bytes.checked_div(s.leads).unwrap_or(0)
     ));
     out

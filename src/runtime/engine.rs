@@ -6,7 +6,7 @@ use super::record::{Intake, Record, RecordKind, Reject};
 use crate::check::Program;
 use crate::compile::expr::CompileError;
 use crate::compile::{compile, Compiled};
-use crate::vm::machine::{EventRef, Machine, Sink};
+use crate::vm::machine::{EventRef, Machine, Sink, Stats};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
@@ -19,18 +19,15 @@ pub struct Options {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
     pub lines: u64,
-    pub events: u64,
-    pub identifies: u64,
+    /// What the machine counted: events, identifies, actions, suppressions, conversions,
+    /// cascades stopped.
+    pub stats: Stats,
     pub leads: u64,
-    pub actions: u64,
-    pub suppressed: u64,
-    pub conversions: u64,
     pub rejected: u64,
     /// Skipped lines by name: undeclared events, and Segment calls other than identify/track.
     pub skipped: BTreeMap<String, u64>,
     /// `identify` traits the schema does not declare.
     pub ignored_traits: u64,
-    pub cascade_errors: u64,
     pub state_bytes: u64,
 }
 
@@ -224,19 +221,13 @@ impl Engine {
     }
 
     pub fn summary(&self) -> Summary {
-        let s = &self.machine.stats;
         Summary {
             lines: self.lines,
-            events: s.events,
-            identifies: s.identifies,
+            stats: self.machine.stats.clone(),
             leads: self.machine.leads.len() as u64,
-            actions: s.actions,
-            suppressed: s.suppressed,
-            conversions: s.conversions,
             rejected: self.rejected,
             skipped: self.skipped.clone(),
             ignored_traits: self.ignored_traits,
-            cascade_errors: s.cascade_errors,
             state_bytes: self.machine.state_bytes() as u64,
         }
     }
