@@ -61,6 +61,8 @@ pub fn redeliver(db: &Path, route: Option<&str>) -> u8 {
             .into_iter()
             .map(|d| d.route)
             .collect();
+        // In outbox order a route comes back between others: sort before dropping repeats.
+        left.sort();
         left.dedup();
         Ok((n, left))
     };
