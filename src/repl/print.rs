@@ -6,7 +6,7 @@ use super::{sgr, Style};
 use crate::compile::Compiled;
 use crate::inspect::{Cond, Explainer, Join, Parts, RuleKind, RunView, ScoreView, StartSource};
 use crate::lang::format;
-use crate::vm::action::{variant_note, Action, ActionKind};
+use crate::vm::action::{converted_text, variant_note, Action, ActionKind};
 use crate::vm::render;
 use std::fmt::Write as _;
 
@@ -53,13 +53,15 @@ pub fn action_line(a: &Action, c: &Compiled, style: Style) -> String {
             format!("{} \"{tag}\"", if *add { "tagged" } else { "untagged" }),
             sgr::BLUE,
         ),
-        ActionKind::Converted { workflow, variant } => (
-            format!(
-                "converted in {workflow}{}",
-                variant_note(variant.as_deref())
-            ),
+        ActionKind::Converted {
+            workflow,
+            variant,
+            holdout,
+        } => (
+            converted_text(workflow, variant.as_deref(), *holdout),
             sgr::BOLD_GREEN,
         ),
+        ActionKind::HeldOut { workflow } => (format!("held out of {workflow}"), sgr::BLUE),
         ActionKind::Assigned => (
             format!("assigned{}", variant_note(a.source.variant())),
             sgr::BLUE,
