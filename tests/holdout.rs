@@ -453,3 +453,63 @@ fn a_held_out_run_is_carried_over_by_migrate_and_stays_held_out() {
         "a held-out lead is sent nothing: {out}"
     );
 }
+
+// ---- the reference ---------------------------------------------------------------------------
+
+/// The fields the table of output records in docs/language.md documents, and the text of its
+/// `action` row.
+fn documented_fields() -> (BTreeSet<String>, String) {
+    let doc = include_str!("../docs/language.md");
+    let table = doc
+        .split("**Output records.**")
+        .nth(1)
+        .expect("docs/language.md has its table of output records");
+    let (mut fields, mut actions) = (BTreeSet::new(), String::new());
+    for row in table
+        .lines()
+        .skip(1)
+        .take_while(|l| l.is_empty() || l.starts_with('|'))
+    {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let Some(first) = cells.get(1) else { continue };
+        for name in first.split(',').map(|n| n.trim().trim_matches('`')) {
+            fields.insert(name.to_string());
+        }
+        if *first == "`action`" {
+            actions = cells[3].to_string();
+        }
+    }
+    (fields, actions)
+}
+
+#[test]
+fn the_holdout_records_are_documented() {
+    let (fields, actions) = documented_fields();
+    let (held, treated) = (lead_where(true), lead_where(false));
+    let lines = [
+        signup(&held, "2026-03-02T09:00:00Z"),
+        signup(&treated, "2026-03-02T09:00:01Z"),
+        order(&held, "2026-03-05T09:00:00Z"),
+        order(&treated, "2026-03-05T09:00:01Z"),
+    ]
+    .map(String::from);
+    let records = run(&campaign(10), &lines, None);
+    let kinds: BTreeSet<&str> = records
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains("holdout") && kinds.contains("converted"));
+    for r in &records {
+        let action = r["action"].as_str().unwrap();
+        assert!(
+            actions.contains(&format!("`{action}`")),
+            "`{action}` is not documented"
+        );
+        for key in r.as_object().unwrap().keys() {
+            assert!(
+                fields.contains(key),
+                "the field `{key}` of `{action}` is not documented"
+            );
+        }
+    }
+}
