@@ -395,6 +395,10 @@ fn a_held_out_run_survives_resuming_and_migrating_the_state() {
     ];
     let (out, _) = resume(d, "v1.nurture", &first, false);
     assert_eq!(actions(&of(&records(&out), &held)), ["holdout"]);
+    // `nurture state --lead` says so.
+    let (code, shown, err) = nurture(&["state", "s.db", "--lead", &held], d);
+    assert_eq!(code, 0, "{err}");
+    assert!(shown.contains("welcome  held out"), "{shown}");
 
     // Resumed: a week later the held-out lead is still held out and converts as one.
     let (out, _) = resume(

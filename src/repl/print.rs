@@ -169,6 +169,11 @@ fn run_text(r: &RunView, style: Style) -> String {
     let wake = r.wake.map(format::instant);
     let mut s = if step == "goal" {
         style.paint(sgr::GREEN, "past its last step, watching its goal")
+    } else if step == "holdout" {
+        style.paint(
+            sgr::GREEN,
+            "held out: takes none of its steps, watching its goal",
+        )
     } else {
         format!("step {}", style.paint(sgr::GREEN, &format::escaped(step)))
     };
@@ -177,7 +182,7 @@ fn run_text(r: &RunView, style: Style) -> String {
         let _ = write!(s, ", enrolled {}", format::instant(t));
     }
     if let Some(wake) = wake {
-        let what = if step == "goal" {
+        let what = if step == "goal" || step == "holdout" {
             "until"
         } else if step.starts_with("wait up to") {
             "times out"
