@@ -555,3 +555,36 @@ fn the_draw_is_fair_and_independent_of_splits_for_many_kinds_of_id() {
         }
     }
 }
+
+#[test]
+fn every_enrollment_of_a_held_out_lead_is_recorded() {
+    // `enroll every time`: each start is a run, held out again, with its own record.
+    let src = campaign(10).replace("enroll once", "enroll every time");
+    let held = lead_where(true);
+    let lines = [
+        signup(&held, "2026-03-02T09:00:00Z"),
+        signup(&held, "2026-03-03T09:00:00Z"),
+    ];
+    let records = run(&src, &lines, None);
+    let h = of(&records, &held);
+    assert_eq!(actions(&h), ["holdout", "holdout"]);
+    assert_ne!(h[0]["id"], h[1]["id"]);
+}
+
+#[test]
+fn the_compiled_file_keeps_the_holdout_and_its_listing_shows_it() {
+    let (diags, program) = check_text(&campaign(10));
+    let program = program.unwrap_or_else(|| panic!("{diags:#?}"));
+    let c = nurture::compile::compile(&program).expect("compiles");
+    let loaded = nurture::compile::Compiled::load(&c.to_bytes()).expect("loads");
+    assert_eq!(loaded.workflows[0].holdout, Some(10));
+    let listing = nurture::compile::disasm::disasm(&loaded, None);
+    assert!(
+        listing.contains("  holdout 10% (watched 30d after enrollment)"),
+        "{listing}"
+    );
+    // A changed share is a changed campaign.
+    let (_, other) = check_text(&campaign(20));
+    let other = nurture::compile::compile(&other.unwrap()).unwrap();
+    assert!(!nurture::compile::compare::same_behaviour(&c, &other));
+}
