@@ -588,3 +588,14 @@ fn the_compiled_file_keeps_the_holdout_and_its_listing_shows_it() {
     let other = nurture::compile::compile(&other.unwrap()).unwrap();
     assert!(!nurture::compile::compare::same_behaviour(&c, &other));
 }
+
+#[test]
+fn a_holdout_lint_can_be_silenced_on_its_line() {
+    let src = campaign(2).replace("holdout 2%", "holdout 2%  // nurture: ignore small-holdout");
+    assert!(
+        !codes(&src).contains(&Code::SmallHoldout),
+        "{:?}",
+        codes(&src)
+    );
+    assert!(codes(&campaign(2)).contains(&Code::SmallHoldout));
+}
