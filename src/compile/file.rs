@@ -37,7 +37,7 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// Version 5: webhook fields carry their type; `suppress when` rules and triggers their text
 /// (and triggers their line); a split its end, and a run of a workflow with splits its
 /// variant; a word for each lead's action count, which action ids hash.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Bytes before the body: magic, version, body length, checksum.
 pub const HEADER_LEN: usize = 28;
@@ -612,6 +612,7 @@ impl V<'_> {
                 Op::Score(s) => (s as usize, c.scores.len()),
                 Op::InList(l) => (l as usize, c.lists.len()),
                 Op::History(h) => (h as usize, p.history.len()),
+                Op::Kept(k) => (k as usize, c.layout.kept.len()),
                 Op::Matches(r) => (r as usize, p.regexes.len()),
                 Op::JumpIfSet(d) | Op::JumpUnlessTrue(d) | Op::JumpIfTrue(d) => (i + d as usize, n),
                 _ => (0, 1),
@@ -636,6 +637,12 @@ impl V<'_> {
             })
         };
         for op in ops {
+            for (name, d) in op.data_fields() {
+                for (_, chunk, ty) in d.labelled(name) {
+                    self.chunk(chunk, what)?;
+                    self.ty(ty, what)?;
+                }
+            }
             match op {
                 WOp::Send { template, .. } => self.text(*template, what)?,
                 WOp::Notify { message, .. } => {
@@ -647,13 +654,7 @@ impl V<'_> {
                     }
                 }
                 WOp::Retarget { audience, .. } => self.text(*audience, what)?,
-                WOp::Webhook { name, fields, .. } => {
-                    self.text(*name, what)?;
-                    for (_, chunk, ty) in fields {
-                        self.chunk(chunk, what)?;
-                        self.ty(ty, what)?;
-                    }
-                }
+                WOp::Webhook { name, .. } => self.text(*name, what)?,
                 WOp::Set { attr, value, .. } => {
                     check((*attr as usize) < c.attrs.len(), || {
                         format!("{what} sets attribute {attr}, which is not there")

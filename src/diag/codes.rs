@@ -77,6 +77,7 @@ codes! {
     BadPercent        = "E0310", "bad-percent",        Error, "a percentage outside 0% to 100%";
     BadAssignment     = "E0311", "bad-assignment",     Error, "a `set` that cannot write that attribute";
     Misplaced         = "E0312", "misplaced",          Error, "a construct used where it has no meaning";
+    EventNotInRun     = "E0313", "event-not-in-run",   Error, "a step reads an event its run may not have";
 
     // Running tests.
     TestFailed        = "E0401", "test-failed",        Error, "an expectation in a `test` block did not hold";
@@ -94,6 +95,7 @@ codes! {
     UnknownIgnore     = "W0110", "unknown-ignore",     Warning, "a `nurture: ignore` comment naming no known lint";
     PossibleLoop      = "W0111", "possible-loop",      Warning, "triggers and `set` steps that may set each other off in a circle";
     UndeclaredLead    = "W0112", "undeclared-lead",    Warning, "a test event for a lead the test has not declared";
+    MaybeMissingData  = "W0113", "missing-data",       Warning, "a `with` value that may be missing, sent as `null`";
 
     // Notes: about the report itself, never a problem of their own.
     TooManyDiagnostics = "N0001", "too-many-diagnostics", Note, "a file has more problems than Nurture shows at once";
