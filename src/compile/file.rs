@@ -17,6 +17,7 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
+use super::layout::KeptBy;
 use super::layout::{Bits, Kept};
 use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use super::regions::{regions, Piece, Place, RunPart};
@@ -317,6 +318,29 @@ impl V<'_> {
         self.workflows()?;
         for chunk in self.c.policy.suppress.iter().map(|s| &s.cond) {
             self.chunk(chunk, "the suppress rules")?;
+        }
+        self.kept()
+    }
+
+    /// Each kept event property belongs to a workflow or trigger that is there, and is a
+    /// property of an event that is there, of the type it is kept as.
+    fn kept(&self) -> Result<(), String> {
+        let c = self.c;
+        for (i, k) in c.layout.kept.iter().enumerate() {
+            let what = || format!("kept event property {i}");
+            let (n, len) = match k.by {
+                KeptBy::Start(w) | KeptBy::Received(w) => (w as usize, c.workflows.len()),
+                KeptBy::Trigger(t) => (t as usize, c.triggers.len()),
+            };
+            check(n < len, || format!("{} belongs to nothing there", what()))?;
+            self.event(k.event as usize, what)?;
+            let props = &c.events[k.event as usize].props;
+            check(
+                props
+                    .get(k.prop as usize)
+                    .is_some_and(|(_, ty)| *ty == k.ty),
+                || format!("{} is no property of its event", what()),
+            )?;
         }
         Ok(())
     }

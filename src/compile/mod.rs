@@ -460,9 +460,7 @@ pub fn reads_since_enrolled(pools: &Pools, w: &Workflow) -> bool {
         || w.ops.iter().any(|op| match op {
             WOp::JumpUnless { cond, .. } => since(cond),
             WOp::WaitUpTo { filter, .. } => filter.as_ref().is_some_and(since),
-            WOp::Notify { message, data, .. } => {
-                message.chunks().any(since) || reads(data, since)
-            }
+            WOp::Notify { message, data, .. } => message.chunks().any(since) || reads(data, since),
             WOp::Send { data, .. } => reads(data, since),
             WOp::Webhook { fields, data, .. } => reads(fields, since) || reads(data, since),
             WOp::Set { value, .. } => since(value),
@@ -654,7 +652,10 @@ fn lower_split(
 }
 
 /// Data fields: each a value, or text built with `{…}`.
-fn data(pools: &mut Pools, fields: &[(String, p::Expr)]) -> Result<Vec<(String, Data)>, CompileError> {
+fn data(
+    pools: &mut Pools,
+    fields: &[(String, p::Expr)],
+) -> Result<Vec<(String, Data)>, CompileError> {
     fields
         .iter()
         .map(|(k, v)| {

@@ -156,7 +156,11 @@ pub fn regions(c: &Compiled) -> Vec<Region> {
         out.push(Region::new(Piece::Frequency(i), place));
     }
     for (i, k) in l.kept.iter().enumerate() {
-        let words = if crate::lang::types::wide(&k.ty) { 2 } else { 1 };
+        let words = if crate::lang::types::wide(&k.ty) {
+            2
+        } else {
+            1
+        };
         let place = Place::Words { at: k.at, words };
         out.push(Region::new(Piece::Kept(i), place));
         let bit = Place::Flags {
@@ -311,7 +315,10 @@ fn kept_name(c: &Compiled, i: usize) -> String {
     use super::layout::KeptBy;
     let k = &c.layout.kept[i];
     let (owner, how) = match k.by {
-        KeptBy::Start(w) => (format!("workflow {}", c.workflows[w as usize].name), "event"),
+        KeptBy::Start(w) => (
+            format!("workflow {}", c.workflows[w as usize].name),
+            "event",
+        ),
         KeptBy::Received(w) => (
             format!("workflow {}", c.workflows[w as usize].name),
             "received",
@@ -319,7 +326,10 @@ fn kept_name(c: &Compiled, i: usize) -> String {
         KeptBy::Trigger(t) => (format!("trigger {}", c.triggers[t as usize].name), "event"),
     };
     let event = &c.events[k.event as usize];
-    let prop = event.props.get(k.prop as usize).map_or("?", |p| p.0.as_str());
+    let prop = event
+        .props
+        .get(k.prop as usize)
+        .map_or("?", |p| p.0.as_str());
     format!("{owner}'s {how}.{prop} ({})", event.name)
 }
 

@@ -38,10 +38,9 @@ pub fn action_line(a: &Action, c: &Compiled, style: Style) -> String {
             ),
             sgr::BLUE,
         ),
-        ActionKind::Webhook { name, fields } => (
-            format!("webhook \"{name}\" {}", braced(fields)),
-            sgr::BLUE,
-        ),
+        ActionKind::Webhook { name, fields } => {
+            (format!("webhook \"{name}\" {}", braced(fields)), sgr::BLUE)
+        }
         ActionKind::Set { attr, value } => (
             format!("set lead.{attr} = {}", render::set_value(c, attr, value)),
             sgr::BLUE,

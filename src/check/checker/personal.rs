@@ -52,11 +52,12 @@ impl Checker<'_> {
                         continue;
                     };
                     let start = match &t.source {
-                        ast::TriggerSource::Event { event, .. } => match self.ids.event(&event.name)
-                        {
-                            Some(ev) => Start::Event(ev),
-                            None => continue,
-                        },
+                        ast::TriggerSource::Event { event, .. } => {
+                            match self.ids.event(&event.name) {
+                                Some(ev) => Start::Event(ev),
+                                None => continue,
+                            }
+                        }
                         ast::TriggerSource::Enter(l) | ast::TriggerSource::Exit(l) => {
                             let how = match t.source {
                                 ast::TriggerSource::Enter(_) => "enter",
@@ -143,7 +144,12 @@ impl Checker<'_> {
 
     /// `received.PROP` (or the waited event's name, `meeting.booked.PROP`) after a
     /// `wait up to … for`: missing where the wait timed out, unless inside `if received`.
-    pub(super) fn received_read(&mut self, prop: &ast::Ident, span: Span, scope: Scope<'_>) -> Expr {
+    pub(super) fn received_read(
+        &mut self,
+        prop: &ast::Ident,
+        span: Span,
+        scope: Scope<'_>,
+    ) -> Expr {
         let written = format!("received.{}", prop.name);
         let w = match scope.run {
             Some(RunCtx::Workflow(w)) if scope.received => w,
@@ -161,7 +167,13 @@ impl Checker<'_> {
             let why = "the waits on the paths to this step wait for different events".into();
             return self.no_event(span, &written, why, None);
         };
-        self.kept(KeptOwner::Received(w), event, prop, !scope.received_known, span)
+        self.kept(
+            KeptOwner::Received(w),
+            event,
+            prop,
+            !scope.received_known,
+            span,
+        )
     }
 
     /// `event.PROP`, or `order.placed.PROP` when named, as written.
@@ -268,10 +280,15 @@ impl Checker<'_> {
                 self.error(
                     Code::MaybeMissingData,
                     f.value.span,
-                    format!("`{}` may be missing, and would reach the template as `null`", f.name.name),
+                    format!(
+                        "`{}` may be missing, and would reach the template as `null`",
+                        f.name.name
+                    ),
                 )
                 .with_label("may be missing")
-                .with_help("give a fallback with `??`, as in `first_name: lead.first_name ?? \"there\"`");
+                .with_help(
+                    "give a fallback with `??`, as in `first_name: lead.first_name ?? \"there\"`",
+                );
             }
             out.push((f.name.name.clone(), x));
         }

@@ -130,7 +130,9 @@ impl Checker<'_> {
                             channel.span,
                             format!("Nurture cannot send by `{}`", channel.name),
                         )
-                        .with_help_opt(help.or(Some("send by `email`, `sms`, `push` or `chat`".into())));
+                        .with_help_opt(
+                            help.or(Some("send by `email`, `sms`, `push` or `chat`".into())),
+                        );
                         return None;
                     }
                 };
@@ -322,9 +324,11 @@ impl Checker<'_> {
                     });
                 }
                 scope.received = received && !arms.is_empty();
-                scope.waited = waited.first().copied().flatten().filter(|w| {
-                    waited.iter().all(|x| *x == Some(*w))
-                });
+                scope.waited = waited
+                    .first()
+                    .copied()
+                    .flatten()
+                    .filter(|w| waited.iter().all(|x| *x == Some(*w)));
                 scope.received_known = false;
                 StepKind::Split { arms: out }
             }
