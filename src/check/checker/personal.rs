@@ -188,7 +188,7 @@ impl Checker<'_> {
             .error(
                 Code::EventNotInRun,
                 span,
-                format!("`{written}` reads an event this step may not have: {why}"),
+                format!("`{written}` has no event to read here: {why}"),
             )
             .with_label("no such event on this path")
             .with_help("read the event only where every run has it: in a trigger on that event, in a workflow only event triggers start, or after `wait up to … for EVENT` with `received.PROP`");
@@ -287,7 +287,8 @@ impl Checker<'_> {
                 )
                 .with_label("may be missing")
                 .with_help(
-                    "give a fallback with `??`, as in `first_name: lead.first_name ?? \"there\"`",
+                    "give a fallback with `??`, as in `first_name: lead.first_name ?? \"there\"`; \
+                     a received event's properties are there inside `if received { … }`",
                 );
             }
             out.push((f.name.name.clone(), x));
