@@ -4,6 +4,7 @@
 
 use super::{EventRef, Machine};
 use crate::compile::layout::KeptBy;
+use crate::lang::types::Ty;
 use crate::lang::value::Val;
 
 impl Machine {
@@ -22,6 +23,8 @@ impl Machine {
                             let text = e.texts.get(i as usize).map_or("", |t| t.as_str());
                             Val::Sym(self.c.pools.texts.intern(text))
                         }
+                        // An `int` given where a `number` is declared (a test's `48000`).
+                        Some(Val::Int(i)) if slot.ty.base() == &Ty::Number => Val::Num(i as f64),
                         Some(v) => v,
                         None => Val::Missing,
                     }
