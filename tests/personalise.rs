@@ -421,3 +421,35 @@ fn a_with_value_that_may_be_missing_asks_for_a_fallback() {
     );
     assert_eq!(codes(&message), [Code::OptionalInString]);
 }
+
+#[test]
+fn a_run_carried_to_a_changed_campaign_still_reads_its_event() {
+    let first = cart_event("ann", "c-1", 84.5, 2, "2026-03-02T10:00:00Z");
+    let dir = setup(CART, &[ANN, &first]);
+    let before = run(
+        dir.path(),
+        &["--state", "leads.db", "--events", "events.jsonl"],
+    );
+    assert!(of(&before, "send").is_empty(), "{before:#?}");
+    // The campaign changes (a new list, so the kept properties move in the slab) while
+    // the run waits its hour.
+    let changed = CART.replace(
+        "on cart.abandoned start recovery",
+        "list big_carts = did cart.abandoned where cart_value >= 100\n\non cart.abandoned start recovery",
+    );
+    std::fs::write(dir.path().join("campaign.nurture"), changed).expect("writes campaign");
+    let after = run(
+        dir.path(),
+        &[
+            "--state",
+            "leads.db",
+            "--migrate",
+            "--until",
+            "2026-03-03T00:00:00Z",
+        ],
+    );
+    let sends = of(&after, "send");
+    assert_eq!(sends.len(), 1, "{after:#?}");
+    assert_eq!(sends[0]["data"]["cart"], "c-1");
+    assert_eq!(sends[0]["data"]["value"], 84.5);
+}
