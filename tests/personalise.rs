@@ -32,6 +32,11 @@ fn run(dir: &Path, args: &[&str]) -> Vec<Value> {
         .collect()
 }
 
+/// `nurture run` over `events.jsonl`, the clock moved on to `until` after it.
+fn run_until(dir: &Path, until: &str) -> Vec<Value> {
+    run(dir, &["--events", "events.jsonl", "--until", until])
+}
+
 /// A directory holding the campaign and its events (`events.jsonl`).
 fn setup(campaign: &str, events: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -91,15 +96,7 @@ fn a_cart_reminder_carries_the_items_and_value_of_the_cart_that_started_it() {
     // Bob's later cart must not leak into Ann's reminder, nor hers into his.
     let bob = cart_event("bob", "c-2", 12.0, 1, "2026-03-02T10:30:00Z");
     let dir = setup(CART, &[ANN, &first, &bob]);
-    let actions = run(
-        dir.path(),
-        &[
-            "--events",
-            "events.jsonl",
-            "--until",
-            "2026-03-03T00:00:00Z",
-        ],
-    );
+    let actions = run_until(dir.path(), "2026-03-03T00:00:00Z");
     let sends = of(&actions, "send");
     assert_eq!(sends.len(), 2, "{actions:#?}");
     assert_eq!(sends[0]["lead"], "ann");
@@ -126,31 +123,29 @@ fn a_new_cart_restarting_the_run_replaces_the_event_it_reads() {
     let first = cart_event("ann", "c-1", 84.5, 2, "2026-03-02T10:00:00Z");
     let second = cart_event("ann", "c-9", 30.0, 5, "2026-03-02T10:30:00Z");
     let dir = setup(CART, &[ANN, &first, &second]);
-    let actions = run(
-        dir.path(),
-        &[
-            "--events",
-            "events.jsonl",
-            "--until",
-            "2026-03-03T00:00:00Z",
-        ],
-    );
+    let actions = run_until(dir.path(), "2026-03-03T00:00:00Z");
     let sends = of(&actions, "send");
     assert_eq!(sends.len(), 1, "the first run was restarted: {actions:#?}");
     assert_eq!(sends[0]["data"]["cart"], "c-9");
     assert_eq!(sends[0]["data"]["value"], 30.0);
 }
 
-#[test]
-fn a_waiting_run_resumed_from_state_still_reads_its_event() {
+/// Ann's cart recovery run, waiting its hour, in a state database (`leads.db`).
+fn ann_waiting_in_state() -> tempfile::TempDir {
     let first = cart_event("ann", "c-1", 84.5, 2, "2026-03-02T10:00:00Z");
     let dir = setup(CART, &[ANN, &first]);
-    // The first run stops while the run waits its hour; the second only moves the clock.
     let before = run(
         dir.path(),
         &["--state", "leads.db", "--events", "events.jsonl"],
     );
     assert!(of(&before, "send").is_empty(), "{before:#?}");
+    dir
+}
+
+#[test]
+fn a_waiting_run_resumed_from_state_still_reads_its_event() {
+    // The first run stops while the run waits its hour; the second only moves the clock.
+    let dir = ann_waiting_in_state();
     let after = run(
         dir.path(),
         &["--state", "leads.db", "--until", "2026-03-03T00:00:00Z"],
@@ -203,15 +198,7 @@ fn a_notify_after_a_wait_for_a_meeting_carries_the_booked_rep() {
             booked,
         ],
     );
-    let actions = run(
-        dir.path(),
-        &[
-            "--events",
-            "events.jsonl",
-            "--until",
-            "2026-03-09T00:00:00Z",
-        ],
-    );
+    let actions = run_until(dir.path(), "2026-03-09T00:00:00Z");
     let notes = of(&actions, "notify");
     let dee: Vec<_> = notes.iter().filter(|a| a["lead"] == "dee").collect();
     assert_eq!(dee.len(), 2, "{actions:#?}");
@@ -263,15 +250,7 @@ policy {
 "#;
     let late = r#"{"type":"track","userId":"ann","event":"cart.abandoned","properties":{"cart_value":42.0},"timestamp":"2026-03-02T23:00:00Z"}"#;
     let dir = setup(campaign, &[late]);
-    let actions = run(
-        dir.path(),
-        &[
-            "--events",
-            "events.jsonl",
-            "--until",
-            "2026-03-04T00:00:00Z",
-        ],
-    );
+    let actions = run_until(dir.path(), "2026-03-04T00:00:00Z");
     let sends = of(&actions, "send");
     assert_eq!(sends.len(), 1, "{actions:#?}");
     assert_eq!(sends[0]["at"], "2026-03-03T08:00:00Z");
@@ -298,15 +277,7 @@ policy {
             r#"{"type":"track","userId":"ann","event":"page.visited","properties":{"path":"/late"},"timestamp":"2026-03-03T22:00:00Z"}"#,
         ],
     );
-    let actions = run(
-        dir.path(),
-        &[
-            "--events",
-            "events.jsonl",
-            "--until",
-            "2026-03-05T00:00:00Z",
-        ],
-    );
+    let actions = run_until(dir.path(), "2026-03-05T00:00:00Z");
     let sends = of(&actions, "send");
     let suppressed = of(&actions, "suppressed");
     assert_eq!(sends.len(), 2, "{actions:#?}");
@@ -360,39 +331,44 @@ list hot = did cart.abandoned
 policy { frequency email at most 3 per 7d }
 "#;
 
+/// `workflow w { exit when did order.placed  STEPS }`, started by `on cart.abandoned`.
+fn started_by_cart(steps: &str) -> String {
+    format!("on cart.abandoned start w\nworkflow w {{ exit when did order.placed\n{steps} }}")
+}
+
 #[test]
 fn a_read_of_an_event_a_path_cannot_have_is_refused() {
-    // Started by a list change: no event.
-    let from_list = format!(
-        "{HEAD}on enter hot start w\nworkflow w {{ exit when did order.placed\n send email \"x\" with {{ v: event.cart_value }} }}"
-    );
-    assert_eq!(codes(&from_list), [Code::EventNotInRun]);
-    // Started by two different events.
-    let two = format!(
-        "{HEAD}on cart.abandoned start w\non meeting.booked start w\nworkflow w {{ exit when did order.placed\n send email \"x\" with {{ v: event.cart_value }} }}"
-    );
-    assert_eq!(codes(&two), [Code::EventNotInRun]);
-    // The event named is not the one that started the run.
-    let other = format!(
-        "{HEAD}on cart.abandoned start w\nworkflow w {{ exit when did order.placed\n send email \"x\" with {{ v: order.placed.total }} }}"
-    );
-    assert_eq!(codes(&other), [Code::EventNotInRun]);
-    // A list has no event.
-    let list = format!("{HEAD}list big = event.cart_value > 100");
-    assert_eq!(codes(&list), [Code::EventNotInRun]);
-    // A trigger on a list change has none either.
-    let enter = format!("{HEAD}on enter hot notify sales \"{{event.cart_value}}\"");
-    assert_eq!(codes(&enter), [Code::EventNotInRun]);
-    // Paths that wait for different events.
-    let waits = format!(
-        "{HEAD}on cart.abandoned start w\nworkflow w {{ exit when did order.placed\n if lead.first_name is set {{ wait up to 1d for meeting.booked }} else {{ wait up to 1d for order.placed }}\n notify sales \"x\" with {{ r: received.rep ?? \"\" }} }}"
-    );
-    assert_eq!(codes(&waits), [Code::EventNotInRun]);
+    let read = r#"send email "x" with { v: event.cart_value }"#;
+    let cases = [
+        // Started by a list change: no event.
+        format!("on enter hot start w\nworkflow w {{ exit when did order.placed\n{read} }}"),
+        // Started by two different events.
+        format!("on meeting.booked start w\n{}", started_by_cart(read)),
+        // The event named is not the one that started the run.
+        started_by_cart(r#"send email "x" with { v: order.placed.total }"#),
+        // A list has no event.
+        "list big = event.cart_value > 100".into(),
+        // A trigger on a list change has none either.
+        r#"on enter hot notify sales "{event.cart_value}""#.into(),
+        // Paths that wait for different events.
+        started_by_cart(
+            r#"if lead.first_name is set { wait up to 1d for meeting.booked } else { wait up to 1d for order.placed }
+               notify sales "x" with { r: received.rep ?? "" }"#,
+        ),
+    ];
+    for case in cases {
+        assert_eq!(
+            codes(&format!("{HEAD}{case}")),
+            [Code::EventNotInRun],
+            "{case}"
+        );
+    }
     // `received.PROP` with no wait before it is E0307, as `received` is.
-    let no_wait = format!(
-        "{HEAD}on cart.abandoned start w\nworkflow w {{ exit when did order.placed\n notify sales \"x\" with {{ r: received.rep ?? \"\" }} }}"
+    let no_wait = started_by_cart(r#"notify sales "x" with { r: received.rep ?? "" }"#);
+    assert_eq!(
+        codes(&format!("{HEAD}{no_wait}")),
+        [Code::MisplacedReceived]
     );
-    assert_eq!(codes(&no_wait), [Code::MisplacedReceived]);
     // A property the event does not have.
     let unknown = format!("{HEAD}on cart.abandoned notify sales \"{{event.cart_valu}}\"");
     assert_eq!(codes(&unknown), [Code::UnknownName]);
@@ -424,13 +400,7 @@ fn a_with_value_that_may_be_missing_asks_for_a_fallback() {
 
 #[test]
 fn a_run_carried_to_a_changed_campaign_still_reads_its_event() {
-    let first = cart_event("ann", "c-1", 84.5, 2, "2026-03-02T10:00:00Z");
-    let dir = setup(CART, &[ANN, &first]);
-    let before = run(
-        dir.path(),
-        &["--state", "leads.db", "--events", "events.jsonl"],
-    );
-    assert!(of(&before, "send").is_empty(), "{before:#?}");
+    let dir = ann_waiting_in_state();
     // The campaign changes (a new list, so the kept properties move in the slab) while
     // the run waits its hour.
     let changed = CART.replace(
