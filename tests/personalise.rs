@@ -423,3 +423,23 @@ fn a_run_carried_to_a_changed_campaign_still_reads_its_event() {
     assert_eq!(sends[0]["data"]["cart"], "c-1");
     assert_eq!(sends[0]["data"]["value"], 84.5);
 }
+
+#[test]
+fn the_repl_shows_an_actions_data() {
+    use nurture::repl::{Session, Style};
+    let campaign = r#"campaign "Hand-off"
+lead { email: string }
+event demo.requested { deal_size: number }
+on demo.requested notify sales "Demo, deal of {event.deal_size}" with { deal_size: event.deal_size }
+"#;
+    let dir = setup(campaign, &[]);
+    let mut s = Session::new(Style::plain());
+    assert!(!s.load(&dir.path().join("campaign.nurture")).error);
+    assert!(!s.run(r#":lead dee { email: "dee@example.com" }"#).error);
+    assert!(!s.run(":at 2026-03-02T09:00:00Z").error);
+    let reply = s.run(":event dee demo.requested { deal_size: 48000 }");
+    assert_eq!(
+        reply.text,
+        "2026-03-02T09:00:00Z  dee  notified sales: \"Demo, deal of 48000\" with { deal_size: 48000.0 }  [on demo.requested, line 4]\n"
+    );
+}
