@@ -75,6 +75,7 @@ doc_cases! {
     e0310_bad_percent => BadPercent;
     e0311_bad_assignment => BadAssignment;
     e0312_misplaced => Misplaced;
+    e0313_event_not_in_run => EventNotInRun;
     e0320_holdout_without_goal => HoldoutWithoutGoal;
     e0321_bad_holdout => BadHoldout;
     w0101_bare_optional => BareOptional;
@@ -89,6 +90,7 @@ doc_cases! {
     w0110_unknown_ignore => UnknownIgnore;
     w0111_possible_loop => PossibleLoop;
     w0112_undeclared_lead => UndeclaredLead;
+    w0113_missing_data => MaybeMissingData;
     w0117_small_holdout => SmallHoldout;
     w0118_large_holdout => LargeHoldout;
 }
@@ -108,6 +110,48 @@ macro_rules! extra_cases {
 }
 
 extra_cases! {
+    e0313_two_starting_events => EventNotInRun, r#"
+lead { email: string }
+event cart.abandoned { cart_value: number }
+event checkout.started { cart_value: number }
+on cart.abandoned start follow_up
+on checkout.started start follow_up
+workflow follow_up {
+  exit when did order.placed
+  notify sales "Cart of {event.cart_value}"
+}
+"#;
+
+    e0313_waits_for_different_events => EventNotInRun, r#"
+lead { email: string }
+event meeting.booked { rep: string }
+on order.placed start follow_up
+workflow follow_up {
+  if event.total > 100 {
+    wait up to 3d for meeting.booked
+  } else {
+    wait up to 3d for email.clicked
+  }
+  if received {
+    notify sales "Booked with {received.rep}"
+  }
+}
+"#;
+
+    e0313_a_list_reads_no_event => EventNotInRun, r#"
+list big_orders = order.placed.total > 100
+"#;
+
+    w0113_received_may_be_missing => MaybeMissingData, r#"
+lead { email: string }
+event meeting.booked { rep: string }
+on order.placed start follow_up
+workflow follow_up {
+  wait up to 3d for meeting.booked
+  notify sales "Order {event.order_id}" with { rep: received.rep }
+}
+"#;
+
     e0005_duration_too_long => BadLiteral, r#"
 list ever_opened = did email.opened within 6000w
 "#;

@@ -169,6 +169,13 @@ fn b2b_scoring() {
     assert!(actions
         .iter()
         .all(|a| a["workflow"] != "recycle" || a["lead"] == "rae"));
+    // A demo request that names its deal size tells sales the size, as data too.
+    let deal = actions
+        .iter()
+        .find(|a| is(a, "dee", "notify") && a["trigger"].is_string())
+        .expect("sales hears of Dee's deal");
+    assert_eq!(deal["data"]["deal_size"], 48000.0);
+    assert_eq!(deal["data"]["company"], "Umbrella");
 }
 
 #[test]
@@ -184,6 +191,14 @@ fn cart_recovery() {
             && a["rule"] == "frequency email at most 4 per 7d"),
         2
     );
+    // Each reminder lists the cart that started its run: Gus's third cart, not his first.
+    let reminders: Vec<&Value> = (actions.iter())
+        .filter(|a| is(a, "gus", "send") && a["template"] == "cart-reminder")
+        .collect();
+    let carts: Vec<&Value> = reminders.iter().map(|a| &a["data"]["cart_id"]).collect();
+    assert_eq!(carts, ["c-201", "c-202", "c-203"]);
+    assert_eq!(reminders[2]["data"]["items"], 3);
+    assert_eq!(reminders[2]["data"]["value"], 60.0);
 }
 
 #[test]

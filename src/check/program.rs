@@ -31,6 +31,30 @@ pub struct Program {
     pub workflows: Vec<Workflow>,
     pub policy: Policy,
     pub tests: Vec<Test>,
+    /// The event properties steps read (`event.total`, `received.rep`), each kept with the
+    /// run or trigger that reads it (`ExprKind::Kept` indexes these).
+    pub kept: Vec<KeptProp>,
+}
+
+/// An event property a step reads, kept in lead state from the moment its event arrives
+/// until the steps that read it have run (a wait may come between).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptProp {
+    pub owner: KeptOwner,
+    pub event: EventId,
+    pub prop: PropId,
+    pub ty: Ty,
+}
+
+/// Whose event a kept property is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeptOwner {
+    /// The event that started a run of this workflow.
+    Start(WorkflowId),
+    /// The event a `wait up to … for` of this workflow received.
+    Received(WorkflowId),
+    /// The event that set this trigger off (its index in `Program::triggers`).
+    Trigger(u32),
 }
 
 impl Program {
@@ -225,10 +249,14 @@ pub enum StepKind {
     Send {
         channel: Channel,
         template: Template,
+        /// `with { … }`: each field's name and value (a text built with `{…}` is an
+        /// `ExprKind::Template`).
+        data: Vec<(String, Expr)>,
     },
     Notify {
         audience: Audience,
         message: Template,
+        data: Vec<(String, Expr)>,
     },
     Retarget {
         add: bool,
@@ -237,6 +265,7 @@ pub enum StepKind {
     Webhook {
         name: Template,
         fields: Vec<(String, Expr)>,
+        data: Vec<(String, Expr)>,
     },
     Set {
         attr: AttrId,
@@ -423,6 +452,9 @@ pub enum ExprKind {
     Now,
     /// After `wait up to … for E`: whether E arrived.
     Received,
+    /// A property of the event that started the run or set the trigger off, or that a wait
+    /// received: `Program::kept[i]`.
+    Kept(u32),
     Not(Box<Expr>),
     Neg(Box<Expr>),
     Binary {

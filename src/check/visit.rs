@@ -32,6 +32,7 @@ pub fn each_subexpr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         | ExprKind::InList(_)
         | ExprKind::Now
         | ExprKind::Received
+        | ExprKind::Kept(_)
         | ExprKind::LeadInList { .. } => {}
     }
 }
@@ -64,14 +65,19 @@ pub fn each_step(steps: &[Step], f: &mut dyn FnMut(&Step)) {
 /// Calls `f` on the top-level expressions a step holds (conditions, values, templates).
 pub fn each_step_expr(s: &Step, f: &mut dyn FnMut(&Expr)) {
     match &s.kind {
-        StepKind::Send { template, .. } | StepKind::Tag(template) | StepKind::Untag(template) => {
-            each_template_expr(template, f)
+        StepKind::Send { template, data, .. } => {
+            each_template_expr(template, f);
+            data.iter().for_each(|(_, x)| f(x));
         }
-        StepKind::Notify { message, .. } => each_template_expr(message, f),
+        StepKind::Tag(template) | StepKind::Untag(template) => each_template_expr(template, f),
+        StepKind::Notify { message, data, .. } => {
+            each_template_expr(message, f);
+            data.iter().for_each(|(_, x)| f(x));
+        }
         StepKind::Retarget { audience, .. } => each_template_expr(audience, f),
-        StepKind::Webhook { name, fields } => {
+        StepKind::Webhook { name, fields, data } => {
             each_template_expr(name, f);
-            fields.iter().for_each(|(_, x)| f(x));
+            fields.iter().chain(data).for_each(|(_, x)| f(x));
         }
         StepKind::Set { value, .. } => f(value),
         StepKind::WaitUpTo {

@@ -18,6 +18,9 @@ pub enum Op {
     History(u16),
     Now,
     Received,
+    /// Push a kept event property (`Layout::kept`): what started the run, set the trigger
+    /// off, or a wait received.
+    Kept(u16),
     Not,
     Neg,
     Add,

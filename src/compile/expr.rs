@@ -252,6 +252,9 @@ impl Pools {
             ExprKind::Received => {
                 c.push(Op::Received, span);
             }
+            ExprKind::Kept(k) => {
+                c.push(Op::Kept(*k as u16), span);
+            }
             ExprKind::Not(x) => {
                 self.lower(x, c)?;
                 c.push(Op::Not, span);

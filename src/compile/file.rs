@@ -17,6 +17,7 @@
 
 use super::bytecode::{Chunk, Op};
 use super::expr::Texts;
+use super::layout::KeptBy;
 use super::layout::{Bits, Kept};
 use super::program::{Compiled, Derived, ScoreKind, TemplatePart, TriggerSource, WOp};
 use super::regions::{regions, Piece, Place, RunPart};
@@ -318,6 +319,29 @@ impl V<'_> {
         for chunk in self.c.policy.suppress.iter().map(|s| &s.cond) {
             self.chunk(chunk, "the suppress rules")?;
         }
+        self.kept()
+    }
+
+    /// Each kept event property belongs to a workflow or trigger that is there, and is a
+    /// property of an event that is there, of the type it is kept as.
+    fn kept(&self) -> Result<(), String> {
+        let c = self.c;
+        for (i, k) in c.layout.kept.iter().enumerate() {
+            let what = || format!("kept event property {i}");
+            let (n, len) = match k.by {
+                KeptBy::Start(w) | KeptBy::Received(w) => (w as usize, c.workflows.len()),
+                KeptBy::Trigger(t) => (t as usize, c.triggers.len()),
+            };
+            check(n < len, || format!("{} belongs to nothing there", what()))?;
+            self.event(k.event as usize, what)?;
+            let props = &c.events[k.event as usize].props;
+            check(
+                props
+                    .get(k.prop as usize)
+                    .is_some_and(|(_, ty)| *ty == k.ty),
+                || format!("{} is no property of its event", what()),
+            )?;
+        }
         Ok(())
     }
 
@@ -615,6 +639,7 @@ impl V<'_> {
                 Op::Score(s) => (s as usize, c.scores.len()),
                 Op::InList(l) => (l as usize, c.lists.len()),
                 Op::History(h) => (h as usize, p.history.len()),
+                Op::Kept(k) => (k as usize, c.layout.kept.len()),
                 Op::Matches(r) => (r as usize, p.regexes.len()),
                 Op::JumpIfSet(d) | Op::JumpUnlessTrue(d) | Op::JumpIfTrue(d) => (i + d as usize, n),
                 _ => (0, 1),
@@ -639,6 +664,12 @@ impl V<'_> {
             })
         };
         for op in ops {
+            for (name, d) in op.data_fields() {
+                for (_, chunk, ty) in d.labelled(name) {
+                    self.chunk(chunk, what)?;
+                    self.ty(ty, what)?;
+                }
+            }
             match op {
                 WOp::Send { template, .. } => self.text(*template, what)?,
                 WOp::Notify { message, .. } => {
@@ -650,13 +681,7 @@ impl V<'_> {
                     }
                 }
                 WOp::Retarget { audience, .. } => self.text(*audience, what)?,
-                WOp::Webhook { name, fields, .. } => {
-                    self.text(*name, what)?;
-                    for (_, chunk, ty) in fields {
-                        self.chunk(chunk, what)?;
-                        self.ty(ty, what)?;
-                    }
-                }
+                WOp::Webhook { name, .. } => self.text(*name, what)?,
                 WOp::Set { attr, value, .. } => {
                     check((*attr as usize) < c.attrs.len(), || {
                         format!("{what} sets attribute {attr}, which is not there")

@@ -66,7 +66,33 @@ pub struct Layout {
     pub history: Vec<Kept>,
     /// The stored aggregates, each updated once per matching event.
     pub aggregates: Vec<Aggregate>,
+    /// The event properties steps read (`event.total`, `received.rep`), each kept from its
+    /// event's arrival for the run or trigger that reads it (`check::program::KeptProp`).
+    pub kept: Vec<KeptSlot>,
     pub size: u32,
+}
+
+/// Whose event a kept property is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum KeptBy {
+    /// The event that started a run of this workflow.
+    Start(u16),
+    /// The event a `wait up to … for` of this workflow received.
+    Received(u16),
+    /// The event that set this trigger off.
+    Trigger(u16),
+}
+
+/// Where one kept event property lives: its value in a word or two (`wide`), and a bit set
+/// while it holds one (a slab starts with none).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KeptSlot {
+    pub by: KeptBy,
+    pub event: u16,
+    pub prop: u16,
+    pub ty: crate::lang::types::Ty,
+    pub at: u32,
+    pub present: u32,
 }
 
 /// Some bits of the slab, counted as one string of bits: bit `at` is bit `at % 32` of word
@@ -317,6 +343,9 @@ impl Layout {
         }
         self.recheck.bits.at += base;
         self.decay_due.bits.at += base;
+        for k in &mut self.kept {
+            k.present += base;
+        }
         for kept in self
             .history
             .iter_mut()

@@ -7,6 +7,7 @@ pub mod disasm;
 pub mod expr;
 pub mod file;
 pub mod history;
+mod kept;
 pub mod layout;
 pub mod program;
 pub mod reactions;
@@ -50,6 +51,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     policy(program, &mut c, &mut rings)?;
     layout.sequence = plan.words(1);
     bit_fields(&mut c, &mut layout, &mut plan, attrs);
+    kept::lay_out(program, &mut layout, &mut plan);
     // Then history: every predicate is known now. The rings of caps, each read only by the
     // events of its rule or the sends of its channel, come last (`rings`).
     history::lay_out(&c.pools, &mut layout, &mut plan, &mut c.dispatch);
@@ -455,11 +457,9 @@ pub fn reads_since_enrolled(pools: &Pools, w: &Workflow) -> bool {
         || w.ops.iter().any(|op| match op {
             WOp::JumpUnless { cond, .. } => since(cond),
             WOp::WaitUpTo { filter, .. } => filter.as_ref().is_some_and(since),
-            WOp::Notify { message, .. } => message.parts.iter().any(|p| match p {
-                TemplatePart::Value(chunk, _) => since(chunk),
-                TemplatePart::Text(_) => false,
-            }),
-            WOp::Webhook { fields, .. } => fields.iter().any(|(_, chunk, _)| since(chunk)),
+            WOp::Notify { message, data, .. } => message.chunks().any(since) || reads(data, since),
+            WOp::Send { data, .. } => reads(data, since),
+            WOp::Webhook { fields, data, .. } => reads(fields, since) || reads(data, since),
             WOp::Set { value, .. } => since(value),
             WOp::WaitFor { .. }
             | WOp::WaitUntil { .. }
@@ -467,10 +467,14 @@ pub fn reads_since_enrolled(pools: &Pools, w: &Workflow) -> bool {
             | WOp::Split { .. }
             | WOp::Start { .. }
             | WOp::Stop { .. }
-            | WOp::Send { .. }
             | WOp::Retarget { .. }
             | WOp::Tag { .. } => false,
         })
+}
+
+/// Whether a chunk of some data field satisfies `f`.
+fn reads(data: &[(String, Data)], f: impl Fn(&bytecode::Chunk) -> bool) -> bool {
+    data.iter().any(|(_, d)| d.chunks().into_iter().any(&f))
 }
 
 /// Steps as workflow instructions, appended to `ops`; an `if` and a split as jumps around
@@ -483,17 +487,27 @@ fn lower_steps(
     for s in steps {
         let span = s.span;
         match &s.kind {
-            p::StepKind::Send { channel, template } => {
+            p::StepKind::Send {
+                channel,
+                template,
+                data: with,
+            } => {
                 let template = pools.texts.intern(template.as_plain().unwrap_or_default());
                 ops.push(WOp::Send {
                     channel: *channel,
                     template,
+                    data: data(pools, with)?,
                     span,
                 });
             }
-            p::StepKind::Notify { audience, message } => ops.push(WOp::Notify {
+            p::StepKind::Notify {
+                audience,
+                message,
+                data: with,
+            } => ops.push(WOp::Notify {
                 audience: *audience,
                 message: template(pools, message)?,
+                data: data(pools, with)?,
                 span,
             }),
             p::StepKind::Retarget { add, audience } => {
@@ -504,13 +518,18 @@ fn lower_steps(
                     span,
                 });
             }
-            p::StepKind::Webhook { name, fields } => {
+            p::StepKind::Webhook {
+                name,
+                fields,
+                data: with,
+            } => {
                 let name = pools.texts.intern(name.as_plain().unwrap_or_default());
-                let fields = fields
-                    .iter()
-                    .map(|(k, v)| Ok((k.clone(), pools.compile(v)?, v.ty.clone())))
-                    .collect::<Result<_, CompileError>>()?;
-                ops.push(WOp::Webhook { name, fields, span });
+                ops.push(WOp::Webhook {
+                    name,
+                    fields: data(pools, fields)?,
+                    data: data(pools, with)?,
+                    span,
+                });
             }
             p::StepKind::Set { attr, value } => ops.push(WOp::Set {
                 attr: *attr as u16,
@@ -627,6 +646,23 @@ fn lower_split(
         span,
     };
     Ok(())
+}
+
+/// Data fields: each a value, or text built with `{…}`.
+fn data(
+    pools: &mut Pools,
+    fields: &[(String, p::Expr)],
+) -> Result<Vec<(String, Data)>, CompileError> {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let d = match &v.kind {
+                p::ExprKind::Template(t) => Data::Text(template(pools, t)?),
+                _ => Data::Value(pools.compile(v)?, v.ty.clone()),
+            };
+            Ok((k.clone(), d))
+        })
+        .collect()
 }
 
 fn template(pools: &mut Pools, t: &p::Template) -> Result<Template, CompileError> {

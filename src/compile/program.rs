@@ -153,11 +153,14 @@ pub enum WOp {
     Send {
         channel: Channel,
         template: u32,
+        /// `with { … }`: the template's data, each field by name.
+        data: Vec<(String, Data)>,
         span: Span,
     },
     Notify {
         audience: Audience,
         message: Template,
+        data: Vec<(String, Data)>,
         span: Span,
     },
     Retarget {
@@ -167,9 +170,9 @@ pub enum WOp {
     },
     Webhook {
         name: u32,
-        /// Each field: its name, its value, and the value's type, which says how it is
-        /// written (an enum constant by its name).
-        fields: Vec<(String, Chunk, Ty)>,
+        /// Each field: its name and its value.
+        fields: Vec<(String, Data)>,
+        data: Vec<(String, Data)>,
         span: Span,
     },
     Set {
@@ -226,6 +229,16 @@ pub enum WOp {
 }
 
 impl WOp {
+    /// The data fields it carries (`with { … }`, and a webhook's fields first).
+    pub fn data_fields(&self) -> impl Iterator<Item = &(String, Data)> {
+        let (fields, data): (&[_], &[_]) = match self {
+            WOp::Send { data, .. } | WOp::Notify { data, .. } => (&[], data),
+            WOp::Webhook { fields, data, .. } => (fields, data),
+            _ => (&[], &[]),
+        };
+        fields.iter().chain(data)
+    }
+
     /// Whether a run rests at this instruction.
     pub fn is_wait(&self) -> bool {
         matches!(
@@ -235,9 +248,54 @@ impl WOp {
     }
 }
 
+/// A value an action carries (`with { … }`, a webhook's fields).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Data {
+    /// A value, and its type, which says how it is written (an enum constant by its name).
+    Value(Chunk, Ty),
+    /// Text built with `{…}`.
+    Text(Template),
+}
+
+impl Data {
+    /// Its chunks with their types, labelled for listings: `name:` for a value, `name{0}:`,
+    /// `name{1}:` for the `{…}` of a text.
+    pub fn labelled<'a>(&'a self, name: &str) -> Vec<(String, &'a Chunk, &'a Ty)> {
+        match self {
+            Data::Value(chunk, ty) => vec![(format!("{name}:"), chunk, ty)],
+            Data::Text(t) => (t.parts.iter())
+                .filter_map(|p| match p {
+                    TemplatePart::Value(chunk, ty) => Some((chunk, ty)),
+                    TemplatePart::Text(_) => None,
+                })
+                .enumerate()
+                .map(|(k, (chunk, ty))| (format!("{name}{{{k}}}:"), chunk, ty))
+                .collect(),
+        }
+    }
+
+    /// The chunks it evaluates.
+    pub fn chunks(&self) -> Vec<&Chunk> {
+        match self {
+            Data::Value(chunk, _) => vec![chunk],
+            Data::Text(t) => t.chunks().collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Template {
     pub parts: Vec<TemplatePart>,
+}
+
+impl Template {
+    /// The chunks of its `{…}` parts.
+    pub fn chunks(&self) -> impl Iterator<Item = &Chunk> {
+        self.parts.iter().filter_map(|p| match p {
+            TemplatePart::Value(chunk, _) => Some(chunk),
+            TemplatePart::Text(_) => None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -70,6 +70,10 @@ pub enum Piece {
     Sequence,
     /// The ring of frequency rule i (`Policy::frequency`).
     Frequency(usize),
+    /// Kept event property i's value (`Layout::kept`).
+    Kept(usize),
+    /// The bit saying kept event property i holds a value.
+    KeptPresent(usize),
 }
 
 /// The parts of a score with rules that take lead state.
@@ -150,6 +154,20 @@ pub fn regions(c: &Compiled) -> Vec<Region> {
             newest: TIME_BITS,
         };
         out.push(Region::new(Piece::Frequency(i), place));
+    }
+    for (i, k) in l.kept.iter().enumerate() {
+        let words = if crate::lang::types::wide(&k.ty) {
+            2
+        } else {
+            1
+        };
+        let place = Place::Words { at: k.at, words };
+        out.push(Region::new(Piece::Kept(i), place));
+        let bit = Place::Flags {
+            at: k.present,
+            n: 1,
+        };
+        out.push(Region::new(Piece::KeptPresent(i), bit));
     }
     out
 }
@@ -235,6 +253,7 @@ impl Piece {
             Piece::DecayDue => "the decay crossing time".into(),
             Piece::Sequence => "the action count".into(),
             Piece::Frequency(i) => c.policy.frequency[i].rule.clone(),
+            Piece::Kept(i) | Piece::KeptPresent(i) => kept_name(c, i),
         }
     }
 
@@ -285,8 +304,33 @@ impl Piece {
                 let f = &c.policy.frequency[i];
                 format!("{}: {}", f.rule, ring_desc(f.ring))
             }
+            Piece::Kept(i) => format!("{}: its value", kept_name(c, i)),
+            Piece::KeptPresent(i) => format!("{}: set while it holds one", kept_name(c, i)),
         }
     }
+}
+
+/// A kept event property (`Layout::kept`): `workflow cart_recovery's event.cart_value`.
+fn kept_name(c: &Compiled, i: usize) -> String {
+    use super::layout::KeptBy;
+    let k = &c.layout.kept[i];
+    let (owner, how) = match k.by {
+        KeptBy::Start(w) => (
+            format!("workflow {}", c.workflows[w as usize].name),
+            "event",
+        ),
+        KeptBy::Received(w) => (
+            format!("workflow {}", c.workflows[w as usize].name),
+            "received",
+        ),
+        KeptBy::Trigger(t) => (format!("trigger {}", c.triggers[t as usize].name), "event"),
+    };
+    let event = &c.events[k.event as usize];
+    let prop = event
+        .props
+        .get(k.prop as usize)
+        .map_or("?", |p| p.0.as_str());
+    format!("{owner}'s {how}.{prop} ({})", event.name)
 }
 
 /// A part of a score's accumulator, as the listing of the slab describes it.

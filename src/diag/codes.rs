@@ -77,6 +77,7 @@ codes! {
     BadPercent        = "E0310", "bad-percent",        Error, "a percentage outside 0% to 100%";
     BadAssignment     = "E0311", "bad-assignment",     Error, "a `set` that cannot write that attribute";
     Misplaced         = "E0312", "misplaced",          Error, "a construct used where it has no meaning";
+    EventNotInRun     = "E0313", "event-not-in-run",   Error, "a step reads an event its run may not have";
     HoldoutWithoutGoal = "E0320", "holdout-without-goal", Error, "a `holdout` in a workflow whose `goal` has no `within` window";
     BadHoldout        = "E0321", "bad-holdout",        Error, "a holdout share that is not a whole percent from 1% to 99%";
 
@@ -96,6 +97,7 @@ codes! {
     UnknownIgnore     = "W0110", "unknown-ignore",     Warning, "a `nurture: ignore` comment naming no known lint";
     PossibleLoop      = "W0111", "possible-loop",      Warning, "triggers and `set` steps that may set each other off in a circle";
     UndeclaredLead    = "W0112", "undeclared-lead",    Warning, "a test event for a lead the test has not declared";
+    MaybeMissingData  = "W0113", "missing-data",       Warning, "a `with` value that may be missing, sent as `null`";
     SmallHoldout      = "W0117", "small-holdout",      Warning, "a holdout under 5%, too small to measure much";
     LargeHoldout      = "W0118", "large-holdout",      Warning, "a holdout over 50%, keeping most leads from the workflow";
 

@@ -376,12 +376,16 @@ impl Builder<'_> {
     fn simple(&self, kind: &StepKind) -> (NodeKind, String) {
         let action = |s: String| (NodeKind::Action, s);
         match kind {
-            StepKind::Send { channel, template } => action(format!(
+            StepKind::Send {
+                channel, template, ..
+            } => action(format!(
                 "send {} {}",
                 channel.name(),
                 self.template(template)
             )),
-            StepKind::Notify { audience, message } => action(format!(
+            StepKind::Notify {
+                audience, message, ..
+            } => action(format!(
                 "notify {} {}",
                 audience.name(),
                 self.template(message)
@@ -391,7 +395,7 @@ impl Builder<'_> {
                 if *add { "add" } else { "remove" },
                 self.template(audience)
             )),
-            StepKind::Webhook { name, fields } => {
+            StepKind::Webhook { name, fields, .. } => {
                 let mut s = format!("webhook {}", self.template(name));
                 if !fields.is_empty() {
                     let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();

@@ -15,16 +15,19 @@ pub enum Channel {
     Email,
     Sms,
     Push,
+    /// Messages a chatbot shows the lead.
+    Chat,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Push];
+    pub const ALL: [Channel; 4] = [Channel::Email, Channel::Sms, Channel::Push, Channel::Chat];
 
     pub fn name(self) -> &'static str {
         match self {
             Channel::Email => "email",
             Channel::Sms => "sms",
             Channel::Push => "push",
+            Channel::Chat => "chat",
         }
     }
 

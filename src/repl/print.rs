@@ -39,11 +39,7 @@ pub fn action_line(a: &Action, c: &Compiled, style: Style) -> String {
             sgr::BLUE,
         ),
         ActionKind::Webhook { name, fields } => {
-            let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-            (
-                format!("webhook \"{name}\" {{ {} }}", fields.join(", ")),
-                sgr::BLUE,
-            )
+            (format!("webhook \"{name}\" {}", braced(fields)), sgr::BLUE)
         }
         ActionKind::Set { attr, value } => (
             format!("set lead.{attr} = {}", render::set_value(c, attr, value)),
@@ -73,6 +69,10 @@ pub fn action_line(a: &Action, c: &Compiled, style: Style) -> String {
             sgr::RED,
         ),
     };
+    let what = match a.data.as_slice() {
+        [] => what,
+        data => format!("{what} with {}", braced(data)),
+    };
     let from = a.origin().map_or(String::new(), |o| format!("  {o}"));
     format!(
         "{}  {}  {}{}",
@@ -81,6 +81,12 @@ pub fn action_line(a: &Action, c: &Compiled, style: Style) -> String {
         style.paint(color, &what),
         style.paint(sgr::DIM, &from)
     )
+}
+
+/// `{ items: 2, value: 84.5 }`: fields as JSON values.
+fn braced(fields: &[(String, serde_json::Value)]) -> String {
+    let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    format!("{{ {} }}", fields.join(", "))
 }
 
 /// `+20`, `-15`, `0`, `+18.61`.

@@ -31,6 +31,9 @@ struct Line<'a> {
     name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     payload: Option<Payload<'a>>,
+    /// `with { … }`: the action's data for its template or integration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<Payload<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     attribute: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,7 +57,7 @@ struct Line<'a> {
     id: String,
 }
 
-/// A webhook's fields, in the order written.
+/// A webhook's fields or an action's data, in the order written.
 struct Payload<'a>(&'a [(String, Value)]);
 
 impl Serialize for Payload<'_> {
@@ -74,6 +77,7 @@ fn fields(a: &Action) -> Line<'_> {
         lead: &a.lead,
         action: a.kind.name(),
         id: format!("{:016x}", a.id),
+        data: (!a.data.is_empty()).then_some(Payload(&a.data)),
         ..Line::default()
     };
     match &a.kind {

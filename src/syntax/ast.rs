@@ -225,10 +225,13 @@ pub enum StepKind {
     Send {
         channel: Ident,
         template: StrLit,
+        /// `with { name: value, … }`: the template's data.
+        data: Vec<Field>,
     },
     Notify {
         audience: Ident,
         message: StrLit,
+        data: Vec<Field>,
     },
     Retarget {
         add: bool,
@@ -237,6 +240,7 @@ pub enum StepKind {
     Webhook {
         name: StrLit,
         fields: Vec<Field>,
+        data: Vec<Field>,
     },
     Set {
         attr: Ident,
@@ -428,6 +432,12 @@ pub enum ExprKind {
     List(Vec<Expr>),
     Now,
     Received,
+    /// `event.PROP` (the event that started the run) or, with `received`, `received.PROP`
+    /// (the event a `wait up to … for` received).
+    EventRead {
+        received: bool,
+        prop: Ident,
+    },
     /// A bare or dotted name: a score, a list, an event property, an enum value (`Stage.customer`),
     /// or in tests a lead.
     Path(Vec<Ident>),

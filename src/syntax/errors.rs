@@ -230,7 +230,7 @@ pub(super) fn describe(rule: Rule) -> Option<&'static str> {
         event_name => "an event name such as `email.opened`",
         expr | or_expr | and_expr | not_expr | comparison | coalesce | sum | product | unary
         | postfix | not_op | neg_op | paren | did_expr | count_expr | last_expr | lead_attr
-        | now | received | boolean | list_literal => "an expression",
+        | event_read | now | received | boolean | list_literal => "an expression",
         compare_op | op_matches | op_contains | op_starts_with | op_ends_with | sum_op
         | product_op | is_test | matches_test | in_test | compare => "an operator",
         type_expr | list_type => "a type such as `string` or `int?`",
@@ -262,6 +262,7 @@ pub(super) fn describe(rule: Rule) -> Option<&'static str> {
         expect_sent | expect_workflow | expect_converted => "an expectation",
         test_event => "a lead and an event",
         object | field => "fields in braces such as `{ name: value }`",
+        with_data => "`with { name: value, … }`",
         within => "`within`",
         since_enrolled => "`since enrolled`",
         text | escape | interpolation => "the rest of the string",
@@ -299,6 +300,7 @@ pub(super) fn describe(rule: Rule) -> Option<&'static str> {
         kw_step => "`step`",
         kw_workflow => "`workflow`",
         kw_sent => "`sent`",
+        kw_with => "`with`",
         _ => return None,
     })
 }

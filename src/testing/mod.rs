@@ -338,6 +338,7 @@ fn sent_words(lead: &str, action: &ExpectedAction) -> (String, String) {
                     Channel::Email => "an email".to_string(),
                     Channel::Sms => "an SMS".to_string(),
                     Channel::Push => "a push notification".to_string(),
+                    Channel::Chat => "a chat message".to_string(),
                 },
             };
             (

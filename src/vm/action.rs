@@ -12,6 +12,9 @@ pub struct Action {
     pub lead: CompactString,
     pub kind: ActionKind,
     pub source: Source,
+    /// `with { … }`: the data a send, notification or webhook carries to its template or
+    /// integration, each field by name, in the order written (empty without `with`).
+    pub data: Vec<(String, serde_json::Value)>,
     /// Stable across runs of the same input: downstream senders drop duplicates by it.
     pub id: u64,
 }

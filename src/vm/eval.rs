@@ -23,6 +23,10 @@ pub trait Env {
     fn tags(&self, _list: u32) -> Option<&[u32]> {
         None
     }
+    /// A kept event property (`compile::layout::Layout::kept`): missing where there is none.
+    fn kept(&self, _k: u16) -> Val {
+        Val::Missing
+    }
 }
 
 /// Whether a list value (a constant list, or the lead's tags) holds `v`.
@@ -76,6 +80,7 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
             Op::History(h) => stack.push(env.history(h)),
             Op::Now => stack.push(Val::Time(env.now())),
             Op::Received => stack.push(Val::Bool(env.received())),
+            Op::Kept(k) => stack.push(env.kept(k)),
             Op::Not => {
                 let v = stack.pop();
                 stack.push(Val::Bool(!v.truthy()));

@@ -7,7 +7,7 @@ use super::ring;
 use super::state::Lead;
 use crate::compile::compare::enum_values;
 use crate::compile::disasm::portable_listing;
-use crate::compile::layout::{Aggregate, Kept, TimeSlot};
+use crate::compile::layout::{Aggregate, Kept, KeptBy, TimeSlot};
 use crate::compile::program::{OnRule, ScoreKind};
 use crate::compile::Compiled;
 use crate::lang::format;
@@ -391,6 +391,7 @@ fn carry_lead(
         carry_history(from, kept, lead, to);
     }
     carry_runs(old, &new.c, &plan.flows, l as u32, id, lead, report);
+    carry_kept(old, new, &plan.flows, l, lead);
     new.restore_lead(id, &slab, tags);
     report.leads += 1;
 }
@@ -429,6 +430,43 @@ fn carry_runs(
                 }
             }
         }
+    }
+}
+
+/// Carries the event properties lead `l`'s runs keep (`Layout::kept`), workflow by workflow
+/// name and property by event and property name, so a run carried over still reads the event
+/// that started it, or that its wait received. One no longer read is left behind.
+fn carry_kept(
+    old: &Machine,
+    new: &mut Machine,
+    flows: &[(u16, Option<u16>)],
+    l: usize,
+    lead: &mut Lead,
+) {
+    let (oc, from) = (&old.c, &old.leads[l]);
+    for k in 0..new.c.layout.kept.len() {
+        let slot = &new.c.layout.kept[k];
+        let was = |by: KeptBy| match (by, slot.by) {
+            (KeptBy::Start(w), KeptBy::Start(to)) | (KeptBy::Received(w), KeptBy::Received(to)) => {
+                flows.contains(&(w, Some(to)))
+            }
+            _ => false,
+        };
+        let (event, prop) = (&new.c.events[slot.event as usize], slot.prop as usize);
+        let Some(i) = oc.layout.kept.iter().position(|o| {
+            let e = &oc.events[o.event as usize];
+            was(o.by)
+                && o.ty == slot.ty
+                && e.name == event.name
+                && e.props.get(o.prop as usize).map(|p| &p.0) == event.props.get(prop).map(|p| &p.0)
+        }) else {
+            continue;
+        };
+        let v = match from.kept(oc, i as u16) {
+            Val::Sym(s) => Val::Sym(new.c.pools.texts.intern(oc.pools.texts.get(s))),
+            v => v,
+        };
+        lead.set_kept(&new.c, k as u16, v);
     }
 }
 

@@ -104,16 +104,33 @@ impl Lead {
             AttrSlot::Words(at) if wide(&c.attrs[id as usize].ty) => self.u64(at),
             AttrSlot::Words(at) => self.word(at) as u64,
         };
-        match c.attrs[id as usize].ty.base() {
-            Ty::Bool => Val::Bool(raw != 0),
-            Ty::Int => Val::Int(raw as i64),
-            Ty::Number => Val::Num(f64::from_bits(raw)),
-            Ty::Str | Ty::Timezone => Val::Sym(raw as u32),
-            Ty::Duration => Val::Dur(raw as i64),
-            Ty::Time => Val::Time(raw as i64),
-            Ty::TimeOfDay => Val::Tod(raw as u32),
-            Ty::Enum(_) => Val::Enum(raw as u32),
-            Ty::List(_) | Ty::Optional(_) | Ty::Error => Val::Missing,
+        decode(&c.attrs[id as usize].ty, raw)
+    }
+
+    /// Kept event property `k` (`Layout::kept`), missing while it holds none.
+    pub fn kept(&self, c: &Compiled, k: u16) -> Val {
+        let slot = &c.layout.kept[k as usize];
+        if !self.bit(slot.present) {
+            return Val::Missing;
+        }
+        let raw = match wide(&slot.ty) {
+            true => self.u64(slot.at),
+            false => self.word(slot.at) as u64,
+        };
+        decode(&slot.ty, raw)
+    }
+
+    /// Keeps an event property's value; texts must already be interned (`Val::Sym`).
+    pub fn set_kept(&mut self, c: &Compiled, k: u16, v: Val) {
+        let slot = &c.layout.kept[k as usize];
+        let Some(raw) = encode(v) else {
+            self.set_bit(slot.present, false);
+            return;
+        };
+        self.set_bit(slot.present, true);
+        match wide(&slot.ty) {
+            true => self.set_u64(slot.at, raw),
+            false => self.set_word(slot.at, raw as u32),
         }
     }
 
@@ -121,15 +138,9 @@ impl Lead {
     pub fn set_attr(&mut self, c: &Compiled, id: u16, v: Val) {
         let l = &c.layout;
         let missing = l.missing + id as u32;
-        let raw = match v {
-            Val::Missing | Val::PropText(_) | Val::List(_) => {
-                self.set_bit(missing, true);
-                return;
-            }
-            Val::Bool(b) => b as u64,
-            Val::Int(i) | Val::Time(i) | Val::Dur(i) => i as u64,
-            Val::Num(n) => n.to_bits(),
-            Val::Sym(s) | Val::Tod(s) | Val::Enum(s) => s as u64,
+        let Some(raw) = encode(v) else {
+            self.set_bit(missing, true);
+            return;
         };
         self.set_bit(missing, false);
         match l.attrs[id as usize] {
@@ -227,6 +238,33 @@ impl Lead {
 
     pub fn set_bit(&mut self, at: u32, on: bool) {
         self.set_bits(Bits { at, width: 1 }, on as u64);
+    }
+}
+
+/// The bits a value is kept in; `None` for a value lead state does not hold (missing, a text
+/// not interned, a list).
+fn encode(v: Val) -> Option<u64> {
+    Some(match v {
+        Val::Missing | Val::PropText(_) | Val::List(_) => return None,
+        Val::Bool(b) => b as u64,
+        Val::Int(i) | Val::Time(i) | Val::Dur(i) => i as u64,
+        Val::Num(n) => n.to_bits(),
+        Val::Sym(s) | Val::Tod(s) | Val::Enum(s) => s as u64,
+    })
+}
+
+/// A value of type `ty` from the bits it is kept in.
+fn decode(ty: &Ty, raw: u64) -> Val {
+    match ty.base() {
+        Ty::Bool => Val::Bool(raw != 0),
+        Ty::Int => Val::Int(raw as i64),
+        Ty::Number => Val::Num(f64::from_bits(raw)),
+        Ty::Str | Ty::Timezone => Val::Sym(raw as u32),
+        Ty::Duration => Val::Dur(raw as i64),
+        Ty::Time => Val::Time(raw as i64),
+        Ty::TimeOfDay => Val::Tod(raw as u32),
+        Ty::Enum(_) => Val::Enum(raw as u32),
+        Ty::List(_) | Ty::Optional(_) | Ty::Error => Val::Missing,
     }
 }
 

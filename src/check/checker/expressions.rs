@@ -146,6 +146,14 @@ impl Checker<'_> {
                 }
             },
             A::Path(path) => self.path(path, span, scope, expect),
+            A::EventRead {
+                received: false,
+                prop,
+            } => self.start_read(prop, span, scope, None),
+            A::EventRead {
+                received: true,
+                prop,
+            } => self.received_read(prop, span, scope),
             A::Neg(inner) => {
                 let x = self.expr(inner, scope, expect);
                 if !(x.ty.is_numeric() || x.ty.base() == &Ty::Duration) {

@@ -10,6 +10,7 @@ mod declarations;
 mod expressions;
 mod names;
 mod operators;
+mod personal;
 mod policy;
 mod scores;
 mod test_blocks;
@@ -67,6 +68,8 @@ struct Checker<'a> {
     uses: Uses,
     /// Checking a test: its events are no use of an event.
     in_test: bool,
+    /// By workflow: how its runs begin, for `event.PROP` (`personal`).
+    starts: Vec<personal::Start>,
 }
 
 /// The index of each declaration by its name: what `Program::score` and its kin find by a
@@ -138,6 +141,21 @@ struct Scope<'s> {
     received: bool,
     /// In a test: the leads named so far.
     test_leads: Option<&'s [String]>,
+    /// In a step: whose event `event.PROP` reads.
+    run: Option<RunCtx>,
+    /// After `wait up to … for E` on every path: E (`None` where the paths wait for
+    /// different events), whose properties `received.PROP` reads.
+    waited: Option<EventId>,
+    /// Inside `if received { … }`: the received event's properties are there.
+    received_known: bool,
+}
+
+/// The steps being checked: a trigger's (its index, and its event, none for a list change)
+/// or a workflow's.
+#[derive(Clone, Copy)]
+enum RunCtx {
+    Trigger { index: u32, event: Option<EventId> },
+    Workflow(WorkflowId),
 }
 
 impl<'a> Checker<'a> {
@@ -212,6 +230,7 @@ impl<'a> Checker<'a> {
             let cond = self.cond(&l.cond, Scope::default());
             self.program.lists[i].cond = cond;
         }
+        self.workflow_starts(file);
         for (i, w) in self.workflows.clone().into_iter().enumerate() {
             self.workflow(i, w);
         }

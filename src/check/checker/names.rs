@@ -181,6 +181,15 @@ impl Checker<'_> {
                 return error();
             }
         }
+        // `order.placed.total` in a step: the run's event, or the event a wait received.
+        let (last, prefix) = path.split_last().unwrap();
+        let prefix: Vec<&str> = prefix.iter().map(|p| p.name.as_str()).collect();
+        if let Some(ev) = self.ids.event(&prefix.join(".")) {
+            if scope.received && scope.waited == Some(ev) && scope.run.is_some() {
+                return self.received_read(last, span, scope);
+            }
+            return self.start_read(last, span, scope, Some(ev));
+        }
         let full: Vec<&str> = path.iter().map(|p| p.name.as_str()).collect();
         let full = full.join(".");
         let help = if self.ids.event(&full).is_some() {

@@ -22,7 +22,7 @@ impl Checker<'_> {
                             channel.span,
                             format!("Nurture does not send by `{}`", channel.name),
                         )
-                        .with_help("cap `email`, `sms` or `push`");
+                        .with_help("cap `email`, `sms`, `push` or `chat`");
                         continue;
                     };
                     if self

@@ -282,7 +282,7 @@ impl Checker<'_> {
                     }
                 } else {
                     self.error(Code::UnknownChannel, channel.span, format!("nothing is sent by `{}`", channel.name))
-                        .with_help("expect a send by `email`, `sms` or `push`, or a notification to `sales` or `owner`");
+                        .with_help("expect a send by `email`, `sms`, `push` or `chat`, or a notification to `sales` or `owner`");
                     return None;
                 };
                 (

@@ -1,7 +1,7 @@
 //! Triggers: a source (an event, or a lead entering or leaving a list) and the one step it
 //! runs.
 
-use super::{Checker, Scope};
+use super::{Checker, RunCtx, Scope};
 use crate::check::program::*;
 use crate::syntax::ast;
 
@@ -18,7 +18,18 @@ impl Checker<'_> {
             ast::TriggerSource::Enter(l) => self.list_ref(l).map(TriggerSource::Enter),
             ast::TriggerSource::Exit(l) => self.list_ref(l).map(TriggerSource::Exit),
         };
-        let action = self.step(&t.action, &mut Scope::default());
+        let event = match &source {
+            Some(TriggerSource::Event { event, .. }) => Some(*event),
+            _ => None,
+        };
+        let mut scope = Scope {
+            run: Some(RunCtx::Trigger {
+                index: self.program.triggers.len() as u32,
+                event,
+            }),
+            ..Scope::default()
+        };
+        let action = self.step(&t.action, &mut scope);
         Some(Trigger {
             source: source?,
             action: action?,

@@ -1,7 +1,8 @@
 //! Workflows: their settings (`enroll`, `only if`, `exit when`, `goal`) and their steps, with
 //! the texts that steps send.
 
-use super::{Checker, Scope};
+use super::personal::asserts_received;
+use super::{Checker, RunCtx, Scope};
 use crate::check::hints;
 use crate::check::program::*;
 use crate::check::suggest;
@@ -57,7 +58,10 @@ impl Checker<'_> {
             }
         }
         self.holdout_has_goal(index);
-        let mut scope = scope;
+        let mut scope = Scope {
+            run: Some(RunCtx::Workflow(index as WorkflowId)),
+            ..scope
+        };
         let steps = self.steps(&w.steps, &mut scope);
         self.program.workflows[index].steps = steps;
     }
@@ -152,7 +156,11 @@ impl Checker<'_> {
     /// It stays whole: one arm per kind of workflow step.
     pub(super) fn step(&mut self, s: &ast::Step, scope: &mut Scope<'_>) -> Option<Step> {
         let kind = match &s.kind {
-            ast::StepKind::Send { channel, template } => {
+            ast::StepKind::Send {
+                channel,
+                template,
+                data,
+            } => {
                 let ch = match Channel::parse(&channel.name) {
                     Some(c) => c,
                     None => {
@@ -167,16 +175,23 @@ impl Checker<'_> {
                             channel.span,
                             format!("Nurture cannot send by `{}`", channel.name),
                         )
-                        .with_help_opt(help.or(Some("send by `email`, `sms` or `push`".into())));
+                        .with_help_opt(
+                            help.or(Some("send by `email`, `sms`, `push` or `chat`".into())),
+                        );
                         return None;
                     }
                 };
                 StepKind::Send {
                     channel: ch,
                     template: self.plain(template, "a template name"),
+                    data: self.data(data, *scope, true),
                 }
             }
-            ast::StepKind::Notify { audience, message } => {
+            ast::StepKind::Notify {
+                audience,
+                message,
+                data,
+            } => {
                 let a = match Audience::parse(&audience.name) {
                     Some(a) => a,
                     None => {
@@ -192,21 +207,18 @@ impl Checker<'_> {
                 StepKind::Notify {
                     audience: a,
                     message: self.template(message, *scope),
+                    data: self.data(data, *scope, true),
                 }
             }
             ast::StepKind::Retarget { add, audience } => StepKind::Retarget {
                 add: *add,
                 audience: self.plain(audience, "an audience name"),
             },
-            ast::StepKind::Webhook { name, fields } => StepKind::Webhook {
+            // Webhook fields are any value, missing ones sent as `null` (language.md §11).
+            ast::StepKind::Webhook { name, fields, data } => StepKind::Webhook {
                 name: self.plain(name, "a webhook name"),
-                fields: fields
-                    .iter()
-                    .map(|f| {
-                        let x = self.expr(&f.value, *scope, None);
-                        (f.name.name.clone(), x)
-                    })
-                    .collect(),
+                fields: self.data(fields, *scope, false),
+                data: self.data(data, *scope, true),
             },
             ast::StepKind::Set { attr, value } => {
                 if attr.name == "tags" {
@@ -272,10 +284,12 @@ impl Checker<'_> {
             ast::StepKind::Stop(w) => StepKind::Stop(self.workflow_ref(w)?),
             ast::StepKind::Wait(ast::Wait::For(d)) => {
                 scope.received = false;
+                scope.waited = None;
                 StepKind::WaitFor(d.seconds)
             }
             ast::StepKind::Wait(ast::Wait::Until { weekday, time }) => {
                 scope.received = false;
+                scope.waited = None;
                 StepKind::WaitUntil {
                     weekday: *weekday,
                     minutes: time.minutes,
@@ -289,6 +303,8 @@ impl Checker<'_> {
                 let ev = self.event_ref(event)?;
                 let filter = filter.as_ref().map(|f| self.filter(f, ev, true));
                 scope.received = true;
+                scope.waited = Some(ev);
+                scope.received_known = false;
                 StepKind::WaitUpTo {
                     timeout: timeout.seconds,
                     event: ev,
@@ -303,9 +319,12 @@ impl Checker<'_> {
                 let c = self.cond(cond, *scope);
                 let mut a = *scope;
                 let mut b = *scope;
+                a.received_known |= scope.received && asserts_received(cond);
                 let then = self.steps(then, &mut a);
                 let otherwise = self.steps(otherwise, &mut b);
                 scope.received = a.received && b.received;
+                scope.waited = a.waited.filter(|_| a.waited == b.waited);
+                scope.received_known = a.received_known && b.received_known;
                 StepKind::If {
                     cond: c,
                     then,
@@ -327,6 +346,7 @@ impl Checker<'_> {
                 }
                 let mut out = Vec::new();
                 let mut received = true;
+                let mut waited = Vec::new();
                 for arm in arms {
                     if arm.share.value > 100.0 {
                         self.error(
@@ -338,6 +358,7 @@ impl Checker<'_> {
                     let mut sc = *scope;
                     let steps = self.steps(&arm.steps, &mut sc);
                     received &= sc.received;
+                    waited.push(sc.waited);
                     // The label names the variant in output: fixed text, as a tag is.
                     self.plain(&arm.label, "a split label");
                     out.push(SplitArm {
@@ -348,6 +369,12 @@ impl Checker<'_> {
                     });
                 }
                 scope.received = received && !arms.is_empty();
+                scope.waited = waited
+                    .first()
+                    .copied()
+                    .flatten()
+                    .filter(|w| waited.iter().all(|x| *x == Some(*w)));
+                scope.received_known = false;
                 StepKind::Split { arms: out }
             }
         };

@@ -3,7 +3,7 @@
 
 use super::{Ctx, Disasm};
 use crate::compile::bytecode::{Chunk, Op};
-use crate::compile::program::{TemplatePart, WOp};
+use crate::compile::program::{Data, TemplatePart, WOp};
 use crate::lang::format;
 use crate::lang::span::Span;
 use std::fmt::Write;
@@ -56,6 +56,7 @@ impl Disasm<'_> {
             Op::History(h) => ("history", format!("h{h} {}", self.history_desc(h))),
             Op::Now => ("now", String::new()),
             Op::Received => ("received", String::new()),
+            Op::Kept(k) => ("kept", self.kept_name(k)),
             Op::Not => ("not", String::new()),
             Op::Neg => ("neg", String::new()),
             Op::Add => ("add", String::new()),
@@ -131,15 +132,6 @@ impl Disasm<'_> {
                         }
                     }
                 }
-                WOp::Webhook { fields, .. } => {
-                    for (name, chunk, ty) in fields {
-                        let ctx = Ctx {
-                            event,
-                            ty: Some(ty),
-                        };
-                        self.labelled(&format!("{name}:"), chunk, inner, ctx);
-                    }
-                }
                 WOp::Set { attr, value, .. } => {
                     let ty = self.c.attrs.get(*attr as usize).map(|a| &a.ty);
                     self.labelled("value:", value, inner, Ctx { event, ty });
@@ -158,6 +150,15 @@ impl Disasm<'_> {
                 WOp::JumpUnless { cond, .. } => self.labelled("cond:", cond, inner, ctx),
                 _ => {}
             }
+            for (name, d) in op.data_fields() {
+                for (label, chunk, ty) in d.labelled(name) {
+                    let ctx = Ctx {
+                        event,
+                        ty: Some(ty),
+                    };
+                    self.labelled(&label, chunk, inner, ctx);
+                }
+            }
         }
         self.label(indent, &format!("{:>4}  end", ops.len()));
     }
@@ -168,15 +169,22 @@ impl Disasm<'_> {
             WOp::Send {
                 channel,
                 template,
+                data,
                 span,
             } => (
                 "send",
-                format!("{} {}", channel.name(), self.text(*template)),
+                format!(
+                    "{} {}{}",
+                    channel.name(),
+                    self.text(*template),
+                    with_fields(data)
+                ),
                 Some(*span),
             ),
             WOp::Notify {
                 audience,
                 message,
+                data,
                 span,
             } => {
                 let mut text = String::new();
@@ -192,7 +200,7 @@ impl Disasm<'_> {
                 }
                 (
                     "notify",
-                    format!("{} {text:?}", audience.name()),
+                    format!("{} {text:?}{}", audience.name(), with_fields(data)),
                     Some(*span),
                 )
             }
@@ -209,9 +217,19 @@ impl Disasm<'_> {
                 self.text(*audience),
                 Some(*span),
             ),
-            WOp::Webhook { name, fields, span } => (
+            WOp::Webhook {
+                name,
+                fields,
+                data,
+                span,
+            } => (
                 "webhook",
-                format!("{} ({} fields)", self.text(*name), fields.len()),
+                format!(
+                    "{} ({} fields){}",
+                    self.text(*name),
+                    fields.len(),
+                    with_fields(data)
+                ),
                 Some(*span),
             ),
             WOp::Set { attr, span, .. } => ("set", self.attr_name(*attr), Some(*span)),
@@ -267,6 +285,17 @@ impl Disasm<'_> {
                 let arms = format!("{}, end {end}", arms.join(", "));
                 ("split", arms, Some(*span))
             }
+        }
+    }
+}
+
+/// ` with { items, value }`: the names of an action's data fields; empty with none.
+fn with_fields(data: &[(String, Data)]) -> String {
+    match data {
+        [] => String::new(),
+        _ => {
+            let names: Vec<&str> = data.iter().map(|(n, _)| n.as_str()).collect();
+            format!(" with {{ {} }}", names.join(", "))
         }
     }
 }

@@ -55,6 +55,14 @@ impl Disasm<'_> {
             .map_or_else(|| format!("lead.a{a}?"), |a| format!("lead.{}", a.name))
     }
 
+    /// A kept event property: whose, and which (`regions::Piece::Kept`).
+    pub(super) fn kept_name(&self, k: u16) -> String {
+        match self.c.layout.kept.get(k as usize) {
+            Some(_) => crate::compile::regions::Piece::Kept(k as usize).owner(self.c),
+            None => format!("k{k}?"),
+        }
+    }
+
     pub(super) fn ty(&self, ty: &Ty) -> String {
         match ty {
             Ty::Enum(e) => format!("enum{e}"),
@@ -210,11 +218,6 @@ impl Disasm<'_> {
                             }
                         }
                     }
-                    WOp::Webhook { fields, .. } => {
-                        for (_, chunk, ty) in fields {
-                            visit(chunk, typed(ty));
-                        }
-                    }
                     WOp::Set { attr, value, .. } => {
                         let ty = c.attrs.get(*attr as usize).map(|a| &a.ty);
                         visit(value, Ctx { event, ty });
@@ -226,6 +229,11 @@ impl Disasm<'_> {
                     } => visit(f, on(*e)),
                     WOp::JumpUnless { cond, .. } => visit(cond, ctx),
                     _ => {}
+                }
+                for (name, d) in op.data_fields() {
+                    for (_, chunk, ty) in d.labelled(name) {
+                        visit(chunk, typed(ty));
+                    }
                 }
             }
         }

@@ -177,6 +177,17 @@ impl Builder {
                 kind: ExprKind::Path(inner(pair).map(|p| self.ident(p)).collect()),
                 span,
             },
+            Rule::event_read => {
+                let mut ps = inner(pair);
+                let received = ps.next().unwrap().as_rule() == Rule::kw_received;
+                Expr {
+                    kind: ExprKind::EventRead {
+                        received,
+                        prop: self.ident(ps.next().unwrap()),
+                    },
+                    span,
+                }
+            }
             Rule::now => Expr {
                 kind: ExprKind::Now,
                 span,

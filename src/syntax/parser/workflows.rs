@@ -60,6 +60,13 @@ impl Builder {
         wf
     }
 
+    /// `with { … }` after an action: its fields, none when it has no `with`.
+    fn with_data(&mut self, pair: Option<Pair<'_, Rule>>) -> Vec<Field> {
+        pair.and_then(|p| parts(p).into_iter().next())
+            .map(|o| self.object(o))
+            .unwrap_or_default()
+    }
+
     fn block(&mut self, pair: Pair<'_, Rule>) -> Vec<Step> {
         inner(pair).map(|p| self.step(p)).collect()
     }
@@ -74,6 +81,7 @@ impl Builder {
                 StepKind::Send {
                     channel: self.ident(ps.next().unwrap()),
                     template: self.string(ps.next().unwrap()),
+                    data: self.with_data(ps.next()),
                 }
             }
             Rule::notify_step => {
@@ -81,6 +89,7 @@ impl Builder {
                 StepKind::Notify {
                     audience: self.ident(ps.next().unwrap()),
                     message: self.string(ps.next().unwrap()),
+                    data: self.with_data(ps.next()),
                 }
             }
             Rule::retarget_step => {
@@ -94,8 +103,14 @@ impl Builder {
             Rule::webhook_step => {
                 let mut ps = parts(pair).into_iter();
                 let name = self.string(ps.next().unwrap());
-                let fields = ps.next().map(|o| self.object(o)).unwrap_or_default();
-                StepKind::Webhook { name, fields }
+                let (mut fields, mut data) = (Vec::new(), Vec::new());
+                for p in ps {
+                    match p.as_rule() {
+                        Rule::with_data => data = self.with_data(Some(p)),
+                        _ => fields = self.object(p),
+                    }
+                }
+                StepKind::Webhook { name, fields, data }
             }
             Rule::set_step => {
                 let mut ps = parts(pair).into_iter();

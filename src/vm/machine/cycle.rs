@@ -262,7 +262,7 @@ impl Machine {
                     _ => true,
                 };
                 if holds {
-                    self.run_trigger(cy, t, depth);
+                    self.run_trigger(cy, t, ev, depth);
                 }
             }
             self.scratch_fired = fired;

@@ -4,6 +4,7 @@
 use super::cycle::{Cause, Cycle};
 use super::timers::TimerKind;
 use super::{EventRef, Machine, MAX_CASCADE};
+use crate::compile::layout::KeptBy;
 use crate::compile::program::WOp;
 use crate::lang::modes::Enroll;
 use crate::lang::value::Val;
@@ -57,11 +58,18 @@ impl Status {
 const RECEIVED: u32 = 1 << 24;
 
 impl Machine {
-    pub(super) fn run_trigger(&mut self, cy: &mut Cycle<'_>, t: u16, depth: u32) {
+    pub(super) fn run_trigger(
+        &mut self,
+        cy: &mut Cycle<'_>,
+        t: u16,
+        ev: Option<EventRef<'_>>,
+        depth: u32,
+    ) {
+        self.keep(cy.lead, KeptBy::Trigger(t), ev);
         let ops = self.c.triggers[t as usize].action.clone();
         for op in &ops {
             match op {
-                WOp::Start { workflow, .. } => self.start(cy, *workflow, depth),
+                WOp::Start { workflow, .. } => self.start(cy, *workflow, ev, depth),
                 WOp::Stop { workflow, .. } => self.end_run(cy.lead, *workflow),
                 WOp::Send { .. } if self.c.policy.quiet_hours.is_some() => {
                     match self.quiet_until(cy.lead) {
@@ -77,8 +85,9 @@ impl Machine {
         }
     }
 
-    /// Enrolls the lead in a workflow if its enrollment rule and `only if` allow.
-    fn start(&mut self, cy: &mut Cycle<'_>, w: u16, depth: u32) {
+    /// Enrolls the lead in a workflow if its enrollment rule and `only if` allow; `ev` is
+    /// the event that starts the run, if an event does.
+    fn start(&mut self, cy: &mut Cycle<'_>, w: u16, ev: Option<EventRef<'_>>, depth: u32) {
         if depth >= MAX_CASCADE {
             return;
         }
@@ -114,6 +123,8 @@ impl Machine {
             self.exit_or_goal(cy, w);
             return;
         }
+        self.keep(cy.lead, KeptBy::Start(w), ev);
+        self.keep(cy.lead, KeptBy::Received(w), None);
         if self.exit_or_goal(cy, w) {
             return;
         }
@@ -266,6 +277,7 @@ impl Machine {
             if self.exit_or_goal(cy, w) {
                 continue;
             }
+            self.keep(cy.lead, KeptBy::Received(w), Some(ev));
             let l = &mut self.leads[cy.lead as usize];
             l.set_run_state(run, Status::Running.at(pc + 1) | RECEIVED);
             l.set_time(run.wake, None);
@@ -375,7 +387,7 @@ impl Machine {
                 }
                 WOp::Start { workflow, .. } => {
                     set_state(self, next, Status::Running, None);
-                    self.start(cy, *workflow, depth + 1);
+                    self.start(cy, *workflow, None, depth + 1);
                     continue;
                 }
                 WOp::Stop { workflow, .. } => {
@@ -436,17 +448,10 @@ impl Machine {
                 add: *add,
                 audience: self.c.pools.texts.get(*audience).to_string(),
             },
-            WOp::Webhook { name, fields, .. } => {
-                let mut out = Vec::new();
-                for (k, chunk, ty) in fields {
-                    let v = self.eval_chunk(cy.lead, chunk, None, enrolled, false);
-                    out.push((k.clone(), self.json(cy.lead, v, Some(ty))));
-                }
-                ActionKind::Webhook {
-                    name: self.c.pools.texts.get(*name).to_string(),
-                    fields: out,
-                }
-            }
+            WOp::Webhook { name, fields, .. } => ActionKind::Webhook {
+                name: self.c.pools.texts.get(*name).to_string(),
+                fields: self.data(cy.lead, fields, enrolled),
+            },
             WOp::Set { attr, value, .. } => {
                 let v = self.eval_chunk(cy.lead, value, None, enrolled, false);
                 let v = match v {
@@ -479,7 +484,13 @@ impl Machine {
             }
             _ => return,
         };
-        self.emit(cy, kind, source, salt);
+        let data = match op {
+            WOp::Send { data, .. } | WOp::Notify { data, .. } | WOp::Webhook { data, .. } => {
+                self.data(cy.lead, data, enrolled)
+            }
+            _ => Vec::new(),
+        };
+        self.emit_with(cy, kind, source, salt, data);
     }
 
     /// After a `set` or `tag` inside a run: scores and lists catch up at once, so the run's

@@ -141,6 +141,10 @@ impl Env for LeadEnv<'_> {
         self.now
     }
 
+    fn kept(&self, k: u16) -> Val {
+        self.lead.kept(&self.m.c, k)
+    }
+
     fn received(&self) -> bool {
         self.received
     }

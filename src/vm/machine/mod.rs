@@ -14,6 +14,7 @@
 
 mod cycle;
 mod interpreter;
+mod keep;
 mod lead_env;
 mod output;
 mod persist;

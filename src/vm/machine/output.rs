@@ -3,7 +3,8 @@
 
 use super::cycle::Cycle;
 use super::Machine;
-use crate::compile::program::{Template, TemplatePart};
+use crate::compile::bytecode::{Chunk, Op};
+use crate::compile::program::{Data, Template, TemplatePart};
 use crate::lang::hash::Fnv1a;
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
@@ -15,6 +16,18 @@ impl Machine {
     /// the time and what the action is (`salt`: the workflow and step, or the trigger, or the
     /// workflow that converted): a lead's ids depend on its own input only.
     pub(super) fn emit(&mut self, cy: &mut Cycle<'_>, kind: ActionKind, source: Source, salt: u64) {
+        self.emit_with(cy, kind, source, salt, Vec::new());
+    }
+
+    /// `emit`, with the action's `with { … }` data.
+    pub(super) fn emit_with(
+        &mut self,
+        cy: &mut Cycle<'_>,
+        kind: ActionKind,
+        source: Source,
+        salt: u64,
+        data: Vec<(String, serde_json::Value)>,
+    ) {
         if !kind.is_membership() {
             self.stats.actions += 1;
         }
@@ -39,7 +52,38 @@ impl Machine {
             id: h.finish(),
             kind,
             source,
+            data,
         });
+    }
+
+    /// Data fields evaluated for a lead now, as JSON: values by their types (numbers stay
+    /// numbers, a missing value is `null`), texts built with `{…}` rendered.
+    pub(super) fn data(
+        &mut self,
+        lead: u32,
+        fields: &[(String, Data)],
+        enrolled: Option<i64>,
+    ) -> Vec<(String, serde_json::Value)> {
+        let mut out = Vec::with_capacity(fields.len());
+        for (k, d) in fields {
+            let v = match d {
+                Data::Value(chunk, ty) => {
+                    self.fresh_scores(lead, chunk, ty);
+                    let v = self.eval_chunk(lead, chunk, None, enrolled, false);
+                    self.json(lead, v, Some(ty))
+                }
+                Data::Text(t) => serde_json::Value::String(self.render(lead, t, enrolled)),
+            };
+            out.push((k.clone(), v));
+        }
+        out
+    }
+
+    /// Brings the scores up to the clock when a value may read them.
+    fn fresh_scores(&self, lead: u32, chunk: &Chunk, ty: &Ty) {
+        if matches!(ty.base(), Ty::Number) || chunk.ops.iter().any(|o| matches!(o, Op::Score(_))) {
+            self.compute_scores(lead, self.now);
+        }
     }
 
     pub(super) fn render(&mut self, lead: u32, t: &Template, enrolled: Option<i64>) -> String {
@@ -48,14 +92,7 @@ impl Machine {
             match part {
                 TemplatePart::Text(s) => out.push_str(s),
                 TemplatePart::Value(chunk, ty) => {
-                    if matches!(ty.base(), Ty::Number)
-                        || chunk
-                            .ops
-                            .iter()
-                            .any(|o| matches!(o, crate::compile::bytecode::Op::Score(_)))
-                    {
-                        self.compute_scores(lead, self.now);
-                    }
+                    self.fresh_scores(lead, chunk, ty);
                     let v = self.eval_chunk(lead, chunk, None, enrolled, false);
                     out.push_str(&self.text_of(v, ty));
                 }

@@ -181,7 +181,8 @@ impl Machine {
                 match Status::of(state) {
                     Status::Waiting | Status::Held => self.resume(&mut cy, w, 0),
                     Status::WaitingForEvent => {
-                        // Timed out: `received` is false.
+                        // Timed out: `received` is false, and there is no received event.
+                        self.keep(lead, crate::compile::layout::KeptBy::Received(w), None);
                         let l = &mut self.leads[lead as usize];
                         l.set_run_state(run, Status::Running.at((state & 0xffff) + 1));
                         self.resume(&mut cy, w, 0);
