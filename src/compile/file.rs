@@ -37,7 +37,7 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// Version 5: webhook fields carry their type; `suppress when` rules and triggers their text
 /// (and triggers their line); a split its end, and a run of a workflow with splits its
 /// variant; a word for each lead's action count, which action ids hash.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Bytes before the body: magic, version, body length, checksum.
 pub const HEADER_LEN: usize = 28;
@@ -317,6 +317,30 @@ impl V<'_> {
         self.workflows()?;
         for chunk in self.c.policy.suppress.iter().map(|s| &s.cond) {
             self.chunk(chunk, "the suppress rules")?;
+        }
+        self.decisions()
+    }
+
+    /// Each decision's row conditions and the texts and types of their values.
+    fn decisions(&self) -> Result<(), String> {
+        use crate::compile::decisions::Outcome;
+        for d in &self.c.decisions {
+            let what = format!("the decision {}", d.name);
+            let values = d.rows.iter().map(|r| &r.value).chain([&d.otherwise]);
+            for r in &d.rows {
+                self.chunk(&r.cond, &what)?;
+            }
+            for v in values {
+                match v {
+                    Outcome::Text(sym) => self.text(*sym, &what)?,
+                    Outcome::Record(fields) => {
+                        for (_, val, ty) in fields {
+                            self.val(*val, self.c.pools.lists.len(), || what.clone())?;
+                            self.ty(ty, &what)?;
+                        }
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -637,7 +661,16 @@ impl V<'_> {
         };
         for op in ops {
             match op {
-                WOp::Send { template, .. } => self.text(*template, what)?,
+                WOp::Send {
+                    template, decision, ..
+                } => {
+                    self.text(*template, what)?;
+                    if let Some(d) = decision {
+                        check((*d as usize) < c.decisions.len(), || {
+                            format!("{what} sends by decision {d}, which is not there")
+                        })?;
+                    }
+                }
                 WOp::Notify { message, .. } => {
                     for part in &message.parts {
                         if let TemplatePart::Value(chunk, ty) = part {

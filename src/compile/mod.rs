@@ -3,6 +3,7 @@
 
 pub mod bytecode;
 pub mod compare;
+pub mod decisions;
 pub mod disasm;
 pub mod expr;
 pub mod file;
@@ -49,6 +50,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     workflows(program, &mut c)?;
     triggers(program, &mut c)?;
     policy(program, &mut c, &mut rings)?;
+    c.decisions = decisions::lower(program, &mut c.pools)?;
     layout.sequence = plan.words(1);
     bit_fields(&mut c, &mut layout, &mut plan, attrs);
     // Then history: every predicate is known now. The rings of caps, each read only by the
@@ -491,9 +493,16 @@ fn lower_steps(
                 ops.push(WOp::Send {
                     channel: *channel,
                     template,
+                    decision: None,
                     span,
                 });
             }
+            p::StepKind::SendDecided { channel, decision } => ops.push(WOp::Send {
+                channel: *channel,
+                template: pools.texts.intern(""),
+                decision: Some(*decision as u16),
+                span,
+            }),
             p::StepKind::Notify { audience, message } => ops.push(WOp::Notify {
                 audience: *audience,
                 message: template(pools, message)?,

@@ -31,6 +31,8 @@ pub struct Compiled {
     /// For each event: exactly what can react to it.
     pub dispatch: Vec<Dispatch>,
     pub layout: Layout,
+    /// `decide` tables (`decisions`).
+    pub decisions: Vec<super::decisions::Decision>,
     /// Derived from the rest on compile and on load; not stored in `.nbc` files.
     #[serde(skip)]
     pub reactions: super::reactions::Reactions,
@@ -151,6 +153,8 @@ pub enum WOp {
     Send {
         channel: Channel,
         template: u32,
+        /// `send email decide(NAME)`: the template is this decision's text when it goes out.
+        decision: Option<u16>,
         span: Span,
     },
     Notify {
@@ -287,6 +291,15 @@ pub struct Dispatch {
 pub fn op_label(c: &super::Compiled, op: &WOp) -> String {
     let text = |s: &u32| c.pools.texts.get(*s).to_string();
     match op {
+        WOp::Send {
+            channel,
+            decision: Some(d),
+            ..
+        } => format!(
+            "send {} decide({})",
+            channel.name(),
+            c.decisions.get(*d as usize).map_or("?", |d| &d.name)
+        ),
         WOp::Send {
             channel, template, ..
         } => format!("send {} \"{}\"", channel.name(), text(template)),

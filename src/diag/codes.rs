@@ -77,6 +77,9 @@ codes! {
     BadPercent        = "E0310", "bad-percent",        Error, "a percentage outside 0% to 100%";
     BadAssignment     = "E0311", "bad-assignment",     Error, "a `set` that cannot write that attribute";
     Misplaced         = "E0312", "misplaced",          Error, "a construct used where it has no meaning";
+    MissingElse       = "E0317", "missing-else",       Error, "a decision with no `else` row";
+    DecisionTypes     = "E0318", "decision-types",     Error, "decision rows that give values of different types";
+    DecisionValue     = "E0319", "decision-value",     Error, "a decision value that is not fixed text or a record of fixed values";
 
     // Running tests.
     TestFailed        = "E0401", "test-failed",        Error, "an expectation in a `test` block did not hold";
@@ -94,6 +97,8 @@ codes! {
     UnknownIgnore     = "W0110", "unknown-ignore",     Warning, "a `nurture: ignore` comment naming no known lint";
     PossibleLoop      = "W0111", "possible-loop",      Warning, "triggers and `set` steps that may set each other off in a circle";
     UndeclaredLead    = "W0112", "undeclared-lead",    Warning, "a test event for a lead the test has not declared";
+    UnreachableRow    = "W0115", "unreachable-row",    Warning, "a decision row that is never chosen";
+    AlwaysHoldsRow    = "W0116", "always-holds-row",   Warning, "a decision row that always holds, before other rows";
 
     // Notes: about the report itself, never a problem of their own.
     TooManyDiagnostics = "N0001", "too-many-diagnostics", Note, "a file has more problems than Nurture shows at once";

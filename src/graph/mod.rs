@@ -354,6 +354,11 @@ impl Builder<'_> {
                 channel.name(),
                 self.template(template)
             )),
+            StepKind::SendDecided { channel, decision } => action(format!(
+                "send {} decide({})",
+                channel.name(),
+                self.program.decisions[*decision as usize].name
+            )),
             StepKind::Notify { audience, message } => action(format!(
                 "notify {} {}",
                 audience.name(),

@@ -299,6 +299,11 @@ pub(super) fn describe(rule: Rule) -> Option<&'static str> {
         kw_step => "`step`",
         kw_workflow => "`workflow`",
         kw_sent => "`sent`",
+        decide_decl => "a decision (`decide NAME { when … -> … else -> … }`)",
+        decide_row => "a row (`when CONDITION -> VALUE`)",
+        decide_else => "`else -> VALUE`",
+        decide_call => "`decide(NAME)`",
+        kw_decide => "`decide`",
         _ => return None,
     })
 }

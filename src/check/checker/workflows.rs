@@ -104,32 +104,36 @@ impl Checker<'_> {
         self.template(s, Scope::default())
     }
 
+    /// The channel a `send` names (E0109 when Nurture cannot send by it).
+    fn channel(&mut self, channel: &ast::Ident) -> Option<Channel> {
+        if let Some(c) = Channel::parse(&channel.name) {
+            return Some(c);
+        }
+        let help = suggest::help(
+            &mut self.suggestions,
+            &channel.name,
+            "channels",
+            Channel::ALL.iter().map(|c| c.name()),
+        );
+        self.error(
+            Code::UnknownChannel,
+            channel.span,
+            format!("Nurture cannot send by `{}`", channel.name),
+        )
+        .with_help_opt(help.or(Some("send by `email`, `sms` or `push`".into())));
+        None
+    }
+
     /// It stays whole: one arm per kind of workflow step.
     pub(super) fn step(&mut self, s: &ast::Step, scope: &mut Scope<'_>) -> Option<Step> {
         let kind = match &s.kind {
-            ast::StepKind::Send { channel, template } => {
-                let ch = match Channel::parse(&channel.name) {
-                    Some(c) => c,
-                    None => {
-                        let help = suggest::help(
-                            &mut self.suggestions,
-                            &channel.name,
-                            "channels",
-                            Channel::ALL.iter().map(|c| c.name()),
-                        );
-                        self.error(
-                            Code::UnknownChannel,
-                            channel.span,
-                            format!("Nurture cannot send by `{}`", channel.name),
-                        )
-                        .with_help_opt(help.or(Some("send by `email`, `sms` or `push`".into())));
-                        return None;
-                    }
-                };
-                StepKind::Send {
-                    channel: ch,
-                    template: self.plain(template, "a template name"),
-                }
+            ast::StepKind::Send { channel, template } => StepKind::Send {
+                channel: self.channel(channel)?,
+                template: self.plain(template, "a template name"),
+            },
+            ast::StepKind::SendDecided { channel, decision } => {
+                let channel = self.channel(channel)?;
+                self.send_decided(channel, decision)?
             }
             ast::StepKind::Notify { audience, message } => {
                 let a = match Audience::parse(&audience.name) {

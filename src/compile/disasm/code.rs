@@ -168,10 +168,18 @@ impl Disasm<'_> {
             WOp::Send {
                 channel,
                 template,
+                decision,
                 span,
             } => (
                 "send",
-                format!("{} {}", channel.name(), self.text(*template)),
+                match decision {
+                    Some(d) => format!(
+                        "{} decide({})",
+                        channel.name(),
+                        self.c.decisions.get(*d as usize).map_or("?", |d| &d.name)
+                    ),
+                    None => format!("{} {}", channel.name(), self.text(*template)),
+                },
                 Some(*span),
             ),
             WOp::Notify {

@@ -67,9 +67,17 @@ impl Builder {
         let kind = match rule {
             Rule::send_step => {
                 let mut ps = parts(pair).into_iter();
-                StepKind::Send {
-                    channel: self.ident(ps.next().unwrap()),
-                    template: self.string(ps.next().unwrap()),
+                let channel = self.ident(ps.next().unwrap());
+                let what = ps.next().unwrap();
+                match what.as_rule() {
+                    Rule::decide_call => StepKind::SendDecided {
+                        channel,
+                        decision: self.decide_call(what),
+                    },
+                    _ => StepKind::Send {
+                        channel,
+                        template: self.string(what),
+                    },
                 }
             }
             Rule::notify_step => {
