@@ -75,6 +75,9 @@ doc_cases! {
     e0310_bad_percent => BadPercent;
     e0311_bad_assignment => BadAssignment;
     e0312_misplaced => Misplaced;
+    e0317_missing_else => MissingElse;
+    e0318_decision_types => DecisionTypes;
+    e0319_decision_value => DecisionValue;
     w0101_bare_optional => BareOptional;
     w0102_unstarted_workflow => UnstartedWorkflow;
     w0103_unused_event => UnusedEvent;
@@ -87,6 +90,8 @@ doc_cases! {
     w0110_unknown_ignore => UnknownIgnore;
     w0111_possible_loop => PossibleLoop;
     w0112_undeclared_lead => UndeclaredLead;
+    w0115_unreachable_row => UnreachableRow;
+    w0116_always_holds_row => AlwaysHoldsRow;
 }
 
 /// Cases beyond the page's examples, each `test_name => Code, "source";`. The snapshot is
