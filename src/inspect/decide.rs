@@ -76,8 +76,8 @@ pub fn outcome_json(m: &Machine, lead: u32, o: &Outcome) -> Value {
 }
 
 /// The index of the decision named `name`.
-pub fn find(m: &Machine, name: &str) -> Option<u16> {
-    (m.c.decisions.iter())
+pub fn find_in(c: &crate::compile::Compiled, name: &str) -> Option<u16> {
+    (c.decisions.iter())
         .position(|d| d.name == name)
         .map(|i| i as u16)
 }
