@@ -299,3 +299,48 @@ fn nurture_decide_answers_from_a_state_as_the_repl_does() {
         "{err}"
     );
 }
+
+/// The B2B example decides the website's call to action: after its journeys, the leads sales
+/// took on get their rep, the recycled and the student the guide, and so does a first visit.
+#[test]
+fn the_b2b_example_decides_the_website_cta() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let db = dir.path().join("s.db");
+    let db = db.to_str().unwrap();
+    let campaign = root.join("examples/b2b_scoring.nurture");
+    let campaign = campaign.to_str().unwrap();
+    let events = root.join("examples/b2b_scoring.jsonl");
+    let (code, _, err) = nurture(
+        dir.path(),
+        &[
+            "run",
+            campaign,
+            "--events",
+            events.to_str().unwrap(),
+            "--until",
+            "2026-04-30T00:00:00Z",
+            "--state",
+            db,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut answers = String::new();
+    for lead in ["dee", "rae", "stu", "vic", "first-visit"] {
+        let (code, text, err) = nurture(
+            dir.path(),
+            &[
+                "decide",
+                campaign,
+                "--state",
+                db,
+                "--lead",
+                lead,
+                "homepage_cta",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        answers.push_str(&text);
+    }
+    insta::assert_snapshot!("b2b_homepage_cta", answers);
+}
