@@ -37,8 +37,16 @@ fn machine(leads: u32) -> (Machine, nurture::check::program::Program) {
     let program = program.expect("the campaign checks");
     let mut m = Machine::new(nurture::compile::compile(&program).unwrap());
     let t0 = 1_772_000_000_000;
-    let pricing = m.c.events.iter().position(|e| e.name == "pricing.viewed").unwrap() as u16;
-    let ebook = m.c.events.iter().position(|e| e.name == "ebook.downloaded").unwrap() as u16;
+    let pricing =
+        m.c.events
+            .iter()
+            .position(|e| e.name == "pricing.viewed")
+            .unwrap() as u16;
+    let ebook =
+        m.c.events
+            .iter()
+            .position(|e| e.name == "ebook.downloaded")
+            .unwrap() as u16;
     let text = nurture::lang::value::Val::PropText(0);
     let texts = vec!["x".to_string()];
     let mut out = Vec::new();
@@ -47,12 +55,20 @@ fn machine(leads: u32) -> (Machine, nurture::check::program::Program) {
         let at = t0 + i as i64 * 10;
         // Mostly the `else` row (every condition tried), some at each earlier row.
         if i % 4 == 1 {
-            let ev = EventRef { event: ebook, props: &[text], texts: &texts };
+            let ev = EventRef {
+                event: ebook,
+                props: &[text],
+                texts: &texts,
+            };
             m.track(&id, at, ev, &mut out);
         }
         if i % 8 == 3 {
             for k in 0..2 {
-                let ev = EventRef { event: pricing, props: &[text], texts: &texts };
+                let ev = EventRef {
+                    event: pricing,
+                    props: &[text],
+                    texts: &texts,
+                };
                 m.track(&id, at + k, ev, &mut out);
             }
         }
@@ -112,12 +128,19 @@ fn main() {
     );
     println!("{n} leads, {pairs} alternating pairs");
     println!("decision: {:.0} ns a lead (median)", median(d_all));
-    println!("list predicate of the same conditions: {:.0} ns a lead (median)", median(p_all));
+    println!(
+        "list predicate of the same conditions: {:.0} ns a lead (median)",
+        median(p_all)
+    );
     println!(
         "ratio decision/predicate: median {:.3}, range {lo:.3} to {hi:.3}",
         median(ratios)
     );
-    let ex = Explainer { m: &m, program: &program, source: CAMPAIGN };
+    let ex = Explainer {
+        m: &m,
+        program: &program,
+        source: CAMPAIGN,
+    };
     let t = Instant::now();
     for lead in 0..n {
         let why = ex.decision(lead, 0);

@@ -232,7 +232,7 @@ fn differs(first: &Outcome, other: &Outcome, p: &Program) -> Option<String> {
                     None => return Some(format!("no `{name}`, which the first row gives")),
                     Some((_, _, t)) => {
                         let agree = t == ty || ty.is_error() || t.is_error();
-                        if !agree && !(numeric(t) && numeric(ty)) {
+                        if !(agree || numeric(t) && numeric(ty)) {
                             return Some(format!(
                                 "`{name}` as {}, but the first row gives {}",
                                 p.describe(t),
