@@ -14,6 +14,8 @@
 //! same record. Points a tally cannot account for (a state carried over by `--migrate` starts
 //! its tallies anew) are shown as such, so the parts always add up to the score.
 
+pub mod decide;
+
 use crate::check::program::{self as p, Program};
 use crate::compile::bytecode::{Chunk, Op};
 use crate::compile::layout::Kept;

@@ -76,6 +76,9 @@ doc_cases! {
     e0311_bad_assignment => BadAssignment;
     e0312_misplaced => Misplaced;
     e0313_event_not_in_run => EventNotInRun;
+    e0317_missing_else => MissingElse;
+    e0318_decision_types => DecisionTypes;
+    e0319_decision_value => DecisionValue;
     e0320_holdout_without_goal => HoldoutWithoutGoal;
     e0321_bad_holdout => BadHoldout;
     w0101_bare_optional => BareOptional;
@@ -91,6 +94,8 @@ doc_cases! {
     w0111_possible_loop => PossibleLoop;
     w0112_undeclared_lead => UndeclaredLead;
     w0113_missing_data => MaybeMissingData;
+    w0115_unreachable_row => UnreachableRow;
+    w0116_always_holds_row => AlwaysHoldsRow;
     w0117_small_holdout => SmallHoldout;
     w0118_large_holdout => LargeHoldout;
 }

@@ -700,3 +700,84 @@ async fn dead_letters_are_listed_and_put_back_while_the_service_runs() {
     assert!(said.starts_with("put 0 dead letters back"), "{said}");
     drop(service);
 }
+
+const DECIDING: &str = r#"
+lead { email: string?, plan: string = "free" }
+event signup { plan: string? }
+event pricing { page: string? }
+score interest { on pricing add 10 }
+list hot = interest >= 20
+decide homepage_cta {
+  when lead.plan == "pro"      -> "upgrade-plan"
+  when hot                     -> "book-a-demo"
+  when did signup within 30d   -> "start-trial"
+  else                         -> "read-the-guide"
+}
+"#;
+
+/// `nurture decide … --format json` on the service's state, as its operator runs it.
+fn decide_from_state(dir: &Path, lead: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_nurture"))
+        .current_dir(dir)
+        .args(["decide", "c.nurture", "--state", "s.db", "--lead", lead])
+        .args(["homepage_cta", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_decision_is_served_with_its_row_and_why_as_nurture_decide_gives_it() {
+    let dir = folder(DECIDING);
+    let service = Service::start(dir.path(), &[]);
+    let batch = json!({ "batch": [
+        track("ann", "signup", "m1"),
+        track("bob", "pricing", "m2"),
+        track("bob", "pricing", "m3"),
+    ]});
+    assert_eq!(
+        post(&service.url, "/v1/batch", &batch).await.0,
+        StatusCode::OK
+    );
+    let decide = |lead: &str| format!("{}/v1/leads/{lead}/decide/homepage_cta", service.url);
+    let (status, bob) = get(&decide("bob")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bob["row"], 2);
+    assert_eq!(bob["value"], "book-a-demo");
+    assert_eq!(bob["when"], "hot");
+    assert_eq!(
+        bob["why"][0],
+        json!({"when": "lead.plan == \"pro\"", "holds": false, "read": ["lead.plan is \"free\""]})
+    );
+    let (_, ann) = get(&decide("ann")).await;
+    assert_eq!(
+        (ann["row"].clone(), ann["value"].clone()),
+        (json!(3), json!("start-trial"))
+    );
+    // A visitor the service has never seen gets the decision for a new lead.
+    let (status, nobody) = get(&decide("nobody")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(nobody["new_lead"], true);
+    assert_eq!(nobody["else"], true);
+    assert_eq!(nobody["value"], "read-the-guide");
+    assert_eq!(
+        get(&format!("{}/v1/leads/ann/decide/nope", service.url))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    // The same lead state read from the database gives the same answer (the clock aside:
+    // the service's moves with the wall clock).
+    for (lead, served) in [("bob", bob), ("ann", ann), ("nobody", nobody)] {
+        let mut from_state = decide_from_state(dir.path(), lead);
+        let mut served = served;
+        from_state["clock"] = Value::Null;
+        served["clock"] = Value::Null;
+        assert_eq!(served, from_state, "{lead}");
+    }
+}

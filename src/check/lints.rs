@@ -147,7 +147,7 @@ fn unused_events(program: &Program, uses: &Uses, diags: &mut Vec<Diagnostic>) {
 fn sends(steps: &[Step]) -> Vec<(Channel, Span)> {
     let mut out = Vec::new();
     each_step(steps, &mut |s| {
-        if let StepKind::Send { channel, .. } = s.kind {
+        if let StepKind::Send { channel, .. } | StepKind::SendDecided { channel, .. } = s.kind {
             out.push((channel, s.span));
         }
     });

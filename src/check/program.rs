@@ -13,6 +13,7 @@ pub type ScoreId = u32;
 pub type ListId = u32;
 pub type WorkflowId = u32;
 pub type TestLeadId = u32;
+pub type DecisionId = u32;
 
 #[derive(Debug, Clone, Default)]
 pub struct Program {
@@ -34,6 +35,8 @@ pub struct Program {
     /// The event properties steps read (`event.total`, `received.rep`), each kept with the
     /// run or trigger that reads it (`ExprKind::Kept` indexes these).
     pub kept: Vec<KeptProp>,
+    /// `decide` tables, in file order.
+    pub decisions: Vec<Decision>,
 }
 
 /// An event property a step reads, kept in lead state from the moment its event arrives
@@ -92,6 +95,13 @@ impl Program {
             .iter()
             .position(|l| l.name == name)
             .map(|i| i as ListId)
+    }
+
+    pub fn decision(&self, name: &str) -> Option<DecisionId> {
+        self.decisions
+            .iter()
+            .position(|d| d.name == name)
+            .map(|i| i as DecisionId)
     }
 
     pub fn workflow(&self, name: &str) -> Option<WorkflowId> {
@@ -196,6 +206,33 @@ pub struct List {
     pub span: Span,
 }
 
+/// A decision table: the first row whose condition holds gives its value; `otherwise` (the
+/// `else` row) when none does.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub name: String,
+    pub description: Option<String>,
+    pub rows: Vec<DecisionRow>,
+    pub otherwise: Outcome,
+    /// The `else -> …` row as written.
+    pub else_span: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct DecisionRow {
+    pub cond: Expr,
+    pub value: Outcome,
+    pub span: Span,
+}
+
+/// What a row gives: fixed text, or a record of fixed fields, each with its type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Text(String),
+    Record(Vec<(String, Value, Ty)>),
+}
+
 #[derive(Debug, Clone)]
 pub struct Trigger {
     pub source: TriggerSource,
@@ -251,6 +288,12 @@ pub enum StepKind {
         template: Template,
         /// `with { … }`: each field's name and value (a text built with `{…}` is an
         /// `ExprKind::Template`).
+        data: Vec<(String, Expr)>,
+    },
+    /// `send email decide(next_offer)`: the template is the decision's text at send time.
+    SendDecided {
+        channel: Channel,
+        decision: DecisionId,
         data: Vec<(String, Expr)>,
     },
     Notify {

@@ -118,7 +118,10 @@ pub fn each_campaign_expr(p: &Program, f: &mut dyn FnMut(&Expr)) {
             .for_each(&mut *f);
         each_step(&w.steps, &mut |s| each_step_expr(s, f));
     }
-    p.policy.suppress.iter().for_each(f);
+    p.policy.suppress.iter().for_each(&mut *f);
+    (p.decisions.iter())
+        .flat_map(|d| d.rows.iter().map(|r| &r.cond))
+        .for_each(f);
 }
 
 /// Calls `f` on each step sequence: workflow bodies, branches and split arms, and trigger actions.

@@ -8,6 +8,7 @@
 
 mod check;
 mod compile;
+mod decide;
 mod disasm;
 mod explain;
 pub(crate) mod files;
@@ -46,6 +47,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Compile(compile::CompileArgs),
+    Decide(decide::DecideArgs),
     Disasm(disasm::DisasmArgs),
     Explain(explain::ExplainArgs),
     Graph(graph::GraphArgs),
@@ -78,6 +80,7 @@ where
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Compile(args) => compile::run(&args),
+        Command::Decide(args) => decide::run(&args),
         Command::Disasm(args) => disasm::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Graph(args) => graph::run(&args),

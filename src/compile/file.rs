@@ -319,7 +319,8 @@ impl V<'_> {
         for chunk in self.c.policy.suppress.iter().map(|s| &s.cond) {
             self.chunk(chunk, "the suppress rules")?;
         }
-        self.kept()
+        self.kept()?;
+        self.decisions()
     }
 
     /// Each kept event property belongs to a workflow or trigger that is there, and is a
@@ -341,6 +342,30 @@ impl V<'_> {
                     .is_some_and(|(_, ty)| *ty == k.ty),
                 || format!("{} is no property of its event", what()),
             )?;
+        }
+        Ok(())
+    }
+
+    /// Each decision's row conditions and the texts and types of their values.
+    fn decisions(&self) -> Result<(), String> {
+        use crate::compile::decisions::Outcome;
+        for d in &self.c.decisions {
+            let what = format!("the decision {}", d.name);
+            let values = d.rows.iter().map(|r| &r.value).chain([&d.otherwise]);
+            for r in &d.rows {
+                self.chunk(&r.cond, &what)?;
+            }
+            for v in values {
+                match v {
+                    Outcome::Text(sym) => self.text(*sym, &what)?,
+                    Outcome::Record(fields) => {
+                        for (_, val, ty) in fields {
+                            self.val(*val, self.c.pools.lists.len(), || what.clone())?;
+                            self.ty(ty, &what)?;
+                        }
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -671,7 +696,16 @@ impl V<'_> {
                 }
             }
             match op {
-                WOp::Send { template, .. } => self.text(*template, what)?,
+                WOp::Send {
+                    template, decision, ..
+                } => {
+                    self.text(*template, what)?;
+                    if let Some(d) = decision {
+                        check((*d as usize) < c.decisions.len(), || {
+                            format!("{what} sends by decision {d}, which is not there")
+                        })?;
+                    }
+                }
                 WOp::Notify { message, .. } => {
                     for part in &message.parts {
                         if let TemplatePart::Value(chunk, ty) = part {

@@ -3,6 +3,7 @@
 
 pub mod bytecode;
 pub mod compare;
+pub mod decisions;
 pub mod disasm;
 pub mod expr;
 pub mod file;
@@ -49,6 +50,7 @@ pub fn compile(program: &p::Program) -> Result<Compiled, CompileError> {
     workflows(program, &mut c)?;
     triggers(program, &mut c)?;
     policy(program, &mut c, &mut rings)?;
+    c.decisions = decisions::lower(program, &mut c.pools)?;
     layout.sequence = plan.words(1);
     bit_fields(&mut c, &mut layout, &mut plan, attrs);
     kept::lay_out(program, &mut layout, &mut plan);
@@ -493,12 +495,16 @@ fn lower_steps(
                 data: with,
             } => {
                 let template = pools.texts.intern(template.as_plain().unwrap_or_default());
-                ops.push(WOp::Send {
-                    channel: *channel,
-                    template,
-                    data: data(pools, with)?,
-                    span,
-                });
+                ops.push(lower_send(pools, *channel, template, None, with, span)?);
+            }
+            p::StepKind::SendDecided {
+                channel,
+                decision,
+                data: with,
+            } => {
+                let template = pools.texts.intern("");
+                let decision = Some(*decision as u16);
+                ops.push(lower_send(pools, *channel, template, decision, with, span)?);
             }
             p::StepKind::Notify {
                 audience,
@@ -577,6 +583,24 @@ fn lower_steps(
         }
     }
     Ok(())
+}
+
+/// A send, of a template named or of the one a decision gives when it goes out.
+fn lower_send(
+    pools: &mut Pools,
+    channel: crate::lang::modes::Channel,
+    template: u32,
+    decision: Option<u16>,
+    with: &[(String, p::Expr)],
+    span: Span,
+) -> Result<WOp, CompileError> {
+    Ok(WOp::Send {
+        channel,
+        template,
+        data: data(pools, with)?,
+        decision,
+        span,
+    })
 }
 
 /// `if cond { then } else { otherwise }`: a `JumpUnless` past `then` (to `otherwise`, which

@@ -31,6 +31,8 @@ pub struct Compiled {
     /// For each event: exactly what can react to it.
     pub dispatch: Vec<Dispatch>,
     pub layout: Layout,
+    /// `decide` tables (`decisions`).
+    pub decisions: Vec<super::decisions::Decision>,
     /// Derived from the rest on compile and on load; not stored in `.nbc` files.
     #[serde(skip)]
     pub reactions: super::reactions::Reactions,
@@ -155,6 +157,8 @@ pub enum WOp {
         template: u32,
         /// `with { … }`: the template's data, each field by name.
         data: Vec<(String, Data)>,
+        /// `send email decide(NAME)`: the template is this decision's text when it goes out.
+        decision: Option<u16>,
         span: Span,
     },
     Notify {
@@ -347,6 +351,15 @@ pub struct Dispatch {
 pub fn op_label(c: &super::Compiled, op: &WOp) -> String {
     let text = |s: &u32| c.pools.texts.get(*s).to_string();
     match op {
+        WOp::Send {
+            channel,
+            decision: Some(d),
+            ..
+        } => format!(
+            "send {} decide({})",
+            channel.name(),
+            c.decisions.get(*d as usize).map_or("?", |d| &d.name)
+        ),
         WOp::Send {
             channel, template, ..
         } => format!("send {} \"{}\"", channel.name(), text(template)),

@@ -78,6 +78,9 @@ codes! {
     BadAssignment     = "E0311", "bad-assignment",     Error, "a `set` that cannot write that attribute";
     Misplaced         = "E0312", "misplaced",          Error, "a construct used where it has no meaning";
     EventNotInRun     = "E0313", "event-not-in-run",   Error, "a step reads an event its run may not have";
+    MissingElse       = "E0317", "missing-else",       Error, "a decision with no `else` row";
+    DecisionTypes     = "E0318", "decision-types",     Error, "decision rows that give values of different types";
+    DecisionValue     = "E0319", "decision-value",     Error, "a decision value that is not fixed text or a record of fixed values";
     HoldoutWithoutGoal = "E0320", "holdout-without-goal", Error, "a `holdout` in a workflow whose `goal` has no `within` window";
     BadHoldout        = "E0321", "bad-holdout",        Error, "a holdout share that is not a whole percent from 1% to 99%";
 
@@ -98,6 +101,8 @@ codes! {
     PossibleLoop      = "W0111", "possible-loop",      Warning, "triggers and `set` steps that may set each other off in a circle";
     UndeclaredLead    = "W0112", "undeclared-lead",    Warning, "a test event for a lead the test has not declared";
     MaybeMissingData  = "W0113", "missing-data",       Warning, "a `with` value that may be missing, sent as `null`";
+    UnreachableRow    = "W0115", "unreachable-row",    Warning, "a decision row that is never chosen";
+    AlwaysHoldsRow    = "W0116", "always-holds-row",   Warning, "a decision row that always holds, before other rows";
     SmallHoldout      = "W0117", "small-holdout",      Warning, "a holdout under 5%, too small to measure much";
     LargeHoldout      = "W0118", "large-holdout",      Warning, "a holdout over 50%, keeping most leads from the workflow";
 

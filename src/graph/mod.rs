@@ -383,6 +383,13 @@ impl Builder<'_> {
                 channel.name(),
                 self.template(template)
             )),
+            StepKind::SendDecided {
+                channel, decision, ..
+            } => action(format!(
+                "send {} decide({})",
+                channel.name(),
+                self.program.decisions[*decision as usize].name
+            )),
             StepKind::Notify {
                 audience, message, ..
             } => action(format!(

@@ -47,6 +47,11 @@ pub const COMMANDS: &[CommandInfo] = &[
         about: "why a lead has its score, is or is not in a list, or in a workflow",
     },
     CommandInfo {
+        name: ":decide",
+        args: "[ID] NAME",
+        about: "a decision for a lead and why (a new lead for an unknown id); for every lead without ID",
+    },
+    CommandInfo {
         name: ":leads",
         args: "",
         about: "the session's leads and the lists they are in",
@@ -125,6 +130,8 @@ pub enum Command {
     Advance(Arg),
     Show(Arg),
     Why(Arg, Arg),
+    /// `:decide [ID] NAME`.
+    Decide(Option<Arg>, Arg),
     Leads,
     Load(Arg),
     Reload,
@@ -201,6 +208,15 @@ pub fn parse(input: &str) -> Result<Command, Diagnostic> {
                 .word(false)
                 .ok_or_else(|| missing("a score, list or workflow name", end))?;
             Command::Why(id, name)
+        }
+        ":decide" => {
+            let first = words
+                .word(false)
+                .ok_or_else(|| missing("a decision name", end))?;
+            match words.word(false) {
+                Some(name) => Command::Decide(Some(first), name),
+                None => Command::Decide(None, first),
+            }
         }
         ":leads" => Command::Leads,
         ":load" => Command::Load(words.path().ok_or_else(|| missing("a file", end))?),

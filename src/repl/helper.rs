@@ -22,6 +22,8 @@ pub struct Vocabulary {
     pub scores: Vec<String>,
     pub lists: Vec<String>,
     pub workflows: Vec<String>,
+    /// `decide` tables.
+    pub decisions: Vec<String>,
     /// Enum values, for attribute and property values.
     pub variants: Vec<String>,
     pub clock: Option<String>,
@@ -59,6 +61,7 @@ impl Vocabulary {
             scores: p.scores.iter().map(|x| x.name.clone()).collect(),
             lists: p.lists.iter().map(|x| x.name.clone()).collect(),
             workflows: p.workflows.iter().map(|x| x.name.clone()).collect(),
+            decisions: p.decisions.iter().map(|x| x.name.clone()).collect(),
             variants: p.enums.iter().flat_map(|e| e.variants.clone()).collect(),
             clock,
         }
@@ -117,7 +120,16 @@ pub fn complete(v: &Vocabulary, line: &str, pos: usize) -> (usize, Vec<String>) 
             (":lead" | ":event", _) if in_braces => values(v),
             (":lead" | ":event" | ":show" | ":why", 1) => names(&v.leads),
             (":event", 2) => event_names(),
-            (":why", 2) => [&v.scores[..], &v.lists[..], &v.workflows[..]].concat(),
+            (":why", 2) => [
+                &v.scores[..],
+                &v.lists[..],
+                &v.workflows[..],
+                &v.decisions[..],
+            ]
+            .concat(),
+            // `:decide NAME` or `:decide ID NAME`.
+            (":decide", 1) => [&v.decisions[..], &v.leads[..]].concat(),
+            (":decide", 2) => v.decisions.clone(),
             (":trace", 1) => vec!["on".into(), "off".into()],
             (":help", 1) => COMMANDS.iter().map(|c| c.name.to_string()).collect(),
             (":at", 1) => v.clock.iter().cloned().collect(),
@@ -368,6 +380,7 @@ mod tests {
             scores: vec!["fit".into(), "total".into()],
             lists: vec!["hot".into()],
             workflows: vec!["welcome_series".into()],
+            decisions: vec!["homepage_cta".into()],
             variants: vec!["customer".into()],
             clock: Some("2026-01-01T00:00:00Z".into()),
         }
@@ -387,8 +400,10 @@ mod tests {
         assert_eq!(names(":lead bob { stage: cu"), vec!["customer"]);
         assert_eq!(
             names(":why ann "),
-            vec!["fit", "hot", "total", "welcome_series"]
+            vec!["fit", "homepage_cta", "hot", "total", "welcome_series"]
         );
+        assert_eq!(names(":decide ho"), vec!["homepage_cta"]);
+        assert_eq!(names(":decide ann ho"), vec!["homepage_cta"]);
         assert_eq!(names(":trace o"), vec!["off", "on"]);
     }
 

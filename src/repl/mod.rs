@@ -12,6 +12,7 @@
 //! - `helper`: completion, highlighting, hints and multi-line input for rustyline.
 
 pub mod commands;
+pub mod decide;
 pub mod eval;
 pub mod helper;
 pub mod print;

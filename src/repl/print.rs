@@ -298,7 +298,7 @@ fn score_lines(s: &ScoreView, detail: bool, indent: &str, style: Style, out: &mu
 }
 
 /// A condition as a tree: each part with ✓ or ✗ and the values it read.
-fn cond_lines(c: &Cond, indent: &str, style: Style, out: &mut String, top: bool) {
+pub(super) fn cond_lines(c: &Cond, indent: &str, style: Style, out: &mut String, top: bool) {
     match c.join {
         Join::Leaf => {
             let facts = if c.facts.is_empty() {

@@ -229,7 +229,7 @@ pub struct Session {
     /// Every action of the journey so far, for comparing after `:reload`.
     actions: Vec<Action>,
     trace: bool,
-    style: Style,
+    pub(super) style: Style,
     quit: bool,
 }
 
@@ -394,6 +394,7 @@ impl Session {
                 Ok(render::show(&c.explainer(), lead, &id.text, self.style))
             }
             Command::Why(id, name) => self.why(&id, &name),
+            Command::Decide(id, name) => self.decide(id.as_ref(), &name),
             Command::Leads => {
                 let c = self.campaign()?;
                 Ok(render::leads(&c.explainer(), self.style))
@@ -425,11 +426,11 @@ impl Session {
         }
     }
 
-    fn campaign(&self) -> Result<&Campaign, Problem> {
+    pub(super) fn campaign(&self) -> Result<&Campaign, Problem> {
         self.campaign.as_ref().ok_or_else(no_campaign)
     }
 
-    fn campaign_mut(&mut self) -> Result<&mut Campaign, Problem> {
+    pub(super) fn campaign_mut(&mut self) -> Result<&mut Campaign, Problem> {
         self.campaign.as_mut().ok_or_else(no_campaign)
     }
 
@@ -610,6 +611,10 @@ impl Session {
     }
 
     fn why(&mut self, id: &Arg, name: &Arg) -> Result<String, Problem> {
+        // A decision answers for any id: an unknown lead gets the decision for a new lead.
+        if let Some(d) = self.campaign()?.program.decision(&name.text) {
+            return self.decide_for(&id.text, d as u16);
+        }
         let lead = self.find_lead(id)?;
         let c = self.campaign()?;
         let p = &c.program;
@@ -638,7 +643,8 @@ impl Session {
             .iter()
             .map(|s| &s.name)
             .chain(p.lists.iter().map(|l| &l.name))
-            .chain(p.workflows.iter().map(|w| &w.name));
+            .chain(p.workflows.iter().map(|w| &w.name))
+            .chain(p.decisions.iter().map(|d| &d.name));
         let close = names
             .clone()
             .map(|x| (strsim::damerau_levenshtein(n, x), x))
@@ -648,14 +654,14 @@ impl Session {
         let help = match close {
             Some(x) => format!("did you mean `{x}`?"),
             None => format!(
-                "`:why` explains a score, a list or a workflow: {}",
+                "`:why` explains a score, a list, a workflow or a decision: {}",
                 list_words(&names.cloned().collect::<Vec<_>>())
             ),
         };
         Err(Diagnostic::new(
             Code::UnknownName,
             name.span(),
-            format!("the campaign has no score, list or workflow `{n}`"),
+            format!("the campaign has no score, list, workflow or decision `{n}`"),
         )
         .with_label("unknown name")
         .with_help(help)
@@ -782,7 +788,7 @@ fn no_campaign() -> Problem {
 }
 
 /// `a`, `a and b`, `a, b and c`, with each name in backquotes.
-fn list_words(items: &[String]) -> String {
+pub(super) fn list_words(items: &[String]) -> String {
     let q: Vec<String> = items.iter().map(|s| format!("`{s}`")).collect();
     match q.as_slice() {
         [] => "none".into(),

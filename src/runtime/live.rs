@@ -267,6 +267,29 @@ impl Live {
         })
     }
 
+    /// The decision named `name` for a lead, explained (`inspect::decide::decision_json`): a
+    /// lead never seen gets the decision for a new lead. `None` when no decision has that name.
+    pub fn decide(&mut self, id: &str, name: &str) -> Option<serde_json::Value> {
+        use crate::inspect::decide;
+        let m = &mut self.engine.machine;
+        let d = decide::find_in(&m.c, name)?;
+        let explained = &self.explained;
+        let why = |m: &crate::vm::machine::Machine, lead: u32| match explained {
+            Some(e) => crate::inspect::Explainer {
+                m,
+                program: &e.program,
+                source: &e.source,
+            }
+            .decision(lead, d),
+            None => decide::decision(m, lead, d),
+        };
+        let (w, new) = match m.find_lead(id) {
+            Some(lead) => (why(m, lead), false),
+            None => (m.with_new_lead(why), true),
+        };
+        Some(decide::decision_json(&w, id, new, m.now))
+    }
+
     /// Up to `limit` members of the list named `name`, from the lead at index `from` on (the
     /// order leads were first seen), and where the next page starts; `None` when no list has
     /// that name.

@@ -52,6 +52,7 @@ pub fn router(state: State) -> Router {
         .route("/v1/batch", post(batch))
         .route("/v1/{kind}", post(single))
         .route("/v1/leads/{id}", get(lead))
+        .route("/v1/leads/{id}/decide/{name}", get(decide))
         .route("/v1/lists/{name}", get(list))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -360,6 +361,28 @@ async fn lead(
         Some(None) => problem(
             StatusCode::NOT_FOUND,
             &format!("no lead has the id {id:?}"),
+            vec![],
+        ),
+        None => stopping(),
+    }
+}
+
+/// A decision for a lead, with the row chosen and why (docs/serve.md); a lead never seen gets
+/// the decision for a new lead.
+async fn decide(
+    axum::extract::State(state): axum::extract::State<State>,
+    Path((id, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorised(&state, &headers) {
+        return unauthorised();
+    }
+    let wanted = name.clone();
+    match state.core.with(move |live| live.decide(&id, &wanted)).await {
+        Some(Some(answer)) => Json(answer).into_response(),
+        Some(None) => problem(
+            StatusCode::NOT_FOUND,
+            &format!("the campaign has no decision named {name:?}"),
             vec![],
         ),
         None => stopping(),

@@ -31,6 +31,7 @@ pub enum Item {
     Workflow(Workflow),
     Policy(Policy),
     Test(TestDecl),
+    Decide(DecideDecl),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -171,6 +172,41 @@ pub struct ListDecl {
     pub span: Span,
 }
 
+/// `decide NAME { when COND -> VALUE … else -> VALUE }`: the first row that holds gives the
+/// value. `otherwise` is `None` when `else` was left out, which the checker refuses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecideDecl {
+    pub name: Ident,
+    pub description: Option<StrLit>,
+    pub rows: Vec<DecideRow>,
+    pub otherwise: Option<DecideValue>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecideRow {
+    pub cond: Expr,
+    pub value: DecideValue,
+    pub span: Span,
+}
+
+/// What a row gives: a text (any expression, which the checker requires to be fixed text) or
+/// a record of fields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecideValue {
+    Expr(Expr),
+    Record { fields: Vec<Field>, span: Span },
+}
+
+impl DecideValue {
+    pub fn span(&self) -> Span {
+        match self {
+            DecideValue::Expr(e) => e.span,
+            DecideValue::Record { span, .. } => *span,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trigger {
     pub source: TriggerSource,
@@ -226,6 +262,12 @@ pub enum StepKind {
         channel: Ident,
         template: StrLit,
         /// `with { name: value, … }`: the template's data.
+        data: Vec<Field>,
+    },
+    /// `send email decide(next_offer)`: the template is the decision's text.
+    SendDecided {
+        channel: Ident,
+        decision: Ident,
         data: Vec<Field>,
     },
     Notify {

@@ -301,6 +301,11 @@ pub(super) fn describe(rule: Rule) -> Option<&'static str> {
         kw_workflow => "`workflow`",
         kw_sent => "`sent`",
         kw_with => "`with`",
+        decide_decl => "a decision (`decide NAME { when … -> … else -> … }`)",
+        decide_row => "a row (`when CONDITION -> VALUE`)",
+        decide_else => "`else -> VALUE`",
+        decide_call => "`decide(NAME)`",
+        kw_decide => "`decide`",
         _ => return None,
     })
 }

@@ -47,6 +47,16 @@ impl Leads {
         self.count += 1;
     }
 
+    /// Drops the last lead (a new lead looked at for a moment: `Machine::with_new_lead`).
+    pub fn pop_last(&mut self) {
+        if self.count == 0 {
+            return;
+        }
+        self.count -= 1;
+        self.words.truncate(self.count * self.size);
+        self.tags.remove(&(self.count as u32));
+    }
+
     /// Adds a lead with this slab and these tags (persistence, migration).
     pub fn push(&mut self, slab: &[u32], tags: Vec<u32>) {
         assert_eq!(slab.len(), self.size, "a slab laid out for this program");

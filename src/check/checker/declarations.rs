@@ -61,6 +61,7 @@ impl<'a> Checker<'a> {
                     });
                     self.lists.push(l);
                 }
+                ast::Item::Decide(d) => self.declare_decision(d),
                 ast::Item::Workflow(w) => {
                     if let Some(i) = self.ids.workflow(&w.name.name) {
                         let first = self.program.workflows[i as usize].span;
@@ -98,7 +99,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn duplicate(&mut self, name: &ast::Ident, first: Span, what: &str) {
+    pub(super) fn duplicate(&mut self, name: &ast::Ident, first: Span, what: &str) {
         let d = Diagnostic::new(
             Code::Duplicate,
             name.span,

@@ -6,6 +6,7 @@
 //! each body (`scores`, `workflows`, `triggers`, `policy`, `test_blocks`), over the
 //! expressions of `expressions` and `operators` and the names `names` resolves.
 
+mod decisions;
 mod declarations;
 mod expressions;
 mod names;
@@ -55,6 +56,7 @@ struct Checker<'a> {
     scores: Vec<&'a ast::ScoreDecl>,
     lists: Vec<&'a ast::ListDecl>,
     workflows: Vec<&'a ast::Workflow>,
+    decisions: Vec<&'a ast::DecideDecl>,
     /// Where each bare name was first declared, for duplicate reports.
     names: HashMap<String, Span>,
     /// Every declaration's index by name, so that resolving a name costs the same however
@@ -231,6 +233,7 @@ impl<'a> Checker<'a> {
             self.program.lists[i].cond = cond;
         }
         self.workflow_starts(file);
+        self.define_decisions();
         for (i, w) in self.workflows.clone().into_iter().enumerate() {
             self.workflow(i, w);
         }

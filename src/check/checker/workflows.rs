@@ -153,6 +153,26 @@ impl Checker<'_> {
         self.template(s, Scope::default())
     }
 
+    /// The channel a `send` names (E0109 when Nurture cannot send by it).
+    fn channel(&mut self, channel: &ast::Ident) -> Option<Channel> {
+        if let Some(c) = Channel::parse(&channel.name) {
+            return Some(c);
+        }
+        let help = suggest::help(
+            &mut self.suggestions,
+            &channel.name,
+            "channels",
+            Channel::ALL.iter().map(|c| c.name()),
+        );
+        self.error(
+            Code::UnknownChannel,
+            channel.span,
+            format!("Nurture cannot send by `{}`", channel.name),
+        )
+        .with_help_opt(help.or(Some("send by `email`, `sms`, `push` or `chat`".into())));
+        None
+    }
+
     /// It stays whole: one arm per kind of workflow step.
     pub(super) fn step(&mut self, s: &ast::Step, scope: &mut Scope<'_>) -> Option<Step> {
         let kind = match &s.kind {
@@ -160,32 +180,19 @@ impl Checker<'_> {
                 channel,
                 template,
                 data,
+            } => StepKind::Send {
+                channel: self.channel(channel)?,
+                template: self.plain(template, "a template name"),
+                data: self.data(data, *scope, true),
+            },
+            ast::StepKind::SendDecided {
+                channel,
+                decision,
+                data,
             } => {
-                let ch = match Channel::parse(&channel.name) {
-                    Some(c) => c,
-                    None => {
-                        let help = suggest::help(
-                            &mut self.suggestions,
-                            &channel.name,
-                            "channels",
-                            Channel::ALL.iter().map(|c| c.name()),
-                        );
-                        self.error(
-                            Code::UnknownChannel,
-                            channel.span,
-                            format!("Nurture cannot send by `{}`", channel.name),
-                        )
-                        .with_help_opt(
-                            help.or(Some("send by `email`, `sms`, `push` or `chat`".into())),
-                        );
-                        return None;
-                    }
-                };
-                StepKind::Send {
-                    channel: ch,
-                    template: self.plain(template, "a template name"),
-                    data: self.data(data, *scope, true),
-                }
+                let channel = self.channel(channel)?;
+                let data = self.data(data, *scope, true);
+                self.send_decided(channel, decision, data)?
             }
             ast::StepKind::Notify {
                 audience,

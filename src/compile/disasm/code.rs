@@ -170,15 +170,24 @@ impl Disasm<'_> {
                 channel,
                 template,
                 data,
+                decision,
                 span,
             } => (
                 "send",
-                format!(
-                    "{} {}{}",
-                    channel.name(),
-                    self.text(*template),
-                    with_fields(data)
-                ),
+                match decision {
+                    Some(d) => format!(
+                        "{} decide({}){}",
+                        channel.name(),
+                        self.c.decisions.get(*d as usize).map_or("?", |d| &d.name),
+                        with_fields(data)
+                    ),
+                    None => format!(
+                        "{} {}{}",
+                        channel.name(),
+                        self.text(*template),
+                        with_fields(data)
+                    ),
+                },
                 Some(*span),
             ),
             WOp::Notify {

@@ -11,6 +11,7 @@
 //! steps, `slab` the lead state, `sections` the rest.
 
 mod code;
+mod decisions;
 mod names;
 mod sections;
 mod slab;
@@ -120,6 +121,7 @@ impl<'a> Disasm<'a> {
         self.triggers();
         self.workflows();
         self.policy();
+        self.decisions();
         self.dispatch();
     }
 

@@ -184,6 +184,13 @@ impl Disasm<'_> {
         for chunk in c.policy.suppress.iter().map(|s| &s.cond) {
             visit(chunk, Ctx::default());
         }
+        for chunk in c
+            .decisions
+            .iter()
+            .flat_map(|d| d.rows.iter().map(|r| &r.cond))
+        {
+            visit(chunk, Ctx::default());
+        }
         let mut ops: Vec<(&[WOp], Option<u16>)> = Vec::new();
         for t in &c.triggers {
             let event = match &t.source {

@@ -102,6 +102,7 @@ impl Builder {
                 })
             }
             Rule::workflow => Item::Workflow(self.workflow(pair)),
+            Rule::decide_decl => Item::Decide(self.decide_decl(pair)),
             Rule::policy => {
                 let span = self.span(&pair);
                 Item::Policy(Policy {

@@ -5,6 +5,7 @@
 //! each part of the grammar are built in `declarations`, `workflows`, `test_stmts`,
 //! `expressions` and `literals`.
 
+mod decisions;
 mod declarations;
 mod expressions;
 mod literals;

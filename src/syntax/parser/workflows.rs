@@ -78,10 +78,20 @@ impl Builder {
         let kind = match rule {
             Rule::send_step => {
                 let mut ps = parts(pair).into_iter();
-                StepKind::Send {
-                    channel: self.ident(ps.next().unwrap()),
-                    template: self.string(ps.next().unwrap()),
-                    data: self.with_data(ps.next()),
+                let channel = self.ident(ps.next().unwrap());
+                let what = ps.next().unwrap();
+                let data = self.with_data(ps.next());
+                match what.as_rule() {
+                    Rule::decide_call => StepKind::SendDecided {
+                        channel,
+                        decision: self.decide_call(what),
+                        data,
+                    },
+                    _ => StepKind::Send {
+                        channel,
+                        template: self.string(what),
+                        data,
+                    },
                 }
             }
             Rule::notify_step => {

@@ -436,8 +436,17 @@ impl Machine {
     ) {
         let kind = match op {
             WOp::Send {
-                channel, template, ..
-            } => self.send(cy.lead, *channel, *template, enrolled),
+                channel,
+                template,
+                decision,
+                ..
+            } => {
+                let template = match decision {
+                    Some(d) => self.decided_template(cy.lead, *d),
+                    None => *template,
+                };
+                self.send(cy.lead, *channel, template, enrolled)
+            }
             WOp::Notify {
                 audience, message, ..
             } => ActionKind::Notify {

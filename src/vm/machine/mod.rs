@@ -13,6 +13,7 @@
 //! write; `lead_env` the evaluator's view of a lead.
 
 mod cycle;
+mod decide;
 mod interpreter;
 mod keep;
 mod lead_env;
