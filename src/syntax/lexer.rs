@@ -118,7 +118,6 @@ pub const STATEMENT_KEYWORDS: &[&str] = &[
 /// and where the pre-parse scan starts counting afresh.
 pub const DECLARATION_WORDS: &[&str] = &[
     "campaign", "lead", "enum", "event", "score", "list", "on", "workflow", "policy", "test",
-    "decide",
 ];
 
 /// Every reserved word.

@@ -140,6 +140,7 @@ impl Disasm<'_> {
     }
 
     /// For each constant, the enum it belongs to, from the first place it is used as one.
+    /// It stays whole: one visit per kind of place a program keeps code.
     pub(super) fn const_enums(&self) -> Vec<Option<u32>> {
         let c = self.c;
         let mut out = vec![None; c.pools.consts.len()];
@@ -178,19 +179,14 @@ impl Disasm<'_> {
                 }
             }
         }
-        for l in &c.lists {
-            visit(&l.cond, Ctx::default());
-        }
-        for chunk in c.policy.suppress.iter().map(|s| &s.cond) {
-            visit(chunk, Ctx::default());
-        }
-        for chunk in c
-            .decisions
-            .iter()
-            .flat_map(|d| d.rows.iter().map(|r| &r.cond))
-        {
-            visit(chunk, Ctx::default());
-        }
+        let plain = (c.lists.iter().map(|l| &l.cond))
+            .chain(c.policy.suppress.iter().map(|s| &s.cond))
+            .chain(
+                c.decisions
+                    .iter()
+                    .flat_map(|d| d.rows.iter().map(|r| &r.cond)),
+            );
+        plain.for_each(|chunk| visit(chunk, Ctx::default()));
         let mut ops: Vec<(&[WOp], Option<u16>)> = Vec::new();
         for t in &c.triggers {
             let event = match &t.source {
