@@ -481,6 +481,7 @@ fn reads(data: &[(String, Data)], f: impl Fn(&bytecode::Chunk) -> bool) -> bool 
 
 /// Steps as workflow instructions, appended to `ops`; an `if` and a split as jumps around
 /// their branches (`lower_if`, `lower_split`).
+/// It stays whole: one arm per kind of step.
 fn lower_steps(
     pools: &mut Pools,
     steps: &[p::Step],
