@@ -10,8 +10,15 @@ use super::printer::{Place, Printer};
 use super::tree::{Elem, Kind, Node};
 use crate::syntax::parser::Rule;
 
-/// Spaces between two columns.
-const GUTTER: usize = 2;
+/// Spaces between two columns: a score's rules stand further from their effects than a
+/// declaration from its parts.
+fn gutter(place: Place) -> usize {
+    if place == Place::Score {
+        2
+    } else {
+        1
+    }
+}
 
 /// Declarations aligned with their neighbours when they follow one another line by line.
 const TOP_ROWS: &[Rule] = &[Rule::event_decl, Rule::list_decl, Rule::trigger];
@@ -25,11 +32,11 @@ pub(super) fn rows<'a>(elems: &'a [Elem<'a>], place: Place, indent: usize) -> Ve
             let group: Vec<usize> = (0..elems.len())
                 .filter(|&i| matches!(&elems[i].kind, Kind::Node(n) if matches!(n.rule, Rule::on_rule | Rule::when_rule)))
                 .collect();
-            fill(elems, &group, indent, &mut out);
+            fill(elems, &group, (indent, gutter(place)), &mut out);
         }
         Place::Top => {
             for group in top_groups(elems) {
-                fill(elems, &group, indent, &mut out);
+                fill(elems, &group, (indent, gutter(place)), &mut out);
             }
         }
     }
@@ -46,7 +53,7 @@ fn top_groups(elems: &[Elem<'_>]) -> Vec<Vec<usize>> {
         match &e.kind {
             Kind::Comment(_) if e.newlines == 0 => continue,
             Kind::Node(n) if TOP_ROWS.contains(&n.rule) => {
-                if rule != Some(n.rule) || e.newlines != 1 {
+                if rule != Some(n.rule) || e.newlines > 1 {
                     groups.push(std::mem::take(&mut current));
                 }
                 rule = Some(n.rule);
@@ -63,7 +70,8 @@ fn top_groups(elems: &[Elem<'_>]) -> Vec<Vec<usize>> {
     groups
 }
 
-fn fill(elems: &[Elem<'_>], group: &[usize], indent: usize, out: &mut [Option<String>]) {
+/// `at`: the rows' indentation, and the spaces between their columns.
+fn fill(elems: &[Elem<'_>], group: &[usize], at: (usize, usize), out: &mut [Option<String>]) {
     let slots: Vec<Option<Vec<Option<String>>>> = group
         .iter()
         .map(|&i| match &elems[i].kind {
@@ -71,7 +79,7 @@ fn fill(elems: &[Elem<'_>], group: &[usize], indent: usize, out: &mut [Option<St
             _ => None,
         })
         .collect();
-    for (k, row) in align(&slots, indent).into_iter().enumerate() {
+    for (k, row) in align(&slots, at).into_iter().enumerate() {
         out[group[k]] = row;
     }
 }
@@ -122,11 +130,12 @@ fn slots<'a>(n: &'a Node<'a>) -> Option<Vec<Option<String>>> {
 /// The rows laid out in columns: each slot but a row's last padded to its column's width.
 /// Rows too wide for that are dropped one by one (any too wide even unpadded, then the one
 /// with the widest first slot) until the rest fit; fewer than two rows align nothing.
-fn align(rows: &[Option<Vec<Option<String>>>], indent: usize) -> Vec<Option<String>> {
+fn align(rows: &[Option<Vec<Option<String>>>], at: (usize, usize)) -> Vec<Option<String>> {
+    let (indent, gutter) = at;
     let mut active: Vec<bool> = rows.iter().map(Option::is_some).collect();
     for (i, r) in rows.iter().enumerate() {
         if let Some(r) = r {
-            let natural = padded(r, &column_widths(&[r])).chars().count();
+            let natural = padded(r, &column_widths(&[r]), gutter).chars().count();
             if indent + natural > WIDTH {
                 active[i] = false;
             }
@@ -146,7 +155,11 @@ fn align(rows: &[Option<Vec<Option<String>>>], indent: usize) -> Vec<Option<Stri
         let laid: Vec<Option<String>> = rows
             .iter()
             .zip(&active)
-            .map(|(r, a)| r.as_ref().filter(|_| *a).map(|r| padded(r, &widths)))
+            .map(|(r, a)| {
+                r.as_ref()
+                    .filter(|_| *a)
+                    .map(|r| padded(r, &widths, gutter))
+            })
             .collect();
         let too_wide = laid.iter().any(|l| {
             l.as_ref()
@@ -175,7 +188,7 @@ fn align(rows: &[Option<Vec<Option<String>>>], indent: usize) -> Vec<Option<Stri
             .min_by_key(|&i| {
                 let mut without = active.clone();
                 without[i] = false;
-                widest(rows, &without, indent)
+                widest(rows, &without, at)
             })
             .expect("a row holds each width");
         active[drop] = false;
@@ -195,7 +208,8 @@ fn holds_a_width(row: Option<&Vec<Option<String>>>, widths: &[usize]) -> bool {
 }
 
 /// The widest line the active rows would make aligned.
-fn widest(rows: &[Option<Vec<Option<String>>>], active: &[bool], indent: usize) -> usize {
+fn widest(rows: &[Option<Vec<Option<String>>>], active: &[bool], at: (usize, usize)) -> usize {
+    let (indent, gutter) = at;
     let live: Vec<&Vec<Option<String>>> = rows
         .iter()
         .zip(active)
@@ -203,7 +217,7 @@ fn widest(rows: &[Option<Vec<Option<String>>>], active: &[bool], indent: usize) 
         .collect();
     let widths = column_widths(&live);
     live.iter()
-        .map(|r| indent + padded(r, &widths).chars().count())
+        .map(|r| indent + padded(r, &widths, gutter).chars().count())
         .max()
         .unwrap_or(0)
 }
@@ -219,7 +233,7 @@ fn column_widths(live: &[&Vec<Option<String>>]) -> Vec<usize> {
     widths
 }
 
-fn padded(row: &[Option<String>], widths: &[usize]) -> String {
+fn padded(row: &[Option<String>], widths: &[usize], gutter: usize) -> String {
     let mut out = String::new();
     for (k, s) in row.iter().enumerate() {
         if widths.get(k) == Some(&0) && s.is_none() {
@@ -229,7 +243,7 @@ fn padded(row: &[Option<String>], widths: &[usize]) -> String {
         let s = s.as_deref().unwrap_or("");
         out.push_str(s);
         if k + 1 < row.len() {
-            let pad = widths[k] - s.chars().count() + GUTTER;
+            let pad = widths[k] - s.chars().count() + gutter;
             out.push_str(&" ".repeat(pad));
         }
     }

@@ -76,7 +76,15 @@ pub(super) fn join(toks: &[Tok<'_>]) -> String {
 /// recorded break, and, where a part is wider than `WIDTH`, one per `or` of its condition
 /// and then, if still too wide, one per `and`; each with its indentation (continued lines
 /// `CONTINUATION` further).
-pub(super) fn lay_out(toks: &[Tok<'_>], indent: usize, continued: bool) -> Vec<String> {
+///
+/// `whole`: break no condition (the line a `// nurture: ignore` comment silences stays the
+/// line it silences).
+pub(super) fn lay_out(
+    toks: &[Tok<'_>],
+    indent: usize,
+    continued: bool,
+    whole: bool,
+) -> Vec<String> {
     let mut lines: Vec<(usize, String)> = Vec::new();
     let mut part: Vec<Tok<'_>> = Vec::new();
     let mut first = !continued;
@@ -114,6 +122,14 @@ pub(super) fn lay_out(toks: &[Tok<'_>], indent: usize, continued: bool) -> Vec<S
         .into_iter()
         .map(|(pad, l)| format!("{}{l}", " ".repeat(pad)))
         .collect()
+}
+
+/// Whether a comment is a `// nurture: …` directive, such as `ignore`.
+pub(super) fn is_directive(comment: &str) -> bool {
+    comment
+        .trim_start_matches('/')
+        .trim_start()
+        .starts_with("nurture:")
 }
 
 /// A part of a line that is too wide broken at its loosest breaks first: after an `=`, then
@@ -189,7 +205,7 @@ mod tests {
             tok("or", Class::Word, OR),
             tok(long, Class::Word, 0),
         ];
-        let lines = lay_out(&toks, 2, false);
+        let lines = lay_out(&toks, 2, false, false);
         assert_eq!(lines.len(), 2, "{lines:#?}");
         assert!(lines[1].starts_with("      or "), "{lines:#?}");
     }

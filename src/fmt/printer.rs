@@ -6,7 +6,7 @@
 //! construct comes out readable and, above all, with its meaning unchanged.
 
 use super::align;
-use super::line::{join, lay_out, Class, Tok, AND, ASSIGN, INDENT, OR};
+use super::line::{is_directive, join, lay_out, Class, Tok, AND, ASSIGN, INDENT, OR};
 use super::tree::{Elem, Kind, Node};
 use crate::syntax::parser::Rule;
 use std::borrow::Cow;
@@ -48,6 +48,9 @@ pub(super) struct Printer<'a> {
     expr_depth: usize,
     /// Whether the last token was a statement's `=`.
     after_assign: bool,
+    /// Whether the statement being written follows a `// nurture: ignore` line: it is not
+    /// broken, so the comment still covers the line after it.
+    whole: bool,
 }
 
 impl<'a> Printer<'a> {
@@ -67,7 +70,7 @@ impl<'a> Printer<'a> {
         if self.line.is_empty() {
             return;
         }
-        for l in lay_out(&self.line, self.indent * INDENT, self.continued) {
+        for l in lay_out(&self.line, self.indent * INDENT, self.continued, self.whole) {
             self.out.push_str(l.trim_end());
             self.out.push('\n');
         }
@@ -167,6 +170,7 @@ impl<'a> Printer<'a> {
             self.statements(inner, place);
             self.expr_depth = depth;
             self.end_statement();
+            self.whole = false;
             self.indent -= 1;
         }
         self.push("}", Class::Punct, 0);
@@ -174,33 +178,43 @@ impl<'a> Printer<'a> {
     }
 
     /// A run of statements (or declarations), one a line: blank lines where the source had
-    /// them (one at most) and, at the top, around each declaration that holds a block;
-    /// a comment on a statement's line stays on it.
+    /// them (one at most) and, at the top, between declarations but for a run of one-line
+    /// declarations of a kind, and around each that holds a block; a comment on a
+    /// statement's line stays on it.
     pub(super) fn statements(&mut self, elems: &'a [Elem<'a>], place: Place) {
         let rows = align::rows(elems, place, self.indent * INDENT);
-        // The last statement or comment: whether it was a declaration with a block.
-        let mut prev: Option<Option<bool>> = None;
+        // The last statement or comment: a declaration's kind, and whether it holds a block.
+        let mut prev: Option<Option<(Rule, bool)>> = None;
+        // Whether the last line held a `// nurture: ignore` comment.
+        let mut directive = false;
         for (i, e) in elems.iter().enumerate() {
             match &e.kind {
                 Kind::Comment(c) if e.newlines == 0 && prev.is_some() => {
                     self.push(*c, Class::Comment, 0);
                     self.flush();
+                    // It silences the next line too.
+                    directive = is_directive(c);
                 }
                 Kind::Comment(c) => {
                     self.end_statement();
-                    let forced = place == Place::Top && prev == Some(Some(true));
+                    let forced = place == Place::Top && matches!(prev, Some(Some((_, true))));
                     if prev.is_some() && (e.newlines >= 2 || forced) {
                         self.blank_line();
                     }
+                    self.whole = false;
                     self.push(*c, Class::Comment, 0);
                     self.end_statement();
+                    directive = is_directive(c);
                     prev = Some(None);
                 }
                 Kind::Node(n) => {
                     self.end_statement();
+                    self.whole = std::mem::take(&mut directive);
                     let block = holds_block(n);
+                    // Declarations stand apart, but for a run of one-line ones of a kind.
                     let forced = place == Place::Top
-                        && (prev == Some(Some(true)) || (block && prev == Some(Some(false))));
+                        && matches!(prev, Some(Some((rule, was_block)))
+                            if was_block || block || rule != n.rule);
                     if prev.is_some() && (e.newlines >= 2 || forced) {
                         self.blank_line();
                     }
@@ -208,7 +222,7 @@ impl<'a> Printer<'a> {
                         Some(row) => self.push(row.clone(), Class::Word, 0),
                         None => self.node(n),
                     }
-                    prev = Some(Some(block));
+                    prev = Some(Some((n.rule, block)));
                 }
                 Kind::Token(t) => self.push(*t, token_class(t), 0),
             }
