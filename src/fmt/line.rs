@@ -97,7 +97,11 @@ pub(super) fn lay_out(
         } else {
             indent + CONTINUATION
         };
-        for (n, l) in broken(part, at, indent + CONTINUATION, ASSIGN)
+        let silencing = part
+            .iter()
+            .any(|t| t.class == Class::Comment && is_directive(&t.text));
+        let level = if whole || silencing { AND + 1 } else { ASSIGN };
+        for (n, l) in broken(part, at, indent + CONTINUATION, level)
             .into_iter()
             .enumerate()
         {
