@@ -80,20 +80,9 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Checked {
 /// Parses and checks source text: the diagnostics, and the program when there is no error.
 pub fn check_text(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
     // Parsing and checking recurse as deep as the input nests (within the limits of
-    // `syntax::limits`); a thread with a known, roomy stack makes that safe whatever thread
-    // the caller runs on (test threads get 2 MiB).
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(CHECK_STACK_BYTES)
-            .spawn_scoped(scope, || check_on_this_thread(text))
-            .map(|handle| handle.join())
-            .unwrap_or_else(|_| Ok(check_on_this_thread(text)))
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+    // `syntax::limits`).
+    crate::lang::stack::on_roomy_stack(|| check_on_this_thread(text))
 }
-
-/// The stack the checker runs on.
-const CHECK_STACK_BYTES: usize = 64 << 20;
 
 fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
     let (file, parse_diags) = syntax::parse(text);

@@ -12,6 +12,7 @@ mod decide;
 mod disasm;
 mod explain;
 pub(crate) mod files;
+mod fmt;
 mod graph;
 mod outbox;
 mod repl;
@@ -50,6 +51,7 @@ pub enum Command {
     Decide(decide::DecideArgs),
     Disasm(disasm::DisasmArgs),
     Explain(explain::ExplainArgs),
+    Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
     Repl(repl::ReplArgs),
     Run(run::RunArgs),
@@ -83,6 +85,7 @@ where
         Command::Decide(args) => decide::run(&args),
         Command::Disasm(args) => disasm::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Repl(args) => repl::run(&args),
         Command::Run(args) => run::run(&args),
