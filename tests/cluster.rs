@@ -183,7 +183,7 @@ impl<'a> Cluster<'a> {
         let mut c = Command::new(NURTURE);
         c.current_dir(self.dir())
             .env("NURTURE_NATS_URL", self.nats.url())
-            .env("NURTURE_LOG", "warn")
+            .env("NURTURE_LOG", std::env::var("NURTURE_LOG").unwrap_or_else(|_| "warn".into()))
             .args(args);
         c
     }
@@ -335,16 +335,22 @@ fn two_workers_emit_exactly_the_actions_of_run() {
     c.assert_same_as_run();
 }
 
-#[test]
-fn a_worker_killed_mid_stream_is_replaced_without_losing_or_repeating_actions() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+/// Two workers on the first half, then the second half published and the workers part-way
+/// through it: some of it applied, not all of it checkpointed.
+fn mid_stream() -> Cluster<'static> {
     let mut c = Cluster::new("5s");
     c.publish("first.jsonl");
     c.start_worker("a");
     c.start_worker("b");
     c.publish("second.jsonl");
-    // Mid-stream: some of the second half applied, not all of it checkpointed.
     std::thread::sleep(Duration::from_millis(700));
+    c
+}
+
+#[test]
+fn a_worker_killed_mid_stream_is_replaced_without_losing_or_repeating_actions() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut c = mid_stream();
     c.signal("a", "-KILL");
     c.start_worker("c");
     c.tick();
@@ -360,12 +366,7 @@ fn a_worker_killed_mid_stream_is_replaced_without_losing_or_repeating_actions() 
 #[test]
 fn nats_server_killed_and_restarted_mid_stream() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let mut c = Cluster::new("5s");
-    c.publish("first.jsonl");
-    c.start_worker("a");
-    c.start_worker("b");
-    c.publish("second.jsonl");
-    std::thread::sleep(Duration::from_millis(700));
+    let mut c = mid_stream();
     c.nats.kill();
     std::thread::sleep(Duration::from_secs(1));
     c.nats.launch();

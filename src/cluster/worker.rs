@@ -63,6 +63,8 @@ struct Held {
     lease: Lease,
     stop: watch::Sender<Stop>,
     task: JoinHandle<Result<(), ClusterError>>,
+    /// Asked to checkpoint and end: the lease is renewed until it has, then given back.
+    releasing: bool,
 }
 
 struct Worker {
@@ -156,19 +158,29 @@ impl Worker {
         let (beat, renewed) = tokio::join!(lease::heartbeat(&shared.cluster, &name), self.renew());
         beat?;
         renewed?;
-        self.restart_failed();
+        self.restart_failed().await;
         let holders = lease::holders(self.cluster()).await?;
         let mut workers = holders.workers.len();
         if !holders.workers.contains(&self.name) {
             workers += 1;
         }
         let share = lease::fair_share(self.cluster().partitions, workers);
-        while self.held.len() > share {
-            let p = *self.held.keys().next_back().expect("a partition held");
-            self.release(p).await;
+        let mut keeping: Vec<u32> = self
+            .held
+            .iter()
+            .filter(|(_, h)| !h.releasing)
+            .map(|(p, _)| *p)
+            .collect();
+        // Partitions above the share are handed over without waiting here: their
+        // checkpoints must not hold up the renewals of the others.
+        while keeping.len() > share {
+            let p = keeping.pop().expect("a partition held");
+            let held = self.held.get_mut(&p).expect("held");
+            held.releasing = true;
+            let _ = held.stop.send(Stop::Release);
         }
         if self.held.len() < share {
-            self.claim(&holders.owners, share).await?;
+            self.claim(&holders.owners, share).await;
         }
         Ok(())
     }
@@ -199,8 +211,18 @@ impl Worker {
         Ok(())
     }
 
-    /// A partition whose task ended with an error starts again from its last checkpoint.
-    fn restart_failed(&mut self) {
+    /// A partition whose task ended with an error starts again from its last checkpoint;
+    /// one released has its lease given back once its task has checkpointed.
+    async fn restart_failed(&mut self) {
+        let released: Vec<u32> = self
+            .held
+            .iter()
+            .filter(|(_, h)| h.releasing && h.task.is_finished())
+            .map(|(p, _)| *p)
+            .collect();
+        for p in released {
+            self.release(p).await;
+        }
         for (p, held) in self.held.iter_mut() {
             if held.task.is_finished() {
                 let (stop, stopped) = watch::channel(Stop::Run);
@@ -218,7 +240,7 @@ impl Worker {
 
     /// Claims free partitions up to `share`, starting from a place of this worker's own so
     /// that workers starting together try different ones first.
-    async fn claim(&mut self, owners: &[Option<String>], share: usize) -> Result<(), ClusterError> {
+    async fn claim(&mut self, owners: &[Option<String>], share: usize) {
         let n = owners.len() as u32;
         let start = (nurture::lang::hash::fnv1a(self.name.as_bytes()) % n.max(1) as u64) as u32;
         for i in 0..n {
@@ -229,13 +251,26 @@ impl Worker {
             if owners[p as usize].is_some() || self.held.contains_key(&p) {
                 continue;
             }
-            if let Some(lease) = lease::claim(self.cluster(), p, &self.name).await? {
-                let (stop, stopped) = watch::channel(Stop::Run);
-                let task = tokio::spawn(owned::run(self.shared.clone(), p, stopped));
-                self.held.insert(p, Held { lease, stop, task });
+            // One claim failing (a race, a slow reply) does not stop the others.
+            match lease::claim(self.cluster(), p, &self.name).await {
+                Ok(Some(lease)) => {
+                    let (stop, stopped) = watch::channel(Stop::Run);
+                    let task = tokio::spawn(owned::run(self.shared.clone(), p, stopped));
+                    let releasing = false;
+                    self.held.insert(
+                        p,
+                        Held {
+                            lease,
+                            stop,
+                            task,
+                            releasing,
+                        },
+                    );
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!("{e}"),
             }
         }
-        Ok(())
     }
 
     /// Checkpoints partition `p` and gives its lease back.
