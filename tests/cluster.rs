@@ -183,7 +183,10 @@ impl<'a> Cluster<'a> {
         let mut c = Command::new(NURTURE);
         c.current_dir(self.dir())
             .env("NURTURE_NATS_URL", self.nats.url())
-            .env("NURTURE_LOG", std::env::var("NURTURE_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "NURTURE_LOG",
+                std::env::var("NURTURE_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .args(args);
         c
     }

@@ -52,6 +52,9 @@ pub enum Stop {
 /// client's in-flight permits.
 const ACKS_IN_FLIGHT: usize = 1024;
 
+/// How long loading a checkpoint and remaking the consumer may take.
+const OPEN_WITHIN: Duration = Duration::from_secs(60);
+
 struct Partition {
     p: u32,
     subject: String,
@@ -75,17 +78,25 @@ pub async fn run(
     p: u32,
     mut stop: watch::Receiver<Stop>,
 ) -> Result<(), ClusterError> {
-    let mut part = Partition::open(&shared, p).await?;
-    let events = nats::get_stream(&shared.cluster.js, part::EVENTS).await?;
-    let consumer = nats::create_consumer(&events, p, part.seq).await?;
-    let mut messages = consumer
-        .stream()
-        .max_messages_per_batch(1000)
-        .heartbeat(Duration::from_secs(5))
-        .expires(Duration::from_secs(30))
-        .messages()
+    // Taking the partition over must not hang on a server that stopped answering: the
+    // worker tries again at its next round.
+    let opening = async {
+        let part = Partition::open(&shared, p).await?;
+        let events = nats::get_stream(&shared.cluster.js, part::EVENTS).await?;
+        let consumer = nats::create_consumer(&events, p, part.seq).await?;
+        let messages = consumer
+            .stream()
+            .max_messages_per_batch(1000)
+            .heartbeat(Duration::from_secs(5))
+            .expires(Duration::from_secs(30))
+            .messages()
+            .await
+            .map_err(|e| ClusterError::nats(format!("read partition {p}'s events"), e))?;
+        Ok::<_, ClusterError>((part, messages))
+    };
+    let (mut part, mut messages) = tokio::time::timeout(OPEN_WITHIN, opening)
         .await
-        .map_err(|e| ClusterError::nats(format!("read partition {p}'s events"), e))?;
+        .map_err(|_| ClusterError::nats(format!("take partition {p} over"), "timed out"))??;
     let mut ticker = tokio::time::interval(shared.checkpoint_interval);
     loop {
         tokio::select! {
