@@ -26,23 +26,14 @@ use std::time::{Duration, Instant};
 #[allow(dead_code)]
 mod workload;
 
+#[path = "support/measure.rs"]
+mod measure;
+use measure::{env_or, spread};
+
 const CAMPAIGN: &str = include_str!("reference.nurture");
 const BATCH: usize = 100;
 const CLIENTS: usize = 8;
 const NURTURE: &str = env!("CARGO_BIN_EXE_nurture");
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// The median, smallest and largest.
-fn spread(mut xs: Vec<f64>) -> (f64, f64, f64) {
-    xs.sort_by(f64::total_cmp);
-    (xs[xs.len() / 2], xs[0], xs[xs.len() - 1])
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]

@@ -135,6 +135,12 @@ impl Size {
 #[allow(dead_code)]
 pub fn reference(seed: u64, size: Size) -> Vec<String> {
     let (events, leads, days) = size.shape();
+    reference_shaped(seed, events, leads, days)
+}
+
+/// The reference workload of any shape: `events` lines over `leads` leads in `days` days.
+#[allow(dead_code)]
+pub fn reference_shaped(seed: u64, events: u32, leads: u32, days: u32) -> Vec<String> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let start: i64 = 1_772_323_200; // 2026-03-01T00:00:00Z
     let span = days as i64 * 86_400;

@@ -47,6 +47,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(check::CheckArgs),
+    Cluster(crate::cluster::ClusterArgs),
     Compile(compile::CompileArgs),
     Decide(decide::DecideArgs),
     Disasm(disasm::DisasmArgs),
@@ -58,6 +59,7 @@ pub enum Command {
     Serve(crate::serve::ServeArgs),
     State(state::StateArgs),
     Test(test::TestArgs),
+    Worker(crate::cluster::WorkerArgs),
 }
 
 /// Parses the process's arguments, runs the command and returns its exit code.
@@ -81,6 +83,7 @@ where
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Cluster(args) => crate::cluster::run(&args),
         Command::Compile(args) => compile::run(&args),
         Command::Decide(args) => decide::run(&args),
         Command::Disasm(args) => disasm::run(&args),
@@ -92,6 +95,7 @@ where
         Command::Serve(args) => crate::serve::run(&args),
         Command::State(args) => state::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Worker(args) => crate::cluster::worker(&args),
     }
 }
 
@@ -103,7 +107,7 @@ pub fn use_color() -> bool {
 }
 
 /// Writes to standard output, ignoring a closed pipe (`nurture check … | head`).
-fn print_stdout(text: &str) {
+pub(crate) fn print_stdout(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());

@@ -150,6 +150,11 @@ fn report_migration(args: &RunArgs, report: &MigrationReport) {
         state.display(),
         args.campaign.display()
     );
+    report_migration_lines(report);
+}
+
+/// What a migration changed, carried and lost, a line each on standard error.
+pub(crate) fn report_migration_lines(report: &MigrationReport) {
     for d in &report.differences {
         eprintln!("  changed: {d}");
     }
@@ -385,7 +390,7 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
 }
 
 /// `--until`, a time the clock can reach, if given.
-fn parse_until(until: Option<&str>) -> Result<Option<i64>, String> {
+pub(crate) fn parse_until(until: Option<&str>) -> Result<Option<i64>, String> {
     match until.map(|t| parse_rfc3339(t).ok_or(t)) {
         None => Ok(None),
         Some(Ok(t)) if !nurture::lang::time::clock_in_range(t) => Err(

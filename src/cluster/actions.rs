@@ -1,0 +1,61 @@
+//! `cluster actions`: the actions stream as JSON lines (the records `run` writes), read from
+//! its start with an ordered consumer.
+
+use super::error::ClusterError;
+use super::nats::{self, Cluster};
+use super::partition::ACTIONS;
+use async_nats::jetstream::consumer;
+use futures_util::StreamExt;
+use std::io::Write;
+
+/// Writes every action to `out`; stops once the actions stored when it began are written,
+/// unless `follow`. How many were written.
+pub async fn read(
+    cluster: &Cluster,
+    out: &mut dyn Write,
+    follow: bool,
+) -> Result<u64, ClusterError> {
+    let mut stream = nats::get_stream(&cluster.js, ACTIONS).await?;
+    let last = stream
+        .info()
+        .await
+        .map_err(|e| ClusterError::nats("read the actions stream", e))?
+        .state
+        .last_sequence;
+    let write = |e: std::io::Error| ClusterError::Io {
+        what: "write the actions".into(),
+        error: e,
+    };
+    if last == 0 && !follow {
+        return Ok(0);
+    }
+    let reader = stream
+        .create_consumer(consumer::pull::OrderedConfig {
+            deliver_policy: consumer::DeliverPolicy::All,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| ClusterError::nats("read the actions stream", e))?;
+    let mut messages = reader
+        .messages()
+        .await
+        .map_err(|e| ClusterError::nats("read the actions stream", e))?;
+    let mut written = 0;
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(|e| ClusterError::nats("read the actions stream", e))?;
+        out.write_all(&message.payload).map_err(write)?;
+        out.write_all(b"\n").map_err(write)?;
+        written += 1;
+        let seq = message
+            .info()
+            .map_err(|e| ClusterError::nats("read the actions stream", e))?
+            .stream_sequence;
+        if follow {
+            out.flush().map_err(write)?;
+        } else if seq >= last {
+            break;
+        }
+    }
+    out.flush().map_err(write)?;
+    Ok(written)
+}

@@ -1,0 +1,89 @@
+//! `cluster migrate CAMPAIGN`: `run --migrate`'s rules applied to every partition's
+//! checkpoint, then the new program recorded. Workers must be stopped: a running one would
+//! go on writing checkpoints under the old layout.
+
+use super::checkpoint::{self, Info};
+use super::error::ClusterError;
+use super::lease;
+use super::nats::Cluster;
+use super::program;
+use nurture::compile::{compare, Compiled};
+use nurture::runtime::durable::{self, MigrationReport};
+use nurture::runtime::engine::Options;
+use nurture::runtime::store::Store;
+
+/// What happened to each partition.
+pub enum Outcome {
+    /// The recorded program already behaves as the campaign: nothing to do.
+    Same,
+    /// Each migrated partition and its report.
+    Migrated(Vec<(u32, MigrationReport)>),
+}
+
+pub async fn migrate(cluster: &Cluster, compiled: Compiled) -> Result<Outcome, ClusterError> {
+    let holders = lease::holders(cluster).await?;
+    let mut owners: Vec<String> = holders.owners.into_iter().flatten().collect();
+    owners.extend(holders.workers);
+    if !owners.is_empty() {
+        owners.sort();
+        owners.dedup();
+        return Err(ClusterError::Busy { owners });
+    }
+    let program = compiled.to_bytes();
+    let old = match program::recorded(cluster).await? {
+        None => {
+            program::record(cluster, &program).await?;
+            return Ok(Outcome::Same);
+        }
+        Some(old) => program::load(&old)?,
+    };
+    if compare::same_behaviour(&old, &compiled) {
+        program::record(cluster, &program).await?;
+        return Ok(Outcome::Same);
+    }
+    let dir = tempfile::tempdir().map_err(|error| ClusterError::Io {
+        what: "make a temporary directory".into(),
+        error,
+    })?;
+    let mut reports = Vec::new();
+    for p in 0..cluster.partitions {
+        let path = dir.path().join(format!("partition-{p}.db"));
+        if !checkpoint::download(cluster, p, &path).await? {
+            continue;
+        }
+        let store = Store::open(&path, false).map_err(|error| ClusterError::Store {
+            partition: p,
+            error,
+        })?;
+        let fresh = Compiled::load(&program)
+            .map_err(|e| ClusterError::Program(e.describe("the campaign")))?;
+        let opened = durable::open_state(
+            store,
+            &format!("partition {p}'s checkpoint"),
+            fresh,
+            None,
+            &Options::default(),
+            true,
+        )
+        .map_err(|error| ClusterError::Run {
+            partition: p,
+            error,
+        })?;
+        let bytes = checkpoint::snapshot(&opened.store, p)?;
+        let before = checkpoint::info(cluster, p).await?.unwrap_or_default();
+        let info = Info {
+            seq: checkpoint::applied(&opened.position),
+            clock: opened.engine.machine.now,
+            leads: opened.engine.machine.leads.len() as u64,
+            bytes: bytes.len() as u64,
+            written: checkpoint::wall_ms(),
+            worker: format!("migrated from {}", before.worker),
+        };
+        checkpoint::upload(cluster, p, &bytes, &info).await?;
+        if let Some(report) = opened.migrated {
+            reports.push((p, report));
+        }
+    }
+    program::record(cluster, &program).await?;
+    Ok(Outcome::Migrated(reports))
+}

@@ -1,0 +1,266 @@
+//! Connecting to NATS, and the streams, buckets and consumers of a cluster: made by `cluster
+//! init`, opened by everything else.
+
+use super::error::ClusterError;
+use super::partition::{self as part, ACTIONS, EVENTS, LEASES, META, OBJECTS};
+use async_nats::jetstream::{self, consumer, kv, object_store, stream};
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How to reach NATS: every cluster command and the worker take these.
+#[derive(Debug, Clone, Args)]
+pub struct NatsArgs {
+    /// The NATS server (several, comma-separated, for a NATS cluster).
+    #[arg(long = "nats", value_name = "URL", env = "NURTURE_NATS_URL")]
+    pub url: String,
+
+    /// A NATS credentials file (JWT and NKey seed).
+    #[arg(long, value_name = "FILE")]
+    pub creds: Option<PathBuf>,
+
+    /// Trust the server certificates signed by this CA (PEM); TLS is then required.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// A client certificate (PEM) for TLS, with --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The client certificate's key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// A cluster's handles.
+#[derive(Clone)]
+pub struct Cluster {
+    pub js: jetstream::Context,
+    pub leases: kv::Store,
+    pub meta: kv::Store,
+    pub objects: object_store::ObjectStore,
+    pub partitions: u32,
+    /// How long a lease lasts unless renewed.
+    pub lease_ttl: Duration,
+}
+
+/// Connects; the client reconnects on its own for as long as the process runs.
+pub async fn connect(args: &NatsArgs, name: &str) -> Result<jetstream::Context, ClusterError> {
+    let fail = |error: String| ClusterError::Connect {
+        url: args.url.clone(),
+        error,
+    };
+    let mut options = async_nats::ConnectOptions::new()
+        .name(name)
+        .connection_timeout(Duration::from_secs(5));
+    if let Some(creds) = &args.creds {
+        options = options
+            .credentials_file(creds)
+            .await
+            .map_err(|e| fail(format!("cannot read {}: {e}", creds.display())))?;
+    }
+    if let Some(ca) = &args.tls_ca {
+        options = options.add_root_certificates(ca.clone()).require_tls(true);
+    }
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        options = options.add_client_certificate(cert.clone(), key.clone());
+    }
+    let servers: Vec<&str> = args.url.split(',').map(str::trim).collect();
+    let client = options
+        .connect(servers.as_slice())
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(jetstream::ContextBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build(client))
+}
+
+/// What `cluster init` sets up.
+pub struct Layout {
+    pub partitions: u32,
+    pub lease_ttl: Duration,
+    pub duplicate_window: Duration,
+    pub replicas: usize,
+}
+
+fn stream_config(name: &str, subjects: &str, layout: &Layout) -> stream::Config {
+    stream::Config {
+        name: name.to_string(),
+        subjects: vec![subjects.to_string()],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        duplicate_window: layout.duplicate_window,
+        num_replicas: layout.replicas,
+        ..Default::default()
+    }
+}
+
+/// Makes (or checks, when they exist) the streams, buckets and consumers; idempotent. The
+/// number of partitions cannot change once recorded.
+pub async fn init(js: &jetstream::Context, layout: &Layout) -> Result<Cluster, ClusterError> {
+    for (name, subjects) in [(EVENTS, "nurture.events.*"), (ACTIONS, "nurture.actions.*")] {
+        js.create_or_update_stream(stream_config(name, subjects, layout))
+            .await
+            .map_err(|e| ClusterError::nats(format!("create the stream {name}"), e))?;
+    }
+    for (name, max_age) in [(LEASES, layout.lease_ttl), (META, Duration::ZERO)] {
+        // An existing bucket is kept as it is. The bucket's stream is made here, as the
+        // client's `create_key_value` would make it, because that first reads account
+        // fields that nats-server 2.9 does not send.
+        if js.get_key_value(name).await.is_err() {
+            js.create_stream(stream::Config {
+                name: format!("KV_{name}"),
+                subjects: vec![format!("$KV.{name}.>")],
+                max_messages_per_subject: 1,
+                max_age,
+                storage: stream::StorageType::File,
+                num_replicas: layout.replicas,
+                discard: stream::DiscardPolicy::New,
+                allow_rollup: true,
+                deny_delete: true,
+                allow_direct: true,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| ClusterError::nats(format!("create the bucket {name}"), e))?;
+        }
+    }
+    if js.get_object_store(OBJECTS).await.is_err() {
+        js.create_object_store(object_store::Config {
+            bucket: OBJECTS.to_string(),
+            storage: stream::StorageType::File,
+            num_replicas: layout.replicas,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| ClusterError::nats(format!("create the object store {OBJECTS}"), e))?;
+    }
+    let meta = open_kv(js, META).await?;
+    let recorded = read_u64(&meta, part::PARTITIONS_KEY).await?;
+    match recorded {
+        Some(n) if n != layout.partitions as u64 => {
+            return Err(ClusterError::PartitionsDiffer {
+                recorded: n as u32,
+                asked: layout.partitions,
+            })
+        }
+        Some(_) => {}
+        None => {
+            meta.create(
+                part::PARTITIONS_KEY,
+                layout.partitions.to_string().into_bytes().into(),
+            )
+            .await
+            .map_err(|e| ClusterError::nats("record the number of partitions", e))?;
+        }
+    }
+    meta.put(
+        "lease_ttl_ms",
+        layout.lease_ttl.as_millis().to_string().into_bytes().into(),
+    )
+    .await
+    .map_err(|e| ClusterError::nats("record the lease TTL", e))?;
+    let events = get_stream(js, EVENTS).await?;
+    for p in 0..layout.partitions {
+        // A consumer that exists keeps its place: only a missing one is made.
+        if events
+            .get_consumer::<consumer::pull::Config>(&part::consumer(p))
+            .await
+            .is_err()
+        {
+            create_consumer(&events, p, 0).await?;
+        }
+    }
+    open(js).await
+}
+
+async fn open_kv(js: &jetstream::Context, name: &str) -> Result<kv::Store, ClusterError> {
+    js.get_key_value(name).await.map_err(|e| {
+        // The kind says only that the bucket's stream could not be had; its source says why.
+        if e.kind() == jetstream::context::KeyValueErrorKind::GetBucket
+            && e.to_string().contains("not found")
+        {
+            ClusterError::NotInitialised
+        } else {
+            ClusterError::nats(format!("open the bucket {name}"), e)
+        }
+    })
+}
+
+pub async fn get_stream(
+    js: &jetstream::Context,
+    name: &str,
+) -> Result<stream::Stream, ClusterError> {
+    js.get_stream(name).await.map_err(|e| match e.kind() {
+        jetstream::context::GetStreamErrorKind::JetStream(j)
+            if j.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND =>
+        {
+            ClusterError::NotInitialised
+        }
+        _ => ClusterError::nats(format!("open the stream {name}"), e),
+    })
+}
+
+/// Reads a decimal number from a bucket.
+pub async fn read_u64(store: &kv::Store, key: &str) -> Result<Option<u64>, ClusterError> {
+    let value = store
+        .get(key)
+        .await
+        .map_err(|e| ClusterError::nats(format!("read {key}"), e))?;
+    Ok(value.and_then(|v| std::str::from_utf8(&v).ok()?.parse().ok()))
+}
+
+/// Opens an initialised cluster.
+pub async fn open(js: &jetstream::Context) -> Result<Cluster, ClusterError> {
+    let meta = open_kv(js, META).await?;
+    let leases = open_kv(js, LEASES).await?;
+    let partitions = read_u64(&meta, part::PARTITIONS_KEY)
+        .await?
+        .ok_or(ClusterError::NotInitialised)? as u32;
+    let ttl = read_u64(&meta, "lease_ttl_ms").await?.unwrap_or(10_000);
+    let objects = js
+        .get_object_store(OBJECTS)
+        .await
+        .map_err(|_| ClusterError::NotInitialised)?;
+    Ok(Cluster {
+        js: js.clone(),
+        leases,
+        meta,
+        objects,
+        partitions,
+        lease_ttl: Duration::from_millis(ttl),
+    })
+}
+
+/// Time a delivered event may stay unacknowledged before JetStream delivers it again: well
+/// over any checkpoint interval, since events are acknowledged only by checkpoints.
+pub const ACK_WAIT: Duration = Duration::from_secs(30 * 60);
+
+/// (Re)makes partition `p`'s consumer to deliver the events after stream sequence `after`.
+pub async fn create_consumer(
+    events: &stream::Stream,
+    p: u32,
+    after: u64,
+) -> Result<consumer::PullConsumer, ClusterError> {
+    let name = part::consumer(p);
+    let _ = events.delete_consumer(&name).await;
+    let deliver_policy = if after == 0 {
+        consumer::DeliverPolicy::All
+    } else {
+        consumer::DeliverPolicy::ByStartSequence {
+            start_sequence: after + 1,
+        }
+    };
+    events
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some(name.clone()),
+            filter_subject: part::event_subject(p),
+            deliver_policy,
+            ack_policy: consumer::AckPolicy::All,
+            ack_wait: ACK_WAIT,
+            max_ack_pending: 1_000_000,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| ClusterError::nats(format!("create the consumer {name}"), e))
+}

@@ -1,0 +1,281 @@
+//! One partition a worker owns: its engine (the VM as `run` drives it), fed the partition's
+//! events in stream order from its checkpoint on; its actions published with their ids as
+//! message ids; checkpoints every K events or T seconds, and events acknowledged only once a
+//! checkpoint covers them.
+
+use super::checkpoint::{self, Info};
+use super::error::ClusterError;
+use super::nats::{self, Cluster};
+use super::partition::{self as part, TICK_HEADER};
+use async_nats::jetstream::context::PublishAckFuture;
+use async_nats::jetstream::Message;
+use futures_util::StreamExt;
+use nurture::compile::Compiled;
+use nurture::runtime::durable;
+use nurture::runtime::engine::{Engine, Options};
+use nurture::runtime::output;
+use nurture::runtime::store::Store;
+use nurture::vm::action::Action;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// What every owned partition of a worker shares.
+pub struct Shared {
+    pub cluster: Cluster,
+    /// The compiled campaign (`Compiled::to_bytes`): each partition loads its own machine.
+    pub program: Vec<u8>,
+    pub options: Options,
+    /// Where the partitions' state databases are kept while owned.
+    pub dir: PathBuf,
+    pub worker: String,
+    pub checkpoint_every: u64,
+    pub checkpoint_interval: Duration,
+    /// Also publish list entries and exits.
+    pub memberships: bool,
+}
+
+/// What the worker asks of a partition's task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Keep going.
+    Run,
+    /// Checkpoint, then end: the lease is about to be given back.
+    Release,
+    /// End at once, writing nothing: the lease was lost to another worker.
+    Abandon,
+}
+
+/// Publish acknowledgements awaited at most this far behind: each holds one of the
+/// client's in-flight permits.
+const ACKS_IN_FLIGHT: usize = 1024;
+
+/// How long loading a checkpoint and remaking the consumer may take.
+const OPEN_WITHIN: Duration = Duration::from_secs(60);
+
+struct Partition {
+    p: u32,
+    subject: String,
+    engine: Engine,
+    store: Store,
+    /// Stream sequence of the last event applied.
+    seq: u64,
+    /// Events applied in all (the checkpoint's `line`).
+    events: u64,
+    /// Events applied since the last checkpoint, and the last of them, to acknowledge.
+    since: u64,
+    last: Option<Message>,
+    acks: VecDeque<PublishAckFuture>,
+    actions: Vec<Action>,
+}
+
+/// Runs partition `p` until asked to stop. An error ends the task; the worker starts it
+/// again from the last checkpoint while it holds the lease.
+pub async fn run(
+    shared: Arc<Shared>,
+    p: u32,
+    mut stop: watch::Receiver<Stop>,
+) -> Result<(), ClusterError> {
+    // Taking the partition over must not hang on a server that stopped answering: the
+    // worker tries again at its next round.
+    let opening = async {
+        let part = Partition::open(&shared, p).await?;
+        let events = nats::get_stream(&shared.cluster.js, part::EVENTS).await?;
+        let consumer = nats::create_consumer(&events, p, part.seq).await?;
+        let messages = consumer
+            .stream()
+            .max_messages_per_batch(1000)
+            .heartbeat(Duration::from_secs(5))
+            .expires(Duration::from_secs(30))
+            .messages()
+            .await
+            .map_err(|e| ClusterError::nats(format!("read partition {p}'s events"), e))?;
+        Ok::<_, ClusterError>((part, messages))
+    };
+    let (mut part, mut messages) = tokio::time::timeout(OPEN_WITHIN, opening)
+        .await
+        .map_err(|_| ClusterError::nats(format!("take partition {p} over"), "timed out"))??;
+    let mut ticker = tokio::time::interval(shared.checkpoint_interval);
+    loop {
+        tokio::select! {
+            biased;
+            changed = stop.changed() => {
+                let asked = if changed.is_err() { Stop::Abandon } else { *stop.borrow() };
+                match asked {
+                    Stop::Run => {}
+                    Stop::Release => return part.checkpoint(&shared).await,
+                    Stop::Abandon => return Ok(()),
+                }
+            }
+            _ = ticker.tick() => {
+                if part.since > 0 {
+                    part.checkpoint(&shared).await?;
+                }
+            }
+            message = messages.next() => {
+                let message = match message {
+                    Some(Ok(m)) => m,
+                    Some(Err(e)) => return Err(ClusterError::nats(format!("read partition {p}'s events"), e)),
+                    None => return Err(ClusterError::nats(format!("read partition {p}'s events"), "the consumer ended")),
+                };
+                part.apply(&shared, message).await?;
+                if part.since >= shared.checkpoint_every {
+                    part.checkpoint(&shared).await?;
+                }
+            }
+        }
+    }
+}
+
+impl Partition {
+    /// Loads the partition's last checkpoint (or a new state) for the worker's program: a
+    /// checkpoint written by a program that behaves differently is refused.
+    async fn open(shared: &Shared, p: u32) -> Result<Partition, ClusterError> {
+        let path = shared.dir.join(format!("partition-{p}.db"));
+        checkpoint::download(&shared.cluster, p, &path).await?;
+        let store = Store::open(&path, false).map_err(|error| ClusterError::Store {
+            partition: p,
+            error,
+        })?;
+        let compiled = Compiled::load(&shared.program)
+            .map_err(|e| ClusterError::Program(e.describe("the campaign")))?;
+        let opened = durable::open_state(
+            store,
+            &format!("partition {p}'s checkpoint"),
+            compiled,
+            None,
+            &shared.options,
+            false,
+        )
+        .map_err(|error| ClusterError::Run {
+            partition: p,
+            error,
+        })?;
+        let seq = checkpoint::applied(&opened.position);
+        tracing::info!(partition = p, from = seq, "partition taken");
+        Ok(Partition {
+            p,
+            subject: part::action_subject(p),
+            engine: opened.engine,
+            store: opened.store,
+            seq,
+            events: opened.position.line,
+            since: 0,
+            last: None,
+            acks: VecDeque::new(),
+            actions: Vec::new(),
+        })
+    }
+
+    /// Applies one event or tick record, and publishes the actions it gave.
+    async fn apply(&mut self, shared: &Shared, message: Message) -> Result<(), ClusterError> {
+        let seq = message
+            .info()
+            .map_err(|e| ClusterError::nats("read an event's sequence", e))?
+            .stream_sequence;
+        if seq <= self.seq {
+            // Delivered again (after a reconnection): already applied.
+            return Ok(());
+        }
+        let tick = message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(TICK_HEADER))
+            .and_then(|v| v.as_str().parse::<i64>().ok());
+        if let Some(until) = tick {
+            // A clock that has passed `until` stays where it is: time never goes back.
+            if until > self.engine.machine.now {
+                self.engine.finish(Some(until), &mut self.actions);
+            }
+        } else {
+            let rejected = match std::str::from_utf8(&message.payload) {
+                Ok(text) => self
+                    .engine
+                    .feed(text, seq, &mut self.actions)
+                    .map(|r| r.reason),
+                Err(_) => {
+                    self.engine.reject_external();
+                    Some("the line is not UTF-8 text".to_string())
+                }
+            };
+            if let Some(reason) = rejected {
+                tracing::warn!(partition = self.p, seq, %reason, "event rejected");
+            }
+        }
+        self.publish(shared).await?;
+        self.seq = seq;
+        self.events += 1;
+        self.since += 1;
+        self.last = Some(message);
+        Ok(())
+    }
+
+    /// Publishes the actions gathered, each with its id as `Nats-Msg-Id`: a replay after a
+    /// takeover publishes the same ids, which the actions stream drops.
+    async fn publish(&mut self, shared: &Shared) -> Result<(), ClusterError> {
+        for action in self.actions.drain(..) {
+            if action.kind.is_membership() && !shared.memberships {
+                continue;
+            }
+            let mut line = output::line(&action);
+            line.pop();
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("Nats-Msg-Id", format!("{:016x}", action.id).as_str());
+            let ack = shared
+                .cluster
+                .js
+                .publish_with_headers(self.subject.clone(), headers, line.into())
+                .await
+                .map_err(|e| ClusterError::nats("publish an action", e))?;
+            self.acks.push_back(ack);
+            if self.acks.len() > ACKS_IN_FLIGHT {
+                let oldest = self.acks.pop_front().expect("acks in flight");
+                oldest
+                    .await
+                    .map_err(|e| ClusterError::nats("publish an action", e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes the actions so far durable in their stream, commits the state, puts its copy in
+    /// the object store, then acknowledges the events it covers.
+    async fn checkpoint(&mut self, shared: &Shared) -> Result<(), ClusterError> {
+        while let Some(ack) = self.acks.pop_front() {
+            ack.await
+                .map_err(|e| ClusterError::nats("publish an action", e))?;
+        }
+        let p = self.p;
+        let position = checkpoint::position_at(p, self.seq, self.events);
+        self.store
+            .commit(&mut self.engine, &position)
+            .map_err(|error| ClusterError::Store {
+                partition: p,
+                error,
+            })?;
+        if !super::lease::holds(&shared.cluster, p, &shared.worker).await? {
+            return Err(ClusterError::LeaseLost { partition: p });
+        }
+        let bytes = checkpoint::snapshot(&self.store, p)?;
+        let info = Info {
+            seq: self.seq,
+            clock: self.engine.machine.now,
+            leads: self.engine.machine.leads.len() as u64,
+            bytes: bytes.len() as u64,
+            written: checkpoint::wall_ms(),
+            worker: shared.worker.clone(),
+        };
+        checkpoint::upload(&shared.cluster, p, &bytes, &info).await?;
+        if let Some(last) = self.last.take() {
+            // The consumer acknowledges all: this covers every event before it too.
+            last.ack()
+                .await
+                .map_err(|e| ClusterError::nats("acknowledge events", e))?;
+        }
+        self.since = 0;
+        tracing::debug!(partition = p, seq = self.seq, "checkpoint");
+        Ok(())
+    }
+}
