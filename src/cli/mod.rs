@@ -15,6 +15,7 @@ mod graph;
 mod outbox;
 mod repl;
 mod repl_helper;
+mod report;
 pub(crate) mod run;
 mod state;
 mod test;
@@ -50,6 +51,7 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     Graph(graph::GraphArgs),
     Repl(repl::ReplArgs),
+    Report(report::ReportArgs),
     Run(run::RunArgs),
     Serve(crate::serve::ServeArgs),
     State(state::StateArgs),
@@ -82,6 +84,7 @@ where
         Command::Explain(args) => explain::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Repl(args) => repl::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Serve(args) => crate::serve::run(&args),
         Command::State(args) => state::run(&args),

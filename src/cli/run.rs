@@ -385,7 +385,7 @@ fn run_inner(args: &RunArgs) -> Result<u8, String> {
 }
 
 /// `--until`, a time the clock can reach, if given.
-fn parse_until(until: Option<&str>) -> Result<Option<i64>, String> {
+pub(crate) fn parse_until(until: Option<&str>) -> Result<Option<i64>, String> {
     match until.map(|t| parse_rfc3339(t).ok_or(t)) {
         None => Ok(None),
         Some(Ok(t)) if !nurture::lang::time::clock_in_range(t) => Err(
