@@ -145,6 +145,9 @@ pub fn attribute(facts: &Facts) -> Attribution {
                 let times: Vec<i64> = inside.iter().map(|t| t.at).collect();
                 for model in Model::ALL {
                     for (t, share) in inside.iter().zip(model.shares(&times, at)) {
+                        if share == 0.0 {
+                            continue;
+                        }
                         let name = facts.templates.compact(t.template).to_string();
                         *out.model_mut(model).entry(name).or_default() += share;
                         let by_channel = out.channels.entry(model_key(model)).or_default();

@@ -1,0 +1,102 @@
+//! A generated event log for `nurture report`'s tests: leads of known true conversion rates
+//! by split arm, with opens and clicks of known counts.
+
+#![allow(dead_code)] // each test target uses its own part
+
+use nurture::lang::format::instant;
+use nurture::vm::variant;
+
+pub const CAMPAIGN: &str = include_str!("../fixtures/report.nurture");
+pub const WORKFLOW: &str = "trial_offer";
+/// The arms as the split declares them (cumulative share, first instruction unused, label).
+pub const ARMS: [&str; 2] = ["Ten percent off", "Free month"];
+/// The true conversion rate of each arm.
+pub const TRUE_RATES: [f64; 2] = [0.10, 0.14];
+const START_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+const HOUR: i64 = 3_600_000;
+
+/// What the generator made, to check the report against.
+#[derive(Debug, Default)]
+pub struct Truth {
+    pub leads: u64,
+    pub per_arm: [u64; 2],
+    pub converted_per_arm: [u64; 2],
+    /// Leads who opened (clicked) "welcome" after it was sent.
+    pub opened_welcome: u64,
+    pub clicked_welcome: u64,
+}
+
+/// The arm the campaign gives a lead (the split's own rule).
+pub fn arm_of(lead: &str) -> usize {
+    let arms: Vec<(f64, u32, String)> = ARMS
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (50.0 * (i + 1) as f64, 0, l.to_string()))
+        .collect();
+    variant::arm(&arms, WORKFLOW, lead).expect("an arm")
+}
+
+fn track(lead: &str, event: &str, props: &str, at: i64) -> (i64, String) {
+    (
+        at,
+        format!(
+            r#"{{"type":"track","userId":"{lead}","event":"{event}","properties":{props},"timestamp":"{}"}}"#,
+            instant(at)
+        ),
+    )
+}
+
+/// `leads` leads signing up a minute apart; each converts (an order a few days after the
+/// offer) at its arm's true rate; 40% open the welcome email an hour after it, a quarter of
+/// those click.
+pub fn events(seed: u64, leads: u64) -> (String, Truth) {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut lines = Vec::new();
+    let mut truth = Truth {
+        leads,
+        ..Truth::default()
+    };
+    for i in 0..leads {
+        let lead = format!("lead-{seed}-{i}");
+        let at = START_MS + i as i64 * 60_000;
+        lines.push(track(&lead, "Signed Up", r#"{"plan":"pro"}"#, at));
+        if rng.f64() < 0.4 {
+            truth.opened_welcome += 1;
+            lines.push(track(
+                &lead,
+                "Email Opened",
+                r#"{"template":"welcome"}"#,
+                at + HOUR,
+            ));
+            if rng.f64() < 0.25 {
+                truth.clicked_welcome += 1;
+                lines.push(track(
+                    &lead,
+                    "Email Link Clicked",
+                    r#"{"template":"welcome"}"#,
+                    at + 2 * HOUR,
+                ));
+            }
+        }
+        let arm = arm_of(&lead);
+        truth.per_arm[arm] += 1;
+        if rng.f64() < TRUE_RATES[arm] {
+            truth.converted_per_arm[arm] += 1;
+            let day = 2 + rng.i64(0..10);
+            let props = format!(r#"{{"order_id":"o{i}","total":49.0}}"#);
+            lines.push(track(
+                &lead,
+                "Order Completed",
+                &props,
+                at + day * 24 * HOUR,
+            ));
+        }
+    }
+    lines.sort_by_key(|l| l.0);
+    let mut out = String::new();
+    for (_, l) in lines {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    (out, truth)
+}
