@@ -251,7 +251,7 @@ fn the_header_is_magic_version_length_checksum() {
         u32::from_le_bytes(bytes[8..12].try_into().unwrap()),
         FORMAT_VERSION
     );
-    assert_eq!(FORMAT_VERSION, 5);
+    assert_eq!(FORMAT_VERSION, 6);
     let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
     assert_eq!(len as usize, bytes.len() - HEADER_LEN);
     let sum = u64::from_le_bytes(bytes[20..28].try_into().unwrap());
@@ -283,7 +283,7 @@ fn another_format_version_is_refused_with_the_fix() {
     assert_eq!(e, LoadError::Version { found: 2 });
     assert_eq!(
         e.describe("FILE.nbc"),
-        "FILE.nbc was written by format version 2; this nurture reads version 5: recompile it \
+        "FILE.nbc was written by format version 2; this nurture reads version 6: recompile it \
          with `nurture compile`"
     );
     // The version is read before anything else, so even a bare header from another version
@@ -644,7 +644,7 @@ fn cli_unreadable_and_damaged_files_exit_2() {
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        "nurture disasm: old.nbc was written by format version 2; this nurture reads version 5: \
+        "nurture disasm: old.nbc was written by format version 2; this nurture reads version 6: \
          recompile it with `nurture compile`\n"
     );
 
@@ -796,7 +796,7 @@ fn the_bytecode_docs_list_every_instruction_and_no_other() {
 /// anything the `.nbc` body serialises (an enum of the checked program, the layout, the
 /// instruction set) changes the hash: bump `FORMAT_VERSION` with it, so that an old file is
 /// refused with "recompile it" instead of misread, then pin the new pair here.
-const PINNED: (u32, u64) = (5, 0x0992_544f_b8d8_c291);
+const PINNED: (u32, u64) = (6, 0x7cd2_87a7_ceca_0824);
 
 #[test]
 fn the_compiled_format_changes_only_with_its_version() {

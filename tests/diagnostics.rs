@@ -75,6 +75,8 @@ doc_cases! {
     e0310_bad_percent => BadPercent;
     e0311_bad_assignment => BadAssignment;
     e0312_misplaced => Misplaced;
+    e0320_holdout_without_goal => HoldoutWithoutGoal;
+    e0321_bad_holdout => BadHoldout;
     w0101_bare_optional => BareOptional;
     w0102_unstarted_workflow => UnstartedWorkflow;
     w0103_unused_event => UnusedEvent;
@@ -87,6 +89,8 @@ doc_cases! {
     w0110_unknown_ignore => UnknownIgnore;
     w0111_possible_loop => PossibleLoop;
     w0112_undeclared_lead => UndeclaredLead;
+    w0117_small_holdout => SmallHoldout;
+    w0118_large_holdout => LargeHoldout;
 }
 
 /// Cases beyond the page's examples, each `test_name => Code, "source";`. The snapshot is

@@ -219,6 +219,54 @@ fn a_split_has_an_edge_per_arm_and_an_empty_arm_goes_straight_on() {
 }
 
 #[test]
+fn a_holdout_is_a_dashed_branch_with_its_share() {
+    let src = r#"event signup
+on signup start welcome
+workflow welcome {
+  goal did order.placed within 30d since enrolled
+  holdout 10%
+  send email "hello"
+}
+policy { frequency email at most 3 per 7d }
+"#;
+    let (diags, program) = check_text(src);
+    let program = program.unwrap_or_else(|| panic!("{diags:?}"));
+    let g = graph::build(&program, src);
+    let wf = g.workflow("welcome").unwrap();
+    let held = wf.node("w0_holdout").expect("a holdout node");
+    assert_eq!(held.kind, NodeKind::Holdout);
+    assert_eq!(
+        label_of(wf, "w0_holdout"),
+        "held out: no steps / goal watched 30d"
+    );
+    let branch = edge(wf, "w0_start", "w0_holdout");
+    assert_eq!(branch.label.as_deref(), Some("10% held out"));
+    assert!(branch.dashed);
+    assert!(edge(wf, "w0_holdout", "w0_end").dashed);
+    // The treated share goes on to the first step, drawn as a step is.
+    let treated = edge(wf, "w0_start", "w0_s0");
+    assert_eq!(treated.label.as_deref(), Some("90% treated"));
+    assert!(!treated.dashed);
+    let mermaid = graph::mermaid::render(&g);
+    assert!(
+        mermaid.contains("w0_start -.->|\"10% held out\"| w0_holdout"),
+        "{mermaid}"
+    );
+    check_mermaid(&mermaid);
+    let dot = graph::dot::render(&g);
+    assert!(
+        dot.contains("w0_start -> w0_holdout [label=\"10% held out\", style=dashed];"),
+        "{dot}"
+    );
+    // No holdout, no branch.
+    let plain_src = src.replace("  holdout 10%\n", "");
+    let plain = graph::build(&check_text(&plain_src).1.unwrap(), &plain_src);
+    let wf = plain.workflow("welcome").unwrap();
+    assert!(wf.node("w0_holdout").is_none());
+    assert_eq!(edge(wf, "w0_start", "w0_s0").label, None);
+}
+
+#[test]
 fn triggers_and_other_workflows_start_and_stop_it() {
     let g = corners();
     let main = g.workflow("main").unwrap();

@@ -26,8 +26,11 @@ fn vm_row(a: &Action) -> Row {
         ActionKind::Notify { message, .. } => message.clone(),
         ActionKind::Set { attr, value } => format!("{attr}={}", value.as_str().unwrap_or("?")),
         ActionKind::Tag { tag, .. } => tag.clone(),
-        ActionKind::Converted { workflow, variant } => format!("{workflow} {variant:?}"),
+        ActionKind::Converted {
+            workflow, variant, ..
+        } => format!("{workflow} {variant:?}"),
         ActionKind::Assigned => format!("{:?}", a.source.variant()),
+        ActionKind::HeldOut { workflow } => format!("holdout {workflow}"),
         ActionKind::Entered { list } | ActionKind::Exited { list } => list.to_string(),
         other => format!("{other:?}"),
     };

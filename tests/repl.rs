@@ -774,3 +774,56 @@ fn the_example_in_the_docs_is_what_the_repl_prints() {
     finish(expected.take(), &mut s);
     assert_eq!(checked, 4);
 }
+
+/// Issue 16: `:show` and `:why` say a run is held out of its workflow, and the REPL prints the
+/// `holdout` record and a held-out conversion.
+#[test]
+fn the_repl_shows_a_held_out_run() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let campaign = r#"lead { email: string }
+event signup
+on signup start offer
+workflow offer {
+  goal did order.placed within 30d since enrolled
+  holdout 20%
+  send email "offer"
+}
+policy { frequency email at most 3 per 7d }
+"#;
+    std::fs::write(dir.path().join("campaign.nurture"), campaign).expect("written");
+    // The first lead `lead-N` in the holdout: the high 32 bits of the FNV-1a of
+    // "offer/holdout/lead-N", modulo 100, below 20.
+    let held = (0..)
+        .map(|i| format!("lead-{i}"))
+        .find(|l| {
+            (nurture::lang::hash::fnv1a(format!("offer/holdout/{l}").as_bytes()) >> 32) % 100 < 20
+        })
+        .unwrap();
+    let mut s = session_in(dir.path(), Style::plain());
+    s.run(":at 2026-03-02T10:00:00Z");
+    let out = s.run(&format!(":event {held} signup"));
+    assert_eq!(
+        out.text,
+        format!("2026-03-02T10:00:00Z  {held}  held out of offer\n")
+    );
+    let show = s.run(&format!(":show {held}")).text;
+    assert!(
+        show.lines().any(|l| l
+            == "  offer  held out: takes none of its steps, watching its goal, enrolled 2026-03-02T10:00:00Z, until 2026-04-01T10:00:00Z"),
+        "{show}"
+    );
+    let why = s.run(&format!(":why {held} offer")).text;
+    assert!(
+        why.starts_with(&format!("{held} is in offer: held out")),
+        "{why}"
+    );
+    s.run(":advance 1d");
+    let out = s.run(&format!(
+        ":event {held} order.placed {{ order_id: \"o1\", total: 10 }}"
+    ));
+    assert!(
+        out.text.contains("converted in offer, held out"),
+        "{}",
+        out.text
+    );
+}

@@ -236,6 +236,7 @@ fn line(a: &Action) -> String {
         ActionKind::Tag { tag, add: false } => format!("untag {tag}"),
         ActionKind::Converted { workflow, .. } => format!("converted {workflow}"),
         ActionKind::Assigned => format!("assigned {}", a.source.variant().unwrap_or("-")),
+        ActionKind::HeldOut { workflow } => format!("holdout {workflow}"),
         ActionKind::Entered { list } => format!("enter {list}"),
         ActionKind::Exited { list } => format!("exit {list}"),
         ActionKind::CascadeLimit { depth } => format!("error cascade {depth}"),

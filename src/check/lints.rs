@@ -27,6 +27,7 @@ pub fn run(program: &Program, uses: &Uses, diags: &mut Vec<Diagnostic>) {
         unused_events(program, uses, diags);
     }
     workflows_without_exit(program, diags);
+    holdout_shares(program, diags);
     if !errors.contains(&Code::UnknownChannel) {
         uncapped_channels(program, diags);
     }
@@ -166,6 +167,36 @@ fn workflows_without_exit(program: &Program, diags: &mut Vec<Diagnostic>) {
                 .with_help("add `exit when did order.placed` or a `goal`, so a lead who already converted stops getting these messages"),
             );
         }
+    }
+}
+
+/// W0117, W0118: a holdout too small to measure a lift, or so large that most leads miss
+/// the workflow.
+fn holdout_shares(program: &Program, diags: &mut Vec<Diagnostic>) {
+    for w in &program.workflows {
+        let Some((share, span)) = w.holdout else {
+            continue;
+        };
+        let d = if share < 5 {
+            Diagnostic::new(
+                Code::SmallHoldout,
+                span,
+                format!("a holdout of {share}% is too small to measure `{}` by", w.name),
+            )
+            .with_label("few leads held out")
+            .with_help("hold out 5% to 20% of the leads, as in `holdout 10%`, unless the workflow enrolls very many")
+        } else if share > 50 {
+            Diagnostic::new(
+                Code::LargeHoldout,
+                span,
+                format!("a holdout of {share}% keeps most leads from `{}`", w.name),
+            )
+            .with_label("more held out than treated")
+            .with_help("hold out 5% to 20% of the leads, as in `holdout 10%`: a smaller holdout measures as well and costs fewer conversions")
+        } else {
+            continue;
+        };
+        diags.push(d);
     }
 }
 

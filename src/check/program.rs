@@ -197,8 +197,21 @@ pub struct Workflow {
     pub only_if: Option<Expr>,
     pub exit_when: Option<Expr>,
     pub goal: Option<Expr>,
+    /// `holdout P%`: the share of enrolled leads kept from every step, and where it is written.
+    pub holdout: Option<(u8, Span)>,
     pub steps: Vec<Step>,
     pub span: Span,
+}
+
+impl Workflow {
+    /// The goal's `within` window in seconds, if the goal is a `did … within D`: how long a
+    /// run watches its goal after its last step (or, held out, after its enrollment).
+    pub fn goal_window(&self) -> Option<i64> {
+        match &self.goal.as_ref()?.kind {
+            ExprKind::History(h) if h.kind == HistoryKind::Did => h.within,
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -195,10 +195,11 @@ fn show_lead(store: &Store, m: &Machine, lead: u32, id: &str) -> String {
             out,
             "  {}  {}",
             wf.name,
-            step.map_or("not running".to_string(), |s| format!(
-                "step {}",
-                format::escaped(&s)
-            ))
+            match step.as_deref() {
+                None => "not running".to_string(),
+                Some("holdout") => "held out, watching its goal".to_string(),
+                Some(s) => format!("step {}", format::escaped(s)),
+            }
         );
     }
     out

@@ -37,6 +37,16 @@ pub fn differences(old: &Compiled, new: &Compiled) -> Vec<String> {
     for w in &old.workflows {
         if let Some(v) = new.workflows.iter().find(|v| v.name == w.name) {
             out.extend(steps_change(old, new, w, v));
+            if w.holdout != v.holdout {
+                let share =
+                    |h: Option<u8>| h.map_or("no holdout".into(), |p| format!("holdout {p}%"));
+                out.push(format!(
+                    "workflow {}: {} before, {} now (held-out runs stay held out)",
+                    w.name,
+                    share(w.holdout),
+                    share(v.holdout)
+                ));
+            }
         }
     }
     if old.triggers.len() != new.triggers.len() {

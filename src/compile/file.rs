@@ -37,7 +37,7 @@ pub const MAGIC: [u8; 8] = *b"NURTURE\0";
 /// Version 5: webhook fields carry their type; `suppress when` rules and triggers their text
 /// (and triggers their line); a split its end, and a run of a workflow with splits its
 /// variant; a word for each lead's action count, which action ids hash.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Bytes before the body: magic, version, body length, checksum.
 pub const HEADER_LEN: usize = 28;
@@ -519,6 +519,9 @@ impl V<'_> {
             for chunk in [&w.only_if, &w.exit_when, &w.goal].into_iter().flatten() {
                 self.chunk(chunk, &what)?;
             }
+            check(w.holdout.is_none_or(|p| (1..=99).contains(&p)), || {
+                format!("{what} holds out a share outside 1% to 99%")
+            })?;
             self.ops(&w.ops, &what)?;
         }
         check(c.layout.runs.len() == c.workflows.len(), || {

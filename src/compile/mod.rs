@@ -14,7 +14,6 @@ pub mod regions;
 
 use crate::check::program as p;
 use crate::lang::modes::Enroll;
-use crate::lang::ops::HistoryKind;
 use crate::lang::span::{line_col, Span};
 use crate::lang::time::{from_seconds, RECORD_TIME_BITS, TIME_BITS};
 use crate::lang::types::Ty;
@@ -236,10 +235,8 @@ fn workflows(program: &p::Program, c: &mut Compiled) -> Result<(), CompileError>
             only_if: w.only_if.as_ref().map(|e| pools.compile(e)).transpose()?,
             exit_when: w.exit_when.as_ref().map(|e| pools.compile(e)).transpose()?,
             goal: w.goal.as_ref().map(|e| pools.compile(e)).transpose()?,
-            goal_window: w.goal.as_ref().and_then(|g| match &g.kind {
-                p::ExprKind::History(h) if h.kind == HistoryKind::Did => h.within.map(from_seconds),
-                _ => None,
-            }),
+            goal_window: w.goal_window().map(from_seconds),
+            holdout: w.holdout.map(|(share, _)| share),
             ops,
             span: w.span,
         });

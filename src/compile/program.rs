@@ -141,6 +141,8 @@ pub struct Workflow {
     /// The goal's `within` window, if its condition is a `did … within D`: after the last step
     /// the run keeps watching its goal this long.
     pub goal_window: Option<i64>,
+    /// `holdout P%`: the percent of enrolled leads who run no step (`vm::holdout`).
+    pub holdout: Option<u8>,
     pub ops: Vec<WOp>,
     pub span: Span,
 }

@@ -77,6 +77,8 @@ codes! {
     BadPercent        = "E0310", "bad-percent",        Error, "a percentage outside 0% to 100%";
     BadAssignment     = "E0311", "bad-assignment",     Error, "a `set` that cannot write that attribute";
     Misplaced         = "E0312", "misplaced",          Error, "a construct used where it has no meaning";
+    HoldoutWithoutGoal = "E0320", "holdout-without-goal", Error, "a `holdout` in a workflow whose `goal` has no `within` window";
+    BadHoldout        = "E0321", "bad-holdout",        Error, "a holdout share that is not a whole percent from 1% to 99%";
 
     // Running tests.
     TestFailed        = "E0401", "test-failed",        Error, "an expectation in a `test` block did not hold";
@@ -94,6 +96,8 @@ codes! {
     UnknownIgnore     = "W0110", "unknown-ignore",     Warning, "a `nurture: ignore` comment naming no known lint";
     PossibleLoop      = "W0111", "possible-loop",      Warning, "triggers and `set` steps that may set each other off in a circle";
     UndeclaredLead    = "W0112", "undeclared-lead",    Warning, "a test event for a lead the test has not declared";
+    SmallHoldout      = "W0117", "small-holdout",      Warning, "a holdout under 5%, too small to measure much";
+    LargeHoldout      = "W0118", "large-holdout",      Warning, "a holdout over 50%, keeping most leads from the workflow";
 
     // Notes: about the report itself, never a problem of their own.
     TooManyDiagnostics = "N0001", "too-many-diagnostics", Note, "a file has more problems than Nurture shows at once";

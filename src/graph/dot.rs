@@ -62,6 +62,7 @@ fn shape(kind: NodeKind) -> &'static str {
         NodeKind::Split => "shape=hexagon",
         NodeKind::Exit => "shape=box, style=rounded",
         NodeKind::Goal => "shape=box, style=\"rounded,bold\"",
+        NodeKind::Holdout => "shape=box, style=\"rounded,dashed\"",
         NodeKind::End => "shape=circle",
     }
 }

@@ -76,7 +76,7 @@ fn shape(kind: NodeKind) -> (&'static str, &'static str) {
         NodeKind::Wait => ("[/", "/]"),
         NodeKind::Decision => ("{", "}"),
         NodeKind::Split => ("{{", "}}"),
-        NodeKind::Exit | NodeKind::Goal => ("([", "])"),
+        NodeKind::Exit | NodeKind::Goal | NodeKind::Holdout => ("([", "])"),
         NodeKind::End => ("((", "))"),
     }
 }

@@ -8,6 +8,9 @@
 //!   same for what stops it, with a dashed `stop` edge;
 //! - the workflow node (name, enrollment, `only if`), with dashed `any time` edges to an
 //!   `exit when` node and a `goal` node, since both are checked after every event and timer;
+//! - with `holdout P%`, a dashed `P% held out` edge to a holdout node (no steps, the goal
+//!   watched for its window) and on to the end, and the first step's edge labelled with the
+//!   share treated;
 //! - one node per step in source order: actions, waits (`wait 3d`, `wait until weekday
 //!   10:00`, `wait up to 5d for email.clicked`), decisions for `if` (edges `yes` / `no`) and
 //!   splits (one edge per arm, `50% "A"`); a `wait up to` followed at once by `if received`
@@ -15,7 +18,7 @@
 //! - an end node that every path reaches.
 //!
 //! Node ids are deterministic: `w{workflow index}_{part}`, with parts `t0`, `t1`… for entry
-//! nodes, `start`, `exit`, `goal`, `end`, and `s0`, `s1`… for steps in the order they are
+//! nodes, `start`, `exit`, `goal`, `holdout`, `end`, and `s0`, `s1`… for steps in the order they are
 //! drawn. The index is the workflow's position in the program, so selecting one workflow
 //! keeps its ids. Conditions are shown as their source text (comments dropped, whitespace
 //! squeezed), wrapped at `WIDTH` characters on at most `MAX_LINES` lines and cut with `…`
@@ -56,8 +59,8 @@ pub struct WorkflowGraph {
     /// The workflow's position in the program; its node ids start with `w{index}_`.
     pub index: usize,
     pub name: String,
-    /// In the order they were made: entry nodes, the workflow node, exit and goal, the steps
-    /// in source order, the end node.
+    /// In the order they were made: entry nodes, the workflow node, exit and goal, the
+    /// holdout, the steps in source order, the end node.
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
 }
@@ -87,6 +90,8 @@ pub enum NodeKind {
     Exit,
     /// `goal`.
     Goal,
+    /// `holdout P%`: the leads held out, who take no step.
+    Holdout,
     End,
 }
 
@@ -197,9 +202,27 @@ pub fn build_workflow(program: &Program, source: &str, id: WorkflowId) -> Workfl
         }
     }
 
-    let exits = b.steps(&wf.steps, vec![(start, None)]);
+    // A holdout branches off before the first step: its share held out, the rest treated.
+    let held = wf.holdout.map(|(share, _)| {
+        let node = b.id("holdout");
+        let mut lines = vec!["held out: no steps".to_string()];
+        if let Some(d) = wf.goal_window() {
+            lines.push(format!(
+                "goal watched {}",
+                format::duration(from_seconds(d))
+            ));
+        }
+        b.node(node.clone(), NodeKind::Holdout, lines);
+        b.edge(&start, &node, Some(&format!("{share}% held out")), true);
+        (node, format!("{}% treated", 100 - share))
+    });
+    let first = held.as_ref().map(|(_, treated)| treated.clone());
+    let exits = b.steps(&wf.steps, vec![(start, first)]);
     let end = b.id("end");
     b.node(end.clone(), NodeKind::End, vec!["end".to_string()]);
+    if let Some((node, _)) = held {
+        b.edge(&node, &end, None, true);
+    }
     b.connect(exits, &end);
 
     WorkflowGraph {

@@ -6,7 +6,7 @@ use super::{sgr, Style};
 use crate::compile::Compiled;
 use crate::inspect::{Cond, Explainer, Join, Parts, RuleKind, RunView, ScoreView, StartSource};
 use crate::lang::format;
-use crate::vm::action::{variant_note, Action, ActionKind};
+use crate::vm::action::{converted_text, variant_note, Action, ActionKind};
 use crate::vm::render;
 use std::fmt::Write as _;
 
@@ -53,13 +53,15 @@ pub fn action_line(a: &Action, c: &Compiled, style: Style) -> String {
             format!("{} \"{tag}\"", if *add { "tagged" } else { "untagged" }),
             sgr::BLUE,
         ),
-        ActionKind::Converted { workflow, variant } => (
-            format!(
-                "converted in {workflow}{}",
-                variant_note(variant.as_deref())
-            ),
+        ActionKind::Converted {
+            workflow,
+            variant,
+            holdout,
+        } => (
+            converted_text(workflow, variant.as_deref(), *holdout),
             sgr::BOLD_GREEN,
         ),
+        ActionKind::HeldOut { workflow } => (format!("held out of {workflow}"), sgr::BLUE),
         ActionKind::Assigned => (
             format!("assigned{}", variant_note(a.source.variant())),
             sgr::BLUE,
@@ -167,6 +169,11 @@ fn run_text(r: &RunView, style: Style) -> String {
     let wake = r.wake.map(format::instant);
     let mut s = if step == "goal" {
         style.paint(sgr::GREEN, "past its last step, watching its goal")
+    } else if step == "holdout" {
+        style.paint(
+            sgr::GREEN,
+            "held out: takes none of its steps, watching its goal",
+        )
     } else {
         format!("step {}", style.paint(sgr::GREEN, &format::escaped(step)))
     };
@@ -175,7 +182,7 @@ fn run_text(r: &RunView, style: Style) -> String {
         let _ = write!(s, ", enrolled {}", format::instant(t));
     }
     if let Some(wake) = wake {
-        let what = if step == "goal" {
+        let what = if step == "goal" || step == "holdout" {
             "until"
         } else if step.starts_with("wait up to") {
             "times out"

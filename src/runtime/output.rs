@@ -46,6 +46,8 @@ struct Line<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     variant: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    holdout: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     trigger: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<u32>,
@@ -105,10 +107,16 @@ fn fields(a: &Action) -> Line<'_> {
             l.value = Some(value);
         }
         ActionKind::Tag { tag, .. } => l.tag = Some(tag),
-        ActionKind::Converted { workflow, variant } => {
+        ActionKind::Converted {
+            workflow,
+            variant,
+            holdout,
+        } => {
             l.workflow = Some(workflow);
             l.variant = variant.as_deref();
+            l.holdout = *holdout;
         }
+        ActionKind::HeldOut { workflow } => l.workflow = Some(workflow),
         ActionKind::Assigned => {}
         ActionKind::Entered { list } | ActionKind::Exited { list } => l.list = Some(list),
         ActionKind::CascadeLimit { depth } => {

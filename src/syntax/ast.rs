@@ -203,6 +203,8 @@ pub enum WorkflowSetting {
     OnlyIf(Expr, Span),
     ExitWhen(Expr, Span),
     Goal(Expr, Span),
+    /// `holdout P%`: the share of leads enrolled but kept from every step.
+    Holdout(Number, Span),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -245,8 +245,8 @@ pub(super) fn describe(rule: Rule) -> Option<&'static str> {
         effect => "`add`, `subtract` or `set` and a number",
         cap => "`at most N times per D`",
         where_clause => "`where`",
-        enroll | only_if | exit_when | goal => {
-            "a workflow setting (`enroll`, `only if`, `exit when`, `goal`)"
+        enroll | only_if | exit_when | goal | holdout => {
+            "a workflow setting (`enroll`, `only if`, `exit when`, `goal`, `holdout`)"
         }
         wait_for | wait_until | wait_up_to | if_step | split_step | send_step | notify_step
         | retarget_step | webhook_step | set_step | tag_step | untag_step | start_step

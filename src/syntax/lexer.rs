@@ -91,6 +91,7 @@ pub const STATEMENT_KEYWORDS: &[&str] = &[
     "webhook",
     "exit",
     "goal",
+    "holdout",
     "enroll",
     "once",
     "only",

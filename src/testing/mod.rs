@@ -11,7 +11,7 @@ use crate::lang::ops::BinOp;
 use crate::lang::span::Span;
 use crate::lang::types::Value;
 use crate::lang::value::Val;
-use crate::vm::action::{variant_note, Action, ActionKind};
+use crate::vm::action::{converted_text, variant_note, Action, ActionKind};
 use crate::vm::machine::{EventRef, Machine};
 use crate::vm::render;
 
@@ -183,12 +183,12 @@ pub fn describe_action(c: &Compiled, a: &Action) -> String {
             format!("set lead.{attr} = {}", render::set_value(c, attr, value))
         }
         ActionKind::Tag { tag, add } => format!("{} \"{tag}\"", if *add { "tag" } else { "untag" }),
-        ActionKind::Converted { workflow, variant } => {
-            format!(
-                "converted in {workflow}{}",
-                variant_note(variant.as_deref())
-            )
-        }
+        ActionKind::Converted {
+            workflow,
+            variant,
+            holdout,
+        } => converted_text(workflow, variant.as_deref(), *holdout),
+        ActionKind::HeldOut { workflow } => format!("held out of {workflow}"),
         ActionKind::Assigned => format!("assigned{}", variant_note(a.source.variant())),
         ActionKind::Entered { list } => format!("entered {list}"),
         ActionKind::Exited { list } => format!("left {list}"),

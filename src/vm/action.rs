@@ -66,6 +66,17 @@ pub fn variant_note(variant: Option<&str>) -> String {
     })
 }
 
+/// `converted in welcome, variant "B"` or `converted in welcome, held out`, as the REPL and
+/// test traces print a conversion.
+pub fn converted_text(workflow: &str, variant: Option<&str>, holdout: Option<bool>) -> String {
+    let held = if holdout == Some(true) {
+        ", held out"
+    } else {
+        ""
+    };
+    format!("converted in {workflow}{}{held}", variant_note(variant))
+}
+
 impl Source {
     /// The variant of the split arm a workflow's step lies in.
     pub fn variant(&self) -> Option<&str> {
@@ -118,10 +129,17 @@ pub enum ActionKind {
         tag: String,
         add: bool,
     },
-    /// A goal met; `variant` is the arm the run took at the last split it passed.
+    /// A goal met; `variant` is the arm the run took at the last split it passed; `holdout`,
+    /// in a workflow with a holdout (or a run held out of one), whether the run was held out.
     Converted {
         workflow: String,
         variant: Option<String>,
+        holdout: Option<bool>,
+    },
+    /// A lead enrolled in a workflow and held out of its steps (`holdout P%`): the record a
+    /// holdout's size is measured by, as `assigned` is for a split.
+    HeldOut {
+        workflow: String,
     },
     /// A run passed a split and took an arm, the variant its source names, whether or not
     /// the arm has steps (a control arm has none): the record results are measured by.
@@ -151,6 +169,7 @@ impl ActionKind {
             ActionKind::Tag { add: false, .. } => "untag",
             ActionKind::Converted { .. } => "converted",
             ActionKind::Assigned => "assigned",
+            ActionKind::HeldOut { .. } => "holdout",
             ActionKind::Entered { .. } => "enter",
             ActionKind::Exited { .. } => "exit",
             ActionKind::CascadeLimit { .. } => "error",

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod decay;
 pub mod eval;
+pub mod holdout;
 pub mod leads;
 pub mod local_time;
 pub mod machine;

@@ -75,6 +75,7 @@ impl<'a> Checker<'a> {
                             only_if: None,
                             exit_when: None,
                             goal: None,
+                            holdout: None,
                             steps: Vec::new(),
                             span: w.name.span,
                         });

@@ -7,6 +7,7 @@ use crate::check::program::*;
 use crate::check::suggest;
 use crate::diag::Code;
 use crate::lang::modes::{Audience, Channel, Enroll};
+use crate::lang::span::Span;
 use crate::lang::types::{Ty, Value};
 use crate::syntax::ast;
 
@@ -52,11 +53,55 @@ impl Checker<'_> {
                         *slot = Some(cond);
                     }
                 }
+                ast::WorkflowSetting::Holdout(share, span) => self.holdout(index, share, *span),
             }
         }
+        self.holdout_has_goal(index);
         let mut scope = scope;
         let steps = self.steps(&w.steps, &mut scope);
         self.program.workflows[index].steps = steps;
+    }
+
+    /// `holdout P%`: a whole percent from 1 to 99 (E0321), given once.
+    fn holdout(&mut self, index: usize, share: &ast::Number, span: Span) {
+        if self.program.workflows[index].holdout.is_some() {
+            self.error(Code::Misplaced, span, "`holdout` is given twice")
+                .with_help("keep one `holdout` line");
+            return;
+        }
+        let p = share.value;
+        if p.fract() != 0.0 || !(1.0..=99.0).contains(&p) {
+            self.error(
+                Code::BadHoldout,
+                share.span,
+                format!(
+                    "a holdout of {p}% cannot be drawn: it must be a whole percent from 1% to 99%"
+                ),
+            )
+            .with_label("not a whole percent from 1 to 99")
+            .with_help("hold out a whole percent of the leads, as in `holdout 10%`");
+            return;
+        }
+        self.program.workflows[index].holdout = Some((p as u8, span));
+    }
+
+    /// E0320: a holdout is compared with the treated leads on the goal, watched for its
+    /// `within` window; without one there is nothing to compare.
+    fn holdout_has_goal(&mut self, index: usize) {
+        let w = &self.program.workflows[index];
+        let (Some((_, span)), None) = (w.holdout, w.goal_window()) else {
+            return;
+        };
+        let name = w.name.clone();
+        let message = match w.goal {
+            None => format!("workflow `{name}` holds leads out but has no `goal` to measure them by"),
+            Some(_) => format!(
+                "workflow `{name}` holds leads out, but its `goal` has no `within` window to measure them over"
+            ),
+        };
+        self.error(Code::HoldoutWithoutGoal, span, message)
+            .with_label("held out, but measured by nothing")
+            .with_help("give the workflow a goal with a window, as in `goal did order.placed within 30d since enrolled`");
     }
 
     fn steps(&mut self, steps: &[ast::Step], scope: &mut Scope<'_>) -> Vec<Step> {

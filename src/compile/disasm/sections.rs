@@ -284,6 +284,12 @@ impl Disasm<'_> {
                 Enroll::EveryTime => "every time".to_string(),
             };
             let _ = writeln!(self.out, "  enroll {enroll}");
+            if let Some(share) = w.holdout {
+                let window = w.goal_window.map_or(String::new(), |d| {
+                    format!(" (watched {} after enrollment)", format::duration(d))
+                });
+                let _ = writeln!(self.out, "  holdout {share}%{window}");
+            }
             if let Some(chunk) = &w.only_if {
                 self.labelled("only if:", chunk, 2, Ctx::default());
             }

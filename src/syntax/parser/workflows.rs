@@ -47,6 +47,10 @@ impl Builder {
                     let e = self.expr(parts(p).remove(0));
                     wf.settings.push(WorkflowSetting::Goal(e, pspan));
                 }
+                Rule::holdout => {
+                    let share = self.percent(parts(p).remove(0));
+                    wf.settings.push(WorkflowSetting::Holdout(share, pspan));
+                }
                 _ => {
                     let step = self.step(p);
                     wf.steps.push(step);

@@ -9,7 +9,7 @@ use crate::lang::modes::Enroll;
 use crate::lang::value::Val;
 use crate::vm::action::{ActionKind, Source};
 use crate::vm::local_time::next_local_time;
-use crate::vm::variant;
+use crate::vm::{holdout, variant};
 
 /// Where a lead's run of a workflow stands, kept in bits 16 to 23 of the run's state word
 /// (`Lead::run_state`), beside its `pc` (bits 0 to 15) and the `received` bit.
@@ -27,6 +27,9 @@ pub(super) enum Status {
     WatchingGoal = 4,
     /// Between steps, within one cycle.
     Running = 5,
+    /// Held out (`holdout P%`): enrolled, running no step, watching its exit and goal for the
+    /// goal's window from its enrollment.
+    HeldOut = 6,
 }
 
 impl Status {
@@ -38,6 +41,7 @@ impl Status {
             3 => Status::Held,
             4 => Status::WatchingGoal,
             5 => Status::Running,
+            6 => Status::HeldOut,
             _ => Status::None,
         }
     }
@@ -106,10 +110,48 @@ impl Machine {
         if let Some(at) = run.enrolled {
             l.set_time(at, Some(begins));
         }
+        if self.hold_out(cy, w) {
+            self.exit_or_goal(cy, w);
+            return;
+        }
         if self.exit_or_goal(cy, w) {
             return;
         }
         self.resume(cy, w, depth);
+    }
+
+    /// Holds a just-enrolled run out of its workflow's steps if the lead falls in the
+    /// workflow's holdout (`vm::holdout`), with its record; true when it did. The run then
+    /// watches its exit and goal for the goal's window, and ends.
+    fn hold_out(&mut self, cy: &mut Cycle<'_>, w: u16) -> bool {
+        let wf = &self.c.workflows[w as usize];
+        let Some(share) = wf.holdout else {
+            return false;
+        };
+        if !holdout::held_out(share, &wf.name, &self.lead_ids[cy.lead as usize]) {
+            return false;
+        }
+        let (workflow, window) = (wf.name.clone(), wf.goal_window);
+        let run = self.c.layout.run(w);
+        // The checker asks a holdout for a goal with a window; without one the run ends at
+        // once, as a treated run past its last step would.
+        let due = window.map(|d| self.now + d);
+        let l = &mut self.leads[cy.lead as usize];
+        l.set_run_state(run, Status::HeldOut.at(0));
+        l.set_time(run.wake, due);
+        if let Some(due) = due {
+            self.schedule(due, cy.lead, TimerKind::Run(w));
+        }
+        self.emit(
+            cy,
+            ActionKind::HeldOut { workflow },
+            Source::Engine,
+            w as u64,
+        );
+        if due.is_none() {
+            self.end_run(cy.lead, w);
+        }
+        true
     }
 
     /// Ends a run if its goal or exit condition holds; true when it ended.
@@ -124,13 +166,22 @@ impl Machine {
         if let Some(g) = goal {
             if self.test(cy.lead, &g, None, enrolled, false) {
                 self.stats.conversions += 1;
-                let name = self.c.workflows[w as usize].name.clone();
+                let wf = &self.c.workflows[w as usize];
+                let name = wf.name.clone();
+                // Told apart wherever there is a holdout to compare with (a run held out
+                // before a change that dropped the holdout is still held out).
+                let status = Status::of(self.leads[cy.lead as usize].run_state(run));
+                let holdout = match status {
+                    Status::HeldOut => Some(true),
+                    _ => wf.holdout.map(|_| false),
+                };
                 let variant = self.run_variant(cy.lead, w);
                 self.emit(
                     cy,
                     ActionKind::Converted {
                         workflow: name.clone(),
                         variant,
+                        holdout,
                     },
                     Source::Engine,
                     w as u64,

@@ -253,6 +253,7 @@ impl Machine {
             // A timed wait stores the instruction after it.
             Status::Waiting => pc.checked_sub(1)?,
             Status::WatchingGoal => return Some("goal".into()),
+            Status::HeldOut => return Some("holdout".into()),
             _ => pc,
         };
         ops.get(at as usize).map(|op| op_label(&self.c, op))

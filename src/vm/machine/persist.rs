@@ -138,7 +138,13 @@ impl Machine {
         let ops = &self.c.workflows[w as usize].ops;
         let new_ops = &to.workflows[to_w as usize].ops;
         let pc = state & 0xffff;
-        let new_pc = if st == Status::WatchingGoal {
+        let new_pc = if st == Status::HeldOut {
+            // Held out it stays, whatever the workflow's holdout is now: it never ran a step.
+            if to.workflows[to_w as usize].goal.is_none() {
+                return Err("held out, and the workflow has no goal now".into());
+            }
+            0
+        } else if st == Status::WatchingGoal {
             if to.workflows[to_w as usize].goal.is_none() {
                 return Err("watching its goal, and the workflow has no goal now".into());
             }

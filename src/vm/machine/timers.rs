@@ -186,7 +186,7 @@ impl Machine {
                         l.set_run_state(run, Status::Running.at((state & 0xffff) + 1));
                         self.resume(&mut cy, w, 0);
                     }
-                    Status::WatchingGoal => self.end_run(lead, w),
+                    Status::WatchingGoal | Status::HeldOut => self.end_run(lead, w),
                     _ => {}
                 }
             }
