@@ -8,7 +8,7 @@ use nurture::check::check_text;
 use nurture::compile::compile;
 use nurture::report::collect::{Act, Facts, Shape, What};
 use nurture::report::{self, measure, Report};
-use report_support::{events, ARMS, CAMPAIGN, TRUE_RATES};
+use report_support::{events, ARMS, CAMPAIGN, HOLDOUT_RATE, TRUE_RATES};
 use serde_json::Value;
 use std::process::Command;
 
@@ -23,18 +23,26 @@ fn covers(ci: [f64; 2], truth: f64) -> bool {
     ci[0] <= truth && truth <= ci[1]
 }
 
-/// The campaign run end to end over 20,000 generated leads: every lead enrolled and split,
-/// the arms' intervals hold their true rates, and the welcome email's opens and clicks are
-/// exactly the generated ones.
+/// The campaign run end to end over 20,000 generated leads: every lead enrolled, held out or
+/// split as the campaign draws them; the lift's and the arms' intervals hold their true
+/// values; the welcome email's opens and clicks are exactly the generated ones.
 #[test]
 fn the_real_campaign_end_to_end() {
-    let (log, truth) = events(7, 20_000);
+    let (log, truth) = events(1, 20_000);
     let r = report::run(compiled(), log.as_bytes(), None).expect("a report");
     let w = &r.workflows[0];
     assert_eq!(w.name, "trial_offer");
     assert_eq!(w.enrolled, truth.leads);
-    assert_eq!(w.treated.enrolled, truth.leads);
-    assert!(w.holdout.is_none() && w.lift.is_none());
+    let held = w.holdout.as_ref().expect("a holdout");
+    assert_eq!(held.enrolled, truth.held_out);
+    assert_eq!(held.converted, truth.converted_held_out);
+    assert_eq!(w.treated.enrolled, truth.leads - truth.held_out);
+    assert!(covers(held.ci95, HOLDOUT_RATE), "{held:?}");
+    let treated_rate = (TRUE_RATES[0] + TRUE_RATES[1]) / 2.0;
+    assert!(covers(w.treated.ci95, treated_rate));
+    let lift = w.lift.as_ref().expect("a lift");
+    assert!(covers(lift.difference.ci95, treated_rate - HOLDOUT_RATE));
+    assert!(lift.difference.significant);
     let arms = &w.splits[0].arms;
     for (i, arm) in arms.iter().enumerate() {
         assert_eq!(arm.label, ARMS[i]);
@@ -52,12 +60,14 @@ fn the_real_campaign_end_to_end() {
     ));
     let welcome = &w.steps[0];
     assert_eq!(welcome.step, "send email \"welcome\"");
-    assert_eq!((welcome.reached, welcome.sent), (truth.leads, truth.leads));
+    let treated = w.treated.enrolled;
+    assert_eq!((welcome.reached, welcome.sent), (treated, treated));
     assert_eq!(welcome.opened, truth.opened_welcome);
     assert_eq!(welcome.clicked, truth.clicked_welcome);
     // Every conversion is of a treated lead, and each is credited in full by every model.
     let a = &r.attribution;
     assert_eq!(a.conversions, w.treated.converted);
+    assert_eq!(a.incremental, Some(lift.incremental));
     for credits in [&a.first_touch, &a.last_touch, &a.linear, &a.time_decay] {
         let total: f64 = credits.values().sum();
         assert!((total - (a.conversions - a.untouched) as f64).abs() < 1e-6);
@@ -198,6 +208,7 @@ fn actions_of_a_run_and_of_another_campaign() {
     );
     assert_eq!(ran, read);
     assert_eq!(ran["workflows"][0]["enrolled"], 2_000);
+    assert!(ran["workflows"][0]["holdout"]["enrolled"].as_u64() > Some(300));
 
     // The ebook example's actions, against this campaign.
     let root = env!("CARGO_MANIFEST_DIR");

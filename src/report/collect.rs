@@ -238,11 +238,17 @@ impl Collector {
                 step: step.and_then(|(w, s)| Some((w, s?))),
                 rule: self.facts.rules.intern(rule).0,
             },
-            ActionKind::Converted { workflow, .. } => match workflow_named(workflow) {
+            ActionKind::Converted {
+                workflow, holdout, ..
+            } => match workflow_named(workflow) {
                 Some(w) => What::Converted {
                     workflow: w,
-                    holdout: false,
+                    holdout: holdout.unwrap_or(false),
                 },
+                None => return,
+            },
+            ActionKind::HeldOut { workflow } => match workflow_named(workflow) {
+                Some(w) => What::Holdout { workflow: w },
                 None => return,
             },
             ActionKind::Assigned => match (step, a.source.variant()) {

@@ -10,8 +10,11 @@ pub const CAMPAIGN: &str = include_str!("../fixtures/report.nurture");
 pub const WORKFLOW: &str = "trial_offer";
 /// The arms as the split declares them (cumulative share, first instruction unused, label).
 pub const ARMS: [&str; 2] = ["Ten percent off", "Free month"];
-/// The true conversion rate of each arm.
+/// The true conversion rate of each arm, and of the holdout.
 pub const TRUE_RATES: [f64; 2] = [0.10, 0.14];
+pub const HOLDOUT_RATE: f64 = 0.06;
+/// The workflow's `holdout` share, in percent.
+pub const HOLDOUT: u8 = 20;
 const START_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 const HOUR: i64 = 3_600_000;
 
@@ -19,6 +22,8 @@ const HOUR: i64 = 3_600_000;
 #[derive(Debug, Default)]
 pub struct Truth {
     pub leads: u64,
+    pub held_out: u64,
+    pub converted_held_out: u64,
     pub per_arm: [u64; 2],
     pub converted_per_arm: [u64; 2],
     /// Leads who opened (clicked) "welcome" after it was sent.
@@ -36,6 +41,11 @@ pub fn arm_of(lead: &str) -> usize {
     variant::arm(&arms, WORKFLOW, lead).expect("an arm")
 }
 
+/// Whether the campaign holds a lead out (the holdout's own rule).
+pub fn variant_held_out(lead: &str) -> bool {
+    nurture::vm::holdout::held_out(HOLDOUT, WORKFLOW, lead)
+}
+
 fn track(lead: &str, event: &str, props: &str, at: i64) -> (i64, String) {
     (
         at,
@@ -46,9 +56,9 @@ fn track(lead: &str, event: &str, props: &str, at: i64) -> (i64, String) {
     )
 }
 
-/// `leads` leads signing up a minute apart; each converts (an order a few days after the
-/// offer) at its arm's true rate; 40% open the welcome email an hour after it, a quarter of
-/// those click.
+/// `leads` leads signing up a minute apart; the held out convert at 6%, the others at their
+/// arm's true rate (an order a few days after the offer); 40% of the treated open the
+/// welcome email an hour after it, a quarter of those click.
 pub fn events(seed: u64, leads: u64) -> (String, Truth) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut lines = Vec::new();
@@ -60,6 +70,15 @@ pub fn events(seed: u64, leads: u64) -> (String, Truth) {
         let lead = format!("lead-{seed}-{i}");
         let at = START_MS + i as i64 * 60_000;
         lines.push(track(&lead, "Signed Up", r#"{"plan":"pro"}"#, at));
+        if variant_held_out(&lead) {
+            truth.held_out += 1;
+            if rng.f64() < HOLDOUT_RATE {
+                truth.converted_held_out += 1;
+                let props = format!(r#"{{"order_id":"o{i}","total":49.0}}"#);
+                lines.push(track(&lead, "Order Completed", &props, at + 3 * 24 * HOUR));
+            }
+            continue;
+        }
         if rng.f64() < 0.4 {
             truth.opened_welcome += 1;
             lines.push(track(
