@@ -64,7 +64,11 @@ fn the_html_report_renders_with_every_chart() {
         .arg(&page)
         .output()
         .expect("runs nurture");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let url = format!("file://{}", page.display());
 
     let shot = dir.path().join("shot.png");
@@ -74,7 +78,11 @@ fn the_html_report_renders_with_every_chart() {
         .arg(&url)
         .output()
         .expect("runs chromium");
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let (distinct, width, height) = colours(&shot);
     assert_eq!((width, height), (1100, 2000));
     // A blank page is one colour; text, bars and whiskers in several colours, anti-aliased,
@@ -97,9 +105,17 @@ fn the_html_report_renders_with_every_chart() {
         "attribution-linear",
         "attribution-time-decay",
     ] {
-        let at = dom.find(&format!("<svg id=\"{id}\"")).unwrap_or_else(|| panic!("no chart {id}"));
+        let at = dom
+            .find(&format!("<svg id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no chart {id}"));
         let end = dom[at..].find("</svg>").expect("the chart closes");
-        assert!(dom[at..at + end].contains("<rect") || dom[at..at + end].contains("<circle"), "{id} draws nothing");
+        assert!(
+            dom[at..at + end].contains("<rect") || dom[at..at + end].contains("<circle"),
+            "{id} draws nothing"
+        );
     }
-    assert!(dom.contains("the holdout converts at"), "no reading of the lift");
+    assert!(
+        dom.contains("the holdout converts at"),
+        "no reading of the lift"
+    );
 }

@@ -110,8 +110,10 @@ pub fn funnel(w: &Workflow) -> Result<Chart, ReportError> {
     }
     rows.push(("treated".into(), w.treated.enrolled as f64));
     for s in w.steps.iter().filter(|s| s.sent > 0) {
-        let short: String = s.step.chars().take(30).collect();
-        rows.push((format!("{short}: sent"), s.sent as f64));
+        // `send email "welcome"` reads as `"welcome" sent`.
+        let template = s.step.find('"').map_or(s.step.as_str(), |at| &s.step[at..]);
+        let short: String = template.chars().take(32).collect();
+        rows.push((format!("{short} sent"), s.sent as f64));
         rows.push(("  opened".into(), s.opened as f64));
         rows.push(("  clicked".into(), s.clicked as f64));
     }
