@@ -117,6 +117,9 @@ pub struct Collector {
     engagement_events: Vec<Option<(Engaged, usize)>>,
     /// Trigger names with their lines, to recognise a trigger's actions.
     triggers: Vec<(String, u32)>,
+    /// Per workflow, by lead number: whether the engine showed the lead in a run already
+    /// (one `Enrolled` fact a lead is enough).
+    seen_in_run: Vec<Vec<bool>>,
 }
 
 impl Collector {
@@ -176,6 +179,7 @@ impl Collector {
                 .iter()
                 .map(|t| (t.name.clone(), t.line))
                 .collect(),
+            seen_in_run: vec![Vec::new(); c.workflows.len()],
         }
     }
 
@@ -204,10 +208,16 @@ impl Collector {
         });
     }
 
-    /// A lead the engine shows in a run of workflow `w`.
+    /// A lead the engine shows in a run of workflow `w`: kept the first time.
     pub fn enrolled(&mut self, lead: &str, at: i64, workflow: u16) {
         let lead = self.facts.leads.intern(lead).0;
-        self.push(lead, at, What::Enrolled { workflow });
+        let seen = &mut self.seen_in_run[workflow as usize];
+        if seen.len() <= lead as usize {
+            seen.resize(lead as usize + 1, false);
+        }
+        if !std::mem::replace(&mut seen[lead as usize], true) {
+            self.push(lead, at, What::Enrolled { workflow });
+        }
     }
 
     fn push(&mut self, lead: u32, at: i64, what: What) {

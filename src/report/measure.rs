@@ -139,11 +139,17 @@ pub fn workflows(facts: &Facts) -> Vec<Workflow> {
 }
 
 /// What one lead did in a workflow, as flags, and its arm at each split.
-fn leads_of(facts: &Facts, w: u16) -> (HashMap<u32, u8>, Vec<HashMap<u32, u32>>) {
+fn leads_of(facts: &Facts, w: u16) -> (Vec<u8>, Vec<HashMap<u32, u32>>) {
     let shape = &facts.workflows[w as usize];
-    let mut flags: HashMap<u32, u8> = HashMap::new();
+    let leads = facts
+        .acts
+        .iter()
+        .map(|a| a.lead as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut flags = vec![0u8; leads];
     let mut arms = vec![HashMap::new(); shape.splits.len()];
-    let mut mark = |lead, f: u8| *flags.entry(lead).or_default() |= f;
+    let mut mark = |lead: u32, f: u8| flags[lead as usize] |= f;
     for a in &facts.acts {
         match a.what {
             What::Holdout { workflow } if workflow == w => mark(a.lead, ENROLLED | HELD_OUT),
@@ -177,7 +183,7 @@ fn leads_of(facts: &Facts, w: u16) -> (HashMap<u32, u8>, Vec<HashMap<u32, u32>>)
 fn workflow(facts: &Facts, w: u16) -> Workflow {
     let shape = &facts.workflows[w as usize];
     let (flags, arms) = leads_of(facts, w);
-    let count = |want: u8| flags.values().filter(|&&f| f & want == want).count() as u64;
+    let count = |want: u8| flags.iter().filter(|&&f| f & want == want).count() as u64;
     let held = count(ENROLLED | HELD_OUT);
     let held_converted = count(HELD_OUT | CONVERTED);
     let enrolled = count(ENROLLED);
@@ -215,7 +221,7 @@ fn split(
     facts: &Facts,
     labels: &[u32],
     taken: &HashMap<u32, u32>,
-    flags: &HashMap<u32, u8>,
+    flags: &[u8],
 ) -> Split {
     let groups: Vec<Group> = labels
         .iter()
@@ -224,7 +230,7 @@ fn split(
             let (mut n, mut k) = (0, 0);
             for (lead, _) in leads {
                 n += 1;
-                let f = flags.get(lead).copied().unwrap_or(0);
+                let f = flags.get(*lead as usize).copied().unwrap_or(0);
                 k += u64::from(f & CONVERTED != 0 && f & HELD_OUT == 0);
             }
             Group::of(k, n)
