@@ -58,7 +58,8 @@ fn track(lead: &str, event: &str, props: &str, at: i64) -> (i64, String) {
 
 /// `leads` leads signing up a minute apart; the held out convert at 6%, the others at their
 /// arm's true rate (an order a few days after the offer); 40% of the treated open the
-/// welcome email an hour after it, a quarter of those click.
+/// welcome email an hour after it, a quarter of those click; 30% open the offer, 30% of
+/// those click, 1% unsubscribe.
 pub fn events(seed: u64, leads: u64) -> (String, Truth) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut lines = Vec::new();
@@ -99,6 +100,18 @@ pub fn events(seed: u64, leads: u64) -> (String, Truth) {
         }
         let arm = arm_of(&lead);
         truth.per_arm[arm] += 1;
+        // The offer goes out a day after the welcome; some open it, a few click, fewer leave.
+        let offer = [r#"{"template":"offer-ten"}"#, r#"{"template":"offer-month"}"#][arm];
+        let sent = at + 24 * HOUR;
+        if rng.f64() < 0.3 {
+            lines.push(track(&lead, "Email Opened", offer, sent + 2 * HOUR));
+            if rng.f64() < 0.3 {
+                lines.push(track(&lead, "Email Link Clicked", offer, sent + 3 * HOUR));
+            }
+        }
+        if rng.f64() < 0.01 {
+            lines.push(track(&lead, "Unsubscribed", offer, sent + 4 * HOUR));
+        }
         if rng.f64() < TRUE_RATES[arm] {
             truth.converted_per_arm[arm] += 1;
             let day = 2 + rng.i64(0..10);
