@@ -217,12 +217,7 @@ fn workflow(facts: &Facts, w: u16) -> Workflow {
     }
 }
 
-fn split(
-    facts: &Facts,
-    labels: &[u32],
-    taken: &HashMap<u32, u32>,
-    flags: &[u8],
-) -> Split {
+fn split(facts: &Facts, labels: &[u32], taken: &HashMap<u32, u32>, flags: &[u8]) -> Split {
     let groups: Vec<Group> = labels
         .iter()
         .map(|&v| {

@@ -101,7 +101,10 @@ pub fn events(seed: u64, leads: u64) -> (String, Truth) {
         let arm = arm_of(&lead);
         truth.per_arm[arm] += 1;
         // The offer goes out a day after the welcome; some open it, a few click, fewer leave.
-        let offer = [r#"{"template":"offer-ten"}"#, r#"{"template":"offer-month"}"#][arm];
+        let offer = [
+            r#"{"template":"offer-ten"}"#,
+            r#"{"template":"offer-month"}"#,
+        ][arm];
         let sent = at + 24 * HOUR;
         if rng.f64() < 0.3 {
             lines.push(track(&lead, "Email Opened", offer, sent + 2 * HOUR));
