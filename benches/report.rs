@@ -71,12 +71,7 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn main() {
     let testing = !std::env::args().any(|a| a == "--bench");
-    let size = match std::env::var("NURTURE_BENCH_SIZE").as_deref() {
-        _ if testing => workload::Size::Small,
-        Ok("small") => workload::Size::Small,
-        Ok("10m") => workload::Size::TenMillion,
-        _ => workload::Size::Million,
-    };
+    let size = workload::Size::from_env(testing);
     let reps: usize = if testing {
         1
     } else {

@@ -166,6 +166,19 @@ fn intervals_cover_the_truth_in_repetitions() {
     }
 }
 
+/// A temp dir with the campaign (`report.nurture`) and a generated log (`events.jsonl`).
+fn files(seed: u64, leads: u64) -> (tempfile::TempDir, report_support::Truth) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("report.nurture"), CAMPAIGN).unwrap();
+    let (log, truth) = events(seed, leads);
+    std::fs::write(dir.path().join("events.jsonl"), log).unwrap();
+    (dir, truth)
+}
+
+fn path(dir: &tempfile::TempDir, name: &str) -> String {
+    dir.path().join(name).to_string_lossy().into_owned()
+}
+
 fn cli(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN).args(args).output().expect("runs nurture");
     (
@@ -179,14 +192,9 @@ fn cli(args: &[&str]) -> (i32, String, String) {
 /// gives; actions of another campaign are refused, naming what does not belong.
 #[test]
 fn actions_of_a_run_and_of_another_campaign() {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let campaign = dir.path().join("report.nurture");
-    std::fs::write(&campaign, CAMPAIGN).unwrap();
-    let (log, _) = events(3, 2_000);
-    let log_path = dir.path().join("events.jsonl");
-    std::fs::write(&log_path, log).unwrap();
+    let (dir, _) = files(3, 2_000);
     let actions = dir.path().join("actions.jsonl");
-    let (c, p) = (campaign.to_str().unwrap(), log_path.to_str().unwrap());
+    let (c, p) = (&path(&dir, "report.nurture"), &path(&dir, "events.jsonl"));
     let (code, _, err) = cli(&["run", c, "--events", p, "--out", actions.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let (code, ran, err) = cli(&["report", c, "--events", p, "--format", "json"]);
@@ -244,13 +252,8 @@ fn actions_of_a_run_and_of_another_campaign() {
 /// The three formats, to standard output and to a file; the JSON has the documented fields.
 #[test]
 fn formats_and_output() {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let campaign = dir.path().join("report.nurture");
-    std::fs::write(&campaign, CAMPAIGN).unwrap();
-    let (log, truth) = events(5, 500);
-    let log_path = dir.path().join("events.jsonl");
-    std::fs::write(&log_path, log).unwrap();
-    let (c, p) = (campaign.to_str().unwrap(), log_path.to_str().unwrap());
+    let (dir, truth) = files(5, 500);
+    let (c, p) = (&path(&dir, "report.nurture"), &path(&dir, "events.jsonl"));
     let (code, text, err) = cli(&["report", c, "--events", p]);
     assert_eq!(code, 0, "{err}");
     assert!(

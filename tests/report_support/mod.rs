@@ -56,6 +56,28 @@ fn track(lead: &str, event: &str, props: &str, at: i64) -> (i64, String) {
     )
 }
 
+/// A lead opens a template sent at `sent` an hour later with probability `p.0`, and then
+/// clicks it an hour after that with probability `p.1`: whether it opened and clicked.
+fn engage(
+    rng: &mut fastrand::Rng,
+    lines: &mut Vec<(i64, String)>,
+    lead: &str,
+    template: &str,
+    sent: i64,
+    p: (f64, f64),
+) -> (bool, bool) {
+    let props = format!(r#"{{"template":"{template}"}}"#);
+    if rng.f64() >= p.0 {
+        return (false, false);
+    }
+    lines.push(track(lead, "Email Opened", &props, sent + HOUR));
+    let clicked = rng.f64() < p.1;
+    if clicked {
+        lines.push(track(lead, "Email Link Clicked", &props, sent + 2 * HOUR));
+    }
+    (true, clicked)
+}
+
 /// `leads` leads signing up a minute apart; the held out convert at 6%, the others at their
 /// arm's true rate (an order a few days after the offer); 40% of the treated open the
 /// welcome email an hour after it, a quarter of those click; 30% open the offer, 30% of
@@ -80,40 +102,18 @@ pub fn events(seed: u64, leads: u64) -> (String, Truth) {
             }
             continue;
         }
-        if rng.f64() < 0.4 {
-            truth.opened_welcome += 1;
-            lines.push(track(
-                &lead,
-                "Email Opened",
-                r#"{"template":"welcome"}"#,
-                at + HOUR,
-            ));
-            if rng.f64() < 0.25 {
-                truth.clicked_welcome += 1;
-                lines.push(track(
-                    &lead,
-                    "Email Link Clicked",
-                    r#"{"template":"welcome"}"#,
-                    at + 2 * HOUR,
-                ));
-            }
-        }
+        let (opened, clicked) = engage(&mut rng, &mut lines, &lead, "welcome", at, (0.4, 0.25));
+        truth.opened_welcome += u64::from(opened);
+        truth.clicked_welcome += u64::from(clicked);
         let arm = arm_of(&lead);
         truth.per_arm[arm] += 1;
         // The offer goes out a day after the welcome; some open it, a few click, fewer leave.
-        let offer = [
-            r#"{"template":"offer-ten"}"#,
-            r#"{"template":"offer-month"}"#,
-        ][arm];
+        let offer = ["offer-ten", "offer-month"][arm];
         let sent = at + 24 * HOUR;
-        if rng.f64() < 0.3 {
-            lines.push(track(&lead, "Email Opened", offer, sent + 2 * HOUR));
-            if rng.f64() < 0.3 {
-                lines.push(track(&lead, "Email Link Clicked", offer, sent + 3 * HOUR));
-            }
-        }
+        engage(&mut rng, &mut lines, &lead, offer, sent, (0.3, 0.3));
         if rng.f64() < 0.01 {
-            lines.push(track(&lead, "Unsubscribed", offer, sent + 4 * HOUR));
+            let props = format!(r#"{{"template":"{offer}"}}"#);
+            lines.push(track(&lead, "Unsubscribed", &props, sent + 4 * HOUR));
         }
         if rng.f64() < TRUE_RATES[arm] {
             truth.converted_per_arm[arm] += 1;
