@@ -425,3 +425,77 @@ struct Line<'a> {
     #[serde(default)]
     holdout: Option<bool>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CAMPAIGN: &str = r#"campaign "Collect"
+lead { email: string }
+event signed_up { plan: string }
+on signed_up start welcome
+on signed_up tag "new"
+workflow welcome {
+  goal did order.placed within 7d
+  send email "hello"
+  split {
+    50% "A": send email "a"
+    50% "B": send email "b"
+  }
+}
+"#;
+
+    fn collector() -> Collector {
+        let (_, program) = crate::check::check_text(CAMPAIGN);
+        Collector::new(&crate::compile::compile(&program.unwrap()).unwrap())
+    }
+
+    fn refused(line: &str) -> String {
+        collector().action_line(line, 7).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn actions_of_this_campaign_are_read() {
+        let mut c = collector();
+        let lines = [
+            r#"{"at":"2026-01-01T00:00:00Z","lead":"ann","action":"send","channel":"email","template":"hello","workflow":"welcome","step":"send email \"hello\"","id":"1"}"#,
+            r#"{"at":"2026-01-01T00:00:00Z","lead":"ann","action":"tag","tag":"new","trigger":"on signed_up","line":5,"id":"2"}"#,
+            r#"{"at":"2026-01-01T00:00:00Z","lead":"ann","action":"assigned","workflow":"welcome","step":"split","variant":"B","id":"3"}"#,
+            r#"{"at":"2026-01-02T00:00:00Z","lead":"ann","action":"converted","workflow":"welcome","variant":"B","id":"4"}"#,
+        ];
+        for (i, l) in lines.iter().enumerate() {
+            c.action_line(l, i as u64 + 1).unwrap();
+        }
+        let kinds: Vec<&What> = c.facts.acts.iter().map(|a| &a.what).collect();
+        assert!(matches!(
+            kinds[0],
+            What::Sent {
+                step: Some((0, 0)),
+                channel: Channel::Email,
+                ..
+            }
+        ));
+        assert!(matches!(kinds[1], What::Assigned { workflow: 0, .. }));
+        assert!(matches!(
+            kinds[2],
+            What::Converted {
+                workflow: 0,
+                holdout: false
+            }
+        ));
+        assert_eq!(c.facts.acts[2].at, 1_767_312_000_000);
+    }
+
+    #[test]
+    fn actions_of_another_campaign_are_refused() {
+        let step = r#"{"at":"2026-01-01T00:00:00Z","lead":"ann","action":"send","channel":"email","template":"bye","workflow":"welcome","step":"send email \"bye\"","id":"1"}"#;
+        assert!(refused(step).starts_with(
+            "line 7 of the actions names step `send email \"bye\"` of workflow `welcome`, which this campaign does not have"
+        ));
+        let trigger = r#"{"at":"2026-01-01T00:00:00Z","lead":"ann","action":"tag","tag":"new","trigger":"on signed_up","line":9,"id":"2"}"#;
+        assert!(refused(trigger).contains("names trigger `on signed_up` on line 9"));
+        let arm = r#"{"at":"2026-01-01T00:00:00Z","lead":"ann","action":"assigned","workflow":"welcome","step":"split","variant":"C","id":"3"}"#;
+        assert!(refused(arm).contains("names split arm \"C\""));
+        assert!(refused("not json").starts_with("line 7 of the actions is not an action record"));
+    }
+}
