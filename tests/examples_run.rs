@@ -203,7 +203,7 @@ fn ebook_welcome() {
     // The undeclared events are skipped and counted; the page calls are page views.
     assert!(
         run.stderr.contains(
-            "30 lines: 21 events, 6 identifies, 6 leads; 31 actions (3 suppressed sends, 2 \
+            "32 lines: 23 events, 6 identifies, 6 leads; 31 actions (3 suppressed sends, 2 \
              conversions); 0 rejected\nskipped, not in the campaign: Application Opened (2), \
              Signed Up (1)\n"
         ),
@@ -226,6 +226,24 @@ fn ebook_welcome() {
         .iter()
         .filter(|a| a["lead"] == "dev")
         .all(|a| a["action"] == "enter"));
+    // `cat` falls in the 10% holdout: enrolled and recorded so, sent nothing, and her trial
+    // is a held-out conversion; the treated `ann` converts as treated.
+    assert_eq!(
+        count(&actions, |a| is(a, "cat", "holdout")
+            && a["workflow"] == "welcome_series"),
+        1
+    );
+    assert_eq!(count(&actions, |a| is(a, "cat", "send")), 0);
+    assert_eq!(
+        count(&actions, |a| is(a, "cat", "converted")
+            && a["holdout"] == true),
+        1
+    );
+    assert_eq!(
+        count(&actions, |a| is(a, "ann", "converted")
+            && a["holdout"] == false),
+        1
+    );
 }
 
 #[test]

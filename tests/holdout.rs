@@ -187,16 +187,21 @@ fn the_holdout_is_independent_of_the_split_arms() {
     assert_eq!(assigned, ids.len() - held.len());
 }
 
-#[test]
-fn a_held_out_lead_runs_no_step_and_converts_with_holdout_true() {
+/// A held-out and a treated lead sign up, and both order three days later.
+fn both_order() -> (String, String, [String; 4]) {
     let (held, treated) = (lead_where(true), lead_where(false));
     let lines = [
         signup(&held, "2026-03-02T09:00:00Z"),
         signup(&treated, "2026-03-02T09:00:01Z"),
         order(&held, "2026-03-05T09:00:00Z"),
         order(&treated, "2026-03-05T09:00:01Z"),
-    ]
-    .map(String::from);
+    ];
+    (held, treated, lines)
+}
+
+#[test]
+fn a_held_out_lead_runs_no_step_and_converts_with_holdout_true() {
+    let (held, treated, lines) = both_order();
     let records = run(&campaign(10), &lines, Some("2026-04-30T00:00:00Z"));
     let h = of(&records, &held);
     assert_eq!(actions(&h), ["holdout", "converted"], "{h:#?}");
@@ -489,14 +494,7 @@ fn documented_fields() -> (BTreeSet<String>, String) {
 #[test]
 fn the_holdout_records_are_documented() {
     let (fields, actions) = documented_fields();
-    let (held, treated) = (lead_where(true), lead_where(false));
-    let lines = [
-        signup(&held, "2026-03-02T09:00:00Z"),
-        signup(&treated, "2026-03-02T09:00:01Z"),
-        order(&held, "2026-03-05T09:00:00Z"),
-        order(&treated, "2026-03-05T09:00:01Z"),
-    ]
-    .map(String::from);
+    let (_, _, lines) = both_order();
     let records = run(&campaign(10), &lines, None);
     let kinds: BTreeSet<&str> = records
         .iter()
@@ -516,4 +514,88 @@ fn the_holdout_records_are_documented() {
             );
         }
     }
+}
+
+/// The draw over many kinds of lead id and workflow name: the share held out is near P, and
+/// the held-out leads split between a 50/50 split's arms as everyone does. Deterministic (the
+/// hash is fixed), so a pass is a pass for good; the bounds are 4.5 standard deviations.
+#[test]
+fn the_draw_is_fair_and_independent_of_splits_for_many_kinds_of_id() {
+    type Scheme = (&'static str, fn(usize) -> String);
+    let schemes: [Scheme; 4] = [
+        ("u00000", |i| format!("u{i:05}")),
+        ("lead-0", |i| format!("lead-{i}")),
+        ("email", |i| {
+            format!("user{}@example.com", i * 7919 % 1_000_003)
+        }),
+        ("hex", |i| format!("{:016x}", fnv1a(&i.to_le_bytes()))),
+    ];
+    for (scheme, id) in schemes {
+        let ids: Vec<String> = (0..20_000).map(id).collect();
+        for workflow in ["welcome", "welcome_series", "cart_recovery", "w"] {
+            for share in [10u8, 30] {
+                let held: Vec<&String> = (ids.iter())
+                    .filter(|l| nurture::vm::holdout::held_out(share, workflow, l))
+                    .collect();
+                let (n, p) = (ids.len() as f64, share as f64 / 100.0);
+                let k = held.len() as f64;
+                let sd = (n * p * (1.0 - p)).sqrt();
+                assert!(
+                    (k - n * p).abs() <= 4.5 * sd,
+                    "{scheme} in {workflow} at {share}%: {k} held out of {n}"
+                );
+                let arm_a = (held.iter())
+                    .filter(|l| fnv1a(format!("{workflow}/{l}").as_bytes()) % 100 < 50)
+                    .count() as f64;
+                assert!(
+                    (arm_a - k / 2.0).abs() <= 4.5 * (k / 4.0).sqrt(),
+                    "{scheme} in {workflow} at {share}%: {arm_a} of {k} held out in arm A"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_enrollment_of_a_held_out_lead_is_recorded() {
+    // `enroll every time`: each start is a run, held out again, with its own record.
+    let src = campaign(10).replace("enroll once", "enroll every time");
+    let held = lead_where(true);
+    let lines = [
+        signup(&held, "2026-03-02T09:00:00Z"),
+        signup(&held, "2026-03-03T09:00:00Z"),
+    ];
+    let records = run(&src, &lines, None);
+    let h = of(&records, &held);
+    assert_eq!(actions(&h), ["holdout", "holdout"]);
+    assert_ne!(h[0]["id"], h[1]["id"]);
+}
+
+#[test]
+fn the_compiled_file_keeps_the_holdout_and_its_listing_shows_it() {
+    let (diags, program) = check_text(&campaign(10));
+    let program = program.unwrap_or_else(|| panic!("{diags:#?}"));
+    let c = nurture::compile::compile(&program).expect("compiles");
+    let loaded = nurture::compile::Compiled::load(&c.to_bytes()).expect("loads");
+    assert_eq!(loaded.workflows[0].holdout, Some(10));
+    let listing = nurture::compile::disasm::disasm(&loaded, None);
+    assert!(
+        listing.contains("  holdout 10% (watched 30d after enrollment)"),
+        "{listing}"
+    );
+    // A changed share is a changed campaign.
+    let (_, other) = check_text(&campaign(20));
+    let other = nurture::compile::compile(&other.unwrap()).unwrap();
+    assert!(!nurture::compile::compare::same_behaviour(&c, &other));
+}
+
+#[test]
+fn a_holdout_lint_can_be_silenced_on_its_line() {
+    let src = campaign(2).replace("holdout 2%", "holdout 2%  // nurture: ignore small-holdout");
+    assert!(
+        !codes(&src).contains(&Code::SmallHoldout),
+        "{:?}",
+        codes(&src)
+    );
+    assert!(codes(&campaign(2)).contains(&Code::SmallHoldout));
 }

@@ -14,7 +14,8 @@ use std::path::PathBuf;
 /// Draw each workflow as a diagram
 ///
 /// Steps in order, waits with their durations, `if` branches with their conditions (yes/no),
-/// `split` arms with their shares, `exit when` and `goal`, and the triggers (or other
+/// `split` arms with their shares, `exit when` and `goal`, a `holdout` as a dashed branch
+/// with its share, and the triggers (or other
 /// workflows) that start or stop it. Mermaid renders in Markdown on GitHub: put the output in
 /// a ```mermaid block. DOT renders with Graphviz: `nurture graph FILE --format dot | dot
 /// -Tsvg > flow.svg`.

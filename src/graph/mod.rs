@@ -28,7 +28,7 @@ pub mod dot;
 pub mod mermaid;
 
 use crate::check::program::{
-    Expr, ExprKind, Program, Step, StepKind, Template, Trigger, TriggerSource, WorkflowId,
+    Expr, ExprKind, Program, Step, StepKind, Template, Trigger, TriggerSource, Workflow, WorkflowId,
 };
 use crate::lang::format;
 use crate::lang::modes::Enroll;
@@ -202,20 +202,7 @@ pub fn build_workflow(program: &Program, source: &str, id: WorkflowId) -> Workfl
         }
     }
 
-    // A holdout branches off before the first step: its share held out, the rest treated.
-    let held = wf.holdout.map(|(share, _)| {
-        let node = b.id("holdout");
-        let mut lines = vec!["held out: no steps".to_string()];
-        if let Some(d) = wf.goal_window() {
-            lines.push(format!(
-                "goal watched {}",
-                format::duration(from_seconds(d))
-            ));
-        }
-        b.node(node.clone(), NodeKind::Holdout, lines);
-        b.edge(&start, &node, Some(&format!("{share}% held out")), true);
-        (node, format!("{}% treated", 100 - share))
-    });
+    let held = b.holdout(wf, &start);
     let first = held.as_ref().map(|(_, treated)| treated.clone());
     let exits = b.steps(&wf.steps, vec![(start, first)]);
     let end = b.id("end");
@@ -247,6 +234,23 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// A holdout branches off before the first step: a dashed edge with the share held out to
+    /// its node; the node, and the label of the treated share for the first step's edge.
+    fn holdout(&mut self, wf: &Workflow, start: &str) -> Option<(String, String)> {
+        let (share, _) = wf.holdout?;
+        let node = self.id("holdout");
+        let mut lines = vec!["held out: no steps".to_string()];
+        if let Some(d) = wf.goal_window() {
+            lines.push(format!(
+                "goal watched {}",
+                format::duration(from_seconds(d))
+            ));
+        }
+        self.node(node.clone(), NodeKind::Holdout, lines);
+        self.edge(start, &node, Some(&format!("{share}% held out")), true);
+        Some((node, format!("{}% treated", 100 - share)))
+    }
+
     fn id(&self, part: &str) -> String {
         format!("{}_{part}", self.prefix)
     }
