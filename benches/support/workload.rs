@@ -120,6 +120,7 @@ pub enum Size {
 impl Size {
     /// NURTURE_BENCH_SIZE=small|1m|10m (1m by default), small when `testing` (`cargo test
     /// --benches`).
+    #[allow(dead_code)] // benches/run.rs sizes its workload its own way
     pub fn from_env(testing: bool) -> Size {
         match std::env::var("NURTURE_BENCH_SIZE").as_deref() {
             _ if testing => Size::Small,
