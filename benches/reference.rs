@@ -100,12 +100,7 @@ struct Row {
 
 fn main() {
     let testing = !std::env::args().any(|a| a == "--bench");
-    let size = match std::env::var("NURTURE_BENCH_SIZE").as_deref() {
-        _ if testing => workload::Size::Small,
-        Ok("small") => workload::Size::Small,
-        Ok("10m") => workload::Size::TenMillion,
-        _ => workload::Size::Million,
-    };
+    let size = workload::Size::from_env(testing);
     let peer_events: usize = if testing {
         2_000
     } else {

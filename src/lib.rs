@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod intern;
 pub mod lang;
 pub mod repl;
+pub mod report;
 pub mod runtime;
 pub mod syntax;
 pub mod testing;

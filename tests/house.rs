@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["compile"],
     &["vm"],
     &["runtime", "inspect"],
-    &["testing", "graph", "repl"],
+    &["testing", "graph", "repl", "report"],
 ];
 
 fn rank(module: &str) -> Option<usize> {

@@ -118,6 +118,18 @@ pub enum Size {
 }
 
 impl Size {
+    /// NURTURE_BENCH_SIZE=small|1m|10m (1m by default), small when `testing` (`cargo test
+    /// --benches`).
+    #[allow(dead_code)] // benches/run.rs sizes its workload its own way
+    pub fn from_env(testing: bool) -> Size {
+        match std::env::var("NURTURE_BENCH_SIZE").as_deref() {
+            _ if testing => Size::Small,
+            Ok("small") => Size::Small,
+            Ok("10m") => Size::TenMillion,
+            _ => Size::Million,
+        }
+    }
+
     /// (events, leads, days)
     pub fn shape(self) -> (u32, u32, u32) {
         match self {

@@ -17,6 +17,7 @@ mod graph;
 mod outbox;
 mod repl;
 mod repl_helper;
+mod report;
 pub(crate) mod run;
 mod state;
 mod test;
@@ -55,6 +56,7 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
     Repl(repl::ReplArgs),
+    Report(report::ReportArgs),
     Run(run::RunArgs),
     Serve(crate::serve::ServeArgs),
     State(state::StateArgs),
@@ -91,6 +93,7 @@ where
         Command::Fmt(args) => fmt::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Repl(args) => repl::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Serve(args) => crate::serve::run(&args),
         Command::State(args) => state::run(&args),

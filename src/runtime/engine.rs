@@ -54,6 +54,8 @@ pub struct Engine {
     pub machine: Machine,
     reader: Reader,
     record: Record,
+    /// Whether the last line `feed` read was a record it applied (`Engine::last_record`).
+    applied: bool,
     rejected: u64,
     lines: u64,
     skipped: BTreeMap<String, u64>,
@@ -71,6 +73,7 @@ impl Engine {
             reader: Reader::from_compiled(&compiled, options.strict),
             machine: Machine::new(compiled),
             record: Record::default(),
+            applied: false,
             rejected: 0,
             lines: 0,
             skipped: BTreeMap::new(),
@@ -123,6 +126,7 @@ impl Engine {
     /// as a reject; the run goes on.
     pub fn feed(&mut self, line: &str, line_no: u64, sink: &mut dyn Sink) -> Option<Reject> {
         self.lines += 1;
+        self.applied = false;
         if line.trim().is_empty() {
             return None;
         }
@@ -144,8 +148,15 @@ impl Engine {
         // The record's buffers are kept for the next line.
         let mut record = std::mem::take(&mut self.record);
         let rejected = self.apply(&mut record, line_no, None, sink);
+        self.applied = rejected.is_none();
         self.record = record;
         rejected
+    }
+
+    /// The record the last `feed` applied, if it applied one (a report reads the engagement
+    /// events and the lead of each).
+    pub fn last_record(&self) -> Option<&Record> {
+        self.applied.then_some(&self.record)
     }
 
     /// Applies a record read from line `line_no`: at `now` when the service's clock rules,
