@@ -10,6 +10,7 @@ pub mod check;
 pub mod compile;
 pub mod diag;
 pub mod graph;
+pub mod ide;
 pub mod inspect;
 pub mod intern;
 pub mod lang;

@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["compile"],
     &["vm"],
     &["runtime", "inspect"],
-    &["testing", "graph", "repl"],
+    &["testing", "graph", "repl", "ide"],
 ];
 
 fn rank(module: &str) -> Option<usize> {
