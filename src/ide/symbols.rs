@@ -387,14 +387,9 @@ impl Index {
                     });
                 }
             }
-            [ty, value] => {
-                if self.use_of(Kind::Enum, &ty.name, ty.span) {
-                    self.use_of(
-                        Kind::Variant,
-                        &format!("{}.{}", ty.name, value.name),
-                        value.span,
-                    );
-                }
+            [ty, value] if self.use_of(Kind::Enum, &ty.name, ty.span) => {
+                let key = format!("{}.{}", ty.name, value.name);
+                self.use_of(Kind::Variant, &key, value.span);
             }
             _ => {}
         }
