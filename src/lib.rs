@@ -9,6 +9,7 @@
 pub mod check;
 pub mod compile;
 pub mod diag;
+pub mod fmt;
 pub mod graph;
 pub mod ide;
 pub mod inspect;

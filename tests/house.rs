@@ -9,6 +9,7 @@ const LAYERS: &[&[&str]] = &[
     &["lang", "intern"],
     &["diag"],
     &["syntax"],
+    &["fmt"],
     &["check"],
     &["compile"],
     &["vm"],

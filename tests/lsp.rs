@@ -393,3 +393,52 @@ fn outline_tokens_and_folding() {
     );
     c.shutdown();
 }
+
+#[test]
+fn format_a_file() {
+    let mut c = Client::start();
+    let messy = "lead {\nemail:string\n}\nlist   known=lead.email   is set\n";
+    c.open(URI, messy);
+    let params = json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } });
+    let edits = c.request("textDocument/formatting", params.clone());
+    let edits = edits.as_array().unwrap();
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    let formatted = edits[0]["newText"].as_str().unwrap();
+    assert_eq!(formatted, nurture::fmt::format(messy).unwrap());
+    assert!(
+        formatted.contains("list known = lead.email is set"),
+        "{formatted}"
+    );
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({ "line": 0, "character": 0 })
+    );
+    assert_eq!(
+        edits[0]["range"]["end"],
+        json!({ "line": 4, "character": 0 })
+    );
+    // A formatted file needs no edit; one that does not parse is refused with its error.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [{ "text": formatted }] }),
+    );
+    c.diagnostics(URI);
+    assert_eq!(
+        c.request("textDocument/formatting", params.clone()),
+        json!([])
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 3 }, "contentChanges": [{ "text": "list x = (" }] }),
+    );
+    c.diagnostics(URI);
+    let refused = c.request_raw("textDocument/formatting", params);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("syntax error"),
+        "{refused}"
+    );
+    c.shutdown();
+}

@@ -79,25 +79,10 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Checked {
 
 /// Parses and checks source text: the diagnostics, and the program when there is no error.
 pub fn check_text(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
-    on_check_stack(|| check_on_this_thread(text))
+    // Parsing and checking recurse as deep as the input nests (within the limits of
+    // `syntax::limits`).
+    crate::lang::stack::on_roomy_stack(|| check_on_this_thread(text))
 }
-
-/// Runs `f` on a thread with the checker's stack. Parsing and checking recurse as deep as the
-/// input nests (within the limits of `syntax::limits`); a thread with a known, roomy stack
-/// makes that safe whatever thread the caller runs on (test threads get 2 MiB).
-fn on_check_stack<T: Send>(f: impl Fn() -> T + Sync) -> T {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(CHECK_STACK_BYTES)
-            .spawn_scoped(scope, &f)
-            .map(|handle| handle.join())
-            .unwrap_or_else(|_| Ok(f()))
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
-}
-
-/// The stack the checker runs on.
-const CHECK_STACK_BYTES: usize = 64 << 20;
 
 fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
     let Analysis {
@@ -123,7 +108,7 @@ pub struct Analysis {
 /// Parses and checks source text as `check_text` does, keeping the syntax tree and the
 /// program even when there are errors (the language server's view of a file).
 pub fn analyse(text: &str) -> Analysis {
-    on_check_stack(|| analyse_on_this_thread(text))
+    crate::lang::stack::on_roomy_stack(|| analyse_on_this_thread(text))
 }
 
 fn analyse_on_this_thread(text: &str) -> Analysis {

@@ -45,6 +45,7 @@ pub fn capabilities() -> lsp::ServerCapabilities {
             ),
         ),
         folding_range_provider: Some(lsp::FoldingRangeProviderCapability::Simple(true)),
+        document_formatting_provider: Some(lsp::OneOf::Left(true)),
         ..Default::default()
     }
 }
@@ -237,6 +238,22 @@ fn answer(server: &Server, r: Request) -> Result<Value, Failure> {
                 }
             }
             json(actions)
+        }
+        req::Formatting::METHOD => {
+            let p: lsp::DocumentFormattingParams = params(r)?;
+            let o = open(server, &p.text_document.uri)?;
+            let formatted =
+                nurture::fmt::format(&o.doc.text).map_err(|e| Failure::Refused(e.to_string()))?;
+            // One edit over the whole file, or none when it is already in the layout.
+            let whole = nurture::lang::span::Span::new(0, o.doc.text.len());
+            let edits: Vec<_> = (formatted != o.doc.text)
+                .then(|| lsp::TextEdit {
+                    range: range(&o.doc, whole),
+                    new_text: formatted,
+                })
+                .into_iter()
+                .collect();
+            json(edits)
         }
         other => Err(Failure::UnknownMethod(other.to_string())),
     }
