@@ -9,7 +9,9 @@
 pub mod check;
 pub mod compile;
 pub mod diag;
+pub mod fmt;
 pub mod graph;
+pub mod ide;
 pub mod inspect;
 pub mod intern;
 pub mod lang;

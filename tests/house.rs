@@ -9,11 +9,12 @@ const LAYERS: &[&[&str]] = &[
     &["lang", "intern"],
     &["diag"],
     &["syntax"],
+    &["fmt"],
     &["check"],
     &["compile"],
     &["vm"],
     &["runtime", "inspect"],
-    &["testing", "graph", "repl"],
+    &["testing", "graph", "repl", "ide"],
 ];
 
 fn rank(module: &str) -> Option<usize> {

@@ -80,25 +80,45 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Checked {
 /// Parses and checks source text: the diagnostics, and the program when there is no error.
 pub fn check_text(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
     // Parsing and checking recurse as deep as the input nests (within the limits of
-    // `syntax::limits`); a thread with a known, roomy stack makes that safe whatever thread
-    // the caller runs on (test threads get 2 MiB).
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(CHECK_STACK_BYTES)
-            .spawn_scoped(scope, || check_on_this_thread(text))
-            .map(|handle| handle.join())
-            .unwrap_or_else(|_| Ok(check_on_this_thread(text)))
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+    // `syntax::limits`).
+    crate::lang::stack::on_roomy_stack(|| check_on_this_thread(text))
 }
 
-/// The stack the checker runs on.
-const CHECK_STACK_BYTES: usize = 64 << 20;
-
 fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
+    let Analysis {
+        diagnostics,
+        program,
+        ..
+    } = analyse_on_this_thread(text);
+    let ok = !diagnostics.iter().any(|d| d.is_error());
+    (diagnostics, program.filter(|_| ok))
+}
+
+/// What an editor needs of a file being written: the diagnostics, the syntax tree (what
+/// parsed of it) and the program checked as far as it goes, even with errors in it.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub diagnostics: Vec<Diagnostic>,
+    pub file: syntax::ast::File,
+    /// The program with every declaration the checker met, when the file parsed; with errors,
+    /// the expressions that had them are typed `Ty::Error`.
+    pub program: Option<Program>,
+}
+
+/// Parses and checks source text as `check_text` does, keeping the syntax tree and the
+/// program even when there are errors (the language server's view of a file).
+pub fn analyse(text: &str) -> Analysis {
+    crate::lang::stack::on_roomy_stack(|| analyse_on_this_thread(text))
+}
+
+fn analyse_on_this_thread(text: &str) -> Analysis {
     let (file, parse_diags) = syntax::parse(text);
     if !parse_diags.is_empty() {
-        return (parse_diags, None);
+        return Analysis {
+            diagnostics: parse_diags,
+            file,
+            program: None,
+        };
     }
     if file.items.is_empty() {
         let diag = Diagnostic::new(
@@ -108,7 +128,11 @@ fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
         )
         .with_label("empty")
         .with_help("a campaign declares at least a `lead { … }` schema; see docs/language.md");
-        return (vec![diag], None);
+        return Analysis {
+            diagnostics: vec![diag],
+            file,
+            program: None,
+        };
     }
     let (prelude, prelude_diags) = syntax::parse(PRELUDE);
     debug_assert!(
@@ -121,8 +145,11 @@ fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
     // error may have set off).
     lints::run(&program, &uses, &mut diags);
     suppress::apply(text, &mut diags);
-    let ok = !diags.iter().any(|d| d.is_error());
-    (diags, ok.then_some(program))
+    Analysis {
+        diagnostics: diags,
+        file,
+        program: Some(program),
+    }
 }
 
 #[cfg(test)]

@@ -110,7 +110,7 @@ pub(super) fn load_campaign(
 
 /// Diagnostics as human output for standard error: in colour only on a terminal, and never
 /// when NO_COLOR is set.
-fn render(report: FileReport) -> String {
+pub(super) fn render(report: FileReport) -> String {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = !no_color && std::io::stderr().is_terminal();
     diag::render(&[report], diag::Format::Human, color)

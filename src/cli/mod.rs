@@ -11,6 +11,7 @@ mod compile;
 mod disasm;
 mod explain;
 pub(crate) mod files;
+mod fmt;
 mod graph;
 mod outbox;
 mod repl;
@@ -48,7 +49,9 @@ pub enum Command {
     Compile(compile::CompileArgs),
     Disasm(disasm::DisasmArgs),
     Explain(explain::ExplainArgs),
+    Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
+    Lsp(crate::lsp::LspArgs),
     Repl(repl::ReplArgs),
     Run(run::RunArgs),
     Serve(crate::serve::ServeArgs),
@@ -80,7 +83,9 @@ where
         Command::Compile(args) => compile::run(&args),
         Command::Disasm(args) => disasm::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Lsp(args) => crate::lsp::run(&args),
         Command::Repl(args) => repl::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Serve(args) => crate::serve::run(&args),

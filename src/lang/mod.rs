@@ -8,6 +8,7 @@ pub mod modes;
 pub mod ops;
 pub mod span;
 pub mod spelling;
+pub mod stack;
 pub mod time;
 pub mod types;
 pub mod value;

@@ -86,6 +86,15 @@ fn skip_trivia(source: &str, mut at: usize) -> usize {
     }
 }
 
+/// The pest tree of a whole file, for tools that lay its text out again (`fmt`): the `file`
+/// pair, spans into `source`. Comments and whitespace are silent in the grammar, so they are
+/// not in the tree; such a tool reads them from the text between pairs.
+pub fn parse_tree(source: &str) -> Result<Pair<'_, Rule>, Diagnostic> {
+    let mut pairs =
+        NurtureParser::parse(Rule::file, source).map_err(|e| syntax_error(e, source, 0))?;
+    Ok(pairs.next().expect("the file rule always yields a pair"))
+}
+
 /// Parses one expression (REPL input and tests).
 pub fn parse_expr(source: &str) -> Result<Expr, Vec<Diagnostic>> {
     let scan = limits::scan(source);
