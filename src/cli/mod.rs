@@ -13,6 +13,7 @@ mod explain;
 pub(crate) mod files;
 mod fmt;
 mod graph;
+mod lsp;
 mod outbox;
 mod repl;
 mod repl_helper;
@@ -51,7 +52,7 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
-    Lsp(crate::lsp::LspArgs),
+    Lsp(lsp::LspArgs),
     Repl(repl::ReplArgs),
     Run(run::RunArgs),
     Serve(crate::serve::ServeArgs),
@@ -85,7 +86,7 @@ where
         Command::Explain(args) => explain::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Graph(args) => graph::run(&args),
-        Command::Lsp(args) => crate::lsp::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Repl(args) => repl::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Serve(args) => crate::serve::run(&args),

@@ -106,7 +106,9 @@ mod tests {
             "{base}workflow w {{\n  wait 2mo\n  send email \"x\"\n}}\n"
         ));
         assert_eq!(months, [("2mo".to_string(), "60d".to_string())]);
-        let clock = fixes_of(&format!("{base}policy {{\n  quiet hours 9pm to 08:00\n}}\n"));
+        let clock = fixes_of(&format!(
+            "{base}policy {{\n  quiet hours 9pm to 08:00\n}}\n"
+        ));
         assert_eq!(clock, [("9pm".to_string(), "21:00".to_string())]);
     }
 }

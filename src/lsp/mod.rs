@@ -8,26 +8,11 @@
 mod convert;
 mod requests;
 
-use clap::Args;
 use lsp_server::{Connection, Message, Notification, ProtocolError};
 use lsp_types as lsp;
 use lsp_types::notification::{self as note, Notification as _};
 use nurture::ide::Document;
 use std::collections::{HashMap, VecDeque};
-
-/// Run the language server on standard input and output, for an editor to start.
-///
-/// It speaks the Language Server Protocol (JSON-RPC): diagnostics as you type with links to
-/// their explanations and quick fixes, hover, go to definition, find references, rename,
-/// completion, the outline, semantic tokens, folding and formatting. Editors start it
-/// themselves; see docs/editors.md to wire it into VS Code, Neovim or Helix.
-#[derive(Debug, Args)]
-pub struct LspArgs {
-    /// Accepted for editors that pass it (VS Code's client does): standard input and output
-    /// are the only transport.
-    #[arg(long)]
-    pub stdio: bool,
-}
 
 /// Why the server stopped other than by the protocol's `shutdown` and `exit`.
 #[derive(Debug)]
@@ -53,18 +38,8 @@ impl From<ProtocolError> for LspError {
     }
 }
 
-/// Runs the server until the editor says `exit`; the exit code of the command.
-pub fn run(_args: &LspArgs) -> u8 {
-    match serve_stdio() {
-        Ok(()) => crate::cli::EXIT_OK,
-        Err(e) => {
-            eprintln!("nurture lsp: {e}");
-            crate::cli::EXIT_USAGE
-        }
-    }
-}
-
-fn serve_stdio() -> Result<(), LspError> {
+/// Serves the editor on standard input and output until it says `exit` (or closes them).
+pub fn serve_stdio() -> Result<(), LspError> {
     let (connection, io_threads) = Connection::stdio();
     let caps = serde_json::to_value(requests::capabilities()).expect("capabilities serialize");
     connection.initialize(caps)?;
