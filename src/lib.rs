@@ -11,6 +11,7 @@ pub mod compile;
 pub mod diag;
 pub mod fmt;
 pub mod graph;
+pub mod ide;
 pub mod inspect;
 pub mod intern;
 pub mod lang;

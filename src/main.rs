@@ -1,8 +1,9 @@
 //! The `nurture` command: the command line (`cli`) over the library, the live service
-//! (`serve`), and the workers over NATS JetStream (`cluster`).
+//! (`serve`), the workers over NATS JetStream (`cluster`) and the language server (`lsp`).
 
 mod cli;
 mod cluster;
+mod lsp;
 mod serve;
 
 fn main() -> std::process::ExitCode {

@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["compile"],
     &["vm"],
     &["runtime", "inspect"],
-    &["testing", "graph", "repl", "report"],
+    &["testing", "graph", "repl", "report", "ide"],
 ];
 
 fn rank(module: &str) -> Option<usize> {

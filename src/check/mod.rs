@@ -85,9 +85,40 @@ pub fn check_text(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
 }
 
 fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
+    let Analysis {
+        diagnostics,
+        program,
+        ..
+    } = analyse_on_this_thread(text);
+    let ok = !diagnostics.iter().any(|d| d.is_error());
+    (diagnostics, program.filter(|_| ok))
+}
+
+/// What an editor needs of a file being written: the diagnostics, the syntax tree (what
+/// parsed of it) and the program checked as far as it goes, even with errors in it.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub diagnostics: Vec<Diagnostic>,
+    pub file: syntax::ast::File,
+    /// The program with every declaration the checker met, when the file parsed; with errors,
+    /// the expressions that had them are typed `Ty::Error`.
+    pub program: Option<Program>,
+}
+
+/// Parses and checks source text as `check_text` does, keeping the syntax tree and the
+/// program even when there are errors (the language server's view of a file).
+pub fn analyse(text: &str) -> Analysis {
+    crate::lang::stack::on_roomy_stack(|| analyse_on_this_thread(text))
+}
+
+fn analyse_on_this_thread(text: &str) -> Analysis {
     let (file, parse_diags) = syntax::parse(text);
     if !parse_diags.is_empty() {
-        return (parse_diags, None);
+        return Analysis {
+            diagnostics: parse_diags,
+            file,
+            program: None,
+        };
     }
     if file.items.is_empty() {
         let diag = Diagnostic::new(
@@ -97,7 +128,11 @@ fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
         )
         .with_label("empty")
         .with_help("a campaign declares at least a `lead { … }` schema; see docs/language.md");
-        return (vec![diag], None);
+        return Analysis {
+            diagnostics: vec![diag],
+            file,
+            program: None,
+        };
     }
     let (prelude, prelude_diags) = syntax::parse(PRELUDE);
     debug_assert!(
@@ -110,8 +145,11 @@ fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
     // error may have set off).
     lints::run(&program, &uses, &mut diags);
     suppress::apply(text, &mut diags);
-    let ok = !diags.iter().any(|d| d.is_error());
-    (diags, ok.then_some(program))
+    Analysis {
+        diagnostics: diags,
+        file,
+        program: Some(program),
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod explain;
 pub(crate) mod files;
 mod fmt;
 mod graph;
+mod lsp;
 mod outbox;
 mod repl;
 mod repl_helper;
@@ -55,6 +56,7 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
+    Lsp(lsp::LspArgs),
     Repl(repl::ReplArgs),
     Report(report::ReportArgs),
     Run(run::RunArgs),
@@ -92,6 +94,7 @@ where
         Command::Explain(args) => explain::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Repl(args) => repl::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Run(args) => run::run(&args),

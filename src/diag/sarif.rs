@@ -20,6 +20,12 @@ const PATH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'/');
 
+/// Where a code is explained: its section of docs/diagnostics.md (SARIF's `helpUri`, the
+/// language server's `codeDescription`).
+pub fn help_uri(c: Code) -> String {
+    format!("{DOCS}#{}", c.anchor())
+}
+
 pub fn render(reports: &[FileReport]) -> String {
     let rules: Vec<Value> = Code::ALL
         .iter()
@@ -28,7 +34,7 @@ pub fn render(reports: &[FileReport]) -> String {
                 "id": c.as_str(),
                 "name": c.name(),
                 "shortDescription": { "text": c.summary() },
-                "helpUri": format!("{DOCS}#{}", c.anchor()),
+                "helpUri": help_uri(*c),
                 "defaultConfiguration": { "level": level(c.severity()) },
             })
         })
