@@ -293,30 +293,73 @@ impl Gen<'_> {
         }
     }
 
-    fn steps(&mut self, depth: u32, out: &mut Vec<String>) {
+    /// `with { … }` data, now and then long enough to break; `event` reads the run's event.
+    fn with_data(&mut self, event: bool) -> String {
+        let mut fields = Vec::new();
+        for i in 0..1 + self.pick(5) {
+            let value = match self.pick(if event { 4 } else { 3 }) {
+                0 => format!("{}", self.pick(999)),
+                1 => "lead.email".to_string(),
+                2 => "( lead.company_size ?? 0 ) * 2".to_string(),
+                _ => "event.seats ?? 0".to_string(),
+            };
+            fields.push(format!("field_number_{i} : {value}"));
+        }
+        format!(" with {{ {} }}", fields.join(" , "))
+    }
+
+    /// A step's `with` data, half the time.
+    fn maybe_with(&mut self, event: bool) -> String {
+        if self.chance(50) {
+            self.with_data(event)
+        } else {
+            String::new()
+        }
+    }
+
+    /// `event`: the workflow is started by an event, its steps may read it; `decision`: a
+    /// `decide` named `d0` exists.
+    fn steps(&mut self, depth: u32, ctx: (bool, bool), out: &mut Vec<String>) {
+        let (event, decision) = ctx;
         for _ in 0..1 + self.pick(4) {
-            let step = match self.pick(if depth < 2 { 9 } else { 6 }) {
-                0 => format!("send email \"tpl-{}\"", self.pick(9)),
+            let step = match self.pick(if depth < 2 { 12 } else { 9 }) {
+                0 => format!(
+                    "send email \"tpl-{}\"{}",
+                    self.pick(9),
+                    self.maybe_with(event)
+                ),
                 1 => format!("wait {}d", 1 + self.pick(9)),
                 2 => "wait until weekday 10:00".to_string(),
                 3 => "set lead.stage = warm".to_string(),
                 4 => "tag \"touched\"".to_string(),
-                5 => "notify sales \"Lead_{lead.email}_scored_{fit}\"".to_string(),
-                6 | 7 => {
+                5 => format!(
+                    "notify sales \"Lead_{{lead.email}}_scored_{{fit}}\"{}",
+                    self.maybe_with(event)
+                ),
+                6 => format!(
+                    "send chat \"chat-{}\"{}",
+                    self.pick(9),
+                    self.maybe_with(event)
+                ),
+                7 if decision => format!("send email decide ( d0 ){}", self.maybe_with(event)),
+                7 => format!("send email \"tpl-x\"{}", self.with_data(event)),
+                8 if event => format!("send email \"seats\"{}", self.with_data(true)),
+                8 => "wait 2d".to_string(),
+                9 | 10 => {
                     let mut s = format!("if {} {{", self.cond(1, &[]));
                     let mut inner = Vec::new();
-                    self.steps(depth + 1, &mut inner);
+                    self.steps(depth + 1, ctx, &mut inner);
                     s += &format!(" {} }}", inner.join(" "));
                     if self.chance(50) {
                         let mut other = Vec::new();
-                        self.steps(depth + 1, &mut other);
+                        self.steps(depth + 1, ctx, &mut other);
                         s += &format!(" else {{ {} }}", other.join(" "));
                     }
                     s
                 }
                 _ => {
                     let mut b = Vec::new();
-                    self.steps(depth + 1, &mut b);
+                    self.steps(depth + 1, ctx, &mut b);
                     format!(
                         "split {{ 50% \"A\" : send email \"a\" 50% \"B\" : {{ {} }} }}",
                         b.join(" ")
@@ -377,6 +420,21 @@ impl Gen<'_> {
             self.pick(99)
         ));
         d.push("on exit l0 stop w0".to_string());
+        d.push(format!(
+            "on demo.requested where seats > {} notify sales \"Seats_{{event.seats}}\"{}",
+            self.pick(99),
+            self.maybe_with(true)
+        ));
+        d.push("on demo.requested start w1".to_string());
+        let decision = self.chance(60);
+        if decision {
+            let mut rows = Vec::new();
+            for i in 0..1 + self.pick(4) {
+                rows.push(format!("when {} -> \"offer-{i}\"", self.cond(0, &lists)));
+            }
+            rows.push("else -> \"offer-default\"".to_string());
+            d.push(format!("decide d0 \"Offer\" {{ {} }}", rows.join(" ")));
+        }
         let mut settings = Vec::new();
         if self.chance(50) {
             settings.push("enroll once per 30d".to_string());
@@ -388,10 +446,25 @@ impl Gen<'_> {
             settings.push(format!("exit when {}", self.cond(0, &lists)));
         }
         let mut steps = Vec::new();
-        self.steps(0, &mut steps);
+        self.steps(0, (false, decision), &mut steps);
         d.push(format!(
             "workflow w0 \"First\" {{ {} {} }}",
             settings.join(" "),
+            steps.join(" ")
+        ));
+        // Started by an event: its steps read the event; half the time a holdout.
+        let holdout = if self.chance(50) {
+            format!(
+                "goal did trial.started within 14d holdout {}%",
+                1 + self.pick(40)
+            )
+        } else {
+            String::new()
+        };
+        let mut steps = Vec::new();
+        self.steps(0, (true, decision), &mut steps);
+        d.push(format!(
+            "workflow w1 \"Second\" {{ {holdout} {} }}",
             steps.join(" ")
         ));
         if self.chance(50) {

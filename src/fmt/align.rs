@@ -1,4 +1,5 @@
-//! Columns: a score's rules with their `add N` and `at most` parts aligned, and runs of
+//! Columns: a score's rules with their `add N` and `at most` parts aligned, a decision's rows
+//! with their `->` aligned, and runs of
 //! one-line declarations of a kind (events, lists, triggers) with their parts aligned.
 //!
 //! A row is cut into slots (for an `on` rule: the rule, its effect, its cap), each laid out on
@@ -13,7 +14,7 @@ use crate::syntax::parser::Rule;
 /// Spaces between two columns: a score's rules stand further from their effects than a
 /// declaration from its parts.
 fn gutter(place: Place) -> usize {
-    if place == Place::Score {
+    if matches!(place, Place::Score | Place::Decide) {
         2
     } else {
         1
@@ -28,9 +29,13 @@ pub(super) fn rows<'a>(elems: &'a [Elem<'a>], place: Place, indent: usize) -> Ve
     let mut out = vec![None; elems.len()];
     match place {
         Place::Block => {}
-        Place::Score => {
+        Place::Score | Place::Decide => {
+            let kinds: &[Rule] = match place {
+                Place::Score => &[Rule::on_rule, Rule::when_rule],
+                _ => &[Rule::decide_row, Rule::decide_else],
+            };
             let group: Vec<usize> = (0..elems.len())
-                .filter(|&i| matches!(&elems[i].kind, Kind::Node(n) if matches!(n.rule, Rule::on_rule | Rule::when_rule)))
+                .filter(|&i| matches!(&elems[i].kind, Kind::Node(n) if kinds.contains(&n.rule)))
                 .collect();
             fill(elems, &group, (indent, gutter(place)), &mut out);
         }
@@ -106,6 +111,7 @@ fn slots<'a>(n: &'a Node<'a>) -> Option<Vec<Option<String>>> {
                 (nodes == 3).then_some(1)
             }
             (Kind::Token("="), Rule::list_decl) => Some(1),
+            (Kind::Token("->"), Rule::decide_row | Rule::decide_else) => Some(1),
             _ => None,
         };
         if let Some(k) = starts {
@@ -121,7 +127,7 @@ fn slots<'a>(n: &'a Node<'a>) -> Option<Vec<Option<String>>> {
         row.push(if p.is_empty() {
             None
         } else {
-            Some(Printer::inline(&p)?)
+            Some(Printer::inline(&p, false)?)
         });
     }
     Some(row)

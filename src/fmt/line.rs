@@ -50,6 +50,10 @@ fn space_between(a: &Tok<'_>, b: &Tok<'_>) -> bool {
             _ => {}
         }
     }
+    if b.text == "(" && a.text == "decide" {
+        // `send email decide(next_offer)`: a call.
+        return false;
+    }
     if b.class == Class::Word && b.text == "?" {
         // `string?`: the optional mark is a rule of its own.
         return false;

@@ -6,7 +6,9 @@
 //! construct comes out readable and, above all, with its meaning unchanged.
 
 use super::align;
-use super::line::{is_directive, join, lay_out, Class, Tok, AND, ASSIGN, INDENT, OR};
+use super::line::{
+    is_directive, join, lay_out, Class, Tok, AND, ASSIGN, CONTINUATION, INDENT, OR, WIDTH,
+};
 use super::tree::{Elem, Kind, Node};
 use crate::syntax::parser::Rule;
 use std::borrow::Cow;
@@ -20,6 +22,7 @@ const BLOCKS: &[Rule] = &[
     Rule::split_step,
     Rule::policy,
     Rule::test_decl,
+    Rule::decide_decl,
 ];
 
 /// Where a run of statements stands: each kind lays out blank lines and columns its way.
@@ -29,6 +32,8 @@ pub(super) enum Place {
     Top,
     /// A score's rules: their `add N` and `at most` columns aligned.
     Score,
+    /// A decision's rows: their `->` column aligned.
+    Decide,
     /// Any other block.
     Block,
 }
@@ -51,6 +56,8 @@ pub(super) struct Printer<'a> {
     /// Whether the statement being written follows a `// nurture: ignore` line: it is not
     /// broken, so the comment still covers the line after it.
     whole: bool,
+    /// Whether every `{ … }` is laid out on the line (the one-line form of `with { … }` data).
+    flat: bool,
 }
 
 impl<'a> Printer<'a> {
@@ -101,7 +108,11 @@ impl<'a> Printer<'a> {
         }
         match n.rule {
             Rule::score_block => self.block(n, Place::Score),
-            r if BLOCKS.contains(&r) || multiline_braces(n) => self.block(n, Place::Block),
+            Rule::decide_decl => self.block(n, Place::Decide),
+            Rule::with_data if !self.flat => self.with_data(n),
+            r if BLOCKS.contains(&r) || (!self.flat && multiline_braces(n)) => {
+                self.block(n, Place::Block)
+            }
             Rule::expr => {
                 self.expr_depth += 1;
                 self.elems(&n.elems);
@@ -147,6 +158,12 @@ impl<'a> Printer<'a> {
     /// A node with a `{ … }` of statements: what comes before the brace on the line, each
     /// statement inside on its own line one level in, and the closing brace back out.
     fn block(&mut self, n: &'a Node<'a>, place: Place) {
+        self.block_shifted(n, place, 0);
+    }
+
+    /// `block`, its statements `shift` levels further in and its `}` on a continued line when
+    /// `shift` is not 0 (the fields of `with { … }` data under a continued `with`).
+    fn block_shifted(&mut self, n: &'a Node<'a>, place: Place, shift: usize) {
         let Some((open, close)) = braces(n) else {
             self.elems(&n.elems);
             return;
@@ -165,13 +182,14 @@ impl<'a> Printer<'a> {
                 inner = &inner[1..];
             }
             self.end_statement();
-            self.indent += 1;
+            self.indent += 1 + shift;
             let depth = std::mem::take(&mut self.expr_depth);
             self.statements(inner, place);
             self.expr_depth = depth;
             self.end_statement();
             self.whole = false;
-            self.indent -= 1;
+            self.indent -= 1 + shift;
+            self.continued = shift > 0;
         }
         self.push("}", Class::Punct, 0);
         self.elems(&n.elems[close + 1..]);
@@ -229,9 +247,60 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// Elements laid out on one line, or `None` when they hold a block or a comment.
-    pub(super) fn inline(elems: &[&'a Elem<'a>]) -> Option<String> {
-        let mut p = Printer::default();
+    /// `with { … }` data: on the statement's line if the line then fits (or may not be
+    /// broken), else on a continued line of its own, else one field a line under `with {`.
+    /// Only the width decides, not how the source was laid out, so the result is a fixed point.
+    fn with_data(&mut self, n: &'a Node<'a>) {
+        let all: Vec<&'a Elem<'a>> = n.elems.iter().collect();
+        if let Some(flat) = Printer::inline(&all, true) {
+            let width = flat.chars().count();
+            if self.whole || self.column() + 1 + width <= WIDTH {
+                self.push(flat, Class::Word, 0);
+                return;
+            }
+            if self.indent * INDENT + CONTINUATION + width <= WIDTH {
+                self.flush();
+                self.push(flat, Class::Word, 0);
+                return;
+            }
+        }
+        self.flush();
+        let object = n
+            .elems
+            .iter()
+            .position(|e| matches!(&e.kind, Kind::Node(o) if o.rule == Rule::object));
+        let Some(object) = object else {
+            self.elems(&n.elems);
+            return;
+        };
+        self.elems(&n.elems[..object]);
+        if let Kind::Node(o) = &n.elems[object].kind {
+            self.block_shifted(o, Place::Block, 2);
+        }
+        self.elems(&n.elems[object + 1..]);
+    }
+
+    /// The column the line being built would end at, written on one line.
+    fn column(&self) -> usize {
+        let cut = self
+            .line
+            .iter()
+            .rposition(|t| matches!(t.class, Class::Comment | Class::Break));
+        let (start, toks) = match cut {
+            Some(i) => (CONTINUATION, &self.line[i + 1..]),
+            None if self.continued => (CONTINUATION, &self.line[..]),
+            None => (0, &self.line[..]),
+        };
+        self.indent * INDENT + start + join(toks).chars().count()
+    }
+
+    /// Elements laid out on one line, or `None` when they hold a block or a comment; `flat`:
+    /// every `{ … }` on the line, however the source had it.
+    pub(super) fn inline(elems: &[&'a Elem<'a>], flat: bool) -> Option<String> {
+        let mut p = Printer {
+            flat,
+            ..Printer::default()
+        };
         for e in elems {
             p.elem(e);
         }
