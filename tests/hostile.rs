@@ -516,7 +516,8 @@ fn interpolated_values_are_data_never_code() {
 
 /// The language has no way to name a file, a host or a program, and the library code a
 /// campaign runs in does not reach for one: only the binary's front ends (the CLI, the
-/// service in `src/serve`) and the REPL do I/O.
+/// service in `src/serve`, the workers in `src/cluster`, the language server in `src/lsp`)
+/// and the REPL do I/O.
 #[test]
 fn the_code_a_campaign_runs_in_does_no_io() {
     let forbidden = [
@@ -529,7 +530,7 @@ fn the_code_a_campaign_runs_in_does_no_io() {
         "Command::new",
         "std::env::var",
     ];
-    let files = sources_outside(&["cli", "serve", "repl", "main.rs"]);
+    let files = sources_outside(&["cli", "serve", "cluster", "lsp", "repl", "main.rs"]);
     assert!(files.len() > 20, "read only {} files", files.len());
     for (rel, text) in files {
         for f in forbidden {
@@ -623,10 +624,10 @@ fn b6_the_allowed_nesting_checks_on_a_small_thread() {
 }
 
 /// The library has no command-line dependencies: clap, rustyline and indicatif belong to the
-/// binary (`src/main.rs`, `src/cli` and `src/serve`), which drives the library.
+/// binary (`src/main.rs`, `src/cli`, `src/serve` and `src/cluster`), which drives the library.
 #[test]
 fn the_library_has_no_command_line_dependencies() {
-    let files = sources_outside(&["cli", "serve", "main.rs"]);
+    let files = sources_outside(&["cli", "serve", "cluster", "main.rs"]);
     assert!(files.len() > 20, "read only {} files", files.len());
     for (rel, text) in files {
         for dep in [
