@@ -72,7 +72,25 @@ pub async fn connect(args: &NatsArgs, name: &str) -> Result<jetstream::Context, 
         .map_err(|e| fail(e.to_string()))?;
     Ok(jetstream::ContextBuilder::new()
         .timeout(Duration::from_secs(10))
+        .max_ack_inflight(ACK_PERMITS)
         .build(client))
+}
+
+/// Publish acknowledgements a connection may await at once. A publish past it waits for a
+/// free permit, and the key-value and object-store writes (leases, heartbeats, checkpoints)
+/// take permits too: so the partitions' actions may hold only `ACK_PERMITS - CONTROL_PERMITS`
+/// of them all together (`actions_in_flight`), else a worker's partitions could hold every
+/// permit while each waits for one, and the whole worker stop, silently.
+pub const ACK_PERMITS: usize = 8192;
+
+/// Permits kept for leases, heartbeats and checkpoints.
+const CONTROL_PERMITS: usize = 1024;
+
+/// How many actions' acknowledgements each partition may leave in flight when a worker could
+/// own all `partitions`: at most 1,024, and all of them together within the permits left
+/// for actions.
+pub fn actions_in_flight(partitions: u32) -> usize {
+    ((ACK_PERMITS - CONTROL_PERMITS) / partitions.max(1) as usize).clamp(1, 1024)
 }
 
 /// What `cluster init` sets up.
@@ -243,7 +261,16 @@ pub async fn create_consumer(
     after: u64,
 ) -> Result<consumer::PullConsumer, ClusterError> {
     let name = part::consumer(p);
-    let _ = events.delete_consumer(&name).await;
+    // A consumer left in place would be taken as it is (same settings), with whatever it
+    // delivered to the last owner still waiting for an acknowledgement (ack wait: half an
+    // hour): the partition would get nothing. So only "not there" lets this go on.
+    match events.delete_consumer(&name).await {
+        Ok(_) => {}
+        Err(e)
+            if matches!(e.kind(), stream::ConsumerErrorKind::JetStream(j)
+                if j.error_code() == jetstream::ErrorCode::CONSUMER_NOT_FOUND) => {}
+        Err(e) => return Err(ClusterError::nats(format!("remove the consumer {name}"), e)),
+    }
     let deliver_policy = if after == 0 {
         consumer::DeliverPolicy::All
     } else {

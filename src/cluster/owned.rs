@@ -35,6 +35,8 @@ pub struct Shared {
     pub checkpoint_interval: Duration,
     /// Also publish list entries and exits.
     pub memberships: bool,
+    /// Publish acknowledgements a partition awaits at most this far behind.
+    pub acks_in_flight: usize,
 }
 
 /// What the worker asks of a partition's task.
@@ -47,10 +49,6 @@ pub enum Stop {
     /// End at once, writing nothing: the lease was lost to another worker.
     Abandon,
 }
-
-/// Publish acknowledgements awaited at most this far behind: each holds one of the
-/// client's in-flight permits.
-const ACKS_IN_FLIGHT: usize = 1024;
 
 /// How long loading a checkpoint and remaking the consumer may take.
 const OPEN_WITHIN: Duration = Duration::from_secs(60);
@@ -186,8 +184,11 @@ impl Partition {
             .and_then(|v| v.as_str().parse::<i64>().ok());
         if let Some(until) = tick {
             // A clock that has passed `until` stays where it is: time never goes back.
+            // Firing every wait due in the partition can take a while: the thread is handed
+            // over meanwhile, so that the worker's lease renewals are not held up.
             if until > self.engine.machine.now {
-                self.engine.finish(Some(until), &mut self.actions);
+                let (engine, actions) = (&mut self.engine, &mut self.actions);
+                tokio::task::block_in_place(|| engine.finish(Some(until), actions));
             }
         } else {
             let rejected = match std::str::from_utf8(&message.payload) {
@@ -230,7 +231,8 @@ impl Partition {
                 .await
                 .map_err(|e| ClusterError::nats("publish an action", e))?;
             self.acks.push_back(ack);
-            if self.acks.len() > ACKS_IN_FLIGHT {
+            // Each holds one of the connection's permits (`nats::actions_in_flight`).
+            if self.acks.len() >= shared.acks_in_flight {
                 let oldest = self.acks.pop_front().expect("acks in flight");
                 oldest
                     .await
@@ -249,16 +251,17 @@ impl Partition {
         }
         let p = self.p;
         let position = checkpoint::position_at(p, self.seq, self.events);
-        self.store
-            .commit(&mut self.engine, &position)
-            .map_err(|error| ClusterError::Store {
+        let (store, engine) = (&mut self.store, &mut self.engine);
+        tokio::task::block_in_place(|| store.commit(engine, &position)).map_err(|error| {
+            ClusterError::Store {
                 partition: p,
                 error,
-            })?;
+            }
+        })?;
         if !super::lease::holds(&shared.cluster, p, &shared.worker).await? {
             return Err(ClusterError::LeaseLost { partition: p });
         }
-        let bytes = checkpoint::snapshot(&self.store, p)?;
+        let bytes = tokio::task::block_in_place(|| checkpoint::snapshot(&self.store, p))?;
         let info = Info {
             seq: self.seq,
             clock: self.engine.machine.now,

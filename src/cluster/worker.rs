@@ -100,6 +100,7 @@ pub async fn work(args: &WorkerArgs, compiled: Compiled) -> Result<(), ClusterEr
     // Rounds well inside the TTL (renewals), and at least every second, so that released
     // partitions are taken soon after they are given back.
     let round = (cluster.lease_ttl / 4).clamp(Duration::from_millis(100), Duration::from_secs(1));
+    let acks_in_flight = nats::actions_in_flight(cluster.partitions);
     let mut worker = Worker {
         shared: Arc::new(Shared {
             cluster,
@@ -112,6 +113,7 @@ pub async fn work(args: &WorkerArgs, compiled: Compiled) -> Result<(), ClusterEr
             checkpoint_every: args.checkpoint_every.max(1),
             checkpoint_interval: args.checkpoint_interval.max(Duration::from_millis(10)),
             memberships: args.memberships,
+            acks_in_flight,
         }),
         name,
         held: BTreeMap::new(),
@@ -223,7 +225,9 @@ impl Worker {
         for p in released {
             self.release(p).await;
         }
-        for (p, held) in self.held.iter_mut() {
+        // A partition being released whose task ends only now is given back next round, not
+        // run again: started again, it would be held for good with no one asking it to stop.
+        for (p, held) in self.held.iter_mut().filter(|(_, h)| !h.releasing) {
             if held.task.is_finished() {
                 let (stop, stopped) = watch::channel(Stop::Run);
                 let task = tokio::spawn(owned::run(self.shared.clone(), *p, stopped));
