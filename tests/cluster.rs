@@ -384,7 +384,7 @@ fn nats_server_killed_and_restarted_mid_stream() {
 fn a_worker_stopped_by_sigterm_hands_over_its_partitions_at_once() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // A TTL far longer than the hand-over may take.
-    let mut c = Cluster::new("30s");
+    let mut c = Cluster::new("60s");
     c.publish("first.jsonl");
     c.start_worker("a");
     c.start_worker("b");
@@ -398,14 +398,15 @@ fn a_worker_stopped_by_sigterm_hands_over_its_partitions_at_once() {
             break;
         }
         assert!(
-            stopped.elapsed() < Duration::from_secs(15),
+            // Well inside the TTL, with room for a loaded two-core CI machine.
+            stopped.elapsed() < Duration::from_secs(40),
             "partitions still not moved: {:?}",
             c.owners()
         );
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(
-        stopped.elapsed() < Duration::from_secs(30),
+        stopped.elapsed() < Duration::from_secs(60),
         "moved before the TTL"
     );
     c.publish("second.jsonl");
