@@ -25,7 +25,7 @@ mod workload;
 
 #[path = "support/measure.rs"]
 mod measure;
-use measure::{env_or, spread};
+use measure::spread;
 
 const CAMPAIGN: &str = include_str!("reference.nurture");
 const NURTURE: &str = env!("CARGO_BIN_EXE_nurture");
@@ -135,16 +135,7 @@ fn main() {
         println!("skipped: this bench needs nats-server (apt-get install nats-server)");
         return;
     }
-    let testing = !std::env::args().any(|a| a == "--bench");
-    let size = match std::env::var("NURTURE_BENCH_SIZE").as_deref() {
-        Ok("1m") => workload::Size::Million,
-        _ => workload::Size::Small,
-    };
-    let reps = if testing {
-        1
-    } else {
-        env_or("NURTURE_BENCH_REPS", 3)
-    };
+    let (testing, size, reps) = measure::settings();
     let mut lines = workload::reference(42, size);
     if testing {
         lines.truncate(1_000);

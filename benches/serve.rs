@@ -197,16 +197,7 @@ fn batches(lines: &[String], tag: &str) -> Vec<String> {
 }
 
 fn main() {
-    let testing = !std::env::args().any(|a| a == "--bench");
-    let size = match std::env::var("NURTURE_BENCH_SIZE").as_deref() {
-        Ok("1m") => workload::Size::Million,
-        _ => workload::Size::Small,
-    };
-    let reps = if testing {
-        1
-    } else {
-        env_or("NURTURE_BENCH_REPS", 3)
-    };
+    let (testing, size, reps) = measure::settings();
     let seconds = if testing {
         1
     } else {
