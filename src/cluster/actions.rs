@@ -7,9 +7,10 @@ use super::partition::ACTIONS;
 use async_nats::jetstream::consumer;
 use futures_util::StreamExt;
 use std::io::Write;
+use tokio::signal::unix::{signal, SignalKind};
 
 /// Writes every action to `out`; stops once the actions stored when it began are written,
-/// unless `follow`. How many were written.
+/// unless `follow`, and in any case on SIGTERM or Ctrl-C. How many were written.
 pub async fn read(
     cluster: &Cluster,
     out: &mut dyn Write,
@@ -41,7 +42,18 @@ pub async fn read(
         .await
         .map_err(|e| ClusterError::nats("read the actions stream", e))?;
     let mut written = 0;
-    while let Some(message) = messages.next().await {
+    // Following ends on SIGTERM or Ctrl-C, as a success: what was written is flushed.
+    let mut term = signal(SignalKind::terminate()).map_err(|error| ClusterError::Io {
+        what: "listen for SIGTERM".into(),
+        error,
+    })?;
+    loop {
+        let next = tokio::select! {
+            next = messages.next() => next,
+            _ = term.recv() => None,
+            _ = tokio::signal::ctrl_c() => None,
+        };
+        let Some(message) = next else { break };
         let message = message.map_err(|e| ClusterError::nats("read the actions stream", e))?;
         out.write_all(&message.payload).map_err(write)?;
         out.write_all(b"\n").map_err(write)?;

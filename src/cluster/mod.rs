@@ -108,7 +108,8 @@ pub struct ActionsArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// Keep writing new actions as they come, instead of stopping once caught up.
+    /// Keep writing new actions as they come, instead of stopping once caught up; SIGTERM
+    /// or Ctrl-C stops it (with success, everything written flushed).
     #[arg(long)]
     pub follow: bool,
 }
