@@ -22,49 +22,11 @@ use std::time::{Duration, Instant};
 /// The scenarios share the machine's two cores: one at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// A campaign whose leads wait in two workflows (tests/durability.rs has the same shape).
-const V1: &str = r#"campaign "Migrate"
-
-lead { email: string }
-
-event signed.up as "Signed Up" {}
-
-on signed.up start welcome
-on signed.up start dormant
-
-workflow welcome {
-  send email "hello"
-  wait 2d
-  send email "tips"
-  wait 3d
-  send email "offer"
-}
-
-workflow dormant {
-  send email "ping"
-  wait 5d
-  send email "pong"
-}
-"#;
+/// A campaign whose leads wait in two workflows (tests/durability.rs's too).
+const V1: &str = include_str!("fixtures/migrate_v1.nurture");
 
 /// V1 with a step added before the first wait, and `dormant` gone: a change of behaviour.
-const V2: &str = r#"campaign "Migrate"
-
-lead { email: string }
-
-event signed.up as "Signed Up" {}
-
-on signed.up start welcome
-
-workflow welcome {
-  send email "hello"
-  send email "intro"
-  wait 2d
-  send email "tips"
-  wait 3d
-  send email "offer"
-}
-"#;
+const V2: &str = include_str!("fixtures/migrate_v2.nurture");
 
 /// V2 with a mistake: the checker refuses it, whatever it is asked to do.
 const BROKEN: &str = r#"campaign "Migrate"

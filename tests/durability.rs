@@ -224,53 +224,10 @@ fn a_run_split_over_inputs_equals_one_run_and_state_shows_it() {
 }
 
 /// A campaign with a two-step workflow: the state keeps leads waiting in it.
-const V1: &str = r#"campaign "Migrate"
-
-lead { email: string }
-
-event signed.up as "Signed Up" {}
-
-list members = did signed.up
-
-on signed.up start welcome
-
-workflow welcome {
-  send email "hello"
-  wait 2d
-  send email "tips"
-  wait 3d
-  send email "offer"
-}
-
-workflow dormant {
-  send email "ping"
-  wait 5d
-  send email "pong"
-}
-
-on signed.up start dormant
-"#;
+const V1: &str = include_str!("fixtures/migrate_v1.nurture");
 
 /// V1 with a step added before the first wait, and `dormant` gone.
-const V2: &str = r#"campaign "Migrate"
-
-lead { email: string }
-
-event signed.up as "Signed Up" {}
-
-list members = did signed.up
-
-on signed.up start welcome
-
-workflow welcome {
-  send email "hello"
-  send email "intro"
-  wait 2d
-  send email "tips"
-  wait 3d
-  send email "offer"
-}
-"#;
+const V2: &str = include_str!("fixtures/migrate_v2.nurture");
 
 fn signed(lead: &str, at: &str) -> String {
     format!(

@@ -3,11 +3,18 @@
 
 use nurture::runtime::durable::RunError;
 use nurture::runtime::store::StoreError;
+use std::path::PathBuf;
 
 #[derive(Debug)]
 pub enum ClusterError {
     /// The NATS server could not be reached.
     Connect { url: String, error: String },
+    /// `--nats` is not a list of NATS URLs.
+    BadUrl { url: String, error: String },
+    /// The server refused the credentials presented (or asked for some and got none).
+    NotAuthorised { url: String, presented: Presented },
+    /// The TLS handshake failed: an unknown CA, a name that does not match, no TLS there.
+    Tls { url: String, error: String },
     /// A JetStream request failed: `what` says which.
     Nats { what: String, error: String },
     /// `cluster init` has not been run against this server.
@@ -30,6 +37,15 @@ pub enum ClusterError {
     Busy { owners: Vec<String> },
 }
 
+/// The credentials a connection presented, for saying what to fix when they are refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Presented {
+    None,
+    UserPassword { user: String },
+    Token,
+    File(PathBuf),
+}
+
 impl ClusterError {
     /// A failed JetStream request, named.
     pub fn nats(what: impl Into<String>, error: impl std::fmt::Display) -> ClusterError {
@@ -46,6 +62,46 @@ impl std::fmt::Display for ClusterError {
             ClusterError::Connect { url, error } => write!(
                 f,
                 "cannot reach NATS at {url}: {error} (is nats-server running with -js?)"
+            ),
+            ClusterError::BadUrl { url, error } => write!(
+                f,
+                "--nats (or NURTURE_NATS_URL) `{url}` is not a NATS server URL: {error}; write \
+                 nats://HOST:4222 (tls://HOST:4222 for TLS), with credentials \
+                 nats://USER:PASSWORD@HOST:4222 or nats://TOKEN@HOST:4222, several \
+                 comma-separated"
+            ),
+            ClusterError::NotAuthorised { url, presented } => match presented {
+                Presented::None => write!(
+                    f,
+                    "NATS at {url} asks for credentials and none were given: put them in the \
+                     URL (nats://USER:PASSWORD@HOST:4222 or nats://TOKEN@HOST:4222), or give a \
+                     credentials file with --creds"
+                ),
+                Presented::UserPassword { user } => write!(
+                    f,
+                    "NATS at {url} refused user `{user}` with the password given: check both in \
+                     the URL (nats://USER:PASSWORD@HOST:4222, with special characters of the \
+                     password percent-encoded, such as %40 for @)"
+                ),
+                Presented::Token => write!(
+                    f,
+                    "NATS at {url} refused the token given: check it in the URL \
+                     (nats://TOKEN@HOST:4222)"
+                ),
+                Presented::File(path) => write!(
+                    f,
+                    "NATS at {url} refused the credentials in {}: check that it is this user's \
+                     current .creds file (its JWT and NKey seed), issued under this server's \
+                     operator",
+                    path.display()
+                ),
+            },
+            ClusterError::Tls { url, error } => write!(
+                f,
+                "the TLS connection to NATS at {url} failed: {error}. Check that --tls-ca names \
+                 the CA that signed the server's certificate and that the certificate names the \
+                 host of the URL; give --tls-cert and --tls-key if the server asks for a client \
+                 certificate; drop --tls-ca and the tls:// scheme if the server has no TLS"
             ),
             ClusterError::Nats { what, error } => write!(f, "NATS: cannot {what}: {error}"),
             ClusterError::NotInitialised => f.write_str(

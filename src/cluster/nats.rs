@@ -1,7 +1,8 @@
 //! Connecting to NATS, and the streams, buckets and consumers of a cluster: made by `cluster
 //! init`, opened by everything else.
 
-use super::error::ClusterError;
+use super::access::{self, Login};
+use super::error::{ClusterError, Presented};
 use super::partition::{self as part, ACTIONS, EVENTS, LEASES, META, OBJECTS};
 use async_nats::jetstream::{self, consumer, kv, object_store, stream};
 use clap::Args;
@@ -11,24 +12,46 @@ use std::time::Duration;
 /// How to reach NATS: every cluster command and the worker take these.
 #[derive(Debug, Clone, Args)]
 pub struct NatsArgs {
-    /// The NATS server (several, comma-separated, for a NATS cluster).
-    #[arg(long = "nats", value_name = "URL", env = "NURTURE_NATS_URL")]
+    /// The NATS server: nats://HOST:4222, or tls://HOST:4222 to require TLS (verified against
+    /// the system's CAs unless --tls-ca is given); several, comma-separated, for a NATS
+    /// cluster. A user and password (nats://USER:PASSWORD@HOST:4222, percent-encoded) or a
+    /// token (nats://TOKEN@HOST:4222) written in the URL are presented to the server.
+    // The variable's value is not shown in --help: it may hold a password.
+    #[arg(
+        long = "nats",
+        value_name = "URL",
+        env = "NURTURE_NATS_URL",
+        hide_env_values = true
+    )]
     pub url: String,
 
-    /// A NATS credentials file (JWT and NKey seed).
-    #[arg(long, value_name = "FILE")]
+    /// A NATS credentials file (.creds: a user's JWT and NKey seed), for servers with
+    /// decentralised (operator) authentication.
+    #[arg(long, value_name = "FILE", env = "NURTURE_NATS_CREDS")]
     pub creds: Option<PathBuf>,
 
-    /// Trust the server certificates signed by this CA (PEM); TLS is then required.
-    #[arg(long, value_name = "FILE")]
+    /// Trust server certificates signed by this CA (PEM) instead of the system's CAs; TLS is
+    /// then required.
+    #[arg(long, value_name = "FILE", env = "NURTURE_NATS_TLS_CA")]
     pub tls_ca: Option<PathBuf>,
 
-    /// A client certificate (PEM) for TLS, with --tls-key.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    /// A client certificate (PEM), with --tls-key, for servers that verify clients; TLS is
+    /// then required.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        env = "NURTURE_NATS_TLS_CERT"
+    )]
     pub tls_cert: Option<PathBuf>,
 
-    /// The client certificate's key (PEM).
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    /// The client certificate's private key (PEM).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_cert",
+        env = "NURTURE_NATS_TLS_KEY"
+    )]
     pub tls_key: Option<PathBuf>,
 }
 
@@ -46,30 +69,44 @@ pub struct Cluster {
 
 /// Connects; the client reconnects on its own for as long as the process runs.
 pub async fn connect(args: &NatsArgs, name: &str) -> Result<jetstream::Context, ClusterError> {
-    let fail = |error: String| ClusterError::Connect {
-        url: args.url.clone(),
-        error,
-    };
+    let servers = access::servers(&args.url)?;
     let mut options = async_nats::ConnectOptions::new()
         .name(name)
         .connection_timeout(Duration::from_secs(5));
+    let mut presented = servers.login.presented();
+    match &servers.login {
+        Login::None => {}
+        Login::UserPassword { user, password } => {
+            options = options.user_and_password(user.clone(), password.clone());
+        }
+        Login::Token(token) => options = options.token(token.clone()),
+    }
     if let Some(creds) = &args.creds {
+        access::readable(creds, "the credentials file")?;
         options = options
             .credentials_file(creds)
             .await
-            .map_err(|e| fail(format!("cannot read {}: {e}", creds.display())))?;
+            .map_err(|error| ClusterError::Io {
+                what: format!("read the credentials file {}", creds.display()),
+                error,
+            })?;
+        presented = Presented::File(creds.clone());
     }
     if let Some(ca) = &args.tls_ca {
+        access::readable(ca, "the TLS CA file")?;
         options = options.add_root_certificates(ca.clone()).require_tls(true);
     }
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
-        options = options.add_client_certificate(cert.clone(), key.clone());
+        access::readable(cert, "the TLS client certificate")?;
+        access::readable(key, "the TLS client key")?;
+        options = options
+            .add_client_certificate(cert.clone(), key.clone())
+            .require_tls(true);
     }
-    let servers: Vec<&str> = args.url.split(',').map(str::trim).collect();
     let client = options
-        .connect(servers.as_slice())
+        .connect(servers.addrs.as_slice())
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| access::refused(&servers.shown, presented, e))?;
     Ok(jetstream::ContextBuilder::new()
         .timeout(Duration::from_secs(10))
         .max_ack_inflight(ACK_PERMITS)

@@ -130,23 +130,40 @@ pub fn wait_at_most(child: &mut Child, limit: Duration) -> Option<std::process::
     }
 }
 
-/// A cluster over a server: the nurture commands (run in `dir`, with `NURTURE_NATS_URL` set
-/// to the server), and the workers started.
+/// A cluster over a server: the nurture commands (run in `dir`, with `NURTURE_NATS_URL` and
+/// the other variables of `env` set), and the workers started.
 pub struct Cluster {
     pub nats: Nats,
     pub dir: PathBuf,
+    pub env: Vec<(String, String)>,
     pub workers: BTreeMap<String, Child>,
 }
 
 impl Cluster {
     /// A new server, and `cluster init` on it.
     pub fn new(dir: &Path, partitions: &str, lease_ttl: &str) -> Cluster {
-        let cluster = Cluster {
-            nats: Nats::start(),
+        let nats = Nats::start();
+        let url = nats.url();
+        let cluster = Cluster::over(nats, dir, &[("NURTURE_NATS_URL", &url)]);
+        cluster.init(partitions, lease_ttl);
+        cluster
+    }
+
+    /// A cluster over `nats`, reached as `env` says; not initialised.
+    pub fn over(nats: Nats, dir: &Path, env: &[(&str, &str)]) -> Cluster {
+        Cluster {
+            nats,
             dir: dir.to_path_buf(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             workers: BTreeMap::new(),
-        };
-        cluster.nurture(&[
+        }
+    }
+
+    pub fn init(&self, partitions: &str, lease_ttl: &str) {
+        self.nurture(&[
             "cluster",
             "init",
             "--partitions",
@@ -154,13 +171,13 @@ impl Cluster {
             "--lease-ttl",
             lease_ttl,
         ]);
-        cluster
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(NURTURE);
         c.current_dir(&self.dir)
-            .env("NURTURE_NATS_URL", self.nats.url())
+            .env_remove("NURTURE_NATS_URL")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env(
                 "NURTURE_LOG",
                 std::env::var("NURTURE_LOG").unwrap_or_else(|_| "warn".into()),
