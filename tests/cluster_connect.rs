@@ -379,7 +379,7 @@ fn a_creds_file_under_decentralised_authentication() {
     let stranger = KeyPair::new_account();
     std::fs::write(d.join("stranger.creds"), creds(&stranger)).expect("write the creds");
     let url = nats.url();
-    let c = Cluster::over(
+    let mut c = Cluster::over(
         nats,
         d,
         &[
@@ -388,6 +388,11 @@ fn a_creds_file_under_decentralised_authentication() {
         ],
     );
     works(&c);
+    // A worker's leases, checkpoints and actions, all in the account's JetStream.
+    c.start_worker("a", "c.nurture");
+    c.wait_caught_up();
+    assert_eq!(c.actions().len(), 20, "a hello for each lead");
+    assert!(c.signal("a", "-TERM").success());
 
     let said = refused(&c, &["cluster", "status", "--creds", "stranger.creds"]);
     assert_eq!(
