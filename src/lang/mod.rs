@@ -6,6 +6,7 @@ pub mod format;
 pub mod hash;
 pub mod modes;
 pub mod ops;
+pub mod seq;
 pub mod span;
 pub mod spelling;
 pub mod stack;
