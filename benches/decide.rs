@@ -15,22 +15,7 @@ use nurture::vm::machine::{EventRef, Machine};
 use std::hint::black_box;
 use std::time::Instant;
 
-const CAMPAIGN: &str = r#"
-lead { email: string, plan: Plan = free, company_size: int = 0 }
-enum Plan { free, pro }
-event pricing.viewed { section: string }
-event ebook.downloaded { title: string }
-score intent { on pricing.viewed add 10 }
-list hot = intent >= 20
-list any_row = lead.plan == pro or (hot and lead.company_size >= 200) or hot or did ebook.downloaded within 30d
-decide homepage_cta {
-  when lead.plan == pro                    -> "upgrade-plan"
-  when hot and lead.company_size >= 200    -> "talk-to-sales"
-  when hot                                 -> "book-a-demo"
-  when did ebook.downloaded within 30d     -> "start-trial"
-  else                                     -> "read-the-guide"
-}
-"#;
+const CAMPAIGN: &str = include_str!("decide.nurture");
 
 fn machine(leads: u32) -> (Machine, nurture::check::program::Program) {
     let (_, program) = nurture::check::check_text(CAMPAIGN);

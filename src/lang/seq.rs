@@ -31,6 +31,12 @@ impl Item<'_> {
     }
 }
 
+/// Whether input can carry a list of `ty` (an event property's type): lists of texts, whole
+/// numbers and numbers, the items this encoding holds.
+pub fn carried(ty: &Ty) -> bool {
+    matches!(ty.base(), Ty::List(item) if matches!(**item, Ty::Str | Ty::Int | Ty::Number))
+}
+
 /// Appends a text item.
 pub fn push_text(out: &mut String, s: &str) {
     let _ = write!(out, "t{}:", s.len());
