@@ -94,9 +94,32 @@ fn same_items<E: Env + ?Sized>(a: Val, b: Val, pools: &Pools, env: &E) -> bool {
 }
 
 /// Runs a chunk and returns the value it leaves. `stack` is scratch space, kept between calls.
-// Generic over the environment so the VM's reads inline into the loop.
-/// It stays whole: the interpreter loop, one arm per instruction, kept in one function so the stack top stays in registers (BENCHMARKS.md).
 pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut Vec<Val>) -> Val {
+    run(chunk, pools, env, stack)
+}
+
+/// The index of the first of `conds` that holds (a decision's rows, top to bottom), all run
+/// in one call of the interpreter: a row costs its instructions, as the same conditions
+/// joined by `or` in one chunk would.
+pub fn first_true<'c, E: Env + ?Sized>(
+    conds: impl Iterator<Item = &'c Chunk>,
+    pools: &Pools,
+    env: &E,
+    stack: &mut Vec<Val>,
+) -> Option<usize> {
+    for (i, c) in conds.enumerate() {
+        if run(c, pools, env, stack).truthy() {
+            return Some(i);
+        }
+    }
+    None
+}
+
+// Generic over the environment so the VM's reads inline into the loop; inlined into its two
+// callers, so a decision's rows pay no call each.
+/// It stays whole: the interpreter loop, one arm per instruction, kept in one function so the stack top stays in registers (BENCHMARKS.md).
+#[inline(always)]
+fn run<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut Vec<Val>) -> Val {
     // A lone read (`did order.placed`, a list, an attribute) needs no stack.
     if let [op] = chunk.ops[..] {
         match op {
