@@ -15,9 +15,8 @@
 //! smallest and largest. `cargo test --benches` runs it once, tiny.
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,6 +28,9 @@ mod workload;
 #[path = "support/measure.rs"]
 mod measure;
 use measure::{env_or, spread};
+
+#[path = "support/service.rs"]
+mod service;
 
 const CAMPAIGN: &str = include_str!("reference.nurture");
 const BATCH: usize = 100;
@@ -62,45 +64,10 @@ fn run_state(dir: &Path) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
-struct Service {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(dir: &Path, db: &str) -> Service {
-    for suffix in ["", "-wal", "-shm", "-lock"] {
-        let _ = std::fs::remove_file(dir.join(format!("{db}{suffix}")));
-    }
-    let mut child = Command::new(NURTURE)
-        .current_dir(dir)
-        .args([
-            "serve",
-            "c.nurture",
-            "--state",
-            db,
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .args(["--deliver", "routes.toml", "--log-format", "json"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nurture serve starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("it says where it listens").unwrap();
-        if let Some(at) = line.find("listening on ") {
-            break line[at + 13..].trim().to_string();
-        }
-    };
-    std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
-    Service { child, url }
+/// The service on the reference campaign, delivering every action to the receiver.
+fn serve(dir: &Path, db: &str) -> service::Service {
+    let extra = ["--deliver", "routes.toml", "--log-format", "json"];
+    service::start(dir, "c.nurture", db, &extra)
 }
 
 /// A receiver that takes every delivery and counts it.

@@ -24,6 +24,7 @@ use crate::compile::program::{ScoreKind, TriggerSource, WOp};
 use crate::lang::format;
 use crate::lang::modes::Enroll;
 use crate::lang::ops::{BinOp, EffectKind, HistoryKind};
+use crate::lang::seq;
 use crate::lang::span::Span;
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
@@ -517,6 +518,17 @@ pub fn show_val(m: &Machine, v: Val, ty: &Ty) -> String {
         // Texts come from outside (identify traits, event properties): nothing in them may
         // reach the terminal as a control sequence or break the line.
         Val::Sym(_) => format!("\"{}\"", format::escaped(&m.text_of(v, ty))),
+        // A list an event brought: its items as the language writes them, texts escaped.
+        Val::Seq(s) => {
+            let items: Vec<String> = seq::items(m.c.pools.texts.get(s))
+                .map(|item| match item {
+                    seq::Item::Text(t) => format!("\"{}\"", format::escaped(t)),
+                    seq::Item::Int(i) => i.to_string(),
+                    seq::Item::Num(n) => format::number(n),
+                })
+                .collect();
+            format!("[{}]", items.join(", "))
+        }
         Val::Enum(_) => m.text_of(v, ty),
         Val::List(l) => {
             let elem = match ty.base() {

@@ -94,6 +94,7 @@ doc_cases! {
     w0111_possible_loop => PossibleLoop;
     w0112_undeclared_lead => UndeclaredLead;
     w0113_missing_data => MaybeMissingData;
+    w0114_unread_list => UnreadList;
     w0115_unreachable_row => UnreachableRow;
     w0116_always_holds_row => AlwaysHoldsRow;
     w0117_small_holdout => SmallHoldout;

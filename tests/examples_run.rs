@@ -191,14 +191,34 @@ fn cart_recovery() {
             && a["rule"] == "frequency email at most 4 per 7d"),
         2
     );
-    // Each reminder lists the cart that started its run: Gus's third cart, not his first.
+    // Each reminder lists the cart that started its run, its items and value: Gus's third
+    // cart, not his first.
     let reminders: Vec<&Value> = (actions.iter())
         .filter(|a| is(a, "gus", "send") && a["template"] == "cart-reminder")
         .collect();
     let carts: Vec<&Value> = reminders.iter().map(|a| &a["data"]["cart_id"]).collect();
     assert_eq!(carts, ["c-201", "c-202", "c-203"]);
-    assert_eq!(reminders[2]["data"]["items"], 3);
+    assert_eq!(
+        reminders[2]["data"]["items"],
+        serde_json::json!([
+            "Colombia Huila, 250 g",
+            "Kenya AA, 250 g",
+            "Ethiopia Yirgacheffe, 250 g"
+        ])
+    );
     assert_eq!(reminders[2]["data"]["value"], 60.0);
+    let cleo = (actions.iter())
+        .find(|a| is(a, "cleo", "send") && a["template"] == "cart-reminder")
+        .expect("Cleo's reminder");
+    assert_eq!(
+        cleo["data"],
+        serde_json::json!({
+            "cart_id": "c-101",
+            "items": ["Ethiopia Yirgacheffe, 250 g", "Hand grinder C2"],
+            "value": 84.5,
+            "first_name": "Cleo"
+        })
+    );
 }
 
 #[test]

@@ -398,26 +398,21 @@ fn a_with_value_that_may_be_missing_asks_for_a_fallback() {
     assert_eq!(codes(&message), [Code::OptionalInString]);
 }
 
-#[test]
-fn a_run_carried_to_a_changed_campaign_still_reads_its_event() {
-    let dir = ann_waiting_in_state();
-    // The campaign changes (a new list, so the kept properties move in the slab) while
-    // the run waits its hour.
-    let changed = CART.replace(
+/// Changes the campaign in `dir` while a run waits (a new list, so the kept properties move
+/// in the slab) and runs `--migrate` up to `until`; the actions.
+fn migrate_with_a_new_list(dir: &Path, campaign: &str, until: &str) -> Vec<Value> {
+    let changed = campaign.replace(
         "on cart.abandoned start recovery",
         "list big_carts = did cart.abandoned where cart_value >= 100\n\non cart.abandoned start recovery",
     );
-    std::fs::write(dir.path().join("campaign.nurture"), changed).expect("writes campaign");
-    let after = run(
-        dir.path(),
-        &[
-            "--state",
-            "leads.db",
-            "--migrate",
-            "--until",
-            "2026-03-03T00:00:00Z",
-        ],
-    );
+    std::fs::write(dir.join("campaign.nurture"), changed).expect("writes campaign");
+    run(dir, &["--state", "leads.db", "--migrate", "--until", until])
+}
+
+#[test]
+fn a_run_carried_to_a_changed_campaign_still_reads_its_event() {
+    let dir = ann_waiting_in_state();
+    let after = migrate_with_a_new_list(dir.path(), CART, "2026-03-03T00:00:00Z");
     let sends = of(&after, "send");
     assert_eq!(sends.len(), 1, "{after:#?}");
     assert_eq!(sends[0]["data"]["cart"], "c-1");
@@ -441,5 +436,188 @@ on demo.requested notify sales "Demo, deal of {event.deal_size}" with { deal_siz
     assert_eq!(
         reply.text,
         "2026-03-02T09:00:00Z  dee  notified sales: \"Demo, deal of 48000\" with { deal_size: 48000.0 }  [on demo.requested, line 4]\n"
+    );
+}
+
+const CART_LINES: &str = r#"campaign "Cart lines"
+
+lead { email: string }
+
+event cart.abandoned as "Cart Abandoned" { cart_id: string, items: list<string>, prices: list<number>, cart_value: number }
+
+// A `where` filter reads the list of the event being processed.
+on cart.abandoned where items contains "Hand grinder C2" notify sales "Grinder cart {event.cart_id}: {event.items}"
+on cart.abandoned start recovery
+
+workflow recovery {
+  enroll every time
+  wait 1h
+  send email "cart-reminder" with {
+    items: event.items,
+    prices: event.prices,
+    value: event.cart_value,
+    summary: "In your cart: {event.items}"
+  }
+  // A step's condition reads the list kept with the run.
+  if event.items contains "Hand grinder C2" and 49 in event.prices {
+    send email "grinder-tips" with { cart: event.cart_id }
+  }
+}
+
+policy { frequency email at most 5 per 1d }
+
+test "a cart with the grinder gets the grinder tips" {
+  lead ann { email: "ann@example.com" }
+  at 2026-03-02T10:00:00Z ann cart.abandoned { cart_id: "c-1", items: ["Ethiopia Yirgacheffe, 250 g", "Hand grinder C2"], prices: [12.5, 49], cart_value: 61.5 }
+  after 1h
+  expect ann sent email "cart-reminder"
+  expect ann sent email "grinder-tips"
+  lead bob { email: "bob@example.com" }
+  at 2026-03-02T11:00:00Z bob cart.abandoned { cart_id: "c-2", items: ["Kenya AA, 250 g"], prices: [14], cart_value: 14 }
+  after 1h
+  expect bob sent email "cart-reminder"
+  expect bob not sent email "grinder-tips"
+}
+"#;
+
+const ANN_LINES: &str = r#"{"type":"track","userId":"ann","event":"Cart Abandoned","properties":{"cart_id":"c-1","items":["Ethiopia Yirgacheffe, 250 g","Hand grinder C2"],"prices":[12.5,49],"cart_value":61.5},"timestamp":"2026-03-02T10:00:00Z"}"#;
+
+/// Ann's reminder: the cart's items and prices as JSON lists, the items as text too.
+fn assert_ann_reminder(send: &Value) {
+    assert_eq!(send["template"], "cart-reminder");
+    assert_eq!(
+        send["data"],
+        json!({
+            "items": ["Ethiopia Yirgacheffe, 250 g", "Hand grinder C2"],
+            "prices": [12.5, 49.0],
+            "value": 61.5,
+            "summary": "In your cart: Ethiopia Yirgacheffe, 250 g, Hand grinder C2"
+        })
+    );
+}
+
+#[test]
+fn a_list_property_is_read_kept_and_sent_as_a_json_list() {
+    let bob = r#"{"type":"track","userId":"bob","event":"Cart Abandoned","properties":{"cart_id":"c-2","items":[],"prices":[],"cart_value":0},"timestamp":"2026-03-02T10:30:00Z"}"#;
+    let dir = setup(CART_LINES, &[ANN_LINES, bob]);
+    let actions = run_until(dir.path(), "2026-03-03T00:00:00Z");
+    let notes = of(&actions, "notify");
+    assert_eq!(
+        notes.len(),
+        1,
+        "only Ann's cart holds the grinder: {actions:#?}"
+    );
+    assert_eq!(
+        notes[0]["message"],
+        "Grinder cart c-1: Ethiopia Yirgacheffe, 250 g, Hand grinder C2"
+    );
+    let sends = of(&actions, "send");
+    let templates: Vec<(&Value, &Value)> =
+        sends.iter().map(|s| (&s["lead"], &s["template"])).collect();
+    assert_eq!(
+        templates,
+        [
+            (&json!("ann"), &json!("cart-reminder")),
+            (&json!("ann"), &json!("grinder-tips")),
+            (&json!("bob"), &json!("cart-reminder")),
+        ]
+    );
+    assert_ann_reminder(sends[0]);
+    assert_eq!(
+        sends[2]["data"]["items"],
+        json!([]),
+        "an empty cart is an empty list"
+    );
+}
+
+#[test]
+fn a_list_of_the_wrong_items_rejects_the_line_and_loses_nothing_else() {
+    let bad = r#"{"type":"track","userId":"cy","event":"Cart Abandoned","properties":{"cart_id":"c-3","items":["beans",7],"prices":[],"cart_value":7},"timestamp":"2026-03-02T10:10:00Z"}"#;
+    let dir = setup(CART_LINES, &[bad, ANN_LINES]);
+    let out = Command::new(BIN)
+        .args(["run", "campaign.nurture", "--events", "events.jsonl"])
+        .args([
+            "--until",
+            "2026-03-03T00:00:00Z",
+            "--rejects",
+            "rejects.jsonl",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("runs nurture");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "a line was rejected: {stderr}");
+    let rejects = std::fs::read_to_string(dir.path().join("rejects.jsonl")).expect("rejects");
+    assert!(
+        rejects.contains("property `items` must be a list of strings, but its item 2 is 7"),
+        "{rejects}"
+    );
+    let sends: Vec<Value> = String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .filter(|a: &Value| a["action"] == "send")
+        .collect();
+    assert_eq!(
+        sends.len(),
+        2,
+        "Ann's line after the bad one is read: {sends:#?}"
+    );
+    assert_ann_reminder(&sends[0]);
+}
+
+#[test]
+fn a_kept_list_survives_state_and_a_changed_campaign() {
+    let dir = setup(CART_LINES, &[ANN_LINES]);
+    let before = run(
+        dir.path(),
+        &["--state", "leads.db", "--events", "events.jsonl"],
+    );
+    assert!(of(&before, "send").is_empty(), "{before:#?}");
+    // The campaign changes while the run waits its hour.
+    let after = migrate_with_a_new_list(dir.path(), CART_LINES, "2026-03-02T10:30:00Z");
+    assert!(of(&after, "send").is_empty(), "{after:#?}");
+    // And resumed again, from the migrated state alone.
+    let last = run(
+        dir.path(),
+        &["--state", "leads.db", "--until", "2026-03-03T00:00:00Z"],
+    );
+    let sends = of(&last, "send");
+    assert_eq!(sends.len(), 2, "{last:#?}");
+    assert_ann_reminder(sends[0]);
+    assert_eq!(sends[1]["template"], "grinder-tips");
+}
+
+#[test]
+fn tests_and_the_repl_give_list_properties() {
+    let (diags, program) = check_text(CART_LINES);
+    let program = program.unwrap_or_else(|| panic!("does not check: {diags:#?}"));
+    let reports = testing::run(&program).expect("compiles");
+    assert_eq!(reports.len(), 1);
+    assert!(reports[0].passed(), "{:#?}", reports[0].failures);
+
+    use nurture::repl::{Session, Style};
+    let dir = setup(CART_LINES, &[]);
+    let mut s = Session::new(Style::plain());
+    assert!(!s.load(&dir.path().join("campaign.nurture")).error);
+    assert!(!s.run(r#":lead dee { email: "dee@example.com" }"#).error);
+    assert!(!s.run(":at 2026-03-02T09:00:00Z").error);
+    let reply = s.run(
+        r#":event dee cart.abandoned { cart_id: "c-4", items: ["Hand grinder C2"], prices: [49], cart_value: 49 }"#,
+    );
+    assert!(
+        reply
+            .text
+            .contains("notified sales: \"Grinder cart c-4: Hand grinder C2\""),
+        "{}",
+        reply.text
+    );
+    let reply = s.run(":at 2026-03-02T10:00:00Z");
+    assert!(
+        reply
+            .text
+            .contains(r#"with { items: ["Hand grinder C2"], prices: [49.0]"#),
+        "{}",
+        reply.text
     );
 }

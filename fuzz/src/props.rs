@@ -7,6 +7,7 @@ use crate::gen;
 use nurture::check::{check_source, Program};
 use nurture::compile::{compile, Compiled};
 use nurture::diag::{self, FileReport, Format};
+use nurture::lang::seq;
 use nurture::lang::types::Ty;
 use nurture::lang::value::Val;
 use nurture::runtime::engine::{Engine, Options, Summary};
@@ -339,10 +340,11 @@ fn record_fits(program: &Program, r: &Record) -> Result<(), String> {
                 ));
             }
             for (p, v) in def.props.iter().zip(props) {
-                if !fits(program, &p.ty, *v, r.texts.len()) {
+                if !fits(program, &p.ty, *v, &r.texts) {
                     return Err(format!("property `{}` holds {v:?}", p.name));
                 }
-                let required = !p.ty.is_optional() && !matches!(p.ty, Ty::List(_));
+                let read = !matches!(p.ty, Ty::List(_)) || list_item(&p.ty).is_some();
+                let required = !p.ty.is_optional() && read;
                 if required && v.is_missing() {
                     return Err(format!("required property `{}` is missing", p.name));
                 }
@@ -357,7 +359,7 @@ fn record_fits(program: &Program, r: &Record) -> Result<(), String> {
                 if matches!(def.ty.base(), Ty::List(_)) {
                     return Err(format!("list attribute `{}` was read", def.name));
                 }
-                if !fits(program, &def.ty, *v, r.texts.len()) {
+                if !fits(program, &def.ty, *v, &r.texts) {
                     return Err(format!("trait `{}` holds {v:?}", def.name));
                 }
                 if v.is_missing() && !def.ty.is_optional() {
@@ -369,7 +371,37 @@ fn record_fits(program: &Program, r: &Record) -> Result<(), String> {
     Ok(())
 }
 
-fn fits(program: &Program, ty: &Ty, v: Val, texts: usize) -> bool {
+/// The item type of a list the intake reads (`list<string>`, `list<int>`, `list<number>`).
+fn list_item(ty: &Ty) -> Option<&Ty> {
+    match ty.base() {
+        Ty::List(t) if matches!(**t, Ty::Str | Ty::Int | Ty::Number) => Some(t),
+        _ => None,
+    }
+}
+
+fn fits(program: &Program, ty: &Ty, v: Val, texts: &[String]) -> bool {
+    if let Val::PropSeq(i) = v {
+        // Every item of the encoding has the list's item type, and the encoding reads whole.
+        let (Some(item), Some(enc)) = (list_item(ty), texts.get(i as usize)) else {
+            return false;
+        };
+        let mut len = 0;
+        let all = seq::items(enc).all(|x| {
+            len += match x {
+                seq::Item::Text(t) => format!("t{}:", t.len()).len() + t.len(),
+                seq::Item::Int(n) => format!("i{n};").len(),
+                seq::Item::Num(n) => format!("n{n};").len(),
+            };
+            matches!(
+                (item, x),
+                (Ty::Str, seq::Item::Text(_))
+                    | (Ty::Int, seq::Item::Int(_))
+                    | (Ty::Number, seq::Item::Num(_))
+            )
+        });
+        return all && len == enc.len();
+    }
+    let texts = texts.len();
     match (ty.base(), v) {
         (_, Val::Missing) => true,
         (Ty::Bool, Val::Bool(_)) | (Ty::Int, Val::Int(_)) | (Ty::Number, Val::Num(_)) => true,

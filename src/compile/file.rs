@@ -642,7 +642,7 @@ impl V<'_> {
     /// A value refers only to texts that are interned and lists before `lists`.
     fn val(&self, v: Val, lists: usize, what: impl FnOnce() -> String) -> Result<(), String> {
         match v {
-            Val::Sym(s) => self.text(s, &what()),
+            Val::Sym(s) | Val::Seq(s) => self.text(s, &what()),
             Val::List(i) => check((i as usize) < lists, || {
                 format!("{} names constant list {i}, which is not there", what())
             }),

@@ -101,6 +101,7 @@ codes! {
     PossibleLoop      = "W0111", "possible-loop",      Warning, "triggers and `set` steps that may set each other off in a circle";
     UndeclaredLead    = "W0112", "undeclared-lead",    Warning, "a test event for a lead the test has not declared";
     MaybeMissingData  = "W0113", "missing-data",       Warning, "a `with` value that may be missing, sent as `null`";
+    UnreadList        = "W0114", "unread-list",        Warning, "an event property of a list type that input cannot carry";
     UnreachableRow    = "W0115", "unreachable-row",    Warning, "a decision row that is never chosen";
     AlwaysHoldsRow    = "W0116", "always-holds-row",   Warning, "a decision row that always holds, before other rows";
     SmallHoldout      = "W0117", "small-holdout",      Warning, "a holdout under 5%, too small to measure much";

@@ -2,7 +2,8 @@
 
 /// A value on the evaluator's stack or in lead state. Texts are never owned here: a `Sym` is
 /// an interned text (constants, attribute values), a `PropText` is a text property of the
-/// event being processed, read in place.
+/// event being processed, read in place; lists an event brings are texts too (`Seq`,
+/// `PropSeq`).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Val {
     Missing,
@@ -21,6 +22,12 @@ pub enum Val {
     Enum(u32),
     /// A constant list, by index in the program's list pool.
     List(u32),
+    /// A list an event brought, kept in lead state: the symbol of its encoding
+    /// (`crate::lang::seq`) among the interned texts.
+    Seq(u32),
+    /// A list property of the event being processed: its encoding is the event's text in
+    /// this slot, as a `PropText`'s text is.
+    PropSeq(u16),
 }
 
 impl Val {

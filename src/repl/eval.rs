@@ -10,6 +10,7 @@ use crate::check::repl::check_expr_in;
 use crate::compile::bytecode::Chunk;
 use crate::diag::{Code, Diagnostic};
 use crate::inspect::{count_kept, show_val};
+use crate::lang::seq;
 use crate::lang::span::Span;
 use crate::lang::types::{Ty, Value};
 use crate::lang::value::Val;
@@ -213,7 +214,16 @@ fn compile(m: &mut Machine, e: &Expr) -> Result<Chunk, Problem> {
 /// A machine value as a constant of the checked program.
 fn value_of(m: &Machine, v: Val, ty: &Ty) -> Value {
     match v {
-        Val::Missing | Val::PropText(_) => Value::Missing,
+        Val::Missing | Val::PropText(_) | Val::PropSeq(_) => Value::Missing,
+        Val::Seq(s) => Value::List(
+            seq::items(m.c.pools.texts.get(s))
+                .map(|item| match item {
+                    seq::Item::Text(t) => Value::Str(t.to_string()),
+                    seq::Item::Int(i) => Value::Int(i),
+                    seq::Item::Num(n) => Value::Number(n),
+                })
+                .collect(),
+        ),
         Val::Bool(b) => Value::Bool(b),
         Val::Int(i) => Value::Int(i),
         Val::Num(n) => Value::Number(n),

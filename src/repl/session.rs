@@ -496,7 +496,8 @@ impl Session {
             };
             for (a, v) in attrs {
                 let attr = &c.program.attrs[*a as usize];
-                let Some(j) = value_json(&c.program, v) else {
+                let (Some(j), false) = (value_json(&c.program, v), matches!(v, Value::List(_)))
+                else {
                     let field = fields.iter().find(|(n, _)| *n == attr.name);
                     let span = shift_span(field.map_or(*span, |f| f.1), PREFIX.len(), body.at);
                     return Err(Diagnostic::new(
@@ -797,7 +798,8 @@ pub(super) fn list_words(items: &[String]) -> String {
     }
 }
 
-/// A value as the intake reads it from JSON; `None` for a list, which input cannot carry.
+/// A value as the intake reads it from JSON (a list as an array: event properties carry
+/// them; attributes cannot).
 fn value_json(program: &Program, v: &Value) -> Option<Json> {
     Some(match v {
         Value::Missing => Json::Null,
@@ -811,7 +813,12 @@ fn value_json(program: &Program, v: &Value) -> Option<Json> {
         Value::Time(t) => json!(format::instant(*t)),
         Value::TimeOfDay(m) => json!(format::time_of_day(*m)),
         Value::Enum(e, i) => json!(program.enums[*e as usize].variants[*i as usize]),
-        Value::List(_) => return None,
+        Value::List(items) => Json::Array(
+            items
+                .iter()
+                .map(|i| value_json(program, i))
+                .collect::<Option<_>>()?,
+        ),
     })
 }
 

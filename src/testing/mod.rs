@@ -8,8 +8,9 @@ use crate::diag::{Code, Diagnostic};
 use crate::lang::format;
 use crate::lang::modes::Channel;
 use crate::lang::ops::BinOp;
+use crate::lang::seq;
 use crate::lang::span::Span;
-use crate::lang::types::Value;
+use crate::lang::types::{Ty, Value};
 use crate::lang::value::Val;
 use crate::vm::action::{converted_text, variant_note, Action, ActionKind};
 use crate::vm::machine::{EventRef, Machine};
@@ -137,13 +138,19 @@ fn run_one(program: &Program, test: &p::Test) -> Result<TestReport, CompileError
 
 fn deliver(m: &mut Machine, test: &p::Test, e: &p::TestEvent, actions: &mut Vec<Action>) {
     let mut texts = Vec::new();
-    let props: Vec<Val> = e
-        .props
-        .iter()
-        .map(|v| match v {
+    let types = &m.c.events[e.event as usize].props;
+    let props: Vec<Val> = (e.props.iter().enumerate())
+        .map(|(i, v)| match v {
             Value::Str(s) => {
                 texts.push(s.clone());
                 Val::PropText(texts.len() as u16 - 1)
+            }
+            // A list rides in the texts as its encoding, as the intake hands it over.
+            Value::List(items) => {
+                let mut enc = String::new();
+                seq::push_values(&mut enc, items, types.get(i).map_or(&Ty::Error, |p| &p.1));
+                texts.push(enc);
+                Val::PropSeq(texts.len() as u16 - 1)
             }
             v => m.c.pools.val(v),
         })

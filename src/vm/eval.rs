@@ -3,6 +3,7 @@
 
 use crate::compile::bytecode::{Chunk, Op};
 use crate::compile::expr::Pools;
+use crate::lang::seq;
 use crate::lang::value::Val;
 
 /// What a chunk can read: the lead, the event being processed, the clock.
@@ -29,25 +30,96 @@ pub trait Env {
     }
 }
 
-/// Whether a list value (a constant list, or the lead's tags) holds `v`.
-fn list_has<E: Env + ?Sized>(list: u32, v: Val, pools: &Pools, env: &E) -> bool {
+/// Whether a list value (a constant list, the lead's tags, a list an event brought) holds
+/// `v`; `false` when the list is not one.
+fn list_has<E: Env + ?Sized>(list: Val, v: Val, pools: &Pools, env: &E) -> bool {
     if v.is_missing() {
         return false;
     }
-    if let Some(tags) = env.tags(list) {
-        return tags
-            .iter()
-            .any(|t| equal(Val::Sym(*t), v, pools, env) == Some(true));
+    match list {
+        Val::List(l) => {
+            if let Some(tags) = env.tags(l) {
+                return tags
+                    .iter()
+                    .any(|t| equal(Val::Sym(*t), v, pools, env) == Some(true));
+            }
+            pools.lists[l as usize]
+                .iter()
+                .any(|x| equal(*x, v, pools, env) == Some(true))
+        }
+        Val::Seq(_) | Val::PropSeq(_) => match (encoding(list, pools, env), item(v, pools, env)) {
+            (Some(enc), Some(x)) => seq::items(enc).any(|i| seq::item_eq(i, x)),
+            _ => false,
+        },
+        _ => false,
     }
-    pools.lists[list as usize]
-        .iter()
-        .any(|x| equal(*x, v, pools, env) == Some(true))
+}
+
+/// The encoding of a list an event brought (`crate::lang::seq`).
+fn encoding<'a, E: Env + ?Sized>(v: Val, pools: &'a Pools, env: &'a E) -> Option<&'a str> {
+    match v {
+        Val::Seq(s) => Some(pools.texts.get(s)),
+        Val::PropSeq(p) => Some(env.prop_text(p)),
+        _ => None,
+    }
+}
+
+/// A value as an item of a list an event brought: a text or a number.
+fn item<'a, E: Env + ?Sized>(v: Val, pools: &'a Pools, env: &'a E) -> Option<seq::Item<'a>> {
+    match v {
+        Val::Int(i) => Some(seq::Item::Int(i)),
+        Val::Num(n) => Some(seq::Item::Num(n)),
+        v => text(v, pools, env).map(seq::Item::Text),
+    }
+}
+
+/// Whether two lists hold the same items in the same order, one of them brought by an event.
+fn same_items<E: Env + ?Sized>(a: Val, b: Val, pools: &Pools, env: &E) -> bool {
+    let (x, other) = match (encoding(a, pools, env), encoding(b, pools, env)) {
+        (Some(x), Some(y)) => return x == y,
+        (Some(x), None) => (x, b),
+        (None, Some(y)) => (y, a),
+        (None, None) => return false,
+    };
+    match other {
+        Val::List(l) if env.tags(l).is_none() => {
+            let list = &pools.lists[l as usize];
+            seq::len(x) == list.len()
+                && seq::items(x)
+                    .zip(list)
+                    .all(|(i, v)| item(*v, pools, env).is_some_and(|v| seq::item_eq(i, v)))
+        }
+        _ => false,
+    }
 }
 
 /// Runs a chunk and returns the value it leaves. `stack` is scratch space, kept between calls.
-// Generic over the environment so the VM's reads inline into the loop.
-/// It stays whole: the interpreter loop, one arm per instruction, kept in one function so the stack top stays in registers (BENCHMARKS.md).
 pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut Vec<Val>) -> Val {
+    run(chunk, pools, env, stack)
+}
+
+/// The index of the first of `conds` that holds (a decision's rows, top to bottom), all run
+/// in one call of the interpreter: a row costs its instructions, as the same conditions
+/// joined by `or` in one chunk would.
+pub fn first_true<'c, E: Env + ?Sized>(
+    conds: impl Iterator<Item = &'c Chunk>,
+    pools: &Pools,
+    env: &E,
+    stack: &mut Vec<Val>,
+) -> Option<usize> {
+    for (i, c) in conds.enumerate() {
+        if run(c, pools, env, stack).truthy() {
+            return Some(i);
+        }
+    }
+    None
+}
+
+// Generic over the environment so the VM's reads inline into the loop; inlined into its two
+// callers, so a decision's rows pay no call each.
+/// It stays whole: the interpreter loop, one arm per instruction, kept in one function so the stack top stays in registers (BENCHMARKS.md).
+#[inline(always)]
+fn run<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut Vec<Val>) -> Val {
     // A lone read (`did order.placed`, a list, an attribute) needs no stack.
     if let [op] = chunk.ops[..] {
         match op {
@@ -124,7 +196,9 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
                 let b = stack.pop();
                 let a = stack.pop();
                 let r = match (op, a) {
-                    (Op::Contains, Val::List(l)) => list_has(l, b, pools, env),
+                    (Op::Contains, Val::List(_) | Val::Seq(_) | Val::PropSeq(_)) => {
+                        list_has(a, b, pools, env)
+                    }
                     _ => match (text(a, pools, env), text(b, pools, env)) {
                         (Some(a), Some(b)) => match op {
                             Op::Contains => a.contains(b),
@@ -144,10 +218,7 @@ pub fn eval<E: Env + ?Sized>(chunk: &Chunk, pools: &Pools, env: &E, stack: &mut 
             Op::In => {
                 let list = stack.pop();
                 let v = stack.pop();
-                let found = match list {
-                    Val::List(l) => list_has(l, v, pools, env),
-                    _ => false,
-                };
+                let found = list_has(list, v, pools, env);
                 stack.push(Val::Bool(found));
             }
             Op::IsSet | Op::IsMissing => {
@@ -242,6 +313,9 @@ fn equal<E: Env + ?Sized>(a: Val, b: Val, pools: &Pools, env: &E) -> Option<bool
         (Val::Sym(x), Val::Sym(y)) => Some(x == y),
         (Val::Sym(_) | Val::PropText(_), Val::Sym(_) | Val::PropText(_)) => {
             Some(text(a, pools, env) == text(b, pools, env))
+        }
+        (Val::Seq(_) | Val::PropSeq(_), _) | (_, Val::Seq(_) | Val::PropSeq(_)) => {
+            Some(same_items(a, b, pools, env))
         }
         _ => Some(a == b),
     }

@@ -352,6 +352,7 @@ fn carry_lead(
     for (k, (i, j, by_name)) in plan.attrs.iter().enumerate() {
         let v = match (from.attr(oc, *i), by_name) {
             (Val::Sym(s), _) => Val::Sym(new.c.pools.texts.intern(oc.pools.texts.get(s))),
+            (Val::Seq(s), _) => Val::Seq(new.c.pools.texts.intern(oc.pools.texts.get(s))),
             (Val::Enum(e), Some(by_name)) => match by_name.get(e as usize) {
                 Some(Some(to)) => Val::Enum(*to),
                 // Gone from the enum: the lead keeps the new default (`Lead::blank`).
@@ -464,6 +465,7 @@ fn carry_kept(
         };
         let v = match from.kept(oc, i as u16) {
             Val::Sym(s) => Val::Sym(new.c.pools.texts.intern(oc.pools.texts.get(s))),
+            Val::Seq(s) => Val::Seq(new.c.pools.texts.intern(oc.pools.texts.get(s))),
             v => v,
         };
         lead.set_kept(&new.c, k as u16, v);

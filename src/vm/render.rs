@@ -3,6 +3,7 @@
 
 use crate::compile::Compiled;
 use crate::lang::format;
+use crate::lang::seq;
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
 
@@ -14,7 +15,22 @@ pub fn text(c: &Compiled, v: Val, ty: &Ty) -> String {
         Val::Int(i) => i.to_string(),
         Val::Num(n) => format::number(n),
         Val::Sym(s) => c.pools.texts.get(s).to_string(),
-        Val::PropText(_) | Val::List(_) => String::new(),
+        // A list an event brought, its items one after another: "beans, grinder".
+        Val::Seq(s) => {
+            let mut out = String::new();
+            for (n, item) in seq::items(c.pools.texts.get(s)).enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                match item {
+                    seq::Item::Text(t) => out.push_str(t),
+                    seq::Item::Int(i) => out.push_str(&i.to_string()),
+                    seq::Item::Num(n) => out.push_str(&format::number(n)),
+                }
+            }
+            out
+        }
+        Val::PropText(_) | Val::PropSeq(_) | Val::List(_) => String::new(),
         Val::Time(t) => format::instant(t),
         Val::Dur(d) => format::duration(d),
         Val::Tod(m) => format::time_of_day(m),
@@ -28,7 +44,7 @@ pub fn text(c: &Compiled, v: Val, ty: &Ty) -> String {
     }
 }
 
-/// A value as JSON: texts and enum variants by name, lists as arrays; the list `tags_list`
+/// A value as JSON: texts and enum variants by name, lists (an event's too) as arrays; the list `tags_list`
 /// stands for the lead's `tags`.
 pub fn json(
     c: &Compiled,
@@ -61,6 +77,15 @@ pub fn json(
                     .collect(),
             )
         }
+        Val::Seq(s) => J::Array(
+            seq::items(c.pools.texts.get(s))
+                .map(|item| match item {
+                    seq::Item::Text(t) => J::String(t.to_string()),
+                    seq::Item::Int(i) => J::from(i),
+                    seq::Item::Num(n) => serde_json::Number::from_f64(n).map_or(J::Null, J::Number),
+                })
+                .collect(),
+        ),
         v => J::String(text(c, v, ty.unwrap_or(&Ty::Error))),
     }
 }

@@ -120,7 +120,8 @@ impl Lead {
         decode(&slot.ty, raw)
     }
 
-    /// Keeps an event property's value; texts must already be interned (`Val::Sym`).
+    /// Keeps an event property's value; texts and lists must already be interned (`Val::Sym`,
+    /// `Val::Seq`).
     pub fn set_kept(&mut self, c: &Compiled, k: u16, v: Val) {
         let slot = &c.layout.kept[k as usize];
         let Some(raw) = encode(v) else {
@@ -242,14 +243,14 @@ impl Lead {
 }
 
 /// The bits a value is kept in; `None` for a value lead state does not hold (missing, a text
-/// not interned, a list).
+/// or list not interned, a constant list).
 fn encode(v: Val) -> Option<u64> {
     Some(match v {
-        Val::Missing | Val::PropText(_) | Val::List(_) => return None,
+        Val::Missing | Val::PropText(_) | Val::PropSeq(_) | Val::List(_) => return None,
         Val::Bool(b) => b as u64,
         Val::Int(i) | Val::Time(i) | Val::Dur(i) => i as u64,
         Val::Num(n) => n.to_bits(),
-        Val::Sym(s) | Val::Tod(s) | Val::Enum(s) => s as u64,
+        Val::Sym(s) | Val::Seq(s) | Val::Tod(s) | Val::Enum(s) => s as u64,
     })
 }
 
@@ -264,7 +265,9 @@ fn decode(ty: &Ty, raw: u64) -> Val {
         Ty::Time => Val::Time(raw as i64),
         Ty::TimeOfDay => Val::Tod(raw as u32),
         Ty::Enum(_) => Val::Enum(raw as u32),
-        Ty::List(_) | Ty::Optional(_) | Ty::Error => Val::Missing,
+        // A list an event brought: its encoding's symbol (`crate::lang::seq`).
+        Ty::List(_) => Val::Seq(raw as u32),
+        Ty::Optional(_) | Ty::Error => Val::Missing,
     }
 }
 

@@ -5,6 +5,7 @@ use super::{with_article, Checker};
 use crate::check::program::*;
 use crate::diag::{Code, Diagnostic};
 use crate::lang::modes::Enroll;
+use crate::lang::seq;
 use crate::lang::span::Span;
 use crate::lang::types::{Ty, Value};
 use crate::syntax::ast;
@@ -233,6 +234,22 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let ty = self.resolve_type(&p.ty);
+            if matches!(ty.base(), Ty::List(item) if !item.is_error()) && !seq::carried(&ty) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::UnreadList,
+                        p.ty.span,
+                        format!(
+                            "`{}` is {}: input carries only lists of strings, whole numbers \
+                             and numbers, so this property is always missing",
+                            p.name.name,
+                            self.describe_a(&ty),
+                        ),
+                    )
+                    .with_label("never read from input")
+                    .with_help("declare it as a `list<string>` (an enum value or a time as its text), or send each item as an event of its own"),
+                );
+            }
             props.push(Prop {
                 name: p.name.name.clone(),
                 ty,

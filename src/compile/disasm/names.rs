@@ -81,6 +81,8 @@ impl Disasm<'_> {
             Val::Num(n) => format!("{n:?}"),
             Val::Sym(s) => self.text(s),
             Val::PropText(i) => format!("prop-text{i}"),
+            Val::PropSeq(i) => format!("prop-list{i}"),
+            Val::Seq(s) => format!("list {}", self.text(s)),
             Val::Time(t) => format::instant(t),
             Val::Dur(d) => format::duration(d),
             Val::Tod(m) => format::time_of_day(m),

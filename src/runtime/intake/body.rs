@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::list::{self, ListSeed};
 use super::schema::{Kind, NameIndex};
 use super::value::{convert, problem_text, quote, ScalarSeed};
 use super::{Cx, MAX_PROPERTIES};
@@ -131,6 +132,15 @@ impl<'de> Visitor<'de> for PropsSeed<'_, '_> {
                 continue;
             };
             let field = &schema.fields[i as usize];
+            if let Kind::List(item) = field.kind {
+                let read = map.next_value_seed(ListSeed {
+                    item,
+                    scratch: cx.scratch,
+                    out: cx.list,
+                })?;
+                list::keep(cx, i as usize, field, read);
+                continue;
+            }
             let v = map.next_value_seed(ScalarSeed {
                 scratch: cx.scratch,
             })?;

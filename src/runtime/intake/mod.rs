@@ -13,8 +13,9 @@
 //! integer (`3.0` counts, `3.5` does not), `number` any JSON number, `string` a JSON string,
 //! an enum a string naming a variant, `timezone` a string naming an IANA zone, `time` an
 //! RFC 3339 string, `duration` a number of seconds, and `T?` also takes `null` or absence.
-//! List-typed values are not read from input: an event property of a list type is missing,
-//! and an identify trait for a list attribute (such as the built-in `tags`) is ignored.
+//! An event property of type `list<string>`, `list<int>` or `list<number>` is a JSON array
+//! whose every item has that type (`list`); a property of another list type is missing, and
+//! an identify trait for a list attribute (such as the built-in `tags`) is ignored.
 //! Extra properties are ignored; traits the schema does not declare are counted in
 //! `ignored`. Events the campaign does not declare are skipped by name, or rejected when the
 //! reader is strict. A line longer than `MAX_LINE` (1 MiB), or whose `properties` or `traits`
@@ -28,7 +29,8 @@
 //!
 //! This file holds the reader and a line's course through it (`read_line`); `schema` is what
 //! the campaign declares, `top` the line's object, `body` its `properties` and `traits`,
-//! `value` one value and its conversion, `rfc3339` times, `page` page calls.
+//! `value` one value and its conversion, `list` a list property, `rfc3339` times, `page`
+//! page calls.
 
 use std::fmt::Write as _;
 
@@ -41,6 +43,7 @@ use crate::lang::types::Ty;
 use crate::lang::value::Val;
 
 mod body;
+mod list;
 mod page;
 mod rfc3339;
 mod schema;
@@ -148,7 +151,7 @@ impl Reader {
             .collect();
         let attrs: Vec<Field> = program_attrs
             .iter()
-            .map(|(n, t)| Field::new(n, t))
+            .map(|(n, t)| Field::attribute(n, t))
             .collect();
         Reader {
             schema: Schema {
@@ -186,6 +189,7 @@ impl Reader {
         let mut cx = Cx {
             schema: &self.schema,
             scratch: &mut self.bufs.scratch,
+            list: &mut self.bufs.list,
             event: &mut self.bufs.event,
             lead: &mut out.lead,
             sink: Sink {
@@ -249,6 +253,8 @@ struct Buffers {
     traits: Vec<(AttrId, Val)>,
     /// A string that had escapes, unescaped.
     scratch: String,
+    /// A list property's encoding, as its items are read.
+    list: String,
     /// The line's `event`.
     event: String,
 }
@@ -305,6 +311,7 @@ enum Bad {
 struct Cx<'r> {
     schema: &'r Schema,
     scratch: &'r mut String,
+    list: &'r mut String,
     event: &'r mut String,
     lead: &'r mut String,
     sink: Sink<'r>,

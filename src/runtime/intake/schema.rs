@@ -36,6 +36,17 @@ pub(super) struct Field {
 }
 
 impl Field {
+    /// An attribute: list attributes are not read from traits (the built-in `tags` is written
+    /// by the campaign's own `tag` steps).
+    pub(super) fn attribute(name: &str, ty: &Ty) -> Field {
+        let mut f = Field::new(name, ty);
+        if matches!(f.kind, Kind::List(_)) {
+            f.kind = Kind::Ignored;
+        }
+        f
+    }
+
+    /// An event property, or an attribute's type as values are read.
     pub(super) fn new(name: &str, ty: &Ty) -> Field {
         let kind = match ty.base() {
             Ty::Bool => Kind::Bool,
@@ -47,7 +58,13 @@ impl Field {
             Ty::TimeOfDay => Kind::TimeOfDay,
             Ty::Timezone => Kind::Timezone,
             Ty::Enum(id) => Kind::Enum(*id),
-            Ty::List(_) | Ty::Optional(_) | Ty::Error => Kind::Ignored,
+            Ty::List(item) => match **item {
+                Ty::Str => Kind::List(ItemKind::Str),
+                Ty::Int => Kind::List(ItemKind::Int),
+                Ty::Number => Kind::List(ItemKind::Number),
+                _ => Kind::Ignored,
+            },
+            Ty::Optional(_) | Ty::Error => Kind::Ignored,
         };
         Field {
             name: name.into(),
@@ -68,8 +85,19 @@ pub(super) enum Kind {
     TimeOfDay,
     Timezone,
     Enum(u32),
-    /// Not read from input (lists).
+    /// A JSON array whose items are all of one kind (`list<string>`, `list<int>`,
+    /// `list<number>`), kept as its encoding (`crate::lang::seq`).
+    List(ItemKind),
+    /// Not read from input (lists of other types, list attributes).
     Ignored,
+}
+
+/// The items a list property can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ItemKind {
+    Str,
+    Int,
+    Number,
 }
 
 impl Kind {
@@ -99,6 +127,9 @@ impl Kind {
                 }
                 None => "a variant of an unknown enum".into(),
             },
+            Kind::List(ItemKind::Str) => "a list of strings".into(),
+            Kind::List(ItemKind::Int) => "a list of whole numbers".into(),
+            Kind::List(ItemKind::Number) => "a list of numbers".into(),
             Kind::Ignored => "anything".into(),
         }
     }

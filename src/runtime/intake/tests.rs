@@ -20,6 +20,7 @@ enum Plan { free, pro }
 event ebook.downloaded as "Ebook Downloaded" { title: string }
 event cart.abandoned { cart_value: number, items: int }
 event signup { plan: Plan, tz: timezone, trial: duration?, at: time?, vip: bool?, labels: list<string>? }
+event basket { items: list<string>, counts: list<int>?, prices: list<number>?, when: list<time>? }
 "#;
 
 /// 2026-03-02T09:00:00Z
@@ -100,6 +101,14 @@ impl Harness {
         match v {
             Val::PropText(i) => &self.out.texts[i as usize],
             other => panic!("expected a text, got {other:?}"),
+        }
+    }
+
+    /// A list property's encoding (`crate::lang::seq`).
+    fn seq(&self, v: Val) -> &str {
+        match v {
+            Val::PropSeq(i) => &self.out.texts[i as usize],
+            other => panic!("expected a list, got {other:?}"),
         }
     }
 
@@ -283,7 +292,7 @@ fn enum_timezone_duration_time_bool_and_list_properties() {
     );
     assert_eq!(props[3], Val::Time(T0));
     assert_eq!(props[4], Val::Bool(true));
-    assert_eq!(props[5], Val::Missing, "lists are not read from input");
+    assert_eq!(h.seq(props[5]), "t1:at1:b", "a list of strings, encoded");
 
     let reason = h.reject(&track_line("signup", r#"{"plan":"gold","tz":"UTC"}"#));
     assert_eq!(
@@ -327,6 +336,82 @@ fn enum_timezone_duration_time_bool_and_list_properties() {
         r#"{"plan":"free","tz":"UTC","vip":{"a":1}}"#,
     ));
     assert!(reason.ends_with("got an object"), "{reason}");
+}
+
+#[test]
+fn list_properties_are_read_item_by_item() {
+    use crate::lang::seq::{self, Item};
+    let mut h = Harness::new(false);
+    let (_, props) = h.track(&track_line(
+        "basket",
+        r#"{"items":["Ethiopia Yirgacheffe, 250 g","Hand grinder \"C2\""],"counts":[1,2.0],"prices":[12.5,49],"when":["x"]}"#,
+    ));
+    let items: Vec<Item> = seq::items(h.seq(props[0])).collect();
+    assert_eq!(
+        items,
+        [
+            Item::Text("Ethiopia Yirgacheffe, 250 g"),
+            Item::Text("Hand grinder \"C2\"")
+        ],
+        "texts, escapes read"
+    );
+    let counts: Vec<Item> = seq::items(h.seq(props[1])).collect();
+    assert_eq!(
+        counts,
+        [Item::Int(1), Item::Int(2)],
+        "2.0 is a whole number"
+    );
+    let prices: Vec<Item> = seq::items(h.seq(props[2])).collect();
+    assert_eq!(prices, [Item::Num(12.5), Item::Num(49.0)]);
+    assert_eq!(props[3], Val::Missing, "lists of other types are not read");
+
+    // Empty, null where optional, and the slots reused by the next record.
+    let (_, props) = h.track(&track_line("basket", r#"{"items":[],"counts":null}"#));
+    assert_eq!(h.seq(props[0]), "");
+    assert_eq!(props[1], Val::Missing);
+
+    // Each wrong shape rejects the line, naming the property and the item.
+    let cases = [
+        (
+            r#"{"items":["beans",3]}"#,
+            "event `basket`: property `items` must be a list of strings, but its item 2 is 3",
+        ),
+        (
+            r#"{"items":["beans",["nested"]]}"#,
+            "event `basket`: property `items` must be a list of strings, but its item 2 is an array",
+        ),
+        (
+            r#"{"items":"beans"}"#,
+            r#"event `basket`: property `items` must be a list of strings, got "beans""#,
+        ),
+        (
+            r#"{"items":null}"#,
+            "event `basket`: property `items` must be a list of strings, got null",
+        ),
+        (
+            r#"{"items":[],"counts":[1,2.5]}"#,
+            "event `basket`: property `counts` must be a list of whole numbers, but its item 2 is 2.5",
+        ),
+        (
+            r#"{"items":[],"counts":{"a":1}}"#,
+            "event `basket`: property `counts` must be a list of whole numbers or null, got an object",
+        ),
+        (
+            r#"{"items":[],"prices":[null]}"#,
+            "event `basket`: property `prices` must be a list of numbers, but its item 1 is null",
+        ),
+        (
+            r#"{"counts":[1]}"#,
+            "event `basket`: missing required property `items`",
+        ),
+    ];
+    for (props, want) in cases {
+        assert_eq!(h.reject(&track_line("basket", props)), want, "{props}");
+    }
+    // The line after a reject reads whole, keys in any order.
+    let line = r#"{"properties":{"items":["a"]},"event":"basket","userId":"u1","timestamp":"2026-03-02T09:00:00Z"}"#;
+    let (_, props) = h.track(line);
+    assert_eq!(h.seq(props[0]), "t1:a");
 }
 
 #[test]

@@ -196,7 +196,7 @@ pub(super) fn convert(
 }
 
 /// A float with no fraction, as an integer, if it is one in range.
-fn whole(n: f64) -> Option<i64> {
+pub(super) fn whole(n: f64) -> Option<i64> {
     // 2^63 is exactly representable; every float below it in magnitude converts exactly.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
     (n.fract() == 0.0 && (-LIMIT..LIMIT).contains(&n)).then_some(n as i64)

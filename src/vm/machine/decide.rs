@@ -17,8 +17,7 @@ impl Machine {
     /// As `decide`, with the lead's scores already computed for now (inside a cycle).
     pub(super) fn first_row(&self, lead: u32, d: u16) -> usize {
         let rows = &self.c.decisions[d as usize].rows;
-        (rows.iter())
-            .position(|r| self.test(lead, &r.cond, None, None, false))
+        self.first_holding(lead, rows.iter().map(|r| &r.cond))
             .unwrap_or(rows.len())
     }
 

@@ -464,7 +464,7 @@ impl Machine {
             WOp::Set { attr, value, .. } => {
                 let v = self.eval_chunk(cy.lead, value, None, enrolled, false);
                 let v = match v {
-                    Val::PropText(_) => Val::Missing,
+                    Val::PropText(_) | Val::PropSeq(_) => Val::Missing,
                     v => v,
                 };
                 let before = self.leads[cy.lead as usize].attr(&self.c, *attr);

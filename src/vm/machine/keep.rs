@@ -8,7 +8,7 @@ use crate::lang::types::Ty;
 use crate::lang::value::Val;
 
 impl Machine {
-    /// Keeps, for `by`, the properties its steps read of `ev` (texts interned); with no
+    /// Keeps, for `by`, the properties its steps read of `ev` (texts and lists interned); with no
     /// event, or another event than a slot's, the slot holds none.
     pub(super) fn keep(&mut self, lead: u32, by: KeptBy, ev: Option<EventRef<'_>>) {
         for k in 0..self.c.layout.kept.len() {
@@ -22,6 +22,11 @@ impl Machine {
                         Some(Val::PropText(i)) => {
                             let text = e.texts.get(i as usize).map_or("", |t| t.as_str());
                             Val::Sym(self.c.pools.texts.intern(text))
+                        }
+                        // A list is kept as its encoding, interned like a text.
+                        Some(Val::PropSeq(i)) => {
+                            let enc = e.texts.get(i as usize).map_or("", |t| t.as_str());
+                            Val::Seq(self.c.pools.texts.intern(enc))
                         }
                         // An `int` given where a `number` is declared (a test's `48000`).
                         Some(Val::Int(i)) if slot.ty.base() == &Ty::Number => Val::Num(i as f64),

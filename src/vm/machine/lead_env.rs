@@ -6,7 +6,7 @@ use crate::compile::bytecode::Chunk;
 use crate::compile::layout::{key_last, key_time, key_window, Kept};
 use crate::lang::ops::HistoryKind;
 use crate::lang::value::Val;
-use crate::vm::eval::{eval, Env};
+use crate::vm::eval::{eval, first_true, Env};
 use crate::vm::ring;
 use crate::vm::state::Lead;
 
@@ -26,6 +26,26 @@ impl Machine {
     ) -> bool {
         self.eval_chunk(lead, chunk, ev, enrolled, received)
             .truthy()
+    }
+
+    /// The first of `conds` that holds for a lead now (a decision's rows), each read through
+    /// one view of the lead and one stack, as one chunk of `or`s would be: a row costs its
+    /// instructions and no more.
+    pub(super) fn first_holding<'c>(
+        &self,
+        lead: u32,
+        conds: impl Iterator<Item = &'c Chunk>,
+    ) -> Option<usize> {
+        let env = LeadEnv {
+            m: self,
+            lead: &self.leads[lead as usize],
+            at: lead,
+            ev: None,
+            enrolled: None,
+            received: false,
+            now: self.now,
+        };
+        first_true(conds, &self.c.pools, &env, &mut self.stack.borrow_mut())
     }
 
     pub(super) fn eval_chunk(
