@@ -5,10 +5,15 @@
 //! 12,000 events over 600 leads), 8 partitions, all on this machine, side by side in one run:
 //! - `nurture run --until` on the events file (the real binary, its whole process);
 //! - 1, 2 and 4 `nurture worker`s against a fresh `nats-server -js` holding the same events
-//!   (published and ticked before the workers start): events/s from the workers' start until
-//!   every partition's last record is covered by a checkpoint (`cluster status`), and the
-//!   ratios to `run` and to one worker;
+//!   (published and ticked before the workers start), with the default checkpoint policy
+//!   (every 50,000 events or 5 s, and at once when a partition has caught up with its
+//!   stream): events/s from the workers' start until every partition's last record is
+//!   applied and covered by a checkpoint (`cluster status`), the ratios to `run` and to one
+//!   worker, and the CPU seconds the workers and nats-server spent meanwhile;
 //! - `cluster publish`'s own rate, for reference.
+//!
+//! NURTURE_BENCH_WORKERS=1,2,4 picks the worker counts; NURTURE_BENCH_KEEP=1 only writes the
+//! campaign and events to a directory it prints and keeps (to profile by hand).
 //!
 //! Each runs NURTURE_BENCH_REPS times (3); the median is printed with the smallest and
 //! largest. Needs `nats-server` on PATH (skipped with a message otherwise). `cargo test
@@ -64,8 +69,29 @@ fn nurture(dir: &Path, url: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("UTF-8")
 }
 
-/// `nurture run --until`: seconds.
-fn run(dir: &Path) -> f64 {
+/// CPU seconds (user and system) of process `pid` so far, or with `children`, of the
+/// children it has waited for: /proc/PID/stat counts them in clock ticks, 100 a second on
+/// Linux.
+fn cpu(pid: u32, children: bool) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's closing parenthesis: state is the first (field 3).
+    let fields: Vec<f64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .map(|f| f.parse().unwrap_or(0.0))
+                .collect()
+        })
+        .unwrap_or_default();
+    let at = if children { 13 } else { 11 }; // cutime, cstime or utime, stime
+    fields
+        .get(at..at + 2)
+        .map_or(0.0, |t| (t[0] + t[1]) / 100.0)
+}
+
+/// `nurture run --until`: seconds, and its CPU seconds.
+fn run(dir: &Path) -> (f64, f64) {
+    let before = cpu(std::process::id(), true);
     let started = Instant::now();
     let status = Command::new(NURTURE)
         .current_dir(dir)
@@ -75,12 +101,25 @@ fn run(dir: &Path) -> f64 {
         .status()
         .expect("nurture runs");
     assert!(status.success());
-    started.elapsed().as_secs_f64()
+    let took = started.elapsed().as_secs_f64();
+    (took, cpu(std::process::id(), true) - before)
 }
 
-/// A fresh server with the events published and ticked, then `workers` workers: seconds to
-/// publish, seconds for the workers to cover everything with checkpoints.
-fn cluster(dir: &Path, workers: usize) -> (f64, f64) {
+/// One cluster's measure.
+struct Measure {
+    /// Seconds to publish the events and tick.
+    published: f64,
+    /// Seconds from the workers' start until every record is covered by a checkpoint.
+    took: f64,
+    /// CPU seconds meanwhile: the workers together, and nats-server.
+    workers_cpu: f64,
+    nats_cpu: f64,
+}
+
+/// A fresh server with the events published and ticked, then `workers` workers with the
+/// default checkpoint policy, until every partition's last record is covered by a
+/// checkpoint.
+fn cluster(dir: &Path, workers: usize) -> Measure {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -94,6 +133,7 @@ fn cluster(dir: &Path, workers: usize) -> (f64, f64) {
         .stderr(Stdio::null())
         .spawn()
         .expect("nats-server starts");
+    let nats = server.id();
     let mut children = Killed(vec![server]);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         std::thread::sleep(Duration::from_millis(20));
@@ -104,6 +144,7 @@ fn cluster(dir: &Path, workers: usize) -> (f64, f64) {
     nurture(dir, &url, &["cluster", "publish", "--events", "e.jsonl"]);
     nurture(dir, &url, &["cluster", "tick", "--until", UNTIL]);
     let published = started.elapsed().as_secs_f64();
+    let nats_before = cpu(nats, false);
     let started = Instant::now();
     for w in 0..workers {
         let child = Command::new(NURTURE)
@@ -116,6 +157,8 @@ fn cluster(dir: &Path, workers: usize) -> (f64, f64) {
             .expect("a worker starts");
         children.0.push(child);
     }
+    // Each look is a `cluster status` process: often enough to end within a fifth of a
+    // second, seldom enough not to take much of the two cores the cluster runs on.
     loop {
         let status: Value =
             serde_json::from_str(&nurture(dir, &url, &["cluster", "status", "--json"])).unwrap();
@@ -125,9 +168,15 @@ fn cluster(dir: &Path, workers: usize) -> (f64, f64) {
         if done {
             break;
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(200));
     }
-    (published, started.elapsed().as_secs_f64())
+    let took = started.elapsed().as_secs_f64();
+    Measure {
+        published,
+        took,
+        workers_cpu: children.0[1..].iter().map(|c| cpu(c.id(), false)).sum(),
+        nats_cpu: cpu(nats, false) - nats_before,
+    }
 }
 
 fn main() {
@@ -144,41 +193,85 @@ fn main() {
     std::fs::write(dir.path().join("c.nurture"), CAMPAIGN).unwrap();
     std::fs::write(dir.path().join("e.jsonl"), lines.join("\n") + "\n").unwrap();
     let n = lines.len() as f64;
+    if std::env::var_os("NURTURE_BENCH_KEEP").is_some() {
+        // For profiling by hand: the campaign and events stay.
+        println!("kept: {}", dir.keep().display());
+        return;
+    }
     println!(
         "workload: {} calls, 8 partitions, {reps} repetitions",
         lines.len()
     );
-    let counts = [1usize, 2, 4];
+    // NURTURE_BENCH_WORKERS picks the worker counts (a profile needs only one); the ratios
+    // to one worker need 1 first.
+    let counts: Vec<usize> = std::env::var("NURTURE_BENCH_WORKERS")
+        .unwrap_or_else(|_| "1,2,4".into())
+        .split(',')
+        .map(|w| {
+            w.trim()
+                .parse()
+                .expect("NURTURE_BENCH_WORKERS: counts, comma-separated")
+        })
+        .collect();
     let mut run_rates = vec![];
     let mut publish_rates = vec![];
     let mut rates: Vec<Vec<f64>> = vec![vec![]; counts.len()];
     let mut to_run: Vec<Vec<f64>> = vec![vec![]; counts.len()];
     let mut to_one: Vec<Vec<f64>> = vec![vec![]; counts.len()];
-    for _ in 0..reps {
-        let r = n / run(dir.path());
+    // CPU seconds a million events cost: run; the workers and nats-server, by count.
+    let mut run_cpu = vec![];
+    let mut workers_cpu: Vec<Vec<f64>> = vec![vec![]; counts.len()];
+    let mut nats_cpu: Vec<Vec<f64>> = vec![vec![]; counts.len()];
+    let per_million = 1e6 / n;
+    for rep in 0..reps {
+        let (took, cpu) = run(dir.path());
+        let r = n / took;
+        println!("repetition {}: run {took:.2}s ({cpu:.1} CPU s)", rep + 1);
         run_rates.push(r);
+        run_cpu.push(cpu * per_million);
         let mut one = 0.0;
         for (i, &w) in counts.iter().enumerate() {
-            let (published, took) = cluster(dir.path(), w);
-            publish_rates.push(n / published);
-            let rate = n / took;
+            let m = cluster(dir.path(), w);
+            println!(
+                "repetition {}: {w} worker(s) {:.2}s (CPU s: workers {:.1}, nats-server {:.1}); publish {:.2}s",
+                rep + 1,
+                m.took,
+                m.workers_cpu,
+                m.nats_cpu,
+                m.published
+            );
+            publish_rates.push(n / m.published);
+            let rate = n / m.took;
             if i == 0 {
                 one = rate;
             }
             rates[i].push(rate);
             to_run[i].push(rate / r);
             to_one[i].push(rate / one);
+            workers_cpu[i].push(m.workers_cpu * per_million);
+            nats_cpu[i].push(m.nats_cpu * per_million);
         }
     }
     let show = |name: &str, xs: Vec<f64>, unit: &str| {
         let (m, lo, hi) = spread(xs);
-        println!("{name:<34} {m:>12.2}{unit}  (min {lo:.2}, max {hi:.2})");
+        println!("{name:<40} {m:>12.2}{unit}  (min {lo:.2}, max {hi:.2})");
     };
     show("run --until, events/s", run_rates, "");
+    show("run --until, CPU s per 1M events", run_cpu, "");
     show("cluster publish, events/s", publish_rates, "");
     for (i, w) in counts.iter().enumerate() {
         show(&format!("{w} worker(s), events/s"), rates[i].clone(), "");
         show(&format!("{w} worker(s) / run"), to_run[i].clone(), "x");
         show(&format!("{w} worker(s) / 1 worker"), to_one[i].clone(), "x");
+        show(
+            &format!("{w} worker(s), their CPU s per 1M events"),
+            workers_cpu[i].clone(),
+            "",
+        );
+        show(
+            &format!("{w} worker(s), nats-server CPU s per 1M"),
+            nats_cpu[i].clone(),
+            "",
+        );
     }
 }

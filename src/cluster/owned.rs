@@ -95,7 +95,9 @@ pub async fn run(
     let (mut part, mut messages) = tokio::time::timeout(OPEN_WITHIN, opening)
         .await
         .map_err(|_| ClusterError::nats(format!("take partition {p} over"), "timed out"))??;
+    // The interval counts from the last checkpoint, whatever made it.
     let mut ticker = tokio::time::interval(shared.checkpoint_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             biased;
@@ -118,13 +120,24 @@ pub async fn run(
                     Some(Err(e)) => return Err(ClusterError::nats(format!("read partition {p}'s events"), e)),
                     None => return Err(ClusterError::nats(format!("read partition {p}'s events"), "the consumer ended")),
                 };
-                part.apply(&shared, message).await?;
-                if part.since >= shared.checkpoint_every {
+                let caught_up = part.apply(&shared, message).await?;
+                // A backlog just drained is covered at once (a takeover then does not
+                // replay it); a trickle of events waits for the interval.
+                if part.since >= shared.checkpoint_every
+                    || (caught_up && part.since >= catch_up_after(shared.checkpoint_every))
+                {
                     part.checkpoint(&shared).await?;
+                    ticker.reset();
                 }
             }
         }
     }
+}
+
+/// Events applied since the last checkpoint that make a partition which has caught up with
+/// its stream checkpoint at once: a tenth of `--checkpoint-every`.
+fn catch_up_after(checkpoint_every: u64) -> u64 {
+    (checkpoint_every / 10).max(1)
 }
 
 impl Partition {
@@ -167,15 +180,16 @@ impl Partition {
         })
     }
 
-    /// Applies one event or tick record, and publishes the actions it gave.
-    async fn apply(&mut self, shared: &Shared, message: Message) -> Result<(), ClusterError> {
-        let seq = message
+    /// Applies one event or tick record, and publishes the actions it gave. Whether the
+    /// partition has caught up with its stream (nothing more was pending when it came).
+    async fn apply(&mut self, shared: &Shared, message: Message) -> Result<bool, ClusterError> {
+        let info = message
             .info()
-            .map_err(|e| ClusterError::nats("read an event's sequence", e))?
-            .stream_sequence;
+            .map_err(|e| ClusterError::nats("read an event's sequence", e))?;
+        let (seq, caught_up) = (info.stream_sequence, info.pending == 0);
         if seq <= self.seq {
             // Delivered again (after a reconnection): already applied.
-            return Ok(());
+            return Ok(false);
         }
         let tick = message
             .headers
@@ -210,7 +224,7 @@ impl Partition {
         self.events += 1;
         self.since += 1;
         self.last = Some(message);
-        Ok(())
+        Ok(caught_up)
     }
 
     /// Publishes the actions gathered, each with its id as `Nats-Msg-Id`: a replay after a
