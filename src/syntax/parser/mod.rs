@@ -9,6 +9,7 @@ mod decisions;
 mod declarations;
 mod expressions;
 mod literals;
+mod reparse;
 mod test_stmts;
 mod workflows;
 
@@ -20,6 +21,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::lang::span::Span;
 use pest::iterators::Pair;
 use pest::Parser as _;
+pub use reparse::Parsed;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/nurture.pest"]
@@ -29,13 +31,12 @@ struct NurtureParser;
 /// that every broken declaration is reported, not only the first; the tree then holds the
 /// declarations that did parse.
 pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
-    let scan = limits::scan(source);
-    if !scan.is_empty() {
-        return (File::default(), scan);
-    }
-    if let Some(file) = parse_items(source) {
-        return file;
-    }
+    let parsed = Parsed::new(source);
+    (parsed.file, parsed.diags)
+}
+
+/// A file with a syntax error, read whole for its errors (`parse`).
+fn parse_whole(source: &str) -> (File, Vec<Diagnostic>) {
     match parse_rule(source, source, Rule::file, 0) {
         Ok(file) => file,
         Err(_) => parse_by_declaration(source),
@@ -46,26 +47,11 @@ pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
 /// turned into its AST node before the next is read, so that pest's record of a parse (tens
 /// of bytes a rule) never holds more than one declaration. `None` at the first declaration
 /// that does not parse: the caller then reads the whole file again for its errors.
+#[cfg(test)]
 fn parse_items(source: &str) -> Option<(File, Vec<Diagnostic>)> {
-    let mut b = Builder {
-        offset: 0,
-        diags: Vec::new(),
-    };
-    let mut items = Vec::new();
-    let mut at = skip_trivia(source, 0);
-    while at < source.len() {
-        let rest = &source[at..];
-        let pair = NurtureParser::parse(Rule::item_input, rest)
-            .ok()?
-            .next()?
-            .into_inner()
-            .next()?;
-        let end = at + pair.as_span().end();
-        b.offset = at;
-        items.push(b.item(pair));
-        at = skip_trivia(source, end);
-    }
-    Some((File { items }, b.diags))
+    let (items, pieces, _) = reparse::read_items(source, skip_trivia(source, 0), |_| false)?;
+    let diags = pieces.into_iter().flat_map(|p| p.diags).collect();
+    Some((File { items }, diags))
 }
 
 /// The offset after the whitespace and comments at `at` (the grammar's `WHITESPACE` and
