@@ -102,6 +102,23 @@ fn in_library(doc: &mut Document, round: usize) -> (f64, f64) {
     (edited, whole)
 }
 
+/// A keystroke that breaks a declaration (a second `=` typed after a list's `=`) and the one
+/// that mends it (the `=` deleted), in the library: milliseconds for each.
+fn breaking(doc: &mut Document, round: usize) -> (f64, f64) {
+    let good = doc.text.clone();
+    let mut broken = good.clone();
+    broken.insert(keystroke_at(&good, round), '=');
+    let start = Instant::now();
+    doc.edit(broken);
+    let breaks = start.elapsed().as_secs_f64() * 1e3;
+    assert!(doc.diagnostics().iter().any(|d| d.is_error()));
+    let start = Instant::now();
+    doc.edit(good);
+    let mends = start.elapsed().as_secs_f64() * 1e3;
+    assert!(!doc.diagnostics().iter().any(|d| d.is_error()));
+    (breaks, mends)
+}
+
 /// The median, smallest and largest.
 fn spread(mut xs: Vec<f64>) -> (f64, f64, f64) {
     xs.sort_by(f64::total_cmp);
@@ -171,4 +188,21 @@ fn main() {
         " ms",
     );
     report("ratio edit / whole file", ratios, "");
+
+    let (mut breaks, mut mends) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let (b, m) = breaking(&mut doc, round);
+        breaks.push(b);
+        mends.push(m);
+    }
+    report(
+        &format!("Document::edit to a syntax error, {big_lines} lines"),
+        breaks,
+        " ms",
+    );
+    report(
+        &format!("Document::edit out of a syntax error, {big_lines} lines"),
+        mends,
+        " ms",
+    );
 }

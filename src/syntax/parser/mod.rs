@@ -5,6 +5,7 @@
 //! each part of the grammar are built in `declarations`, `workflows`, `test_stmts`,
 //! `expressions` and `literals`.
 
+mod chunks;
 mod decisions;
 mod declarations;
 mod expressions;
@@ -33,14 +34,6 @@ struct NurtureParser;
 pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
     let parsed = Parsed::new(source);
     (parsed.file, parsed.diags)
-}
-
-/// A file with a syntax error, read whole for its errors (`parse`).
-fn parse_whole(source: &str) -> (File, Vec<Diagnostic>) {
-    match parse_rule(source, source, Rule::file, 0) {
-        Ok(file) => file,
-        Err(_) => parse_by_declaration(source),
-    }
 }
 
 /// Parses a file one declaration at a time, as `file = { SOI ~ item* ~ EOI }` does, each
@@ -149,41 +142,6 @@ fn parse_rule(
         .map(|p| b.item(p))
         .collect();
     Ok((File { items }, b.diags))
-}
-
-fn parse_by_declaration(source: &str) -> (File, Vec<Diagnostic>) {
-    let mut starts = vec![0];
-    let mut offset = 0;
-    for line in source.split_inclusive('\n') {
-        let word: String = line
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        if offset > 0 && DECLARATION_WORDS.contains(&word.as_str()) {
-            starts.push(offset);
-        }
-        offset += line.len();
-    }
-    starts.push(source.len());
-    let mut file = File::default();
-    let mut diags = Vec::new();
-    for w in starts.windows(2) {
-        let chunk = &source[w[0]..w[1]];
-        match parse_rule(source, chunk, Rule::file, w[0]) {
-            Ok((f, d)) => {
-                file.items.extend(f.items);
-                diags.extend(d);
-            }
-            Err(d) => diags.push(d),
-        }
-    }
-    if diags.is_empty() {
-        // Chunking found nothing wrong although the whole file failed: report the whole-file error.
-        if let Err(d) = parse_rule(source, source, Rule::file, 0) {
-            diags.push(d);
-        }
-    }
-    (file, diags)
 }
 
 struct Builder {

@@ -1,12 +1,16 @@
 //! Parsing the next version of a text from the last one's parse: what an editor does at each
-//! keystroke. A file is read declaration by declaration (`read_items`), so a parse can keep
-//! where each declaration starts and ends; after an edit, the declarations before it are
-//! kept as they were, those from the one before the edit on are read again, and as soon as
-//! the reading reaches the start of a declaration that lies wholly after the edit, the rest
-//! is the last parse's, moved by the edit's length (`shift`). A text with syntax errors is
-//! read whole, as `parse` reads it, and the next version is read whole too.
+//! keystroke.
+//!
+//! A file that parses is read declaration by declaration (`read_items`), so its parse keeps
+//! where each declaration starts and ends. After an edit, the declarations before it are kept
+//! as they were, those from the one before the edit on are read again, and as soon as the
+//! reading reaches the start of a declaration that lies wholly after the edit, the rest is the
+//! last parse's, moved by the edit's length (`shift`). A file with a syntax error is read
+//! chunk by chunk (`chunks`), and the chunks the edit left alone are taken from the last
+//! parse, whichever way it was read.
 
 use super::super::shift::Shift;
+use super::chunks::{self, Chunk};
 use super::*;
 
 /// A parse, with what the next version's parse may start from.
@@ -14,9 +18,19 @@ use super::*;
 pub struct Parsed {
     pub file: File,
     pub diags: Vec<Diagnostic>,
-    /// By declaration of `file`, where it was read: `None` when the file was read whole
-    /// (syntax errors, or over the limits), which leaves nothing to start from.
-    pieces: Option<Vec<Piece>>,
+    reading: Reading,
+}
+
+/// How a text was read.
+#[derive(Debug, Clone, Default)]
+enum Reading {
+    /// Not at all: it is over the limits (`limits::scan`).
+    #[default]
+    Nothing,
+    /// Declaration by declaration, each of `file.items` in turn: it parses.
+    Items(Vec<Piece>),
+    /// Chunk by chunk: it has a syntax error. `file.items` are the chunks' declarations.
+    Chunks(Vec<Chunk>),
 }
 
 /// Where one declaration was read, and what building its tree found wrong (a bad literal).
@@ -29,96 +43,219 @@ pub(super) struct Piece {
     pub diags: Vec<Diagnostic>,
 }
 
+impl Piece {
+    fn shifted(&self, by: i64) -> Piece {
+        let mut p = self.clone();
+        p.start = (p.start as i64 + by) as usize;
+        p.end = (p.end as i64 + by) as usize;
+        p.diags.shift(by);
+        p
+    }
+}
+
+/// What is the same in two versions of a text: how many bytes at the start, how many at the
+/// end, and how much longer the new one is.
+#[derive(Clone, Copy)]
+struct Same {
+    prefix: usize,
+    suffix: usize,
+    delta: i64,
+}
+
+impl Same {
+    /// Where a place of the new text at or after the edit was in the old one, if the text
+    /// from there to the end is unchanged.
+    fn was(self, at: usize, new_len: usize) -> Option<usize> {
+        (at >= new_len - self.suffix).then(|| (at as i64 - self.delta) as usize)
+    }
+}
+
 impl Parsed {
-    /// Parses a whole text, as `parse` does, keeping where each declaration was read.
+    /// Parses a whole text, as `parse` does, keeping how it was read.
     pub fn new(source: &str) -> Parsed {
         let scan = limits::scan(source);
         if !scan.is_empty() {
-            return Parsed::whole((File::default(), scan));
+            return Parsed::over_limits(scan);
         }
         match read_items(source, skip_trivia(source, 0), |_| false) {
-            Some((items, pieces, _)) => Parsed::of(items, pieces),
-            None => Parsed::whole(parse_whole(source)),
+            Some((items, pieces, _)) => Parsed::of_items(items, pieces),
+            None => Parsed::of_chunks(chunks::read(source, |_, _, _| None)),
         }
     }
 
     /// The parse of `new`, the text `old` (this parse's) edited: the same tree and
-    /// diagnostics as `Parsed::new(new)`, reading again only around the edit. Its trees move
-    /// to the new parse, leaving this one empty, unless the new text has a syntax error: then
-    /// it is read whole and this parse stays as it was.
+    /// diagnostics as `Parsed::new(new)`, reading again only around the edit. When the new
+    /// text parses, this parse's trees move to the new one, leaving this one empty; when it
+    /// has a syntax error, this parse stays as it was.
     pub fn edit(&mut self, old: &str, new: &str) -> Parsed {
-        let Some(pieces) = &self.pieces else {
-            return Parsed::new(new);
-        };
         let scan = limits::scan(new);
         if !scan.is_empty() {
-            return Parsed::whole((File::default(), scan));
+            return Parsed::over_limits(scan);
         }
         let (prefix, suffix) = unchanged(old, new);
+        let same = Same {
+            prefix,
+            suffix,
+            delta: new.len() as i64 - old.len() as i64,
+        };
+        if matches!(self.reading, Reading::Nothing) {
+            return Parsed::new(new);
+        }
+        if let Some(parsed) = self.edit_items(new, same) {
+            return parsed;
+        }
+        self.edit_chunks(old, new, same)
+    }
+
+    /// `edit` when the new text parses: `None` when it does not.
+    fn edit_items(&mut self, new: &str, same: Same) -> Option<Parsed> {
+        // The last reading's declarations, and the chunks it could not read (gaps).
+        let (pieces, gaps): (Vec<&Piece>, Vec<&Chunk>) = match &self.reading {
+            Reading::Nothing => return None,
+            Reading::Items(pieces) => (pieces.iter().collect(), Vec::new()),
+            Reading::Chunks(chunks) => (
+                (chunks.iter())
+                    .filter_map(|c| c.read.as_ref().ok())
+                    .flatten()
+                    .collect(),
+                chunks.iter().filter(|c| c.read.is_err()).collect(),
+            ),
+        };
         // Keep the declarations ending before the edit but the last of them: text typed
         // just after a declaration may continue it (`list a = x` + ` and y`).
-        let touched = pieces.partition_point(|p| p.end < prefix);
+        let touched = pieces.partition_point(|p| p.end < same.prefix);
         let keep = touched.saturating_sub(1);
         let from = match keep {
             0 => skip_trivia(new, 0),
             k => pieces[k].start,
         };
-        // A declaration read at `at` past the edit is the one the last parse read at
-        // `at - delta`, when one started there: the text from there on is the same.
-        let delta = new.len() as i64 - old.len() as i64;
-        let unchanged_from = new.len() - suffix;
+        // A syntax error the edit left before `from` is still there.
+        if gaps.iter().any(|g| g.start < from) {
+            return None;
+        }
+        let last_gap = gaps.iter().map(|g| g.start).max();
+        // A declaration read at `at` past the edit is the one the last parse read where
+        // `at` was, when one started there: the text from there on is the same (and has no
+        // syntax error).
         let resume = |at: usize| -> Option<usize> {
-            if at < unchanged_from {
+            let was = same.was(at, new.len())?;
+            if last_gap.is_some_and(|g| g >= was) {
                 return None;
             }
-            let was = (at as i64 - delta) as usize;
-            pieces
-                .binary_search_by_key(&was, |p| p.start)
-                .ok()
-                .filter(|k| *k > keep)
+            (pieces.binary_search_by_key(&was, |p| p.start).ok()).filter(|k| *k > keep)
         };
-        let Some((read, read_pieces, stopped)) = read_items(new, from, |at| resume(at).is_some())
-        else {
-            return Parsed::new(new);
-        };
+        let (read, read_pieces, stopped) = read_items(new, from, |at| resume(at).is_some())?;
+        // Stopped before the end: at a declaration to take the rest from.
         let tail_from = resume(stopped);
+        let mut kept: Vec<Piece> = pieces[..keep].iter().map(|p| (*p).clone()).collect();
+        kept.extend(read_pieces);
+        let tail: Vec<Piece> = tail_from.map_or(Vec::new(), |k| {
+            (pieces[k..].iter())
+                .map(|p| p.shifted(same.delta))
+                .collect()
+        });
         let mut items = std::mem::take(&mut self.file.items);
-        let mut pieces = self.pieces.take().unwrap_or_default();
-        self.diags.clear();
-        let tail = tail_from.map(|k| (items.split_off(k), pieces.split_off(k)));
+        let mut tail_items = tail_from.map_or(Vec::new(), |k| items.split_off(k));
         items.truncate(keep);
-        pieces.truncate(keep);
         items.extend(read);
-        pieces.extend(read_pieces);
-        if let Some((mut tail_items, mut tail_pieces)) = tail {
-            tail_items.shift(delta);
-            for p in &mut tail_pieces {
-                p.start = (p.start as i64 + delta) as usize;
-                p.end = (p.end as i64 + delta) as usize;
-                p.diags.shift(delta);
-            }
-            items.extend(tail_items);
-            pieces.extend(tail_pieces);
-        }
-        Parsed::of(items, pieces)
+        tail_items.shift(same.delta);
+        items.extend(tail_items);
+        kept.extend(tail);
+        self.reading = Reading::Nothing;
+        self.diags.clear();
+        Some(Parsed::of_items(items, kept))
     }
 
-    fn of(items: Vec<Item>, pieces: Vec<Piece>) -> Parsed {
+    /// `edit` when the new text has a syntax error: chunk by chunk, each chunk the edit left
+    /// alone (and the first line of the next, which an error message may quote) taken from
+    /// the last reading, moved.
+    fn edit_chunks(&self, old: &str, new: &str, same: Same) -> Parsed {
+        // Where each of the last reading's chunks or declarations starts, and its items.
+        let offsets = item_offsets(&self.reading);
+        // An error message may name a line ("opened on line 12"): after an edit that added
+        // or removed lines, the errors after it are found again.
+        let lines = |t: &str, suffix: usize| t[same.prefix..t.len() - suffix].matches('\n').count();
+        let moved_lines = lines(old, same.suffix) != lines(new, same.suffix);
+        let reuse = |start: usize, end: usize, next_end: usize| {
+            let (was_start, was_end, by) = if next_end <= same.prefix {
+                (start, end, 0)
+            } else {
+                let was = same.was(start, new.len())?;
+                (was, (end as i64 - same.delta) as usize, same.delta)
+            };
+            let (range, read) = match &self.reading {
+                Reading::Nothing => return None,
+                Reading::Items(pieces) => {
+                    let k = pieces.binary_search_by_key(&was_start, |p| p.start).ok()?;
+                    let after = k + pieces[k..].partition_point(|p| p.start < was_end);
+                    let ends_there = match pieces.get(after) {
+                        Some(p) => p.start == was_end,
+                        None => was_end == old.len(),
+                    };
+                    ends_there.then_some(())?;
+                    (k..after, Ok(pieces[k..after].to_vec()))
+                }
+                Reading::Chunks(chunks) => {
+                    let c = chunks.binary_search_by_key(&was_start, |c| c.start).ok()?;
+                    (chunks[c].end == was_end).then_some(())?;
+                    (offsets[c]..offsets[c + 1], chunks[c].read.clone())
+                }
+            };
+            if read.is_err() && by != 0 && moved_lines {
+                return None;
+            }
+            let mut items = self.file.items[range].to_vec();
+            items.shift(by);
+            let read = match read {
+                Ok(pieces) => Ok(pieces.iter().map(|p| p.shifted(by)).collect()),
+                Err(mut d) => {
+                    d.shift(by);
+                    Err(d)
+                }
+            };
+            Some((items, Chunk { start, end, read }))
+        };
+        Parsed::of_chunks(chunks::read(new, reuse))
+    }
+
+    fn of_items(items: Vec<Item>, pieces: Vec<Piece>) -> Parsed {
         let diags = pieces.iter().flat_map(|p| p.diags.clone()).collect();
         Parsed {
             file: File { items },
             diags,
-            pieces: Some(pieces),
+            reading: Reading::Items(pieces),
         }
     }
 
-    fn whole((file, diags): (File, Vec<Diagnostic>)) -> Parsed {
+    fn of_chunks(c: chunks::Chunked) -> Parsed {
         Parsed {
-            file,
-            diags,
-            pieces: None,
+            file: File { items: c.items },
+            diags: c.diags,
+            reading: Reading::Chunks(c.chunks),
         }
     }
+
+    fn over_limits(diags: Vec<Diagnostic>) -> Parsed {
+        Parsed {
+            file: File::default(),
+            diags,
+            reading: Reading::Nothing,
+        }
+    }
+}
+
+/// For a chunked reading, where each chunk's declarations start in `file.items` (and, last,
+/// how many there are); empty otherwise.
+fn item_offsets(reading: &Reading) -> Vec<usize> {
+    let Reading::Chunks(chunks) = reading else {
+        return Vec::new();
+    };
+    let mut offsets = vec![0];
+    for c in chunks {
+        let n = c.read.as_ref().map_or(0, Vec::len);
+        offsets.push(offsets.last().copied().unwrap_or(0) + n);
+    }
+    offsets
 }
 
 /// How many bytes at the start and at the end the two texts share, not overlapping, each
@@ -180,7 +317,7 @@ pub(super) mod tests {
     use std::cell::Cell;
 
     thread_local! {
-        /// Declarations read on this thread.
+        /// Declarations and chunks read on this thread.
         pub static READ: Cell<usize> = const { Cell::new(0) };
     }
 
@@ -194,17 +331,23 @@ pub(super) mod tests {
         let fresh = Parsed::new(new);
         assert_eq!(again.file, fresh.file, "{new}");
         assert_eq!(again.diags, fresh.diags, "{new}");
-        assert_eq!(
-            again
-                .pieces
-                .as_ref()
-                .map(|p| p.iter().map(|p| (p.start, p.end)).collect::<Vec<_>>()),
-            fresh
-                .pieces
-                .as_ref()
-                .map(|p| p.iter().map(|p| (p.start, p.end)).collect()),
-        );
+        assert_eq!(places(&again), places(&fresh));
         read
+    }
+
+    /// Where the reading found each declaration or chunk.
+    fn places(p: &Parsed) -> Vec<(usize, usize)> {
+        match &p.reading {
+            Reading::Nothing => Vec::new(),
+            Reading::Items(pieces) => pieces.iter().map(|p| (p.start, p.end)).collect(),
+            Reading::Chunks(chunks) => (chunks.iter())
+                .flat_map(|c| {
+                    let inner = c.read.as_ref().map_or(Vec::new(), |p| p.to_vec());
+                    std::iter::once((c.start, c.end))
+                        .chain(inner.into_iter().map(|p| (p.start, p.end)))
+                })
+                .collect(),
+        }
     }
 
     fn lists(n: usize) -> String {
@@ -243,16 +386,32 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn a_syntax_error_is_read_whole_and_the_next_version_after_it_too() {
-        let old = lists(20);
-        let broken = old.replacen("list l5 = true", "list l5 = = true", 1);
+    fn a_syntax_error_is_read_chunk_by_chunk_and_only_the_edited_chunks_again() {
+        let old = lists(2000);
+        let broken = old.replacen("list l500 = true", "list l500 = = true", 1);
         let mut parsed = Parsed::new(&old);
+        READ.with(|n| n.set(0));
         let again = parsed.edit(&old, &broken);
-        assert!(!again.diags.is_empty());
-        assert!(again.pieces.is_none());
+        // Two declarations tried, two chunks read (the declaration before the edit's too).
+        let read = READ.with(|n| n.get());
+        assert!(read <= 5, "{read}");
+        assert_eq!(again.diags.len(), 1);
+        assert!(matches!(again.reading, Reading::Chunks(_)));
         // The broken parse left the last one as it was.
         assert_eq!(parsed.file, Parsed::new(&old).file);
-        edited(&broken, &old);
+        edited(&old, &broken);
+        // Typing on in the broken declaration, then a second error, then mending both.
+        let worse = broken.replacen("list l500 = = true", "list l500 = = tru", 1);
+        let twice = worse.replacen("list l1500 = true", "list l1500 = ) true", 1);
+        edited(&broken, &worse);
+        edited(&worse, &twice);
+        edited(&twice, &worse);
+        edited(&worse, &old);
+        edited(&twice, &old);
+        edited(
+            &twice,
+            &twice.replacen("list l10 = true", "list l10 = false", 1),
+        );
     }
 
     #[test]
