@@ -94,12 +94,13 @@ fn check_on_this_thread(text: &str) -> (Vec<Diagnostic>, Option<Program>) {
     (diagnostics, program.filter(|_| ok))
 }
 
-/// What an editor needs of a file being written: the diagnostics, the syntax tree (what
-/// parsed of it) and the program checked as far as it goes, even with errors in it.
+/// What an editor needs of a file being written: the diagnostics, the parse (what parsed
+/// of it, kept so that the next version is parsed from it) and the program checked as far as
+/// it goes, even with errors in it.
 #[derive(Debug, Default)]
 pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
-    pub file: syntax::ast::File,
+    pub parsed: syntax::Parsed,
     /// The program with every declaration the checker met, when the file parsed; with errors,
     /// the expressions that had them are typed `Ty::Error`.
     pub program: Option<Program>,
@@ -111,16 +112,30 @@ pub fn analyse(text: &str) -> Analysis {
     crate::lang::stack::on_roomy_stack(|| analyse_on_this_thread(text))
 }
 
+/// The analysis of `text`, the text `old` (of `previous`) edited: the same as `analyse(text)`,
+/// parsing again only the declarations around the edit (`syntax::Parsed::edit`, which moves
+/// the trees out of `previous` unless the new text has a syntax error).
+pub fn reanalyse(previous: &mut Analysis, old: &str, text: &str) -> Analysis {
+    let parsed = std::sync::Mutex::new(&mut previous.parsed);
+    crate::lang::stack::on_roomy_stack(|| {
+        let mut previous = parsed.lock().unwrap_or_else(|e| e.into_inner());
+        analyse_parsed(text, previous.edit(old, text))
+    })
+}
+
 fn analyse_on_this_thread(text: &str) -> Analysis {
-    let (file, parse_diags) = syntax::parse(text);
-    if !parse_diags.is_empty() {
+    analyse_parsed(text, syntax::Parsed::new(text))
+}
+
+fn analyse_parsed(text: &str, parsed: syntax::Parsed) -> Analysis {
+    if !parsed.diags.is_empty() {
         return Analysis {
-            diagnostics: parse_diags,
-            file,
+            diagnostics: parsed.diags.clone(),
+            parsed,
             program: None,
         };
     }
-    if file.items.is_empty() {
+    if parsed.file.items.is_empty() {
         let diag = Diagnostic::new(
             crate::diag::Code::Syntax,
             crate::lang::span::Span::new(0, text.len().min(1)),
@@ -130,16 +145,11 @@ fn analyse_on_this_thread(text: &str) -> Analysis {
         .with_help("a campaign declares at least a `lead { … }` schema; see docs/language.md");
         return Analysis {
             diagnostics: vec![diag],
-            file,
+            parsed,
             program: None,
         };
     }
-    let (prelude, prelude_diags) = syntax::parse(PRELUDE);
-    debug_assert!(
-        prelude_diags.is_empty(),
-        "the prelude must parse: {prelude_diags:?}"
-    );
-    let (mut program, mut diags, uses) = checker::check(&prelude, &file);
+    let (mut program, mut diags, uses) = checker::check(prelude_tree(), &parsed.file);
     program.source = text.to_string();
     // Every problem at once: the lints run alongside the errors (holding back only what an
     // error may have set off).
@@ -147,9 +157,19 @@ fn analyse_on_this_thread(text: &str) -> Analysis {
     suppress::apply(text, &mut diags);
     Analysis {
         diagnostics: diags,
-        file,
+        parsed,
         program: Some(program),
     }
+}
+
+/// The prelude's syntax tree, parsed once.
+pub fn prelude_tree() -> &'static syntax::ast::File {
+    static PRELUDE_TREE: std::sync::OnceLock<syntax::ast::File> = std::sync::OnceLock::new();
+    PRELUDE_TREE.get_or_init(|| {
+        let (prelude, diags) = syntax::parse(PRELUDE);
+        debug_assert!(diags.is_empty(), "the prelude must parse: {diags:?}");
+        prelude
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,10 @@ const BLOCKS: &[Rule] = &[
     Rule::decide_decl,
 ];
 
+/// Rules whose `{ … }` stays on its line as written unless the line would pass `WIDTH`: an
+/// enum's values, an event's properties, an object.
+const INLINE_BRACES: &[Rule] = &[Rule::enum_decl, Rule::prop_block, Rule::object];
+
 /// Where a run of statements stands: each kind lays out blank lines and columns its way.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Place {
@@ -58,6 +62,9 @@ pub(super) struct Printer<'a> {
     whole: bool,
     /// Whether every `{ … }` is laid out on the line (the one-line form of `with { … }` data).
     flat: bool,
+    /// How many `{ … }` written on one line were put across lines for their width
+    /// (`too_wide`).
+    wide_breaks: usize,
 }
 
 impl<'a> Printer<'a> {
@@ -110,6 +117,10 @@ impl<'a> Printer<'a> {
             Rule::score_block => self.block(n, Place::Score),
             Rule::decide_decl => self.block(n, Place::Decide),
             Rule::with_data if !self.flat => self.with_data(n),
+            r if INLINE_BRACES.contains(&r) && self.too_wide(n) => {
+                self.wide_breaks += 1;
+                self.block(n, Place::Block)
+            }
             r if BLOCKS.contains(&r) || (!self.flat && multiline_braces(n)) => {
                 self.block(n, Place::Block)
             }
@@ -228,7 +239,7 @@ impl<'a> Printer<'a> {
                 Kind::Node(n) => {
                     self.end_statement();
                     self.whole = std::mem::take(&mut directive);
-                    let block = holds_block(n);
+                    let mut block = holds_block(n);
                     // Declarations stand apart, but for a run of one-line ones of a kind.
                     let forced = place == Place::Top
                         && matches!(prev, Some(Some((rule, was_block)))
@@ -236,9 +247,20 @@ impl<'a> Printer<'a> {
                     if prev.is_some() && (e.newlines >= 2 || forced) {
                         self.blank_line();
                     }
+                    let start = self.out.len();
+                    let wide_before = self.wide_breaks;
                     match &rows[i] {
                         Some(row) => self.push(row.clone(), Class::Word, 0),
                         None => self.node(n),
+                    }
+                    if place == Place::Top && self.wide_breaks > wide_before && !block {
+                        // A brace just put across lines for its width makes this a block, as
+                        // the next formatting will see it: apart from the declaration before.
+                        block = true;
+                        let before = &self.out[..start];
+                        if matches!(prev, Some(Some(_))) && !before.ends_with("\n\n") {
+                            self.out.insert(start, '\n');
+                        }
                     }
                     prev = Some(Some((n.rule, block)));
                 }
@@ -278,6 +300,21 @@ impl<'a> Printer<'a> {
             self.block_shifted(o, Place::Block, 2);
         }
         self.elems(&n.elems[object + 1..]);
+    }
+
+    /// Whether a `{ … }` written on one line would take the line being built past `WIDTH`
+    /// (it is then put one item a line, and stays so: the source then has it across lines).
+    /// Never on a line a `// nurture: ignore` silences, nor when everything is on one line.
+    fn too_wide(&self, n: &'a Node<'a>) -> bool {
+        if self.flat || self.whole || multiline_braces(n) || braces(n).is_none() {
+            return false;
+        }
+        let elems: Vec<&'a Elem<'a>> = n.elems.iter().collect();
+        let Some(flat) = Printer::inline(&elems, false) else {
+            return false;
+        };
+        let space = usize::from(!self.line.is_empty());
+        self.column() + space + flat.chars().count() > WIDTH
     }
 
     /// The column the line being built would end at, written on one line.

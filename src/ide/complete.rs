@@ -112,7 +112,8 @@ pub fn complete(doc: &Document, offset: usize) -> (Span, Vec<Completion>) {
         .filter(|w| !w.is_empty())
         .collect();
     let (decl, depth) = enclosing(text, line_start, offset);
-    let ix = &doc.names;
+    let names = doc.names();
+    let ix = &*names;
     let names = |kind: Kind, ck: CompletionKind| -> Vec<Completion> {
         ix.of_kind(kind).map(|s| item(s, ck)).collect()
     };
@@ -237,8 +238,8 @@ mod tests {
     const TEXT: &str = "lead { email: string }\nevent demo.requested { source: string }\nscore fit {\n  on demo.requested where source == \"x\" add 5\n}\nlist hot = fit > 3\nworkflow w {\n  send email \"hello\"\n}\n";
 
     fn labels(text: &str, at: usize) -> Vec<String> {
-        let before = Document::new(TEXT.to_string());
-        let doc = Document::after(text.to_string(), Some(&before));
+        let mut doc = Document::new(TEXT.to_string());
+        doc.edit(text.to_string());
         complete(&doc, at).1.into_iter().map(|c| c.label).collect()
     }
 

@@ -10,8 +10,8 @@ const MAX_QUOTED_LINES: usize = 24;
 
 /// The hover text (Markdown) for the word at `offset`, and the span it is about.
 pub fn hover(doc: &Document, offset: usize) -> Option<(Span, String)> {
-    if let Some(o) = doc.index.at(offset) {
-        let symbol = &doc.index.symbols[o.symbol];
+    if let Some(o) = doc.index().at(offset) {
+        let symbol = &doc.index().symbols[o.symbol];
         return Some((o.span, describe(doc, symbol)));
     }
     let (start, end) = word_around(&doc.text, offset);
@@ -88,8 +88,8 @@ fn describe(doc: &Document, s: &Symbol) -> String {
             s.container.as_deref().unwrap_or("")
         ),
         Kind::Template => {
-            let uses = (doc.index.find(Kind::Template, &s.name))
-                .map_or(0, |id| doc.index.references(id).count());
+            let uses = (doc.index().find(Kind::Template, &s.name))
+                .map_or(0, |id| doc.index().references(id).count());
             format!("**template `\"{}\"`**, named {uses} times in this file", s.name)
         }
     }

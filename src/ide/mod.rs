@@ -22,7 +22,7 @@ use crate::check::{self, Analysis};
 use crate::diag::Diagnostic;
 use crate::lang::span::Span;
 use position::Lines;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use symbols::{Index, Kind};
 
 /// One open file: its text, what the checker said of it, and its names.
@@ -31,34 +31,54 @@ pub struct Document {
     pub text: String,
     pub lines: Lines,
     pub analysis: Analysis,
-    pub index: Arc<Index>,
-    /// The names completion offers: this text's, or while it has a syntax error (half a
-    /// word typed, a brace not yet closed) those of the last text that parsed, as what does
-    /// not parse is missing from this one.
-    pub names: Arc<Index>,
+    /// Every name and where it is written: built by the first request that needs it, not at
+    /// each keystroke.
+    index: OnceLock<Arc<Index>>,
+    /// While the text has a syntax error (half a word typed, a brace not yet closed): the
+    /// names of the last version that parsed, which completion offers, as what does not
+    /// parse is missing from this one.
+    parsed_names: Option<Arc<Index>>,
 }
 
 impl Document {
     /// Parses, checks and indexes a text.
     pub fn new(text: String) -> Document {
-        Document::after(text, None)
-    }
-
-    /// A new version of a document: as `new`, keeping the previous version's names for
-    /// completion while the new one does not parse.
-    pub fn after(text: String, previous: Option<&Document>) -> Document {
-        let analysis = check::analyse(&text);
-        let index = Arc::new(Index::of(&analysis.file));
-        let names = match previous {
-            Some(p) if analysis.program.is_none() => p.names.clone(),
-            _ => index.clone(),
-        };
         Document {
+            analysis: check::analyse(&text),
             lines: Lines::new(&text),
             text,
-            analysis,
-            index,
-            names,
+            index: OnceLock::new(),
+            parsed_names: None,
+        }
+    }
+
+    /// The document's next version: the same as `Document::new(text)`, but parsed again only
+    /// around what changed (`check::reanalyse`), and keeping this version's names for
+    /// completion while the new one does not parse.
+    pub fn edit(&mut self, text: String) {
+        let analysis = check::reanalyse(&mut self.analysis, &self.text, &text);
+        // A syntax error leaves this version's parse as it was, to name from; a text that
+        // parsed (with a bad literal, say) has its own names.
+        let intact = !self.analysis.parsed.file.items.is_empty();
+        self.parsed_names = (analysis.program.is_none() && intact).then(|| self.names());
+        self.analysis = analysis;
+        self.lines = Lines::new(&text);
+        self.text = text;
+        self.index = OnceLock::new();
+    }
+
+    /// Every name declared or used, and where.
+    pub fn index(&self) -> &Arc<Index> {
+        self.index
+            .get_or_init(|| Arc::new(Index::of(&self.analysis.parsed.file)))
+    }
+
+    /// The names completion offers: this text's, or while it has a syntax error those of the
+    /// last text that parsed.
+    pub fn names(&self) -> Arc<Index> {
+        match &self.parsed_names {
+            Some(names) if self.analysis.program.is_none() => names.clone(),
+            _ => self.index().clone(),
         }
     }
 
@@ -70,16 +90,16 @@ impl Document {
     /// Where the name at `offset` is declared (`None` for the prelude's events: they have no
     /// place in the file).
     pub fn definition(&self, offset: usize) -> Option<Span> {
-        let o = self.index.at(offset)?;
-        self.index.symbols[o.symbol].def
+        let o = self.index().at(offset)?;
+        self.index().symbols[o.symbol].def
     }
 
     /// Every place the name at `offset` is written, its declaration included.
     pub fn references(&self, offset: usize) -> Vec<Span> {
-        let Some(o) = self.index.at(offset) else {
+        let Some(o) = self.index().at(offset) else {
             return Vec::new();
         };
-        self.index.references(o.symbol).map(|o| o.span).collect()
+        self.index().references(o.symbol).map(|o| o.span).collect()
     }
 
     /// The edits that rename the name at `offset` everywhere in the file, or why not.
@@ -88,8 +108,8 @@ impl Document {
         offset: usize,
         new_name: &str,
     ) -> Result<Vec<(Span, String)>, RenameError> {
-        let o = self.index.at(offset).ok_or(RenameError::NoName)?;
-        let symbol = &self.index.symbols[o.symbol];
+        let o = self.index().at(offset).ok_or(RenameError::NoName)?;
+        let symbol = &self.index().symbols[o.symbol];
         if symbol.builtin {
             return Err(RenameError::Builtin(symbol.name.clone()));
         }
@@ -97,7 +117,7 @@ impl Document {
             return Err(RenameError::Invalid(new_name.to_string()));
         }
         Ok(self
-            .index
+            .index()
             .references(o.symbol)
             .map(|o| (o.span, new_name.to_string()))
             .collect())
@@ -105,8 +125,8 @@ impl Document {
 
     /// The span of the name at `offset`, for an editor's "prepare rename".
     pub fn name_at(&self, offset: usize) -> Option<Span> {
-        let o = self.index.at(offset)?;
-        (!self.index.symbols[o.symbol].builtin).then_some(o.span)
+        let o = self.index().at(offset)?;
+        (!self.index().symbols[o.symbol].builtin).then_some(o.span)
     }
 }
 

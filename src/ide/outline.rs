@@ -49,7 +49,7 @@ fn entry(name: impl Into<String>, kind: OutlineKind, span: Span, selection: Span
 pub fn outline(doc: &Document) -> Vec<Outline> {
     let text = doc.text.as_str();
     let mut out = Vec::new();
-    for item in &doc.analysis.file.items {
+    for item in &doc.analysis.parsed.file.items {
         let o = match item {
             Item::Campaign(c) => entry(c.display(), OutlineKind::Campaign, c.span, c.span),
             Item::Lead(l) => Outline {

@@ -74,16 +74,11 @@ pub struct Index {
     variants: HashMap<String, usize>,
 }
 
-fn prelude() -> &'static ast::File {
-    static PRELUDE: std::sync::OnceLock<ast::File> = std::sync::OnceLock::new();
-    PRELUDE.get_or_init(|| crate::syntax::parse(crate::check::PRELUDE).0)
-}
-
 impl Index {
     /// The index of a file's syntax tree, the prelude's events included.
     pub fn of(file: &ast::File) -> Index {
         let mut ix = Index::default();
-        ix.declare_items(prelude(), true);
+        ix.declare_items(crate::check::prelude_tree(), true);
         ix.declare_items(file, false);
         ix.declare(Kind::Attribute, "tags", None, None, None, true);
         for item in &file.items {

@@ -61,7 +61,7 @@ fn of_symbol(kind: Kind) -> TokenKind {
 /// Every token worth colouring, in source order, none overlapping.
 pub fn semantic_tokens(doc: &Document) -> Vec<(Span, TokenKind)> {
     let mut out = Vec::new();
-    let mut names = doc.index.occurrences.iter().peekable();
+    let mut names = doc.index().occurrences.iter().peekable();
     let mut skip_to = 0;
     for (tok, range) in lexer::tokens(&doc.text) {
         if range.start < skip_to {
@@ -79,7 +79,7 @@ pub fn semantic_tokens(doc: &Document) -> Vec<(Span, TokenKind)> {
             .peek()
             .filter(|o| o.span.start as usize == range.start);
         if let (Some(o), Some(Token::Word)) = (name, tok) {
-            out.push((o.span, of_symbol(doc.index.symbols[o.symbol].kind)));
+            out.push((o.span, of_symbol(doc.index().symbols[o.symbol].kind)));
             skip_to = o.span.end as usize;
             continue;
         }

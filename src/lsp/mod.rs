@@ -149,7 +149,7 @@ impl Server {
                 for key in changed {
                     if let (Some(open), Some(text)) = (self.docs.get_mut(&key), texts.remove(&key))
                     {
-                        open.doc = Document::after(text, Some(&open.doc));
+                        open.doc.edit(text);
                     }
                     self.publish(&key);
                 }

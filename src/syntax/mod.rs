@@ -5,6 +5,7 @@ mod errors;
 pub mod lexer;
 pub mod limits;
 pub mod parser;
+mod shift;
 mod slips;
 
-pub use parser::parse;
+pub use parser::{parse, Parsed};

@@ -9,6 +9,7 @@ use crate::lang::ops::HistoryKind;
 use crate::lang::span::Span;
 use crate::lang::types::{Ty, Value};
 use crate::syntax::ast::{self, ExprKind as A};
+use std::collections::HashMap;
 
 impl Checker<'_> {
     /// An expression that must be true or false.
@@ -202,18 +203,7 @@ impl Checker<'_> {
                     );
                 }
                 self.bare_optional(&x, "matches", scope);
-                if let Err(err) = regex::RegexBuilder::new(regex)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .build()
-                {
-                    let detail = err.to_string();
-                    let reason = detail
-                        .lines()
-                        .last()
-                        .unwrap_or("")
-                        .trim()
-                        .trim_start_matches("error: ")
-                        .to_string();
+                if let Some(reason) = regex_problem(regex) {
                     self.error(Code::BadRegex, *regex_span, format!("this regex does not compile: {reason}"))
                         .with_label("invalid regex")
                         .with_help("Nurture uses Rust `regex` syntax; escape special characters such as `(` with `\\`");
@@ -322,4 +312,38 @@ impl Checker<'_> {
             span,
         }
     }
+}
+
+/// Why a campaign's regex does not compile, if it does not. Remembered by pattern (a few
+/// thousand at most): building a regex (its automata and prefilter) costs more than checking
+/// the declaration around it, and the language server checks the file again at each keystroke.
+fn regex_problem(pattern: &str) -> Option<String> {
+    type Seen = std::sync::Mutex<HashMap<String, Option<String>>>;
+    static SEEN: std::sync::OnceLock<Seen> = std::sync::OnceLock::new();
+    let seen = SEEN.get_or_init(Default::default);
+    let remembered = |s: &Seen| {
+        s.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(pattern)
+            .cloned()
+    };
+    if let Some(problem) = remembered(seen) {
+        return problem;
+    }
+    let problem = (regex::RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build())
+    .err()
+    .map(|err| {
+        let detail = err.to_string();
+        (detail.lines().last().unwrap_or("").trim())
+            .trim_start_matches("error: ")
+            .to_string()
+    });
+    let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    if seen.len() >= 4096 {
+        seen.clear();
+    }
+    seen.insert(pattern.to_string(), problem.clone());
+    problem
 }

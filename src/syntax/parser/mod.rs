@@ -5,10 +5,12 @@
 //! each part of the grammar are built in `declarations`, `workflows`, `test_stmts`,
 //! `expressions` and `literals`.
 
+mod chunks;
 mod decisions;
 mod declarations;
 mod expressions;
 mod literals;
+mod reparse;
 mod test_stmts;
 mod workflows;
 
@@ -20,6 +22,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::lang::span::Span;
 use pest::iterators::Pair;
 use pest::Parser as _;
+pub use reparse::Parsed;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/nurture.pest"]
@@ -29,43 +32,19 @@ struct NurtureParser;
 /// that every broken declaration is reported, not only the first; the tree then holds the
 /// declarations that did parse.
 pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
-    let scan = limits::scan(source);
-    if !scan.is_empty() {
-        return (File::default(), scan);
-    }
-    if let Some(file) = parse_items(source) {
-        return file;
-    }
-    match parse_rule(source, source, Rule::file, 0) {
-        Ok(file) => file,
-        Err(_) => parse_by_declaration(source),
-    }
+    let parsed = Parsed::new(source);
+    (parsed.file, parsed.diags)
 }
 
 /// Parses a file one declaration at a time, as `file = { SOI ~ item* ~ EOI }` does, each
 /// turned into its AST node before the next is read, so that pest's record of a parse (tens
 /// of bytes a rule) never holds more than one declaration. `None` at the first declaration
 /// that does not parse: the caller then reads the whole file again for its errors.
+#[cfg(test)]
 fn parse_items(source: &str) -> Option<(File, Vec<Diagnostic>)> {
-    let mut b = Builder {
-        offset: 0,
-        diags: Vec::new(),
-    };
-    let mut items = Vec::new();
-    let mut at = skip_trivia(source, 0);
-    while at < source.len() {
-        let rest = &source[at..];
-        let pair = NurtureParser::parse(Rule::item_input, rest)
-            .ok()?
-            .next()?
-            .into_inner()
-            .next()?;
-        let end = at + pair.as_span().end();
-        b.offset = at;
-        items.push(b.item(pair));
-        at = skip_trivia(source, end);
-    }
-    Some((File { items }, b.diags))
+    let (items, pieces, _) = reparse::read_items(source, skip_trivia(source, 0), |_| false)?;
+    let diags = pieces.into_iter().flat_map(|p| p.diags).collect();
+    Some((File { items }, diags))
 }
 
 /// The offset after the whitespace and comments at `at` (the grammar's `WHITESPACE` and
@@ -163,41 +142,6 @@ fn parse_rule(
         .map(|p| b.item(p))
         .collect();
     Ok((File { items }, b.diags))
-}
-
-fn parse_by_declaration(source: &str) -> (File, Vec<Diagnostic>) {
-    let mut starts = vec![0];
-    let mut offset = 0;
-    for line in source.split_inclusive('\n') {
-        let word: String = line
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        if offset > 0 && DECLARATION_WORDS.contains(&word.as_str()) {
-            starts.push(offset);
-        }
-        offset += line.len();
-    }
-    starts.push(source.len());
-    let mut file = File::default();
-    let mut diags = Vec::new();
-    for w in starts.windows(2) {
-        let chunk = &source[w[0]..w[1]];
-        match parse_rule(source, chunk, Rule::file, w[0]) {
-            Ok((f, d)) => {
-                file.items.extend(f.items);
-                diags.extend(d);
-            }
-            Err(d) => diags.push(d),
-        }
-    }
-    if diags.is_empty() {
-        // Chunking found nothing wrong although the whole file failed: report the whole-file error.
-        if let Err(d) = parse_rule(source, source, Rule::file, 0) {
-            diags.push(d);
-        }
-    }
-    (file, diags)
 }
 
 struct Builder {
