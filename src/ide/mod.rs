@@ -37,7 +37,20 @@ pub struct Document {
     /// While the text has a syntax error (half a word typed, a brace not yet closed): the
     /// names of the last version that parsed, which completion offers, as what does not
     /// parse is missing from this one.
-    parsed_names: Option<Arc<Index>>,
+    parsed_names: Option<Arc<Names>>,
+}
+
+/// The names of a version of the file, from its syntax tree, indexed when first asked for.
+#[derive(Debug)]
+struct Names {
+    file: crate::syntax::ast::File,
+    index: OnceLock<Arc<Index>>,
+}
+
+impl Names {
+    fn get(&self) -> Arc<Index> {
+        (self.index.get_or_init(|| Arc::new(Index::of(&self.file)))).clone()
+    }
 }
 
 impl Document {
@@ -60,7 +73,15 @@ impl Document {
         // A syntax error leaves this version's parse as it was, to name from; a text that
         // parsed (with a bad literal, say) has its own names.
         let intact = !self.analysis.parsed.file.items.is_empty();
-        self.parsed_names = (analysis.program.is_none() && intact).then(|| self.names());
+        self.parsed_names = match &self.parsed_names {
+            _ if analysis.program.is_some() || !intact => None,
+            // This version did not parse either: its names are an earlier one's.
+            Some(names) if self.analysis.program.is_none() => Some(names.clone()),
+            _ => Some(Arc::new(Names {
+                file: std::mem::take(&mut self.analysis.parsed.file),
+                index: std::mem::take(&mut self.index),
+            })),
+        };
         self.analysis = analysis;
         self.lines = Lines::new(&text);
         self.text = text;
@@ -77,7 +98,7 @@ impl Document {
     /// last text that parsed.
     pub fn names(&self) -> Arc<Index> {
         match &self.parsed_names {
-            Some(names) if self.analysis.program.is_none() => names.clone(),
+            Some(names) if self.analysis.program.is_none() => names.get(),
             _ => self.index().clone(),
         }
     }

@@ -3,7 +3,8 @@
 //! protocol's messages, the open documents, and the conversion of byte spans to positions.
 //!
 //! Typing sends a change per keystroke; changes already waiting are applied together before
-//! the file is checked again, so a fast typist waits for one check, not one per key.
+//! the file is checked again, so a fast typist waits for one check, not one per key; each
+//! check parses again only around the change (`ide::Document::edit`).
 
 mod convert;
 mod requests;
