@@ -187,6 +187,76 @@ fn a_send_by_decision_sends_the_decided_template() {
     // The first download: not hot yet, a download within 30 days. The second: hot at a
     // company of 400.
     assert_eq!(sent, ["start-trial", "talk-to-sales"]);
+    // Each names the decision and the row that chose its template.
+    let rows: Vec<(String, u32, bool)> = (s.actions().iter())
+        .filter_map(|a| a.decision.as_ref())
+        .map(|d| (d.name.clone(), d.row, d.otherwise))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("homepage_cta".to_string(), 4, false),
+            ("homepage_cta".to_string(), 2, false)
+        ]
+    );
+    // The REPL says so on the action's line.
+    let mut s = s;
+    let reply = run(
+        &mut s,
+        r#":event ann ebook.downloaded { title: "Pricing guide" }"#,
+    );
+    assert!(
+        reply.contains(
+            r#"sent email "talk-to-sales" by homepage_cta's row 2  [on ebook.downloaded"#
+        ),
+        "{reply}"
+    );
+}
+
+#[test]
+fn a_send_by_decision_names_the_decision_and_row_in_its_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let campaign = r#"campaign "Offers"
+lead { email: string, plan: Plan = free }
+enum Plan { free, pro }
+decide next_offer {
+  when lead.plan == pro -> "offer-upgrade"
+  else                  -> "offer-guide"
+}
+on form.submitted send email decide(next_offer)
+policy { frequency email at most 1 per 1d }
+"#;
+    let events = [
+        r#"{"type":"identify","userId":"ann","traits":{"email":"ann@example.com","plan":"pro"},"timestamp":"2026-03-02T09:00:00Z"}"#,
+        r#"{"type":"track","userId":"ann","event":"form.submitted","properties":{"form":"demo"},"timestamp":"2026-03-02T10:00:00Z"}"#,
+        r#"{"type":"track","userId":"bob","event":"form.submitted","properties":{"form":"demo"},"timestamp":"2026-03-02T10:00:00Z"}"#,
+        // Capped: the suppressed send names its decision too.
+        r#"{"type":"track","userId":"bob","event":"form.submitted","properties":{"form":"demo"},"timestamp":"2026-03-02T11:00:00Z"}"#,
+    ];
+    std::fs::write(dir.path().join("c.nurture"), campaign).unwrap();
+    std::fs::write(dir.path().join("e.jsonl"), events.join("\n") + "\n").unwrap();
+    let (code, out, err) = nurture(dir.path(), &["run", "c.nurture", "--events", "e.jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    let records: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(&str, &str, &serde_json::Value)> = (records.iter())
+        .map(|r| {
+            let what = r["action"].as_str().unwrap();
+            (r["lead"].as_str().unwrap(), what, &r["decision"])
+        })
+        .collect();
+    let row = |row: u32, otherwise: bool| serde_json::json!({ "name": "next_offer", "row": row, "else": otherwise });
+    assert_eq!(
+        got,
+        [
+            ("ann", "send", &row(1, false)),
+            ("bob", "send", &row(2, true)),
+            ("bob", "suppressed", &row(2, true)),
+        ]
+    );
+    assert_eq!(records[1]["template"], "offer-guide");
 }
 
 fn nurture(dir: &Path, args: &[&str]) -> (i32, String, String) {

@@ -69,6 +69,11 @@ pub fn action_line(a: &Action, c: &Compiled, style: Style) -> String {
             sgr::RED,
         ),
     };
+    let what = match &a.decision {
+        Some(d) if d.otherwise => format!("{what} by {}'s else", d.name),
+        Some(d) => format!("{what} by {}'s row {}", d.name, d.row),
+        None => what,
+    };
     let what = match a.data.as_slice() {
         [] => what,
         data => format!("{what} with {}", braced(data)),

@@ -21,6 +21,9 @@ struct Line<'a> {
     template: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule: Option<&'a str>,
+    /// For `send … decide(name)`: the decision and the row that chose the template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<DecisionField<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     audience: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,6 +60,15 @@ struct Line<'a> {
     id: String,
 }
 
+/// `"decision": {"name": "next_offer", "row": 2, "else": false}`.
+#[derive(Serialize)]
+struct DecisionField<'a> {
+    name: &'a str,
+    row: u32,
+    #[serde(rename = "else")]
+    otherwise: bool,
+}
+
 /// A webhook's fields or an action's data, in the order written.
 struct Payload<'a>(&'a [(String, Value)]);
 
@@ -78,6 +90,11 @@ fn fields(a: &Action) -> Line<'_> {
         action: a.kind.name(),
         id: format!("{:016x}", a.id),
         data: (!a.data.is_empty()).then_some(Payload(&a.data)),
+        decision: a.decision.as_ref().map(|d| DecisionField {
+            name: &d.name,
+            row: d.row,
+            otherwise: d.otherwise,
+        }),
         ..Line::default()
     };
     match &a.kind {

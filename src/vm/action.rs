@@ -15,8 +15,21 @@ pub struct Action {
     /// `with { … }`: the data a send, notification or webhook carries to its template or
     /// integration, each field by name, in the order written (empty without `with`).
     pub data: Vec<(String, serde_json::Value)>,
+    /// For `send … decide(name)`: the decision that chose the template, and its row.
+    pub decision: Option<Decided>,
     /// Stable across runs of the same input: downstream senders drop duplicates by it.
     pub id: u64,
+}
+
+/// The decision and row that chose a send's template (`send email decide(next_offer)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    pub name: String,
+    /// Counted from 1, as `GET /v1/leads/{id}/decide/{name}` counts them: `else` is one past
+    /// the last row.
+    pub row: u32,
+    /// Whether no row held and `else` chose.
+    pub otherwise: bool,
 }
 
 impl Action {

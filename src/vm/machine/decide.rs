@@ -5,6 +5,7 @@
 use super::cycle::Cause;
 use super::Machine;
 use crate::compile::decisions::Outcome;
+use crate::vm::action::Decided;
 
 impl Machine {
     /// The row of decision `d` chosen for a lead now: its index, or the number of rows for
@@ -27,13 +28,22 @@ impl Machine {
         d.rows.get(row).map_or(&d.otherwise, |r| &r.value)
     }
 
-    /// The template a `send … decide(d)` sends for a lead now: the chosen row's text.
-    pub(super) fn decided_template(&self, lead: u32, d: u16) -> u32 {
-        match self.outcome(d, self.first_row(lead, d)) {
+    /// The template a `send … decide(d)` sends for a lead now, the chosen row's text, and
+    /// which decision and row chose it.
+    pub(super) fn decided_template(&self, lead: u32, d: u16) -> (u32, Decided) {
+        let row = self.first_row(lead, d);
+        let template = match self.outcome(d, row) {
             Outcome::Text(sym) => *sym,
             // The checker lets only text decisions name a template.
             Outcome::Record(_) => self.c.pools.texts.lookup("").unwrap_or(0),
-        }
+        };
+        let decision = &self.c.decisions[d as usize];
+        let decided = Decided {
+            name: decision.name.clone(),
+            row: row as u32 + 1,
+            otherwise: row == decision.rows.len(),
+        };
+        (template, decided)
     }
 
     /// Runs `f` on a new lead: the schema's defaults, scores and lists settled as a lead's

@@ -434,6 +434,7 @@ impl Machine {
         enrolled: Option<i64>,
         salt: u64,
     ) {
+        let mut decided = None;
         let kind = match op {
             WOp::Send {
                 channel,
@@ -442,7 +443,11 @@ impl Machine {
                 ..
             } => {
                 let template = match decision {
-                    Some(d) => self.decided_template(cy.lead, *d),
+                    Some(d) => {
+                        let (template, why) = self.decided_template(cy.lead, *d);
+                        decided = Some(why);
+                        template
+                    }
                     None => *template,
                 };
                 self.send(cy.lead, *channel, template, enrolled)
@@ -499,7 +504,7 @@ impl Machine {
             }
             _ => Vec::new(),
         };
-        self.emit_with(cy, kind, source, salt, data);
+        self.emit_with(cy, kind, source, salt, data, decided);
     }
 
     /// After a `set` or `tag` inside a run: scores and lists catch up at once, so the run's

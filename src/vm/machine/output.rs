@@ -8,7 +8,7 @@ use crate::compile::program::{Data, Template, TemplatePart};
 use crate::lang::hash::Fnv1a;
 use crate::lang::types::Ty;
 use crate::lang::value::Val;
-use crate::vm::action::{Action, ActionKind, Source};
+use crate::vm::action::{Action, ActionKind, Decided, Source};
 use crate::vm::render;
 
 impl Machine {
@@ -16,10 +16,10 @@ impl Machine {
     /// the time and what the action is (`salt`: the workflow and step, or the trigger, or the
     /// workflow that converted): a lead's ids depend on its own input only.
     pub(super) fn emit(&mut self, cy: &mut Cycle<'_>, kind: ActionKind, source: Source, salt: u64) {
-        self.emit_with(cy, kind, source, salt, Vec::new());
+        self.emit_with(cy, kind, source, salt, Vec::new(), None);
     }
 
-    /// `emit`, with the action's `with { … }` data.
+    /// `emit`, with the action's `with { … }` data and the decision that chose its template.
     pub(super) fn emit_with(
         &mut self,
         cy: &mut Cycle<'_>,
@@ -27,6 +27,7 @@ impl Machine {
         source: Source,
         salt: u64,
         data: Vec<(String, serde_json::Value)>,
+        decision: Option<Decided>,
     ) {
         if !kind.is_membership() {
             self.stats.actions += 1;
@@ -53,6 +54,7 @@ impl Machine {
             kind,
             source,
             data,
+            decision,
         });
     }
 
