@@ -219,7 +219,6 @@ impl Shift for Enroll {
 }
 
 impl Shift for StepKind {
-    /// It stays whole: one arm per step, each moving that step's parts.
     fn shift(&mut self, by: i64) {
         match self {
             StepKind::Send {
@@ -399,7 +398,6 @@ impl Shift for StrPart {
 }
 
 impl Shift for ExprKind {
-    /// It stays whole: one arm per kind of expression.
     fn shift(&mut self, by: i64) {
         match self {
             ExprKind::Bool(_)
