@@ -85,31 +85,17 @@ pub async fn download(cluster: &Cluster, p: u32, path: &Path) -> Result<bool, Cl
     Ok(found)
 }
 
-/// A consistent copy of a committed state database, as one file's bytes. Its log is folded
-/// into the file, which is then read whole: only the partition's task writes to the
-/// database, so nothing changes it meanwhile, and this costs the pages changed since the
-/// last checkpoint and one read. When another reader holds the log (a `nurture state --db`
-/// on the worker's copy), the file alone would miss some of it: `VACUUM INTO` copies it
-/// then, at the price of rebuilding the whole database.
+/// A consistent copy of a committed state database, as one file's bytes.
 pub fn snapshot(store: &Store, p: u32) -> Result<Vec<u8>, ClusterError> {
-    let sqlite = |e| ClusterError::Store {
-        partition: p,
-        error: store.error(e),
-    };
-    let busy: i64 = store
-        .connection()
-        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-        .map_err(sqlite)?;
-    if busy == 0 {
-        let path = store.path();
-        return std::fs::read(path).map_err(io(format!("read {}", path.display())));
-    }
     let copy = store.path().with_extension("snapshot");
     let _ = std::fs::remove_file(&copy);
     store
         .connection()
         .execute("VACUUM INTO ?1", [copy.to_string_lossy()])
-        .map_err(sqlite)?;
+        .map_err(|e| ClusterError::Store {
+            partition: p,
+            error: store.error(e),
+        })?;
     let bytes = std::fs::read(&copy).map_err(io(format!("read {}", copy.display())))?;
     let _ = std::fs::remove_file(&copy);
     Ok(bytes)
