@@ -62,8 +62,9 @@ struct Partition {
     seq: u64,
     /// Events applied in all (the checkpoint's `line`).
     events: u64,
-    /// Events applied since the last checkpoint, and the last of them, to acknowledge.
+    /// Events applied since the last checkpoint.
     since: u64,
+    /// The last event delivered, applied or not, to acknowledge once a checkpoint covers it.
     last: Option<Message>,
     acks: VecDeque<PublishAckFuture>,
     actions: Vec<Action>,
@@ -112,6 +113,8 @@ pub async fn run(
             _ = ticker.tick() => {
                 if part.since > 0 {
                     part.checkpoint(&shared).await?;
+                } else {
+                    part.acknowledge().await?;
                 }
             }
             message = messages.next() => {
@@ -188,7 +191,12 @@ impl Partition {
             .map_err(|e| ClusterError::nats("read an event's sequence", e))?;
         let (seq, caught_up) = (info.stream_sequence, info.pending == 0);
         if seq <= self.seq {
-            // Delivered again (after a reconnection): already applied.
+            // Delivered again (after a reconnection, or by a NATS restarted without the
+            // acknowledgements it had last taken): already applied, but still to be
+            // acknowledged, else the consumer holds it as pending for ever. The next
+            // checkpoint's acknowledgement covers it, or, when nothing new comes, the next
+            // tick's (it is covered by the last checkpoint then).
+            self.last = Some(message);
             return Ok(false);
         }
         let tick = message
@@ -256,6 +264,17 @@ impl Partition {
         Ok(())
     }
 
+    /// Acknowledges the last event delivered, which a checkpoint covers. The consumer
+    /// acknowledges all: this covers every event delivered before it too.
+    async fn acknowledge(&mut self) -> Result<(), ClusterError> {
+        if let Some(last) = self.last.take() {
+            last.ack()
+                .await
+                .map_err(|e| ClusterError::nats("acknowledge events", e))?;
+        }
+        Ok(())
+    }
+
     /// Makes the actions so far durable in their stream, commits the state, puts its copy in
     /// the object store, then acknowledges the events it covers.
     async fn checkpoint(&mut self, shared: &Shared) -> Result<(), ClusterError> {
@@ -285,12 +304,7 @@ impl Partition {
             worker: shared.worker.clone(),
         };
         checkpoint::upload(&shared.cluster, p, &bytes, &info).await?;
-        if let Some(last) = self.last.take() {
-            // The consumer acknowledges all: this covers every event before it too.
-            last.ack()
-                .await
-                .map_err(|e| ClusterError::nats("acknowledge events", e))?;
-        }
+        self.acknowledge().await?;
         self.since = 0;
         tracing::debug!(partition = p, seq = self.seq, "checkpoint");
         Ok(())
