@@ -30,7 +30,7 @@
 //! This file holds the reader and a line's course through it (`read_line`); `schema` is what
 //! the campaign declares, `top` the line's object, `body` its `properties` and `traits`,
 //! `value` one value and its conversion, `list` a list property, `rfc3339` times, `page`
-//! page calls.
+//! page calls, `problem` why a line is rejected.
 
 use serde::de::DeserializeSeed;
 
@@ -60,8 +60,9 @@ type EventShape<'a> = (&'a str, &'a str, Vec<(&'a str, &'a Ty)>);
 
 /// The longest line the intake reads, in bytes.
 pub const MAX_LINE: usize = 1 << 20;
-/// Why a line longer than `MAX_LINE` is rejected (`runtime::lines` finds such lines as they
-/// stream, for a caller to reject with this reason without reading them whole).
+/// Why a line longer than `MAX_LINE` is rejected, in words: `Problem::TooLong`'s text
+/// (`runtime::lines` finds such lines as they stream, for a caller to reject with that
+/// problem without reading them whole).
 pub const TOO_LONG: &str = "line is longer than 1 MiB";
 /// The most keys a record's `properties` or `traits` object may have.
 pub const MAX_PROPERTIES: usize = 1000;
