@@ -297,17 +297,31 @@ fn each_reject_reaches_stderr_and_the_rejects_file_and_the_run_goes_on() {
         (10, "must be true or false"),
         (11, "time order"),
     ];
+    // The kind of each, for machines (`intake::Problem::kind`).
+    let kinds = [
+        "not-json",
+        "not-an-object",
+        "missing-user-id",
+        "missing-timestamp",
+        "bad-timestamp",
+        "missing-event",
+        "wrong-type",
+        "missing-property",
+        "wrong-type",
+        "out-of-order",
+    ];
     let rejects = parse_lines(&std::fs::read_to_string(d.path("rejects.jsonl")).unwrap());
     assert_eq!(rejects.len(), expected.len(), "{rejects:#?}");
-    for ((line, reason), rec) in expected.iter().zip(&rejects) {
+    for (((line, reason), rec), kind) in expected.iter().zip(&rejects).zip(kinds) {
         let keys: Vec<&str> = rec
             .as_object()
             .unwrap()
             .keys()
             .map(|k| k.as_str())
             .collect();
-        assert_eq!(keys, ["line", "reason", "text"]);
+        assert_eq!(keys, ["line", "reason", "kind", "text"]);
         assert_eq!(rec["line"], *line);
+        assert_eq!(rec["kind"], kind, "line {line}");
         let got = rec["reason"].as_str().unwrap();
         assert!(got.contains(reason), "line {line}: {got:?}");
         assert_eq!(rec["text"], lines[*line as usize - 1], "line {line}");
@@ -1368,7 +1382,7 @@ proptest! {
         for (i, l) in text.iter().enumerate() {
             if let Some(r) = engine.feed(l, i as u64 + 1, &mut actions) {
                 prop_assert_eq!(r.line, i as u64 + 1);
-                prop_assert!(!r.reason.is_empty());
+                prop_assert!(!r.reason.to_string().is_empty());
                 rejected += 1;
             }
         }

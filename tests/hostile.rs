@@ -409,7 +409,7 @@ fn a_line_over_the_length_limit_is_rejected_with_its_reason() {
     );
     let mut actions: Vec<Action> = Vec::new();
     let r = e.feed(&line, 1, &mut actions).expect("rejected");
-    assert_eq!(r.reason, "line is longer than 1 MiB");
+    assert_eq!(r.reason.to_string(), "line is longer than 1 MiB");
     assert!(actions.is_empty());
 }
 
@@ -436,7 +436,7 @@ fn too_many_properties_are_rejected_with_their_reason() {
     );
     let r = e.feed(&over, 2, &mut actions).expect("rejected");
     assert_eq!(
-        r.reason,
+        r.reason.to_string(),
         "event `Ping`: `properties` has more than 1000 keys"
     );
     // The same when the properties come before the event (the intake's other path).
@@ -446,7 +446,7 @@ fn too_many_properties_are_rejected_with_their_reason() {
     );
     let r = e.feed(&early, 3, &mut actions).expect("rejected");
     assert_eq!(
-        r.reason,
+        r.reason.to_string(),
         "event `Ping`: `properties` has more than 1000 keys"
     );
     assert_eq!(actions.len(), 2);
@@ -466,14 +466,14 @@ fn too_many_traits_are_rejected_with_their_reason() {
     let r = e
         .feed(&traits(MAX_PROPERTIES), 2, &mut actions)
         .expect("rejected");
-    assert_eq!(r.reason, "`traits` has more than 1000 keys");
+    assert_eq!(r.reason.to_string(), "`traits` has more than 1000 keys");
     // Traits before the type, read after the rest of the line.
     let early = format!(
         r#"{{"traits":{{{}}},"userId":"u","timestamp":"2026-03-02T09:00:00Z"}}"#,
         many_keys(MAX_PROPERTIES + 1)
     );
     let r = e.feed(&early, 3, &mut actions).expect("rejected");
-    assert_eq!(r.reason, "`traits` has more than 1000 keys");
+    assert_eq!(r.reason.to_string(), "`traits` has more than 1000 keys");
     let s = e.summary();
     assert_eq!((s.stats.identifies, s.rejected), (1, 2));
 }
@@ -826,7 +826,7 @@ fn run_lines(
             Text::Bytes(bytes) => match std::str::from_utf8(bytes) {
                 Ok(text) => {
                     if let Some(r) = e.feed(text, line.number, actions) {
-                        rejects.push((r.line, r.reason));
+                        rejects.push((r.line, r.reason.to_string()));
                     }
                 }
                 Err(_) => {

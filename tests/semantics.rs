@@ -1307,7 +1307,11 @@ on exit fresh notify owner "a second on"
     let rejects: Vec<Option<String>> = lines
         .iter()
         .enumerate()
-        .map(|(i, l)| engine.feed(l, i as u64 + 1, &mut actions).map(|r| r.reason))
+        .map(|(i, l)| {
+            engine
+                .feed(l, i as u64 + 1, &mut actions)
+                .map(|r| r.reason.to_string())
+        })
         .collect();
     assert_eq!(
         rejects,

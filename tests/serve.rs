@@ -393,6 +393,8 @@ async fn a_bad_event_rejects_its_whole_batch_by_index() {
         .as_str()
         .unwrap()
         .contains("userId"));
+    assert_eq!(body["errors"][0]["kind"], "missing-user-id");
+    assert_eq!(body["errors"][1]["kind"], "wrong-type");
     // Nothing of it was applied: ann's signup, sent again alone, is new.
     let (status, _) = post(&service.url, "/v1/track", &track("ann", "signup", "m1")).await;
     assert_eq!(status, StatusCode::OK);
@@ -403,6 +405,7 @@ async fn a_bad_event_rejects_its_whole_batch_by_index() {
     let (status, body) = post(&service.url, "/v1/batch", &big).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errors"][0]["index"], 0);
+    assert_eq!(body["errors"][0]["kind"], "event-too-large");
     assert_eq!(service.terminate().code(), Some(0));
 }
 

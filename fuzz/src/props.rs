@@ -85,13 +85,13 @@ pub fn run(engine: &mut Engine, lines: &[String], until: Option<i64>) -> Result<
     for (i, line) in lines.iter().enumerate() {
         let n = i as u64 + 1;
         if let Some(r) = engine.feed(line, n, &mut actions) {
-            if r.line != n || r.reason.is_empty() {
+            if r.line != n || r.reason.to_string().is_empty() {
                 return Err(format!(
                     "line {n} rejected as line {}: {:?}",
                     r.line, r.reason
                 ));
             }
-            rejects.push((r.line, r.reason));
+            rejects.push((r.line, r.reason.to_string()));
         }
     }
     engine.finish(until, &mut actions);
@@ -297,7 +297,7 @@ pub fn intake(data: &[u8]) -> Result<(), String> {
                 }
                 Intake::Skipped { .. } => {}
                 Intake::Rejected(r) => {
-                    if r.line != n || r.reason.is_empty() {
+                    if r.line != n || r.reason.to_string().is_empty() {
                         return Err(format!("line {n} rejected as {}: {:?}", r.line, r.reason));
                     }
                 }

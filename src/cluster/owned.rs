@@ -13,6 +13,7 @@ use futures_util::StreamExt;
 use nurture::compile::Compiled;
 use nurture::runtime::durable;
 use nurture::runtime::engine::{Engine, Options};
+use nurture::runtime::intake::Problem;
 use nurture::runtime::output;
 use nurture::runtime::store::Store;
 use nurture::vm::action::Action;
@@ -220,11 +221,11 @@ impl Partition {
                     .map(|r| r.reason),
                 Err(_) => {
                     self.engine.reject_external();
-                    Some("the line is not UTF-8 text".to_string())
+                    Some(Problem::NotUtf8)
                 }
             };
             if let Some(reason) = rejected {
-                tracing::warn!(partition = self.p, seq, %reason, "event rejected");
+                tracing::warn!(partition = self.p, seq, kind = reason.kind(), %reason, "event rejected");
             }
         }
         self.publish(shared).await?;

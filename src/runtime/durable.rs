@@ -9,7 +9,7 @@
 //! outputs back to their committed lengths and reads the input on from the committed offset.
 
 use super::engine::{Engine, Options, Summary};
-use super::intake::TOO_LONG;
+use super::intake::Problem;
 use super::lines::{Lines, Text};
 use super::output;
 use super::store::{InputMark, OutMark, Position, Store, StoreError};
@@ -239,7 +239,7 @@ pub struct Rejected<'a> {
     /// This run's rejects so far, this one included.
     pub count: u64,
     pub line: u64,
-    pub reason: &'a str,
+    pub reason: &'a Problem,
     pub text: &'a str,
 }
 
@@ -346,7 +346,7 @@ impl DurableRun {
                 Text::TooLong { start, .. } => {
                     self.engine.reject_external();
                     let quoted = String::from_utf8_lossy(&start[..start.len().min(1024)]);
-                    Some((TOO_LONG.to_string(), format!("{quoted}…")))
+                    Some((Problem::TooLong, format!("{quoted}…")))
                 }
                 Text::Bytes(bytes) => match std::str::from_utf8(bytes) {
                     Ok(text) => self
@@ -356,7 +356,7 @@ impl DurableRun {
                     Err(_) => {
                         self.engine.reject_external();
                         Some((
-                            "the line is not UTF-8 text".to_string(),
+                            Problem::NotUtf8,
                             String::from_utf8_lossy(bytes).into_owned(),
                         ))
                     }
@@ -394,7 +394,7 @@ impl DurableRun {
     fn reject(
         &mut self,
         line: u64,
-        reason: &str,
+        reason: &Problem,
         text: &str,
         on_reject: &mut dyn FnMut(&Rejected<'_>),
     ) -> Result<(), RunError> {
@@ -405,7 +405,12 @@ impl DurableRun {
             text,
         });
         if let Some(r) = self.rejects.as_mut() {
-            let record = serde_json::json!({ "line": line, "reason": reason, "text": text });
+            let record = serde_json::json!({
+                "line": line,
+                "reason": reason.to_string(),
+                "kind": reason.kind(),
+                "text": text,
+            });
             r.write_all(format!("{record}\n").as_bytes())
                 .map_err(|error| RunError::Write {
                     what: "rejects",

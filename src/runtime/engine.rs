@@ -1,7 +1,7 @@
 //! The engine: intake, the VM and the clock together, one input line at a time. It does no
 //! I/O: lines come in as text and actions go out through a `Sink`.
 
-use super::intake::Reader;
+use super::intake::{Problem, Reader};
 use super::record::{Intake, Record, RecordKind, Reject};
 use crate::check::Program;
 use crate::compile::expr::CompileError;
@@ -84,7 +84,7 @@ impl Engine {
     /// Reads a line without applying it or counting it, so that a batch can be checked whole
     /// before any of it is applied ([`Engine::apply_at`]); the reason when it would be
     /// rejected.
-    pub fn read_ahead(&mut self, line: &str) -> Result<ReadAhead, String> {
+    pub fn read_ahead(&mut self, line: &str) -> Result<ReadAhead, Problem> {
         if line.trim().is_empty() {
             return Ok(ReadAhead::Blank);
         }
@@ -177,11 +177,10 @@ impl Engine {
             self.rejected += 1;
             return Some(Reject {
                 line: line_no,
-                reason: format!(
-                    "timestamp {} is earlier than {} already processed: the input must be in time order",
-                    crate::lang::format::instant(r.at),
-                    crate::lang::format::instant(m.now)
-                ),
+                reason: Problem::OutOfOrder {
+                    at: r.at,
+                    clock: m.now,
+                },
             });
         }
         match &r.kind {

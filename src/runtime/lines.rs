@@ -8,7 +8,7 @@
 //!
 //! A line is what the intake reads: its bytes without the line break (the `\n`, and any `\r`
 //! right before it). Exactly the lines whose bytes so trimmed are longer than `MAX_LINE` are
-//! too long, which is the intake's own rule: reject them with `intake::TOO_LONG` (and count
+//! too long, which is the intake's own rule: reject them with `intake::Problem::TooLong` (and count
 //! them with `Engine::reject_external`), or, when `blank`, skip them as the engine skips
 //! blank lines.
 //!

@@ -9,6 +9,7 @@
 
 use super::durable::{self, MigrationReport, Opened, Output, RunError};
 use super::engine::{Engine, Options};
+use super::intake::Problem;
 use super::outbox::{self, Entry, Settled};
 use super::output;
 use super::store::{Position, Store};
@@ -36,7 +37,7 @@ pub struct Event<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BadEvent {
     pub index: usize,
-    pub reason: String,
+    pub reason: Problem,
 }
 
 /// What became of an accepted batch.

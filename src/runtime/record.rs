@@ -1,6 +1,7 @@
 //! Input records, as the intake hands them to the engine: already checked against the
 //! campaign's schema, with every value typed.
 
+use super::intake::Problem;
 use crate::check::program::{AttrId, EventId};
 use crate::lang::value::Val;
 
@@ -51,9 +52,9 @@ pub enum Intake {
     Rejected(Reject),
 }
 
-/// A rejected line: its number and why, in words a marketer understands.
+/// A rejected line: its number and why (its `Display` in words a marketer understands).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reject {
     pub line: u64,
-    pub reason: String,
+    pub reason: Problem,
 }

@@ -62,11 +62,29 @@ pub fn router(state: State) -> Router {
         .with_state(state)
 }
 
+/// A bad event of a request: its index in the batch, why in words, and the kind of problem
+/// for machines (docs/serve.md).
+struct BadEvent {
+    index: usize,
+    reason: String,
+    kind: &'static str,
+}
+
+impl BadEvent {
+    fn new(index: usize, reason: &dyn std::fmt::Display, kind: &'static str) -> BadEvent {
+        BadEvent {
+            index,
+            reason: reason.to_string(),
+            kind,
+        }
+    }
+}
+
 /// A 400 (or other) answer naming what is wrong, and where in a batch.
-fn problem(status: StatusCode, error: &str, bad: Vec<(usize, String)>) -> Response {
+fn problem(status: StatusCode, error: &str, bad: Vec<BadEvent>) -> Response {
     let errors: Vec<Value> = bad
         .into_iter()
-        .map(|(index, reason)| json!({ "index": index, "reason": reason }))
+        .map(|b| json!({ "index": b.index, "reason": b.reason, "kind": b.kind }))
         .collect();
     let mut body = json!({ "success": false, "error": error });
     if !errors.is_empty() {
@@ -126,24 +144,52 @@ fn too_large(len: usize) -> Response {
     )
 }
 
+/// Why a call of a request cannot be made a line, before the engine reads it.
+enum ItemError {
+    TooLarge { bytes: usize },
+    NotObject,
+    NotJson(serde_json::Error),
+}
+
+impl ItemError {
+    /// The kind of problem, named as the engine's reject reasons are (`Problem::kind`).
+    fn kind(&self) -> &'static str {
+        match self {
+            ItemError::TooLarge { .. } => "event-too-large",
+            ItemError::NotObject => "not-an-object",
+            ItemError::NotJson(_) => "not-json",
+        }
+    }
+}
+
+impl std::fmt::Display for ItemError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ItemError::TooLarge { bytes } => write!(
+                f,
+                "the event is {bytes} bytes; an event may be at most {MAX_EVENT_BYTES} bytes"
+            ),
+            ItemError::NotObject => f.write_str("an event must be a JSON object"),
+            ItemError::NotJson(e) => write!(f, "not JSON: {e}"),
+        }
+    }
+}
+
 /// One call of a batch, made a line the engine reads: its `type` filled in from the
 /// endpoint when absent, and a `timestamp` when absent; a track's own `timestamp` is kept in
 /// its properties as `originalTimestamp` (the service's clock decides the time:
 /// docs/serve.md).
-fn item(raw: &str, kind: Option<&str>) -> Result<Item, String> {
+fn item(raw: &str, kind: Option<&str>) -> Result<Item, ItemError> {
     if raw.len() > MAX_EVENT_BYTES {
-        return Err(format!(
-            "the event is {} bytes; an event may be at most {MAX_EVENT_BYTES} bytes",
-            raw.len()
-        ));
+        return Err(ItemError::TooLarge { bytes: raw.len() });
     }
     if let Some(item) = spliced(raw, kind) {
         return Ok(item);
     }
     let mut map: Map<String, Value> = match serde_json::from_str(raw) {
         Ok(Value::Object(map)) => map,
-        Ok(_) => return Err("an event must be a JSON object".into()),
-        Err(e) => return Err(format!("not JSON: {e}")),
+        Ok(_) => return Err(ItemError::NotObject),
+        Err(e) => return Err(ItemError::NotJson(e)),
     };
     if let Some(kind) = kind {
         map.entry("type").or_insert_with(|| kind.into());
@@ -235,7 +281,9 @@ async fn submit(state: &State, items: Vec<Item>) -> Response {
         Ok(Reply::Bad(bad)) => problem(
             StatusCode::BAD_REQUEST,
             "the batch was not applied: these events are bad",
-            bad.into_iter().map(|b| (b.index, b.reason)).collect(),
+            bad.iter()
+                .map(|b| BadEvent::new(b.index, &b.reason, b.reason.kind()))
+                .collect(),
         ),
         Ok(Reply::Failed(e)) => problem(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -274,9 +322,10 @@ async fn single(
     };
     match item(text, Some(&kind)) {
         Ok(one) => submit(&state, vec![one]).await,
-        Err(reason) => {
+        Err(e) => {
             state.metrics.rejected(1);
-            problem(StatusCode::BAD_REQUEST, &reason, vec![(0, reason.clone())])
+            let bad = BadEvent::new(0, &e, e.kind());
+            problem(StatusCode::BAD_REQUEST, &bad.reason.clone(), vec![bad])
         }
     }
 }
@@ -311,7 +360,7 @@ async fn batch(
     for (index, raw) in parsed.batch.iter().enumerate() {
         match item(raw.get(), None) {
             Ok(one) => items.push(one),
-            Err(reason) => bad.push((index, reason)),
+            Err(e) => bad.push(BadEvent::new(index, &e, e.kind())),
         }
     }
     if !bad.is_empty() {

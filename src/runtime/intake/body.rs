@@ -8,8 +8,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use super::list::{self, ListSeed};
 use super::schema::{Kind, NameIndex};
-use super::value::{convert, problem_text, quote, ScalarSeed};
-use super::{Cx, MAX_PROPERTIES};
+use super::value::{convert, problem, quote, ScalarSeed};
+use super::{Cx, Owner, Problem, MAX_PROPERTIES};
 use crate::check::program::EventId;
 use crate::lang::value::Val;
 
@@ -55,10 +55,10 @@ impl<'de> DeserializeSeed<'de> for PropsSeed<'_, '_> {
 impl PropsSeed<'_, '_> {
     fn not_an_object(self, got: &str) {
         if self.cx.props_problem.is_none() {
-            self.cx.props_problem = Some(format!(
-                "event `{}`: `properties` must be an object, got {got}",
-                self.cx.event
-            ));
+            self.cx.props_problem = Some(Problem::PropertiesNotObject {
+                event: self.cx.event.clone(),
+                got: got.to_string(),
+            });
         }
     }
 }
@@ -122,10 +122,9 @@ impl<'de> Visitor<'de> for PropsSeed<'_, '_> {
         })? {
             keys += 1;
             if keys > MAX_PROPERTIES && cx.props_problem.is_none() {
-                cx.props_problem = Some(format!(
-                    "event `{}`: `properties` has more than {MAX_PROPERTIES} keys",
-                    cx.event
-                ));
+                cx.props_problem = Some(Problem::TooManyProperties {
+                    event: cx.event.clone(),
+                });
             }
             let Some(i) = key.filter(|_| cx.props_problem.is_none()) else {
                 map.next_value::<IgnoredAny>()?;
@@ -159,9 +158,12 @@ impl<'de> Visitor<'de> for PropsSeed<'_, '_> {
             ) {
                 Ok(val) => cx.props[i as usize] = val,
                 Err(bad) => {
-                    cx.props_problem = Some(problem_text(
+                    cx.props_problem = Some(problem(
                         cx.schema,
-                        format_args!("event `{}`: property `{}`", cx.event, field.name),
+                        Owner::Property {
+                            event: cx.event.clone(),
+                            name: field.name.to_string(),
+                        },
                         field,
                         bad,
                         &v,
@@ -190,7 +192,9 @@ impl<'de> DeserializeSeed<'de> for TraitsSeed<'_, '_> {
 impl TraitsSeed<'_, '_> {
     fn not_an_object(self, got: &str) {
         if self.cx.traits_problem.is_none() {
-            self.cx.traits_problem = Some(format!("`traits` must be an object, got {got}"));
+            self.cx.traits_problem = Some(Problem::TraitsNotObject {
+                got: got.to_string(),
+            });
         }
     }
 }
@@ -213,7 +217,7 @@ impl<'de> Visitor<'de> for TraitsSeed<'_, '_> {
         })? {
             keys += 1;
             if keys > MAX_PROPERTIES && cx.traits_problem.is_none() {
-                cx.traits_problem = Some(format!("`traits` has more than {MAX_PROPERTIES} keys"));
+                cx.traits_problem = Some(Problem::TooManyTraits);
             }
             let field = key.map(|id| (id, &schema.attrs[id as usize]));
             let Some((id, field)) = field.filter(|(_, f)| f.kind != Kind::Ignored) else {
@@ -247,9 +251,11 @@ impl<'de> Visitor<'de> for TraitsSeed<'_, '_> {
                     None => cx.traits.push((id, val)),
                 },
                 Err(bad) => {
-                    cx.traits_problem = Some(problem_text(
+                    cx.traits_problem = Some(problem(
                         schema,
-                        format_args!("trait `{}`", field.name),
+                        Owner::Trait {
+                            name: field.name.to_string(),
+                        },
                         field,
                         bad,
                         &v,

@@ -9,7 +9,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use super::schema::{Field, ItemKind};
 use super::value::{quote, whole, Scalar, ScalarSeed};
-use super::Cx;
+use super::{Cx, Owner, Problem};
 use crate::lang::seq;
 use crate::lang::value::Val;
 
@@ -135,10 +135,12 @@ pub(super) fn keep(cx: &mut Cx, i: usize, field: &Field, read: ListRead) {
             match cx.sink.put(reuse, cx.list) {
                 Ok(slot) => cx.props[i] = Val::PropSeq(slot),
                 Err(_) => {
-                    cx.props_problem = Some(format!(
-                        "event `{}`: property `{}`: too many text values in one record",
-                        cx.event, field.name
-                    ))
+                    cx.props_problem = Some(Problem::TooManyTexts {
+                        owner: Owner::Property {
+                            event: cx.event.clone(),
+                            name: field.name.to_string(),
+                        },
+                    })
                 }
             }
             return;
@@ -150,21 +152,23 @@ pub(super) fn keep(cx: &mut Cx, i: usize, field: &Field, read: ListRead) {
         ListRead::Null => "null".to_string(),
         ListRead::NotList(got) => got,
         ListRead::BadItem { index, got } => {
-            cx.props_problem = Some(format!(
-                "event `{}`: property `{}` must be {}, but its item {} is {got}",
-                cx.event,
-                field.name,
-                field.kind.expected(&[]),
-                index + 1
-            ));
+            cx.props_problem = Some(Problem::BadListItem {
+                event: cx.event.clone(),
+                property: field.name.to_string(),
+                expected: field.kind.expected(&[]),
+                item: index + 1,
+                got,
+            });
             return;
         }
     };
-    cx.props_problem = Some(format!(
-        "event `{}`: property `{}` must be {}{}, got {got}",
-        cx.event,
-        field.name,
-        field.kind.expected(&[]),
-        if field.optional { " or null" } else { "" },
-    ));
+    cx.props_problem = Some(Problem::WrongType {
+        owner: Owner::Property {
+            event: cx.event.clone(),
+            name: field.name.to_string(),
+        },
+        expected: field.kind.expected(&[]),
+        or_null: field.optional,
+        got,
+    });
 }

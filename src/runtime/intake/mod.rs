@@ -30,9 +30,7 @@
 //! This file holds the reader and a line's course through it (`read_line`); `schema` is what
 //! the campaign declares, `top` the line's object, `body` its `properties` and `traits`,
 //! `value` one value and its conversion, `list` a list property, `rfc3339` times, `page`
-//! page calls.
-
-use std::fmt::Write as _;
+//! page calls, `problem` why a line is rejected.
 
 use serde::de::DeserializeSeed;
 
@@ -45,12 +43,14 @@ use crate::lang::value::Val;
 mod body;
 mod list;
 mod page;
+mod problem;
 mod rfc3339;
 mod schema;
 mod top;
 mod value;
 
 use body::{PropsSeed, TraitsSeed};
+pub use problem::{Owner, Problem};
 pub use rfc3339::parse_rfc3339;
 use schema::{EventSchema, Field, Kind, NameIndex, Schema};
 use top::{Body, EventField, TimeField, TopFields, TopSeed, TypeField, UserField};
@@ -60,8 +60,9 @@ type EventShape<'a> = (&'a str, &'a str, Vec<(&'a str, &'a Ty)>);
 
 /// The longest line the intake reads, in bytes.
 pub const MAX_LINE: usize = 1 << 20;
-/// Why a line longer than `MAX_LINE` is rejected (`runtime::lines` finds such lines as they
-/// stream, for a caller to reject with this reason without reading them whole).
+/// Why a line longer than `MAX_LINE` is rejected, in words: `Problem::TooLong`'s text
+/// (`runtime::lines` finds such lines as they stream, for a caller to reject with that
+/// problem without reading them whole).
 pub const TOO_LONG: &str = "line is longer than 1 MiB";
 /// The most keys a record's `properties` or `traits` object may have.
 pub const MAX_PROPERTIES: usize = 1000;
@@ -319,9 +320,9 @@ struct Cx<'r> {
     traits: &'r mut Vec<(AttrId, Val)>,
     ignored: u32,
     /// The first property that did not fit, as a reject reason.
-    props_problem: Option<String>,
+    props_problem: Option<Problem>,
     /// The first trait that did not fit, as a reject reason.
-    traits_problem: Option<String>,
+    traits_problem: Option<Problem>,
 }
 
 enum Outcome {
@@ -340,13 +341,13 @@ enum Call {
 
 /// Reads the line, leaving the values in `cx`; `Err` is a reject reason.
 /// It stays whole: the per-line hot path: one pass over a line, as the intake benchmark measures it.
-fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
+fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, Problem> {
     if line.len() > MAX_LINE {
-        return Err(TOO_LONG.into());
+        return Err(Problem::TooLong);
     }
     let line = line.strip_prefix('\u{feff}').unwrap_or(line);
     if line.trim_ascii().is_empty() {
-        return Err("empty line: expected a JSON object".into());
+        return Err(Problem::Empty);
     }
     let mut de = serde_json::Deserializer::from_str(line);
     let mut top = TopFields {
@@ -371,10 +372,10 @@ fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
         return Err(json_error(&e));
     }
     if let Some(got) = not_object {
-        return Err(format!("not a JSON object: the line is {got}"));
+        return Err(Problem::NotObject { got });
     }
     if let Some(key) = top.duplicate {
-        return Err(format!("`{key}` is given twice"));
+        return Err(Problem::Duplicate { key });
     }
 
     let call = match top.ty {
@@ -385,69 +386,46 @@ fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
             None => return page::unread(cx.schema.strict),
         },
         TypeField::Other(name) if cx.schema.strict => {
-            return Err(format!(
-                "a `{name}` call: only identify, track and page calls are read"
-            ))
+            return Err(Problem::UnreadCall { call: name })
         }
         TypeField::Other(name) => return Ok(Outcome::Skipped(format!("type:{name}"))),
-        TypeField::Unknown(name) => {
-            return Err(format!(
-                "unknown `type` {name}: expected identify, track, page, screen, group or alias"
-            ))
-        }
-        TypeField::Bad(got) => return Err(format!("`type` must be a string, got {got}")),
+        TypeField::Unknown(name) => return Err(Problem::UnknownType { got: name }),
+        TypeField::Bad(got) => return Err(Problem::BadType { got }),
         TypeField::Absent if !matches!(top.event, EventField::Absent) => Call::Track,
         TypeField::Absent if !matches!(top.traits, Body::Absent) => Call::Identify,
-        TypeField::Absent => {
-            return Err(
-                "no `type`, `event` or `traits`: cannot tell an identify from a track".into(),
-            )
-        }
+        TypeField::Absent => return Err(Problem::NoCall),
     };
 
     match top.user {
         UserField::Given => {}
-        UserField::Absent => return Err("missing `userId`".into()),
-        UserField::Null => return Err("missing `userId` (it is null)".into()),
-        UserField::Empty => return Err("`userId` is empty".into()),
-        UserField::Bad(got) => {
-            return Err(format!("`userId` must be a string or a number, got {got}"))
-        }
+        UserField::Absent => return Err(Problem::MissingUserId { null: false }),
+        UserField::Null => return Err(Problem::MissingUserId { null: true }),
+        UserField::Empty => return Err(Problem::EmptyUserId),
+        UserField::Bad(got) => return Err(Problem::BadUserId { got }),
     }
     let at = match top.at {
         // A time outside the range is refused before the clock sees it (`crate::lang::time`).
         TimeField::Given(at) if !crate::lang::time::event_in_range(at) => {
-            return Err(crate::lang::time::out_of_range(
-                "`timestamp`",
-                at,
-                crate::lang::time::LAST_EVENT,
-            ))
+            return Err(Problem::TimestampOutOfRange { at })
         }
         TimeField::Given(at) => at,
-        TimeField::Absent => return Err("missing `timestamp`".into()),
-        TimeField::Bad(got) => {
-            return Err(format!(
-                "`timestamp` must be an RFC 3339 time such as 2026-03-02T09:00:00Z, got {got}"
-            ))
-        }
+        TimeField::Absent => return Err(Problem::MissingTimestamp),
+        TimeField::Bad(got) => return Err(Problem::BadTimestamp { got }),
     };
 
     match call {
         Call::Track => {
             let event = match top.event {
                 EventField::Given(Some(id)) => id,
-                EventField::Given(None) if cx.event.is_empty() => {
-                    return Err("`event` is empty".into())
-                }
+                EventField::Given(None) if cx.event.is_empty() => return Err(Problem::EmptyEvent),
                 EventField::Given(None) if cx.schema.strict => {
-                    return Err(format!(
-                        "event `{}` is not declared in the campaign",
-                        cx.event
-                    ))
+                    return Err(Problem::UndeclaredEvent {
+                        event: cx.event.clone(),
+                    })
                 }
                 EventField::Given(None) => return Ok(Outcome::Skipped(cx.event.clone())),
-                EventField::Absent => return Err("track record without `event`".into()),
-                EventField::Bad(got) => return Err(format!("`event` must be a string, got {got}")),
+                EventField::Absent => return Err(Problem::MissingEvent),
+                EventField::Bad(got) => return Err(Problem::BadEvent { got }),
             };
             read_props(cx, top.properties, event)?;
             Ok(Outcome::Track(event, at))
@@ -463,8 +441,9 @@ fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
                     let mut de = serde_json::Deserializer::from_str(raw.get());
                     if let Err(e) = (TraitsSeed { cx: &mut *cx }).deserialize(&mut de) {
                         if cx.traits_problem.is_none() {
-                            cx.traits_problem =
-                                Some(format!("cannot read `traits`: {}", json_error_text(&e)));
+                            cx.traits_problem = Some(Problem::UnreadableTraits {
+                                error: json_error_text(&e),
+                            });
                         }
                     }
                 }
@@ -479,7 +458,7 @@ fn read_line(cx: &mut Cx, line: &str) -> Result<Outcome, String> {
 
 /// Reads an event's `properties` (unless read already, as the line was parsed) and checks
 /// that every required one is given.
-fn read_props(cx: &mut Cx, properties: Body, event: EventId) -> Result<(), String> {
+fn read_props(cx: &mut Cx, properties: Body, event: EventId) -> Result<(), Problem> {
     match properties {
         Body::Read => {}
         Body::Absent => start_props(cx, event),
@@ -493,11 +472,10 @@ fn read_props(cx: &mut Cx, properties: Body, event: EventId) -> Result<(), Strin
             .deserialize(&mut de)
             {
                 if cx.props_problem.is_none() {
-                    cx.props_problem = Some(format!(
-                        "event `{}`: cannot read `properties`: {}",
-                        cx.event,
-                        json_error_text(&e)
-                    ));
+                    cx.props_problem = Some(Problem::UnreadableProperties {
+                        event: cx.event.clone(),
+                        error: json_error_text(&e),
+                    });
                 }
             }
         }
@@ -506,30 +484,18 @@ fn read_props(cx: &mut Cx, properties: Body, event: EventId) -> Result<(), Strin
         return Err(problem);
     }
     let schema = &cx.schema.events[event as usize];
-    let missing = schema
+    let mut missing = schema
         .required
         .iter()
         .filter(|&&i| cx.props[i as usize].is_missing())
-        .count();
-    if missing > 0 {
-        let mut reason = format!("event `{}`: missing required ", cx.event);
-        reason.push_str(if missing == 1 {
-            "property "
-        } else {
-            "properties "
+        .peekable();
+    if missing.peek().is_some() {
+        return Err(Problem::MissingProperties {
+            event: cx.event.clone(),
+            names: missing
+                .map(|&i| schema.fields[i as usize].name.to_string())
+                .collect(),
         });
-        let names = schema
-            .required
-            .iter()
-            .filter(|&&i| cx.props[i as usize].is_missing())
-            .map(|&i| &*schema.fields[i as usize].name);
-        for (n, name) in names.enumerate() {
-            if n > 0 {
-                reason.push_str(", ");
-            }
-            let _ = write!(reason, "`{name}`");
-        }
-        return Err(reason);
     }
     Ok(())
 }
@@ -541,8 +507,10 @@ fn start_props(cx: &mut Cx, event: EventId) {
     cx.props.resize(n, Val::Missing);
 }
 
-fn json_error(e: &serde_json::Error) -> String {
-    format!("not valid JSON: {}", json_error_text(e))
+fn json_error(e: &serde_json::Error) -> Problem {
+    Problem::NotJson {
+        error: json_error_text(e),
+    }
 }
 
 fn json_error_text(e: &serde_json::Error) -> String {

@@ -6,8 +6,8 @@ use serde::de::DeserializeSeed;
 
 use super::schema::{EventSchema, Kind};
 use super::top::{EventField, TopFields};
-use super::value::{convert, problem_text, Scalar, ScalarSeed};
-use super::{json_error_text, read_props, Cx, EventShape, Outcome};
+use super::value::{convert, problem, Scalar, ScalarSeed};
+use super::{json_error_text, read_props, Cx, EventShape, Outcome, Owner, Problem};
 use crate::check::program::EventId;
 use crate::lang::value::Val;
 
@@ -39,24 +39,19 @@ impl PageSchema {
 
 /// A page call when the campaign has no `page.viewed` to read it as (a program built without
 /// the prelude): skipped like the calls the intake does not read, or rejected when strict.
-pub(super) fn unread(strict: bool) -> Result<Outcome, String> {
+pub(super) fn unread(strict: bool) -> Result<Outcome, Problem> {
     if strict {
-        return Err(format!(
-            "a `page` call: the campaign declares no `{PAGE_EVENT}` to read it as"
-        ));
+        return Err(Problem::PageUndeclared);
     }
     Ok(Outcome::Skipped("type:page".into()))
 }
 
 /// Reads a page call's properties and name into `cx.props`, as `page.viewed`'s; `Err` is a
 /// reject reason.
-pub(super) fn read(cx: &mut Cx, top: &TopFields, page: PageSchema) -> Result<(), String> {
+pub(super) fn read(cx: &mut Cx, top: &TopFields, page: PageSchema) -> Result<(), Problem> {
     if !matches!(top.event, EventField::Absent) {
         // Its properties may have been read for that event already: neither reading is sure.
-        return Err(format!(
-            "a `page` call with an `event`: a page call is read as `{PAGE_EVENT}`; send other \
-             events as `track` calls"
-        ));
+        return Err(Problem::PageWithEvent);
     }
     // Reject reasons name the event the call is read as.
     cx.event.clear();
@@ -70,7 +65,9 @@ pub(super) fn read(cx: &mut Cx, top: &TopFields, page: PageSchema) -> Result<(),
         scratch: cx.scratch,
     }
     .deserialize(&mut de)
-    .map_err(|e| format!("a `page` call: cannot read `name`: {}", json_error_text(&e)))?;
+    .map_err(|e| Problem::UnreadablePageName {
+        error: json_error_text(&e),
+    })?;
     if matches!(v, Scalar::Null) {
         return Ok(());
     }
@@ -94,13 +91,6 @@ pub(super) fn read(cx: &mut Cx, top: &TopFields, page: PageSchema) -> Result<(),
             cx.props[i] = val;
             Ok(())
         }
-        Err(bad) => Err(problem_text(
-            schema,
-            format_args!("a `page` call: `name`"),
-            field,
-            bad,
-            &v,
-            scratch,
-        )),
+        Err(bad) => Err(problem(schema, Owner::PageName, field, bad, &v, scratch)),
     }
 }

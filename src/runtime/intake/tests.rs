@@ -91,7 +91,7 @@ impl Harness {
         match self.read(line) {
             record::Intake::Rejected(r) => {
                 assert_eq!(r.line, self.line);
-                r.reason
+                r.reason.to_string()
             }
             other => panic!("expected a reject for {line}, got {other:?}"),
         }

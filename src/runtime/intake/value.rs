@@ -7,7 +7,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use super::rfc3339::{parse_rfc3339, two_digits};
 use super::schema::{Field, Kind, Schema};
-use super::{Bad, Sink};
+use super::{Bad, Owner, Problem, Sink};
 use crate::lang::value::Val;
 
 /// A JSON value as far as the intake looks at it: scalars, and the mere fact of an array or
@@ -213,21 +213,22 @@ fn parse_time_of_day(t: &str) -> Option<u32> {
     (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
-pub(super) fn problem_text(
+/// Why value `v` of `owner`'s `field` does not fit it.
+pub(super) fn problem(
     schema: &Schema,
-    owner: fmt::Arguments,
+    owner: Owner,
     field: &Field,
     bad: Bad,
     v: &Scalar,
     scratch: &str,
-) -> String {
+) -> Problem {
     match bad {
-        Bad::WrongType => format!(
-            "{owner} must be {}{}, got {}",
-            field.kind.expected(&schema.enums),
-            if field.optional { " or null" } else { "" },
-            v.describe(scratch)
-        ),
-        Bad::TooManyTexts => format!("{owner}: too many text values in one record"),
+        Bad::WrongType => Problem::WrongType {
+            owner,
+            expected: field.kind.expected(&schema.enums),
+            or_null: field.optional,
+            got: v.describe(scratch),
+        },
+        Bad::TooManyTexts => Problem::TooManyTexts { owner },
     }
 }
