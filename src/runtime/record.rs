@@ -12,7 +12,7 @@ pub struct Record {
     pub line: u64,
     /// The lead's id (`userId`).
     pub lead: String,
-    /// Seconds since the Unix epoch (`timestamp`).
+    /// Milliseconds since the Unix epoch (`timestamp`).
     pub at: i64,
     pub kind: RecordKind,
     /// The texts that `Val::PropText(i)` values in `kind` refer to. Reused between records so

@@ -469,7 +469,7 @@ pub enum ExprKind {
     Duration(i64),
     Percent(f64),
     TimeOfDay(u32),
-    /// Seconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch.
     Instant(i64),
     List(Vec<Expr>),
     Now,

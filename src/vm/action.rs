@@ -6,7 +6,7 @@ use compact_str::CompactString;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
-    /// Seconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch.
     pub at: i64,
     /// Inline for ids of up to 24 bytes (most), so emitting an action allocates nothing.
     pub lead: CompactString,
