@@ -2,7 +2,8 @@
 //! on a generated stream of 100,000 events over 10,000 leads in 8 partitions, the actions in
 //! the actions stream are exactly those of `nurture run --until` on the same file, each once,
 //! with two workers; with a worker killed (SIGKILL) mid-stream and a third started; with
-//! nats-server itself killed and restarted mid-stream; and with a worker stopped by SIGTERM,
+//! nats-server itself killed and restarted mid-stream; with a worker paused (SIGSTOP) past
+//! its leases and resumed while the new owner works; and with a worker stopped by SIGTERM,
 //! whose partitions move without waiting for the lease TTL.
 //!
 //! Needs `nats-server` (Debian's package of that name): `cargo test --features external
@@ -125,6 +126,34 @@ fn a_worker_killed_mid_stream_is_replaced_without_losing_or_repeating_actions() 
         !owners.contains("a"),
         "the dead worker's leases expired: {owners:?}"
     );
+    assert_same_as_run(&c);
+}
+
+#[test]
+fn a_worker_paused_past_its_leases_then_resumed_changes_no_action() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut c = cluster("5s");
+    c.publish("first.jsonl");
+    c.start_worker("a", "c.nurture");
+    c.start_worker("b", "c.nurture");
+    c.wait_caught_up();
+    // A pause longer than the TTL (a stopped process, an overloaded host): b takes a's
+    // partitions over while a still believes it owns them.
+    c.send("a", "-STOP");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while c.owners().iter().any(|o| o != "b") {
+        assert!(
+            Instant::now() < deadline,
+            "b did not take a's partitions over"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // a wakes while b works through new events, and pulls again before it notices its
+    // leases are gone: it must not be given any of b's events.
+    c.publish("second.jsonl");
+    c.send("a", "-CONT");
+    c.tick(UNTIL);
+    c.wait_caught_up();
     assert_same_as_run(&c);
 }
 

@@ -54,7 +54,8 @@ pub enum ClusterCommand {
     Migrate(MigrateArgs),
 }
 
-/// Create (or check) the streams, buckets and consumers of a cluster; safe to run again.
+/// Create (or check) the streams and buckets of a cluster; safe to run again. (Each owner of a
+/// partition makes its own consumer: docs/cluster.md.)
 #[derive(Debug, Args)]
 pub struct InitArgs {
     #[command(flatten)]

@@ -1,11 +1,12 @@
-//! Connecting to NATS, and the streams, buckets and consumers of a cluster: made by `cluster
-//! init`, opened by everything else.
+//! Connecting to NATS, and the streams and buckets of a cluster (made by `cluster init`,
+//! opened by everything else), and the consumer each owner of a partition makes for itself.
 
 use super::access::{self, Login};
 use super::error::{ClusterError, Presented};
 use super::partition::{self as part, ACTIONS, EVENTS, LEASES, META, OBJECTS};
 use async_nats::jetstream::{self, consumer, kv, object_store, stream};
 use clap::Args;
+use futures_util::StreamExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -215,17 +216,7 @@ pub async fn init(js: &jetstream::Context, layout: &Layout) -> Result<Cluster, C
     )
     .await
     .map_err(|e| ClusterError::nats("record the lease TTL", e))?;
-    let events = get_stream(js, EVENTS).await?;
-    for p in 0..layout.partitions {
-        // A consumer that exists keeps its place: only a missing one is made.
-        if events
-            .get_consumer::<consumer::pull::Config>(&part::consumer(p))
-            .await
-            .is_err()
-        {
-            create_consumer(&events, p, 0).await?;
-        }
-    }
+    // No consumer is made here: each owner of a partition makes its own (`create_consumer`).
     open(js).await
 }
 
@@ -291,23 +282,35 @@ pub async fn open(js: &jetstream::Context) -> Result<Cluster, ClusterError> {
 /// over any checkpoint interval, since events are acknowledged only by checkpoints.
 pub const ACK_WAIT: Duration = Duration::from_secs(30 * 60);
 
-/// (Re)makes partition `p`'s consumer to deliver the events after stream sequence `after`.
+/// Makes a consumer of its own for a new owner of partition `p`, delivering the events after
+/// stream sequence `after`, and removes the consumers of the partition's earlier owners.
+///
+/// No two owners ever read through one consumer. A worker that has lost its lease but has
+/// not noticed yet goes on pulling from its own consumer, which gives it every event in
+/// order: it recomputes the new owner's actions with the same ids, and the actions stream
+/// drops them as copies. Pulling from the new owner's consumer instead, each would be given
+/// only some of the events, and would compute different actions.
 pub async fn create_consumer(
     events: &stream::Stream,
     p: u32,
     after: u64,
 ) -> Result<consumer::PullConsumer, ClusterError> {
-    let name = part::consumer(p);
-    // A consumer left in place would be taken as it is (same settings), with whatever it
-    // delivered to the last owner still waiting for an acknowledgement (ack wait: half an
-    // hour): the partition would get nothing. So only "not there" lets this go on.
-    match events.delete_consumer(&name).await {
-        Ok(_) => {}
-        Err(e)
-            if matches!(e.kind(), stream::ConsumerErrorKind::JetStream(j)
-                if j.error_code() == jetstream::ErrorCode::CONSUMER_NOT_FOUND) => {}
-        Err(e) => return Err(ClusterError::nats(format!("remove the consumer {name}"), e)),
+    for old in partition_consumers(events, p).await? {
+        match events.delete_consumer(&old.name).await {
+            Ok(_) => {}
+            // Removed meanwhile by another worker taking the partition over.
+            Err(e)
+                if matches!(e.kind(), stream::ConsumerErrorKind::JetStream(j)
+                    if j.error_code() == jetstream::ErrorCode::CONSUMER_NOT_FOUND) => {}
+            Err(e) => {
+                return Err(ClusterError::nats(
+                    format!("remove the consumer {}", old.name),
+                    e,
+                ))
+            }
+        }
     }
+    let name = format!("{}-{}", part::consumer(p), nuid::next());
     let deliver_policy = if after == 0 {
         consumer::DeliverPolicy::All
     } else {
@@ -327,4 +330,34 @@ pub async fn create_consumer(
         })
         .await
         .map_err(|e| ClusterError::nats(format!("create the consumer {name}"), e))
+}
+
+/// The consumers of each of the first `partitions` partitions, oldest first: an owner's own,
+/// and any an earlier owner left.
+pub async fn consumers(
+    events: &stream::Stream,
+    partitions: u32,
+) -> Result<Vec<Vec<consumer::Info>>, ClusterError> {
+    let mut by_partition: Vec<Vec<consumer::Info>> = vec![Vec::new(); partitions as usize];
+    let mut list = events.consumers();
+    while let Some(info) = list.next().await {
+        let info = info.map_err(|e| ClusterError::nats("list the consumers", e))?;
+        if let Some(p) = part::consumer_partition(&info.name) {
+            if let Some(of) = by_partition.get_mut(p as usize) {
+                of.push(info);
+            }
+        }
+    }
+    for of in &mut by_partition {
+        of.sort_by_key(|i| i.created);
+    }
+    Ok(by_partition)
+}
+
+async fn partition_consumers(
+    events: &stream::Stream,
+    p: u32,
+) -> Result<Vec<consumer::Info>, ClusterError> {
+    let mut all = consumers(events, p + 1).await?;
+    Ok(all.swap_remove(p as usize))
 }

@@ -28,9 +28,17 @@ pub fn action_subject(p: u32) -> String {
     format!("nurture.actions.{p}")
 }
 
-/// The durable consumer that reads partition `p`'s events.
+/// The start of the names of the durable consumers that read partition `p`'s events: each
+/// owner's own is this, a dash and a unique id (`nats::create_consumer`).
 pub fn consumer(p: u32) -> String {
     format!("partition-{p}")
+}
+
+/// The partition a consumer named by `consumer` reads, from its name.
+pub fn consumer_partition(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix("partition-")?;
+    let digits = rest.split_once('-').map_or(rest, |(p, _)| p);
+    digits.parse().ok()
 }
 
 pub fn lease_key(p: u32) -> String {
@@ -119,5 +127,14 @@ mod tests {
         assert_eq!(route(plain, 3, 4), route(plain, 3, 4));
         assert_ne!(route(plain, 3, 4).msg_id, route(plain, 4, 4).msg_id);
         assert_eq!(route(b"not json", 1, 4).partition, of("", 4));
+    }
+
+    #[test]
+    fn a_consumer_name_tells_its_partition() {
+        assert_eq!(consumer_partition("partition-1-Xk3s9"), Some(1));
+        assert_eq!(consumer_partition("partition-10-Xk3s9"), Some(10));
+        assert_eq!(consumer_partition("partition-7"), Some(7));
+        assert_eq!(consumer_partition("actions-reader"), None);
+        assert_eq!(consumer_partition("partition-x-1"), None);
     }
 }

@@ -12,8 +12,8 @@ use serde::Serialize;
 pub struct PartitionStatus {
     pub partition: u32,
     pub owner: Option<String>,
-    /// Events in the partition not yet covered by a checkpoint; `None` while a worker
-    /// taking the partition over remakes its consumer.
+    /// Events in the partition not yet covered by a checkpoint; `None` before a worker has
+    /// first owned the partition, and while a new owner makes its consumer.
     pub lag: Option<u64>,
     /// The stream sequence of its last event (0: none yet).
     pub last_event: u64,
@@ -29,6 +29,16 @@ pub struct Status {
 pub async fn status(cluster: &Cluster) -> Result<Status, ClusterError> {
     let holders = lease::holders(cluster).await?;
     let events = nats::get_stream(&cluster.js, EVENTS).await?;
+    // The newest consumer of a partition is its owner's; earlier owners' go when it is made.
+    // The lags are left unknown ("-") when the list cannot be had (a server too busy to
+    // answer in time, consumers removed while it is made): the rest of the status stands.
+    let consumers = match nats::consumers(&events, cluster.partitions).await {
+        Ok(consumers) => consumers,
+        Err(e) => {
+            tracing::warn!("the lags are unknown: {e}");
+            vec![Vec::new(); cluster.partitions as usize]
+        }
+    };
     let mut partitions = Vec::new();
     for p in 0..cluster.partitions {
         let subject = part::event_subject(p);
@@ -36,10 +46,8 @@ pub async fn status(cluster: &Cluster) -> Result<Status, ClusterError> {
             Ok(m) => m.sequence,
             Err(_) => 0,
         };
-        let lag = events
-            .consumer_info(part::consumer(p))
-            .await
-            .ok()
+        let lag = consumers[p as usize]
+            .last()
             .map(|info| info.num_pending + info.num_ack_pending as u64);
         partitions.push(PartitionStatus {
             partition: p,

@@ -195,9 +195,19 @@ impl Worker {
             .iter()
             .map(|lease| lease::renew(&cluster, *lease, &self.name));
         let outcomes = futures_util::future::join_all(renewals).await;
+        // Every outcome is taken, an error or not: a renewal made but not recorded would fail
+        // at the next round (its revision moved on) and drop a partition still held.
+        let mut failed = Ok(());
         for (lease, outcome) in leases.into_iter().zip(outcomes) {
             let p = lease.partition;
-            match outcome? {
+            let renewed = match outcome {
+                Ok(renewed) => renewed,
+                Err(e) => {
+                    failed = Err(e);
+                    continue;
+                }
+            };
+            match renewed {
                 Some(renewed) => self.held.get_mut(&p).expect("held").lease = renewed,
                 None => {
                     tracing::warn!(
@@ -210,7 +220,7 @@ impl Worker {
                 }
             }
         }
-        Ok(())
+        failed
     }
 
     /// A partition whose task ended with an error starts again from its last checkpoint;
@@ -227,18 +237,32 @@ impl Worker {
         }
         // A partition being released whose task ends only now is given back next round, not
         // run again: started again, it would be held for good with no one asking it to stop.
-        for (p, held) in self.held.iter_mut().filter(|(_, h)| !h.releasing) {
-            if held.task.is_finished() {
-                let (stop, stopped) = watch::channel(Stop::Run);
-                let task = tokio::spawn(owned::run(self.shared.clone(), *p, stopped));
-                let old = std::mem::replace(&mut held.task, task);
-                held.stop = stop;
-                tokio::spawn(async move {
-                    if let Ok(Err(e)) = old.await {
-                        tracing::warn!("{e}; starting again from the last checkpoint");
-                    }
-                });
+        let ended: Vec<u32> = self
+            .held
+            .iter()
+            .filter(|(_, h)| !h.releasing && h.task.is_finished())
+            .map(|(p, _)| *p)
+            .collect();
+        for p in ended {
+            let held = self.held.get_mut(&p).expect("held");
+            match (&mut held.task).await {
+                // Another worker owns it now (this one's renewals had not told it yet): it
+                // is dropped, not started again to compete with the owner.
+                Ok(Err(e @ ClusterError::LeaseLost { .. })) => {
+                    tracing::warn!("{e}");
+                    self.held.remove(&p);
+                    continue;
+                }
+                Ok(Err(e)) => tracing::warn!("{e}; starting again from the last checkpoint"),
+                Ok(Ok(())) => {}
+                Err(e) => tracing::warn!(
+                    partition = p,
+                    "the partition's task failed: {e}; starting again from the last checkpoint"
+                ),
             }
+            let (stop, stopped) = watch::channel(Stop::Run);
+            held.task = tokio::spawn(owned::run(self.shared.clone(), p, stopped));
+            held.stop = stop;
         }
     }
 

@@ -238,6 +238,11 @@ impl Cluster {
         self.workers.insert(name.to_string(), child);
     }
 
+    /// Sends `signal` to a worker that is not to end by it (SIGSTOP, SIGCONT).
+    pub fn send(&self, name: &str, signal: &str) {
+        send_signal(&self.workers[name], signal);
+    }
+
     /// Sends `signal` to a worker and waits for it to end.
     pub fn signal(&mut self, name: &str, signal: &str) -> std::process::ExitStatus {
         let mut child = self.workers.remove(name).expect("a worker of that name");
