@@ -95,9 +95,21 @@ fn two_workers_emit_exactly_the_actions_of_run() {
     c.tick(UNTIL);
     c.start_worker("a", "c.nurture");
     c.start_worker("b", "c.nurture");
-    let status = c.wait_caught_up();
-    let owners: BTreeSet<_> = c.owners().into_iter().collect();
-    assert_eq!(owners.len(), 2, "both workers own partitions: {status}");
+    c.wait_caught_up();
+    // On a loaded machine a heartbeat can time out and a worker lose its partitions for a
+    // while: the two share them again within a few rounds.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let owners: BTreeSet<_> = c.owners().into_iter().filter(|o| !o.is_empty()).collect();
+        if owners.len() == 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "both workers own partitions: {owners:?}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     assert_same_as_run(&c);
 }
 

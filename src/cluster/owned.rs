@@ -266,10 +266,13 @@ impl Partition {
     }
 
     /// Acknowledges the last event delivered, which a checkpoint covers. The consumer
-    /// acknowledges all: this covers every event delivered before it too.
+    /// acknowledges all: this covers every event delivered before it too. The server
+    /// confirms it: one lost (sent while the connection was down) would leave the events
+    /// pending for ever, so it is an error, and the partition starts again from its
+    /// checkpoint with a consumer of its own.
     async fn acknowledge(&mut self) -> Result<(), ClusterError> {
         if let Some(last) = self.last.take() {
-            last.ack()
+            last.double_ack()
                 .await
                 .map_err(|e| ClusterError::nats("acknowledge events", e))?;
         }
