@@ -54,8 +54,9 @@ pub enum ClusterCommand {
     Migrate(MigrateArgs),
 }
 
-/// Create (or check) the streams and buckets of a cluster; safe to run again. (Each owner of a
-/// partition makes its own consumer: docs/cluster.md.)
+/// Create (or check) the streams and buckets of a cluster; safe to run again.
+///
+/// No consumer is made here: each owner of a partition makes its own (docs/cluster.md).
 #[derive(Debug, Args)]
 pub struct InitArgs {
     #[command(flatten)]
