@@ -295,7 +295,14 @@ pub async fn create_consumer(
     p: u32,
     after: u64,
 ) -> Result<consumer::PullConsumer, ClusterError> {
-    for old in partition_consumers(events, p).await? {
+    // Removing earlier owners' consumers is tidying only: when the list cannot be had (a
+    // busy or restarting server), this owner's consumer is made all the same, and the next
+    // owner's removes them.
+    let earlier = partition_consumers(events, p).await.unwrap_or_else(|e| {
+        tracing::warn!(partition = p, "earlier consumers are left in place: {e}");
+        Vec::new()
+    });
+    for old in earlier {
         match events.delete_consumer(&old.name).await {
             Ok(_) => {}
             // Removed meanwhile by another worker taking the partition over.
