@@ -3,7 +3,7 @@
 //! (docs/cluster.md).
 //!
 //! One concept a file: `partition` (where a lead's events go, and every name), `nats`
-//! (connecting; the streams, buckets and consumers), `access` (the credentials a connection
+//! (connecting; the streams and buckets; reading a partition's events), `access` (the credentials a connection
 //! presents, and why it was refused), `lease` (who owns a partition),
 //! `checkpoint` (a partition's state in the object store), `program` (the campaign recorded
 //! with the partitions), `owned` (one partition run by a worker), `worker` (the worker's
@@ -56,7 +56,8 @@ pub enum ClusterCommand {
 
 /// Create (or check) the streams and buckets of a cluster; safe to run again.
 ///
-/// No consumer is made here: each owner of a partition makes its own (docs/cluster.md).
+/// Each partition's events have a stream of their own. No consumer is made here: each owner
+/// of a partition reads through one of its own (docs/cluster.md).
 #[derive(Debug, Args)]
 pub struct InitArgs {
     #[command(flatten)]

@@ -1,12 +1,11 @@
 //! Connecting to NATS, and the streams and buckets of a cluster (made by `cluster init`,
-//! opened by everything else), and the consumer each owner of a partition makes for itself.
+//! opened by everything else), and how an owner of a partition reads its events.
 
 use super::access::{self, Login};
 use super::error::{ClusterError, Presented};
-use super::partition::{self as part, ACTIONS, EVENTS, LEASES, META, OBJECTS};
+use super::partition::{self as part, ACTIONS, LEASES, META, OBJECTS};
 use async_nats::jetstream::{self, consumer, kv, object_store, stream};
 use clap::Args;
-use futures_util::StreamExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -139,10 +138,10 @@ pub struct Layout {
     pub replicas: usize,
 }
 
-fn stream_config(name: &str, subjects: &str, layout: &Layout) -> stream::Config {
+fn stream_config(name: &str, subjects: String, layout: &Layout) -> stream::Config {
     stream::Config {
         name: name.to_string(),
-        subjects: vec![subjects.to_string()],
+        subjects: vec![subjects],
         storage: stream::StorageType::File,
         retention: stream::RetentionPolicy::Limits,
         duplicate_window: layout.duplicate_window,
@@ -151,14 +150,14 @@ fn stream_config(name: &str, subjects: &str, layout: &Layout) -> stream::Config 
     }
 }
 
-/// Makes (or checks, when they exist) the streams, buckets and consumers; idempotent. The
+/// Makes (or checks, when they exist) the streams and buckets; idempotent. The
 /// number of partitions cannot change once recorded.
 pub async fn init(js: &jetstream::Context, layout: &Layout) -> Result<Cluster, ClusterError> {
-    for (name, subjects) in [(EVENTS, "nurture.events.*"), (ACTIONS, "nurture.actions.*")] {
-        js.create_or_update_stream(stream_config(name, subjects, layout))
-            .await
-            .map_err(|e| ClusterError::nats(format!("create the stream {name}"), e))?;
-    }
+    create_stream(
+        js,
+        stream_config(ACTIONS, "nurture.actions.*".into(), layout),
+    )
+    .await?;
     for (name, max_age) in [(LEASES, layout.lease_ttl), (META, Duration::ZERO)] {
         // An existing bucket is kept as it is. The bucket's stream is made here, as the
         // client's `create_key_value` would make it, because that first reads account
@@ -216,8 +215,23 @@ pub async fn init(js: &jetstream::Context, layout: &Layout) -> Result<Cluster, C
     )
     .await
     .map_err(|e| ClusterError::nats("record the lease TTL", e))?;
-    // No consumer is made here: each owner of a partition makes its own (`create_consumer`).
+    // Made once the number of partitions is known to be the recorded one.
+    for p in 0..layout.partitions {
+        let config = stream_config(&part::events_stream(p), part::event_subject(p), layout);
+        create_stream(js, config).await?;
+    }
     open(js).await
+}
+
+async fn create_stream(
+    js: &jetstream::Context,
+    config: stream::Config,
+) -> Result<(), ClusterError> {
+    let name = config.name.clone();
+    js.create_or_update_stream(config)
+        .await
+        .map_err(|e| ClusterError::nats(format!("create the stream {name}"), e))?;
+    Ok(())
 }
 
 async fn open_kv(js: &jetstream::Context, name: &str) -> Result<kv::Store, ClusterError> {
@@ -278,46 +292,21 @@ pub async fn open(js: &jetstream::Context) -> Result<Cluster, ClusterError> {
     })
 }
 
-/// Time a delivered event may stay unacknowledged before JetStream delivers it again: well
-/// over any checkpoint interval, since events are acknowledged only by checkpoints.
-pub const ACK_WAIT: Duration = Duration::from_secs(30 * 60);
-
-/// Makes a consumer of its own for a new owner of partition `p`, delivering the events after
-/// stream sequence `after`, and removes the consumers of the partition's earlier owners.
+/// Partition `p`'s events after stream sequence `after`, in order, for its owner.
 ///
-/// No two owners ever read through one consumer. A worker that has lost its lease but has
-/// not noticed yet goes on pulling from its own consumer, which gives it every event in
-/// order: it recomputes the new owner's actions with the same ids, and the actions stream
-/// drops them as copies. Pulling from the new owner's consumer instead, each would be given
-/// only some of the events, and would compute different actions.
-pub async fn create_consumer(
-    events: &stream::Stream,
+/// Each owner reads through an ordered consumer of its own: no acknowledgements (the
+/// checkpoint's sequence is the partition's position, and a new owner reads from there), and
+/// the client makes it again from the last event it delivered when it sees a gap or misses
+/// the server's heartbeats. A worker that has lost its lease but has not noticed yet goes on
+/// reading its own, which gives it every event in order: it recomputes the new owner's
+/// actions with the same ids, and the actions stream drops them as copies. The server
+/// removes an ordered consumer nobody reads within 30 seconds.
+pub async fn read_events(
+    js: &jetstream::Context,
     p: u32,
     after: u64,
-) -> Result<consumer::PullConsumer, ClusterError> {
-    // Removing earlier owners' consumers is tidying only: when the list cannot be had (a
-    // busy or restarting server), this owner's consumer is made all the same, and the next
-    // owner's removes them.
-    let earlier = partition_consumers(events, p).await.unwrap_or_else(|e| {
-        tracing::warn!(partition = p, "earlier consumers are left in place: {e}");
-        Vec::new()
-    });
-    for old in earlier {
-        match events.delete_consumer(&old.name).await {
-            Ok(_) => {}
-            // Removed meanwhile by another worker taking the partition over.
-            Err(e)
-                if matches!(e.kind(), stream::ConsumerErrorKind::JetStream(j)
-                    if j.error_code() == jetstream::ErrorCode::CONSUMER_NOT_FOUND) => {}
-            Err(e) => {
-                return Err(ClusterError::nats(
-                    format!("remove the consumer {}", old.name),
-                    e,
-                ))
-            }
-        }
-    }
-    let name = format!("{}-{}", part::consumer(p), nuid::next());
+) -> Result<consumer::pull::Ordered, ClusterError> {
+    let events = get_stream(js, &part::events_stream(p)).await?;
     let deliver_policy = if after == 0 {
         consumer::DeliverPolicy::All
     } else {
@@ -325,46 +314,15 @@ pub async fn create_consumer(
             start_sequence: after + 1,
         }
     };
+    let what = || format!("read partition {p}'s events");
     events
-        .create_consumer(consumer::pull::Config {
-            durable_name: Some(name.clone()),
-            filter_subject: part::event_subject(p),
+        .create_consumer(consumer::pull::OrderedConfig {
             deliver_policy,
-            ack_policy: consumer::AckPolicy::All,
-            ack_wait: ACK_WAIT,
-            max_ack_pending: 1_000_000,
             ..Default::default()
         })
         .await
-        .map_err(|e| ClusterError::nats(format!("create the consumer {name}"), e))
-}
-
-/// The consumers of each of the first `partitions` partitions, oldest first: an owner's own,
-/// and any an earlier owner left.
-pub async fn consumers(
-    events: &stream::Stream,
-    partitions: u32,
-) -> Result<Vec<Vec<consumer::Info>>, ClusterError> {
-    let mut by_partition: Vec<Vec<consumer::Info>> = vec![Vec::new(); partitions as usize];
-    let mut list = events.consumers();
-    while let Some(info) = list.next().await {
-        let info = info.map_err(|e| ClusterError::nats("list the consumers", e))?;
-        if let Some(p) = part::consumer_partition(&info.name) {
-            if let Some(of) = by_partition.get_mut(p as usize) {
-                of.push(info);
-            }
-        }
-    }
-    for of in &mut by_partition {
-        of.sort_by_key(|i| i.created);
-    }
-    Ok(by_partition)
-}
-
-async fn partition_consumers(
-    events: &stream::Stream,
-    p: u32,
-) -> Result<Vec<consumer::Info>, ClusterError> {
-    let mut all = consumers(events, p + 1).await?;
-    Ok(all.swap_remove(p as usize))
+        .map_err(|e| ClusterError::nats(what(), e))?
+        .messages()
+        .await
+        .map_err(|e| ClusterError::nats(what(), e))
 }

@@ -1,14 +1,13 @@
 //! One partition a worker owns: its engine (the VM as `run` drives it), fed the partition's
 //! events in stream order from its checkpoint on; its actions published with their ids as
-//! message ids; checkpoints every K events or T seconds, and events acknowledged only once a
-//! checkpoint covers them.
+//! message ids; checkpoints every K events or T seconds. The checkpoint's stream sequence is
+//! the partition's position: events are not acknowledged (docs/cluster.md).
 
 use super::checkpoint::{self, Info};
 use super::error::ClusterError;
 use super::nats::{self, Cluster};
 use super::partition::{self as part, TICK_HEADER};
 use async_nats::jetstream::context::PublishAckFuture;
-use async_nats::jetstream::Message;
 use futures_util::StreamExt;
 use nurture::compile::Compiled;
 use nurture::runtime::durable;
@@ -51,7 +50,7 @@ pub enum Stop {
     Abandon,
 }
 
-/// How long loading a checkpoint and remaking the consumer may take.
+/// How long loading a checkpoint and making the consumer may take.
 const OPEN_WITHIN: Duration = Duration::from_secs(60);
 
 struct Partition {
@@ -65,8 +64,6 @@ struct Partition {
     events: u64,
     /// Events applied since the last checkpoint.
     since: u64,
-    /// The last event delivered, applied or not, to acknowledge once a checkpoint covers it.
-    last: Option<Message>,
     acks: VecDeque<PublishAckFuture>,
     actions: Vec<Action>,
 }
@@ -82,16 +79,7 @@ pub async fn run(
     // worker tries again at its next round.
     let opening = async {
         let part = Partition::open(&shared, p).await?;
-        let events = nats::get_stream(&shared.cluster.js, part::EVENTS).await?;
-        let consumer = nats::create_consumer(&events, p, part.seq).await?;
-        let messages = consumer
-            .stream()
-            .max_messages_per_batch(1000)
-            .heartbeat(Duration::from_secs(5))
-            .expires(Duration::from_secs(30))
-            .messages()
-            .await
-            .map_err(|e| ClusterError::nats(format!("read partition {p}'s events"), e))?;
+        let messages = nats::read_events(&shared.cluster.js, p, part.seq).await?;
         Ok::<_, ClusterError>((part, messages))
     };
     let (mut part, mut messages) = tokio::time::timeout(OPEN_WITHIN, opening)
@@ -114,8 +102,6 @@ pub async fn run(
             _ = ticker.tick() => {
                 if part.since > 0 {
                     part.checkpoint(&shared).await?;
-                } else {
-                    part.acknowledge().await?;
                 }
             }
             message = messages.next() => {
@@ -178,7 +164,6 @@ impl Partition {
             seq,
             events: opened.position.line,
             since: 0,
-            last: None,
             acks: VecDeque::new(),
             actions: Vec::new(),
         })
@@ -186,18 +171,18 @@ impl Partition {
 
     /// Applies one event or tick record, and publishes the actions it gave. Whether the
     /// partition has caught up with its stream (nothing more was pending when it came).
-    async fn apply(&mut self, shared: &Shared, message: Message) -> Result<bool, ClusterError> {
+    async fn apply(
+        &mut self,
+        shared: &Shared,
+        message: async_nats::jetstream::Message,
+    ) -> Result<bool, ClusterError> {
         let info = message
             .info()
             .map_err(|e| ClusterError::nats("read an event's sequence", e))?;
         let (seq, caught_up) = (info.stream_sequence, info.pending == 0);
         if seq <= self.seq {
-            // Delivered again (after a reconnection, or by a NATS restarted without the
-            // acknowledgements it had last taken): already applied, but still to be
-            // acknowledged, else the consumer holds it as pending for ever. The next
-            // checkpoint's acknowledgement covers it, or, when nothing new comes, the next
-            // tick's (it is covered by the last checkpoint then).
-            self.last = Some(message);
+            // Already applied: the client makes an ordered consumer again from the start
+            // when it loses one before its first event.
             return Ok(false);
         }
         let tick = message
@@ -232,7 +217,6 @@ impl Partition {
         self.seq = seq;
         self.events += 1;
         self.since += 1;
-        self.last = Some(message);
         Ok(caught_up)
     }
 
@@ -265,22 +249,8 @@ impl Partition {
         Ok(())
     }
 
-    /// Acknowledges the last event delivered, which a checkpoint covers. The consumer
-    /// acknowledges all: this covers every event delivered before it too. The server
-    /// confirms it: one lost (sent while the connection was down) would leave the events
-    /// pending for ever, so it is an error, and the partition starts again from its
-    /// checkpoint with a consumer of its own.
-    async fn acknowledge(&mut self) -> Result<(), ClusterError> {
-        if let Some(last) = self.last.take() {
-            last.double_ack()
-                .await
-                .map_err(|e| ClusterError::nats("acknowledge events", e))?;
-        }
-        Ok(())
-    }
-
-    /// Makes the actions so far durable in their stream, commits the state, puts its copy in
-    /// the object store, then acknowledges the events it covers.
+    /// Makes the actions so far durable in their stream, commits the state and puts its copy
+    /// in the object store.
     async fn checkpoint(&mut self, shared: &Shared) -> Result<(), ClusterError> {
         while let Some(ack) = self.acks.pop_front() {
             ack.await
@@ -308,7 +278,6 @@ impl Partition {
             worker: shared.worker.clone(),
         };
         checkpoint::upload(&shared.cluster, p, &bytes, &info).await?;
-        self.acknowledge().await?;
         self.since = 0;
         tracing::debug!(partition = p, seq = self.seq, "checkpoint");
         Ok(())

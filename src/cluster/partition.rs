@@ -5,8 +5,6 @@ use nurture::lang::hash::{fnv1a, Fnv1a};
 use serde::Deserialize;
 use std::borrow::Cow;
 
-/// The stream of events, one subject a partition.
-pub const EVENTS: &str = "NURTURE_EVENTS";
 /// The stream of actions, one subject a partition.
 pub const ACTIONS: &str = "NURTURE_ACTIONS";
 /// Key-value bucket: a key a partition's lease (`p.N`) and a worker's heartbeat (`w.NAME`);
@@ -20,25 +18,19 @@ pub const OBJECTS: &str = "nurture_state";
 /// The header of a tick record: the time (milliseconds) the partition's clock moves to.
 pub const TICK_HEADER: &str = "Nurture-Tick";
 
+/// The stream of partition `p`'s events (subject `nurture.events.<p>`): a stream a
+/// partition, because nats-server 2.9 reads a filtered consumer's messages by scanning every
+/// message of its stream (docs/cluster.md).
+pub fn events_stream(p: u32) -> String {
+    format!("NURTURE_EVENTS_{p}")
+}
+
 pub fn event_subject(p: u32) -> String {
     format!("nurture.events.{p}")
 }
 
 pub fn action_subject(p: u32) -> String {
     format!("nurture.actions.{p}")
-}
-
-/// The start of the names of the durable consumers that read partition `p`'s events: each
-/// owner's own is this, a dash and a unique id (`nats::create_consumer`).
-pub fn consumer(p: u32) -> String {
-    format!("partition-{p}")
-}
-
-/// The partition a consumer named by `consumer` reads, from its name.
-pub fn consumer_partition(name: &str) -> Option<u32> {
-    let rest = name.strip_prefix("partition-")?;
-    let digits = rest.split_once('-').map_or(rest, |(p, _)| p);
-    digits.parse().ok()
 }
 
 pub fn lease_key(p: u32) -> String {
@@ -127,14 +119,5 @@ mod tests {
         assert_eq!(route(plain, 3, 4), route(plain, 3, 4));
         assert_ne!(route(plain, 3, 4).msg_id, route(plain, 4, 4).msg_id);
         assert_eq!(route(b"not json", 1, 4).partition, of("", 4));
-    }
-
-    #[test]
-    fn a_consumer_name_tells_its_partition() {
-        assert_eq!(consumer_partition("partition-1-Xk3s9"), Some(1));
-        assert_eq!(consumer_partition("partition-10-Xk3s9"), Some(10));
-        assert_eq!(consumer_partition("partition-7"), Some(7));
-        assert_eq!(consumer_partition("actions-reader"), None);
-        assert_eq!(consumer_partition("partition-x-1"), None);
     }
 }

@@ -5,15 +5,15 @@ use super::checkpoint::{self, Info};
 use super::error::ClusterError;
 use super::lease;
 use super::nats::{self, Cluster};
-use super::partition::{self as part, EVENTS};
+use super::partition as part;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct PartitionStatus {
     pub partition: u32,
     pub owner: Option<String>,
-    /// Events in the partition not yet covered by a checkpoint; `None` before a worker has
-    /// first owned the partition, and while a new owner makes its consumer.
+    /// Events in the partition not yet covered by a checkpoint (what a new owner would
+    /// replay); `None` when its stream could not be read.
     pub lag: Option<u64>,
     /// The stream sequence of its last event (0: none yet).
     pub last_event: u64,
@@ -28,33 +28,27 @@ pub struct Status {
 
 pub async fn status(cluster: &Cluster) -> Result<Status, ClusterError> {
     let holders = lease::holders(cluster).await?;
-    let events = nats::get_stream(&cluster.js, EVENTS).await?;
-    // The newest consumer of a partition is its owner's; earlier owners' go when it is made.
-    // The lags are left unknown ("-") when the list cannot be had (a server too busy to
-    // answer in time, consumers removed while it is made): the rest of the status stands.
-    let consumers = match nats::consumers(&events, cluster.partitions).await {
-        Ok(consumers) => consumers,
-        Err(e) => {
-            tracing::warn!("the lags are unknown: {e}");
-            vec![Vec::new(); cluster.partitions as usize]
-        }
-    };
     let mut partitions = Vec::new();
     for p in 0..cluster.partitions {
-        let subject = part::event_subject(p);
-        let last_event = match events.get_last_raw_message_by_subject(&subject).await {
-            Ok(m) => m.sequence,
-            Err(_) => 0,
+        let checkpoint = checkpoint::info(cluster, p).await?;
+        // The partition's stream numbers its events 1, 2, 3…: the lag is the count after the
+        // checkpoint's. It is left unknown ("-") when the stream cannot be read (a server too
+        // busy to answer in time): the rest of the status stands.
+        let last_event = match nats::get_stream(&cluster.js, &part::events_stream(p)).await {
+            Ok(stream) => Some(stream.cached_info().state.last_sequence),
+            Err(ClusterError::NotInitialised) => return Err(ClusterError::NotInitialised),
+            Err(e) => {
+                tracing::warn!(partition = p, "the lag is unknown: {e}");
+                None
+            }
         };
-        let lag = consumers[p as usize]
-            .last()
-            .map(|info| info.num_pending + info.num_ack_pending as u64);
+        let covered = checkpoint.as_ref().map_or(0, |c| c.seq);
         partitions.push(PartitionStatus {
             partition: p,
             owner: holders.owners[p as usize].clone(),
-            lag,
-            last_event,
-            checkpoint: checkpoint::info(cluster, p).await?,
+            lag: last_event.map(|last| last.saturating_sub(covered)),
+            last_event: last_event.unwrap_or(0),
+            checkpoint,
         });
     }
     Ok(Status {
