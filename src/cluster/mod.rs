@@ -3,8 +3,8 @@
 //! (docs/cluster.md).
 //!
 //! One concept a file: `partition` (where a lead's events go, and every name), `nats`
-//! (connecting; the streams and buckets; reading a partition's events), `access` (the credentials a connection
-//! presents, and why it was refused), `lease` (who owns a partition),
+//! (connecting; the streams and buckets; reading a partition's events), `access` (the
+//! credentials a connection presents, and why it was refused), `lease` (who owns a partition),
 //! `checkpoint` (a partition's state in the object store), `program` (the campaign recorded
 //! with the partitions), `owned` (one partition run by a worker), `worker` (the worker's
 //! loop), `publish` (events and ticks in), `actions` (actions out), `status`, `migrate`,
