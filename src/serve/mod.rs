@@ -93,7 +93,7 @@ pub enum LogFormat {
 const DELIVERY_GRACE_MS: u64 = 5_000;
 
 pub fn run(args: &ServeArgs) -> u8 {
-    init_logs(args.log_format);
+    init_logs(args.log_format, "info");
     match serve(args) {
         Ok(code) => code,
         Err(message) => {
@@ -103,9 +103,11 @@ pub fn run(args: &ServeArgs) -> u8 {
     }
 }
 
-pub(crate) fn init_logs(format: LogFormat) {
+/// Logs to standard error, filtered by `NURTURE_LOG`, else at `default` ("info" for the
+/// services, "warn" for commands that end by themselves).
+pub(crate) fn init_logs(format: LogFormat, default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NURTURE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
