@@ -1,5 +1,5 @@
 //! `cluster actions`: the actions stream as JSON lines (the records `run` writes), read from
-//! its start with an ordered consumer.
+//! its start with an ordered consumer. Each message is a batch of lines (`batch`).
 
 use super::error::ClusterError;
 use super::nats::{self, Cluster};
@@ -56,8 +56,7 @@ pub async fn read(
         let Some(message) = next else { break };
         let message = message.map_err(|e| ClusterError::nats("read the actions stream", e))?;
         out.write_all(&message.payload).map_err(write)?;
-        out.write_all(b"\n").map_err(write)?;
-        written += 1;
+        written += message.payload.iter().filter(|&&b| b == b'\n').count() as u64;
         let seq = message
             .info()
             .map_err(|e| ClusterError::nats("read the actions stream", e))?

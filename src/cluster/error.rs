@@ -35,6 +35,10 @@ pub enum ClusterError {
     LeaseLost { partition: u32 },
     /// `cluster migrate` while workers hold partitions.
     Busy { owners: Vec<String> },
+    /// Another worker published a partition's actions since this one last did.
+    ActionsRaced { partition: u32 },
+    /// A partition's last actions message does not say where it ends.
+    ActionsUnreadable { partition: u32, sequence: u64 },
 }
 
 /// The credentials a connection presented, for saying what to fix when they are refused.
@@ -142,6 +146,23 @@ impl std::fmt::Display for ClusterError {
                 f,
                 "workers still own partitions ({}): stop them (SIGTERM) before migrating",
                 owners.join(", ")
+            ),
+            ClusterError::ActionsRaced { partition } => write!(
+                f,
+                "another worker published partition {partition}'s actions meanwhile (its lease \
+                 moved): this one's batch was refused, so nothing went out twice; the partition \
+                 starts again from its last checkpoint if this worker still owns it"
+            ),
+            ClusterError::ActionsUnreadable {
+                partition,
+                sequence,
+            } => write!(
+                f,
+                "the actions stream's message {sequence} (partition {partition}'s last) has no \
+                 Nurture-Through header, so where the partition's published actions end is \
+                 unknown: was it written by something other than this version of `nurture \
+                 worker`? Start the cluster afresh (a new stream directory, `cluster init`, \
+                 the events published again)"
             ),
         }
     }

@@ -12,6 +12,7 @@
 
 mod access;
 mod actions;
+mod batch;
 mod checkpoint;
 mod error;
 mod lease;
@@ -72,7 +73,7 @@ pub struct InitArgs {
     pub lease_ttl: Duration,
 
     /// How long the streams remember message ids to drop duplicates: must cover the longest
-    /// time between two checkpoints plus a takeover (docs/cluster.md, "Sizing").
+    /// a publisher may retry a message (docs/cluster.md, "Sizing").
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
     pub duplicate_window: Duration,
 

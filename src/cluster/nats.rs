@@ -109,25 +109,7 @@ pub async fn connect(args: &NatsArgs, name: &str) -> Result<jetstream::Context, 
         .map_err(|e| access::refused(&servers.shown, presented, e))?;
     Ok(jetstream::ContextBuilder::new()
         .timeout(Duration::from_secs(10))
-        .max_ack_inflight(ACK_PERMITS)
         .build(client))
-}
-
-/// Publish acknowledgements a connection may await at once. A publish past it waits for a
-/// free permit, and the key-value and object-store writes (leases, heartbeats, checkpoints)
-/// take permits too: so the partitions' actions may hold only `ACK_PERMITS - CONTROL_PERMITS`
-/// of them all together (`actions_in_flight`), else a worker's partitions could hold every
-/// permit while each waits for one, and the whole worker stop, silently.
-pub const ACK_PERMITS: usize = 8192;
-
-/// Permits kept for leases, heartbeats and checkpoints.
-const CONTROL_PERMITS: usize = 1024;
-
-/// How many actions' acknowledgements each partition may leave in flight when a worker could
-/// own all `partitions`: at most 1,024, and all of them together within the permits left
-/// for actions.
-pub fn actions_in_flight(partitions: u32) -> usize {
-    ((ACK_PERMITS - CONTROL_PERMITS) / partitions.max(1) as usize).clamp(1, 1024)
 }
 
 /// What `cluster init` sets up.

@@ -1,22 +1,20 @@
 //! One partition a worker owns: its engine (the VM as `run` drives it), fed the partition's
-//! events in stream order from its checkpoint on; its actions published with their ids as
-//! message ids; checkpoints every K events or T seconds. The checkpoint's stream sequence is
+//! events in stream order from its checkpoint on; its actions published in batches
+//! (`batch`); checkpoints every K events or T seconds. The checkpoint's stream sequence is
 //! the partition's position: events are not acknowledged (docs/cluster.md).
 
+use super::batch::Batches;
 use super::checkpoint::{self, Info};
 use super::error::ClusterError;
 use super::nats::{self, Cluster};
-use super::partition::{self as part, TICK_HEADER};
-use async_nats::jetstream::context::PublishAckFuture;
+use super::partition::TICK_HEADER;
 use futures_util::StreamExt;
 use nurture::compile::Compiled;
 use nurture::runtime::durable;
 use nurture::runtime::engine::{Engine, Options};
 use nurture::runtime::intake::Problem;
-use nurture::runtime::output;
 use nurture::runtime::store::Store;
 use nurture::vm::action::Action;
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,8 +33,6 @@ pub struct Shared {
     pub checkpoint_interval: Duration,
     /// Also publish list entries and exits.
     pub memberships: bool,
-    /// Publish acknowledgements a partition awaits at most this far behind.
-    pub acks_in_flight: usize,
 }
 
 /// What the worker asks of a partition's task.
@@ -55,7 +51,6 @@ const OPEN_WITHIN: Duration = Duration::from_secs(60);
 
 struct Partition {
     p: u32,
-    subject: String,
     engine: Engine,
     store: Store,
     /// Stream sequence of the last event applied.
@@ -64,7 +59,7 @@ struct Partition {
     events: u64,
     /// Events applied since the last checkpoint.
     since: u64,
-    acks: VecDeque<PublishAckFuture>,
+    batches: Batches,
     actions: Vec<Action>,
 }
 
@@ -158,19 +153,22 @@ impl Partition {
         tracing::info!(partition = p, from = seq, "partition taken");
         Ok(Partition {
             p,
-            subject: part::action_subject(p),
             engine: opened.engine,
             store: opened.store,
             seq,
             events: opened.position.line,
             since: 0,
-            acks: VecDeque::new(),
+            // Read after the checkpoint, so that what a stale owner published meanwhile is
+            // known; what it publishes later still makes this owner's first batch refused.
+            batches: Batches::open(&shared.cluster, p).await?,
             actions: Vec::new(),
         })
     }
 
-    /// Applies one event or tick record, and publishes the actions it gave. Whether the
-    /// partition has caught up with its stream (nothing more was pending when it came).
+    /// Applies one event or tick record, and gathers the actions it gave; they go out when
+    /// the partition has caught up with its stream (nothing more was pending when the event
+    /// came), when their batch is full or has waited long enough, and at a checkpoint.
+    /// Whether the partition has caught up.
     async fn apply(
         &mut self,
         shared: &Shared,
@@ -213,49 +211,24 @@ impl Partition {
                 tracing::warn!(partition = self.p, seq, kind = reason.kind(), %reason, "event rejected");
             }
         }
-        self.publish(shared).await?;
+        let cluster = &shared.cluster;
+        self.batches
+            .gather(cluster, seq, &mut self.actions, shared.memberships)
+            .await?;
+        if caught_up || self.batches.due() {
+            self.batches.flush(cluster).await?;
+        }
         self.seq = seq;
         self.events += 1;
         self.since += 1;
         Ok(caught_up)
     }
 
-    /// Publishes the actions gathered, each with its id as `Nats-Msg-Id`: a replay after a
-    /// takeover publishes the same ids, which the actions stream drops.
-    async fn publish(&mut self, shared: &Shared) -> Result<(), ClusterError> {
-        for action in self.actions.drain(..) {
-            if action.kind.is_membership() && !shared.memberships {
-                continue;
-            }
-            let mut line = output::line(&action);
-            line.pop();
-            let mut headers = async_nats::HeaderMap::new();
-            headers.insert("Nats-Msg-Id", format!("{:016x}", action.id).as_str());
-            let ack = shared
-                .cluster
-                .js
-                .publish_with_headers(self.subject.clone(), headers, line.into())
-                .await
-                .map_err(|e| ClusterError::nats("publish an action", e))?;
-            self.acks.push_back(ack);
-            // Each holds one of the connection's permits (`nats::actions_in_flight`).
-            if self.acks.len() >= shared.acks_in_flight {
-                let oldest = self.acks.pop_front().expect("acks in flight");
-                oldest
-                    .await
-                    .map_err(|e| ClusterError::nats("publish an action", e))?;
-            }
-        }
-        Ok(())
-    }
-
     /// Makes the actions so far durable in their stream, commits the state and puts its copy
     /// in the object store.
     async fn checkpoint(&mut self, shared: &Shared) -> Result<(), ClusterError> {
-        while let Some(ack) = self.acks.pop_front() {
-            ack.await
-                .map_err(|e| ClusterError::nats("publish an action", e))?;
-        }
+        self.batches.flush(&shared.cluster).await?;
+        self.batches.settle().await?;
         let p = self.p;
         let position = checkpoint::position_at(p, self.seq, self.events);
         let (store, engine) = (&mut self.store, &mut self.engine);

@@ -100,7 +100,6 @@ pub async fn work(args: &WorkerArgs, compiled: Compiled) -> Result<(), ClusterEr
     // Rounds well inside the TTL (renewals), and at least every second, so that released
     // partitions are taken soon after they are given back.
     let round = (cluster.lease_ttl / 4).clamp(Duration::from_millis(100), Duration::from_secs(1));
-    let acks_in_flight = nats::actions_in_flight(cluster.partitions);
     let mut worker = Worker {
         shared: Arc::new(Shared {
             cluster,
@@ -113,7 +112,6 @@ pub async fn work(args: &WorkerArgs, compiled: Compiled) -> Result<(), ClusterEr
             checkpoint_every: args.checkpoint_every.max(1),
             checkpoint_interval: args.checkpoint_interval.max(Duration::from_millis(10)),
             memberships: args.memberships,
-            acks_in_flight,
         }),
         name,
         held: BTreeMap::new(),
