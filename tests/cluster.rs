@@ -3,8 +3,9 @@
 //! the actions stream are exactly those of `nurture run --until` on the same file, each once,
 //! with two workers; with a worker killed (SIGKILL) mid-stream and a third started; with
 //! nats-server itself killed and restarted mid-stream; with a worker paused (SIGSTOP) past
-//! its leases and resumed while the new owner works; and with a worker stopped by SIGTERM,
-//! whose partitions move without waiting for the lease TTL.
+//! its leases and resumed while the new owner works; with another owner's batch of actions
+//! published behind a worker's back, which refuses the worker's next one; and with a worker
+//! stopped by SIGTERM, whose partitions move without waiting for the lease TTL.
 //!
 //! Needs `nats-server` (Debian's package of that name): `cargo test --features external
 //! --test cluster`.
@@ -167,6 +168,59 @@ fn a_worker_paused_past_its_leases_then_resumed_changes_no_action() {
     c.tick(UNTIL);
     c.wait_caught_up();
     assert_same_as_run(&c);
+}
+
+/// A batch published by another owner of the partitions (here the test itself, saying it
+/// sent nothing new): the worker's next batch of each partition, expecting its own last
+/// batch, is refused by the stream, and the worker starts the partition again from its
+/// checkpoint; no action is lost or sent twice.
+#[test]
+fn a_batch_from_another_owner_refuses_the_workers_next_one() {
+    use async_nats::jetstream::message::PublishMessage;
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut c = cluster("10s");
+    c.publish("first.jsonl");
+    let log = c.start_worker_logged("a", "c.nurture");
+    c.wait_caught_up();
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async {
+        let client = async_nats::connect(c.nats.url()).await.expect("connect");
+        let js = async_nats::jetstream::new(client);
+        let stream = js
+            .get_stream("NURTURE_ACTIONS")
+            .await
+            .expect("the actions stream");
+        for p in 0..8 {
+            let subject = format!("nurture.actions.{p}");
+            let last = stream
+                .get_last_raw_message_by_subject(&subject)
+                .await
+                .expect("every partition has published actions");
+            let through = last
+                .headers
+                .get("Nurture-Through")
+                .expect("a batch says where it ends")
+                .as_str()
+                .to_string();
+            let nothing_new = PublishMessage::build()
+                .header("Nurture-Through", through.as_str())
+                .expected_last_subject_sequence(last.sequence);
+            js.send_publish(subject, nothing_new)
+                .await
+                .expect("publish")
+                .await
+                .expect("stored");
+        }
+    });
+    c.publish("second.jsonl");
+    c.tick(UNTIL);
+    c.wait_caught_up();
+    assert_same_as_run(&c);
+    let log = std::fs::read_to_string(log).expect("the worker's log");
+    assert!(
+        log.contains("another worker published partition"),
+        "the worker's batches were refused: {log}"
+    );
 }
 
 #[test]

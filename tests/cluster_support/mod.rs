@@ -218,6 +218,20 @@ impl Cluster {
 
     /// Starts `nurture worker CAMPAIGN --name NAME`, checkpointing often.
     pub fn start_worker(&mut self, name: &str, campaign: &str) {
+        self.spawn_worker(name, campaign, Stdio::inherit());
+    }
+
+    /// Starts a worker as `start_worker` does, its log going to a file: that file.
+    pub fn start_worker_logged(&mut self, name: &str, campaign: &str) -> PathBuf {
+        let path = self
+            .dir
+            .join(format!("worker-{name}-{}.log", self.nats.port));
+        let log = std::fs::File::create(&path).expect("create the worker's log");
+        self.spawn_worker(name, campaign, Stdio::from(log));
+        path
+    }
+
+    fn spawn_worker(&mut self, name: &str, campaign: &str, log: Stdio) {
         let state: PathBuf = self.dir.join(format!("worker-{name}-{}", self.nats.port));
         let child = self
             .command(&[
@@ -233,6 +247,7 @@ impl Cluster {
             .arg("--dir")
             .arg(state)
             .stdout(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start a worker");
         self.workers.insert(name.to_string(), child);
