@@ -2,7 +2,8 @@
 //! `nats-server -js` (docs/cluster.md): a campaign changed between two parts of a stream is
 //! refused by the workers, migrated once for every partition, and then gives exactly the
 //! actions of `nurture run --state` with `--migrate` on the same split; `actions --follow`
-//! writes actions produced after it started, and without `--follow` it stops once caught up.
+//! writes actions produced after it started, and without `--follow` it stops once caught up;
+//! a migration after a worker was killed waits until its actions are checkpointed.
 //!
 //! Needs `nats-server` (Debian's package of that name): `cargo test --features external
 //! --test cluster_ops`.
@@ -248,6 +249,85 @@ fn a_changed_campaign_is_refused_then_migrated_as_run_migrates_it() {
     c.start_worker("d", "v2.nurture");
     c.wait_caught_up();
     assert_same_actions(&c.actions(), &expected, "run --state, then run --migrate");
+}
+
+/// A worker killed (not stopped) leaves actions published that its partitions' checkpoints
+/// do not cover: a migration is then refused, saying how to cover them; once the old
+/// campaign's workers have caught up and been stopped, it goes through, and no action was
+/// published twice on the way.
+#[test]
+fn a_migration_after_a_killed_worker_waits_until_its_actions_are_checkpointed() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = workspace();
+    let d = dir.path();
+    let (before, _) = run(
+        d,
+        &["v1.nurture", "--events", "first.jsonl", "--until", SPLIT],
+    );
+    let expected = by_id(&before);
+    let mut c = Cluster::new(d, "4", "2s");
+    c.publish("first.jsonl");
+    c.tick(SPLIT);
+    // A worker that checkpoints only when it stops: what it publishes is not covered.
+    let killed = c
+        .command(&[
+            "worker",
+            "v1.nurture",
+            "--name",
+            "k",
+            "--checkpoint-every",
+            "1000000",
+            "--checkpoint-interval",
+            "1h",
+        ])
+        .arg("--dir")
+        .arg(d.join("k"))
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start a worker");
+    c.workers.insert("k".into(), killed);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while c.actions().len() < expected.len() {
+        assert!(
+            Instant::now() < deadline,
+            "the worker published its actions"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    c.signal("k", "-KILL");
+    // Its leases and heartbeat expire.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let status = c.status();
+        if status["workers"] == serde_json::json!([]) && c.owners().iter().all(|o| o.is_empty()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the killed worker's leases expire: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let refused = c.nurture_fails(&["cluster", "migrate", "v2.nurture"]);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.starts_with("nurture cluster migrate: partition(s) ")
+            && said.contains(
+                " published actions after their last checkpoint (a worker was killed rather \
+                 than stopped), and the new campaign cannot take over from there: start the \
+                 workers with the campaign they ran, let them catch up, stop them (SIGTERM), \
+                 then migrate\n"
+            ),
+        "{said}"
+    );
+    c.start_worker("a", "v1.nurture");
+    c.wait_caught_up();
+    assert!(c.signal("a", "-TERM").success(), "worker a stops cleanly");
+    let migrated = c.command(&["cluster", "migrate", "v2.nurture"]).output();
+    let migrated = migrated.expect("run nurture");
+    let said = String::from_utf8_lossy(&migrated.stderr);
+    assert!(migrated.status.success(), "{said}");
+    assert_same_actions(&c.actions(), &expected, "run, up to the split");
 }
 
 /// Lines a child writes, as they come, through a thread.

@@ -73,29 +73,7 @@ impl Batches {
     /// Reads where partition `p`'s published actions end, from its last batch.
     pub async fn open(cluster: &Cluster, p: u32) -> Result<Batches, ClusterError> {
         let subject = part::action_subject(p);
-        let stream = nats::get_stream(&cluster.js, ACTIONS).await?;
-        let (last, published) = match stream.get_last_raw_message_by_subject(&subject).await {
-            Ok(message) => {
-                let through = message
-                    .headers
-                    .get(THROUGH_HEADER)
-                    .and_then(|v| Through::parse(v.as_str()))
-                    .ok_or(ClusterError::ActionsUnreadable {
-                        partition: p,
-                        sequence: message.sequence,
-                    })?;
-                (message.sequence, through)
-            }
-            Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => {
-                (0, Through::default())
-            }
-            Err(e) => {
-                return Err(ClusterError::nats(
-                    format!("read where partition {p}'s actions end"),
-                    e,
-                ))
-            }
-        };
+        let (last, published) = last_batch(cluster, p).await?;
         let max_payload = cluster.js.client().server_info().max_payload;
         Ok(Batches {
             p,
@@ -184,6 +162,35 @@ impl Batches {
         } else {
             ClusterError::nats(format!("publish partition {}'s actions", self.p), e)
         }
+    }
+}
+
+/// Partition `p`'s last batch: its sequence in the actions stream (0: none yet) and where it
+/// ends.
+pub async fn last_batch(cluster: &Cluster, p: u32) -> Result<(u64, Through), ClusterError> {
+    let stream = nats::get_stream(&cluster.js, ACTIONS).await?;
+    match stream
+        .get_last_raw_message_by_subject(&part::action_subject(p))
+        .await
+    {
+        Ok(message) => {
+            let through = message
+                .headers
+                .get(THROUGH_HEADER)
+                .and_then(|v| Through::parse(v.as_str()))
+                .ok_or(ClusterError::ActionsUnreadable {
+                    partition: p,
+                    sequence: message.sequence,
+                })?;
+            Ok((message.sequence, through))
+        }
+        Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => {
+            Ok((0, Through::default()))
+        }
+        Err(e) => Err(ClusterError::nats(
+            format!("read where partition {p}'s actions end"),
+            e,
+        )),
     }
 }
 

@@ -35,6 +35,9 @@ pub enum ClusterError {
     LeaseLost { partition: u32 },
     /// `cluster migrate` while workers hold partitions.
     Busy { owners: Vec<String> },
+    /// `cluster migrate` while partitions have published actions their checkpoints do not
+    /// cover (a worker was killed, not stopped).
+    AheadOfCheckpoint { partitions: Vec<u32> },
     /// Another worker published a partition's actions since this one last did.
     ActionsRaced { partition: u32 },
     /// A partition's last actions message does not say where it ends.
@@ -146,6 +149,18 @@ impl std::fmt::Display for ClusterError {
                 f,
                 "workers still own partitions ({}): stop them (SIGTERM) before migrating",
                 owners.join(", ")
+            ),
+            ClusterError::AheadOfCheckpoint { partitions } => write!(
+                f,
+                "partition(s) {} published actions after their last checkpoint (a worker was \
+                 killed rather than stopped), and the new campaign cannot take over from there: \
+                 start the workers with the campaign they ran, let them catch up, stop them \
+                 (SIGTERM), then migrate",
+                partitions
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             ClusterError::ActionsRaced { partition } => write!(
                 f,

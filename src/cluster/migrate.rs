@@ -1,7 +1,10 @@
 //! `cluster migrate CAMPAIGN`: `run --migrate`'s rules applied to every partition's
 //! checkpoint, then the new program recorded. Workers must be stopped: a running one would
-//! go on writing checkpoints under the old layout.
+//! go on writing checkpoints under the old layout. So must every partition's actions be
+//! covered by its checkpoint: the new campaign, replaying events whose actions the old one
+//! published, would skip its own actions by the old one's count.
 
+use super::batch;
 use super::checkpoint::{self, Info};
 use super::error::ClusterError;
 use super::lease;
@@ -28,6 +31,17 @@ pub async fn migrate(cluster: &Cluster, compiled: Compiled) -> Result<Outcome, C
         owners.sort();
         owners.dedup();
         return Err(ClusterError::Busy { owners });
+    }
+    let mut ahead = Vec::new();
+    for p in 0..cluster.partitions {
+        let (_, through) = batch::last_batch(cluster, p).await?;
+        let covered = checkpoint::info(cluster, p).await?.map_or(0, |i| i.seq);
+        if through.seq > covered {
+            ahead.push(p);
+        }
+    }
+    if !ahead.is_empty() {
+        return Err(ClusterError::AheadOfCheckpoint { partitions: ahead });
     }
     let program = compiled.to_bytes();
     let old = match program::recorded(cluster).await? {
