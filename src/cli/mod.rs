@@ -14,6 +14,7 @@ mod explain;
 pub(crate) mod files;
 mod fmt;
 mod graph;
+pub(crate) mod logs;
 mod lsp;
 mod outbox;
 mod repl;

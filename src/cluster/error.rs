@@ -64,6 +64,7 @@ impl ClusterError {
 }
 
 impl std::fmt::Display for ClusterError {
+    /// It stays whole: one arm per variant, so that every error's text reads side by side.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ClusterError::Connect { url, error } => write!(

@@ -171,7 +171,7 @@ async fn open(args: &NatsArgs, command: &str) -> Result<nats::Cluster, ClusterEr
 
 pub fn run(args: &ClusterArgs) -> u8 {
     // The client's "connected" lines are no news to someone running one command.
-    crate::serve::init_logs(crate::serve::LogFormat::Human, "warn");
+    crate::cli::logs::init_logs(crate::cli::logs::LogFormat::Human, "warn");
     match &args.command {
         ClusterCommand::Init(a) => finish("cluster init", init(a)),
         ClusterCommand::Publish(a) => finish("cluster publish", publish(a)),
@@ -296,7 +296,7 @@ fn migrate(args: &MigrateArgs, compiled: nurture::compile::Compiled) -> Result<(
 
 /// `nurture worker`.
 pub fn worker(args: &WorkerArgs) -> u8 {
-    crate::serve::init_logs(crate::serve::LogFormat::Human, "info");
+    crate::cli::logs::init_logs(crate::cli::logs::LogFormat::Human, "info");
     let (compiled, _) = match load_program(&args.campaign, "nurture worker") {
         Ok(p) => p,
         Err(code) => return code,

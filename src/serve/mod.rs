@@ -13,9 +13,10 @@ mod http;
 mod metrics;
 
 use crate::cli::files::{self, OutRules, StateLock};
+use crate::cli::logs::{init_logs, LogFormat};
 use crate::cli::run::load_program;
 use crate::cli::{EXIT_OK, EXIT_USAGE};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use nurture::runtime::durable::{self, Output};
 use nurture::runtime::engine::Options;
 use nurture::runtime::live::{Live, LiveSetup, Reloaded};
@@ -81,14 +82,6 @@ pub struct ServeArgs {
     pub log_format: LogFormat,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Lines for a person.
-    Human,
-    /// One JSON object a line.
-    Json,
-}
-
 /// Milliseconds to wait for in-flight deliveries once the service is asked to stop.
 const DELIVERY_GRACE_MS: u64 = 5_000;
 
@@ -101,21 +94,6 @@ pub fn run(args: &ServeArgs) -> u8 {
             EXIT_USAGE
         }
     }
-}
-
-/// Logs to standard error, filtered by `NURTURE_LOG`, else at `default` ("info" for the
-/// services, "warn" for commands that end by themselves).
-pub(crate) fn init_logs(format: LogFormat, default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("NURTURE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    let _ = match format {
-        LogFormat::Human => logs.try_init(),
-        LogFormat::Json => logs.json().try_init(),
-    };
 }
 
 fn serve(args: &ServeArgs) -> Result<u8, String> {
