@@ -10,7 +10,9 @@
 //!   stream): events/s from the workers' start until every partition's last record is
 //!   applied and covered by a checkpoint (`cluster status`), the ratios to `run` and to one
 //!   worker, and the CPU seconds the workers and nats-server spent meanwhile;
-//! - `cluster publish`'s own rate, for reference.
+//! - `cluster publish`'s own rate, for reference;
+//! - one worker again, on the events published with `--pack 100` (NURTURE_BENCH_PACK=N for
+//!   another size, 0 to leave it out): up to 100 lines of a partition a message.
 //!
 //! NURTURE_BENCH_WORKERS=1,2,4 picks the worker counts; NURTURE_BENCH_KEEP=1 only writes the
 //! campaign and events to a directory it prints and keeps (to profile by hand).
@@ -116,10 +118,10 @@ struct Measure {
     nats_cpu: f64,
 }
 
-/// A fresh server with the events published and ticked, then `workers` workers with the
-/// default checkpoint policy, until every partition's last record is covered by a
-/// checkpoint.
-fn cluster(dir: &Path, workers: usize) -> Measure {
+/// A fresh server with the events published (`--pack pack`) and ticked, then `workers`
+/// workers with the default checkpoint policy, until every partition's last record is
+/// covered by a checkpoint.
+fn cluster(dir: &Path, workers: usize, pack: usize) -> Measure {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -141,7 +143,9 @@ fn cluster(dir: &Path, workers: usize) -> Measure {
     let url = format!("nats://127.0.0.1:{port}");
     nurture(dir, &url, &["cluster", "init", "--partitions", "8"]);
     let started = Instant::now();
-    nurture(dir, &url, &["cluster", "publish", "--events", "e.jsonl"]);
+    let pack = pack.to_string();
+    let publish = ["cluster", "publish", "--events", "e.jsonl", "--pack", &pack];
+    nurture(dir, &url, &publish);
     nurture(dir, &url, &["cluster", "tick", "--until", UNTIL]);
     let published = started.elapsed().as_secs_f64();
     let nats_before = cpu(nats, false);
@@ -223,6 +227,13 @@ fn main() {
     let mut workers_cpu: Vec<Vec<f64>> = vec![vec![]; counts.len()];
     let mut nats_cpu: Vec<Vec<f64>> = vec![vec![]; counts.len()];
     let per_million = 1e6 / n;
+    let pack: usize = std::env::var("NURTURE_BENCH_PACK")
+        .ok()
+        .map(|p| p.parse().expect("NURTURE_BENCH_PACK: a number of lines"))
+        .unwrap_or(100);
+    // One worker on packed events: its rate, to `run`, to one worker on lines; CPU.
+    let (mut packed, mut packed_to_run, mut packed_to_one) = (vec![], vec![], vec![]);
+    let (mut packed_cpu, mut packed_nats) = (vec![], vec![]);
     for rep in 0..reps {
         let (took, cpu) = run(dir.path());
         let r = n / took;
@@ -231,7 +242,7 @@ fn main() {
         run_cpu.push(cpu * per_million);
         let mut one = 0.0;
         for (i, &w) in counts.iter().enumerate() {
-            let m = cluster(dir.path(), w);
+            let m = cluster(dir.path(), w, 1);
             println!(
                 "repetition {}: {w} worker(s) {:.2}s (CPU s: workers {:.1}, nats-server {:.1}); publish {:.2}s",
                 rep + 1,
@@ -250,6 +261,23 @@ fn main() {
             to_one[i].push(rate / one);
             workers_cpu[i].push(m.workers_cpu * per_million);
             nats_cpu[i].push(m.nats_cpu * per_million);
+        }
+        if pack > 0 {
+            let m = cluster(dir.path(), 1, pack);
+            println!(
+                "repetition {}: 1 worker, --pack {pack}: {:.2}s (CPU s: worker {:.1}, nats-server {:.1}); publish {:.2}s",
+                rep + 1,
+                m.took,
+                m.workers_cpu,
+                m.nats_cpu,
+                m.published
+            );
+            let rate = n / m.took;
+            packed.push(rate);
+            packed_to_run.push(rate / r);
+            packed_to_one.push(rate / one);
+            packed_cpu.push(m.workers_cpu * per_million);
+            packed_nats.push(m.nats_cpu * per_million);
         }
     }
     let show = |name: &str, xs: Vec<f64>, unit: &str| {
@@ -271,6 +299,18 @@ fn main() {
         show(
             &format!("{w} worker(s), nats-server CPU s per 1M"),
             nats_cpu[i].clone(),
+            "",
+        );
+    }
+    if pack > 0 {
+        let name = format!("1 worker, --pack {pack}");
+        show(&format!("{name}, events/s"), packed, "");
+        show(&format!("{name} / run"), packed_to_run, "x");
+        show(&format!("{name} / 1 worker"), packed_to_one, "x");
+        show(&format!("{name}, its CPU s per 1M"), packed_cpu, "");
+        show(
+            &format!("{name}, nats-server CPU s per 1M"),
+            packed_nats,
             "",
         );
     }

@@ -1,7 +1,7 @@
 //! `nurture cluster` and `nurture worker` against a real `nats-server -js` (docs/cluster.md):
 //! on a generated stream of 100,000 events over 10,000 leads in 8 partitions, the actions in
 //! the actions stream are exactly those of `nurture run --until` on the same file, each once,
-//! with two workers; with a worker killed (SIGKILL) mid-stream and a third started; with
+//! with two workers (and, in the scenarios mid-stream, the second half published packed); with a worker killed (SIGKILL) mid-stream and a third started; with
 //! nats-server itself killed and restarted mid-stream; with a worker paused (SIGSTOP) past
 //! its leases and resumed while the new owner works; with another owner's batch of actions
 //! published behind a worker's back, which refuses the worker's next one; and with a worker
@@ -114,14 +114,15 @@ fn two_workers_emit_exactly_the_actions_of_run() {
     assert_same_as_run(&c);
 }
 
-/// Two workers on the first half, then the second half published and the workers part-way
-/// through it: some of it applied, not all of it checkpointed.
+/// Two workers on the first half, then the second half published (packed: up to 50 lines
+/// of a partition a message) and the workers part-way through it: some of it applied, not
+/// all of it checkpointed.
 fn mid_stream() -> Cluster {
     let mut c = cluster("5s");
     c.publish("first.jsonl");
     c.start_worker("a", "c.nurture");
     c.start_worker("b", "c.nurture");
-    c.publish("second.jsonl");
+    c.publish_packed("second.jsonl", 50);
     std::thread::sleep(Duration::from_millis(700));
     c
 }
@@ -230,8 +231,9 @@ fn nats_server_killed_and_restarted_mid_stream() {
     c.nats.kill();
     std::thread::sleep(Duration::from_secs(1));
     c.nats.launch();
-    // Publishing again stores nothing twice (message ids), and makes sure of every event.
-    c.publish("second.jsonl");
+    // Publishing again, packed the same way, stores nothing twice (message ids), and makes
+    // sure of every event.
+    c.publish_packed("second.jsonl", 50);
     c.tick(UNTIL);
     c.wait_caught_up();
     assert_same_as_run(&c);

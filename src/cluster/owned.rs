@@ -7,7 +7,7 @@ use super::batch::Batches;
 use super::checkpoint::{self, Info};
 use super::error::ClusterError;
 use super::nats::{self, Cluster};
-use super::partition::TICK_HEADER;
+use super::partition::{PACK_HEADER, TICK_HEADER};
 use futures_util::StreamExt;
 use nurture::compile::Compiled;
 use nurture::runtime::durable;
@@ -188,6 +188,12 @@ impl Partition {
             .as_ref()
             .and_then(|h| h.get(TICK_HEADER))
             .and_then(|v| v.as_str().parse::<i64>().ok());
+        let packed = message
+            .headers
+            .as_ref()
+            .is_some_and(|h| h.get(PACK_HEADER).is_some());
+        // What `--checkpoint-every` counts: the lines of a pack, else one.
+        let mut lines = 1;
         if let Some(until) = tick {
             // A clock that has passed `until` stays where it is: time never goes back.
             // Firing every wait due in the partition can take a while: the thread is handed
@@ -196,20 +202,16 @@ impl Partition {
                 let (engine, actions) = (&mut self.engine, &mut self.actions);
                 tokio::task::block_in_place(|| engine.finish(Some(until), actions));
             }
-        } else {
-            let rejected = match std::str::from_utf8(&message.payload) {
-                Ok(text) => self
-                    .engine
-                    .feed(text, seq, &mut self.actions)
-                    .map(|r| r.reason),
-                Err(_) => {
-                    self.engine.reject_external();
-                    Some(Problem::NotUtf8)
+        } else if packed {
+            lines = 0;
+            for line in message.payload.split(|&b| b == b'\n') {
+                if !line.is_empty() {
+                    self.feed(line, seq);
+                    lines += 1;
                 }
-            };
-            if let Some(reason) = rejected {
-                tracing::warn!(partition = self.p, seq, kind = reason.kind(), %reason, "event rejected");
             }
+        } else {
+            self.feed(&message.payload, seq);
         }
         let cluster = &shared.cluster;
         self.batches
@@ -219,9 +221,27 @@ impl Partition {
             self.batches.flush(cluster).await?;
         }
         self.seq = seq;
-        self.events += 1;
-        self.since += 1;
+        self.events += lines;
+        self.since += lines;
         Ok(caught_up)
+    }
+
+    /// Feeds one event line to the engine; a line it cannot use is logged and left out, as
+    /// `run` leaves it out.
+    fn feed(&mut self, line: &[u8], seq: u64) {
+        let rejected = match std::str::from_utf8(line) {
+            Ok(text) => self
+                .engine
+                .feed(text, seq, &mut self.actions)
+                .map(|r| r.reason),
+            Err(_) => {
+                self.engine.reject_external();
+                Some(Problem::NotUtf8)
+            }
+        };
+        if let Some(reason) = rejected {
+            tracing::warn!(partition = self.p, seq, kind = reason.kind(), %reason, "event rejected");
+        }
     }
 
     /// Makes the actions so far durable in their stream, commits the state and puts its copy

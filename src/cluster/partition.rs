@@ -18,6 +18,10 @@ pub const OBJECTS: &str = "nurture_state";
 /// The header of a tick record: the time (milliseconds) the partition's clock moves to.
 pub const TICK_HEADER: &str = "Nurture-Tick";
 
+/// The header of a message that holds several event lines (`cluster publish --pack`), each
+/// ending in a newline; its value is how many.
+pub const PACK_HEADER: &str = "Nurture-Pack";
+
 /// The stream of partition `p`'s events (subject `nurture.events.<p>`): a stream a
 /// partition, because nats-server 2.9 reads a filtered consumer's messages by scanning every
 /// message of its stream (docs/cluster.md).

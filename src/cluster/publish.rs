@@ -1,10 +1,11 @@
 //! `cluster publish` and `cluster tick`: Segment lines and tick records into the events
 //! stream, one subject a partition, each with a `Nats-Msg-Id` so that a publish retried (by
-//! this command after a failure, or by running it again) is stored once.
+//! this command after a failure, or by running it again) is stored once. With `--pack N`,
+//! up to N lines of one partition share a message, whose id comes from theirs.
 
 use super::error::ClusterError;
 use super::nats::Cluster;
-use super::partition::{self as part, TICK_HEADER};
+use super::partition::{self as part, PACK_HEADER, TICK_HEADER};
 use async_nats::jetstream::context::PublishAckFuture;
 use async_nats::HeaderMap;
 use bytes::Bytes;
@@ -17,7 +18,10 @@ const IN_FLIGHT: usize = 4096;
 /// A publish that fails is tried again this many times, a second apart (NATS restarting).
 const RETRIES: u32 = 60;
 
-/// What was published.
+/// A pack of lines goes out at this size at the latest.
+const PACK_BYTES: usize = 256 * 1024;
+
+/// What was published, in lines (or tick records).
 #[derive(Debug, Default)]
 pub struct Published {
     pub stored: u64,
@@ -25,12 +29,61 @@ pub struct Published {
     pub duplicates: u64,
 }
 
-struct Pending {
+/// A message to publish.
+struct Outgoing {
     subject: String,
     msg_id: String,
     tick: Option<i64>,
     payload: Bytes,
+    /// The lines it holds (a tick record counts one).
+    lines: u64,
+    /// A pack of lines (`PACK_HEADER`), not one line.
+    packed: bool,
+}
+
+impl Outgoing {
+    fn line(subject: String, msg_id: String, payload: Bytes) -> Outgoing {
+        Outgoing {
+            subject,
+            msg_id,
+            tick: None,
+            payload,
+            lines: 1,
+            packed: false,
+        }
+    }
+}
+
+/// A message sent, until the stream acknowledges it.
+struct Pending {
+    message: Outgoing,
     ack: PublishAckFuture,
+}
+
+/// Lines of one partition waiting to share a message.
+#[derive(Default)]
+struct Pack {
+    payload: Vec<u8>,
+    /// Their message ids, each followed by a newline: the pack's id is made from them.
+    ids: Vec<u8>,
+    lines: u64,
+}
+
+impl Pack {
+    /// Its message id: its first line's, its last line's, how many lines, and a hash of all
+    /// their ids. The same lines packed the same way (the same file published again) get
+    /// the same id.
+    fn msg_id(&self) -> String {
+        let mut ids = self.ids.split(|&b| b == b'\n');
+        let first = String::from_utf8_lossy(ids.next().unwrap_or_default());
+        let last = self.ids[..self.ids.len().saturating_sub(1)]
+            .rsplit(|&b| b == b'\n')
+            .next()
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        let hash = nurture::lang::hash::fnv1a(&self.ids);
+        format!("pack-{}-{first}-{last}-{hash:016x}", self.lines)
+    }
 }
 
 struct Publisher<'a> {
@@ -42,33 +95,27 @@ struct Publisher<'a> {
 impl Publisher<'_> {
     async fn send(
         &self,
-        subject: &str,
-        msg_id: &str,
-        tick: Option<i64>,
-        payload: &Bytes,
+        m: &Outgoing,
     ) -> Result<PublishAckFuture, async_nats::jetstream::context::PublishError> {
         let mut headers = HeaderMap::new();
-        headers.insert("Nats-Msg-Id", msg_id);
-        if let Some(t) = tick {
+        headers.insert("Nats-Msg-Id", m.msg_id.as_str());
+        if let Some(t) = m.tick {
             headers.insert(TICK_HEADER, t.to_string().as_str());
+        }
+        if m.packed {
+            headers.insert(PACK_HEADER, m.lines.to_string().as_str());
         }
         self.cluster
             .js
-            .publish_with_headers(subject.to_string(), headers, payload.clone())
+            .publish_with_headers(m.subject.clone(), headers, m.payload.clone())
             .await
     }
 
     /// Sends a message, trying again a second apart while NATS is away.
-    async fn send_retrying(
-        &self,
-        subject: &str,
-        msg_id: &str,
-        tick: Option<i64>,
-        payload: &Bytes,
-    ) -> Result<PublishAckFuture, ClusterError> {
+    async fn send_retrying(&self, m: &Outgoing) -> Result<PublishAckFuture, ClusterError> {
         let mut tries = 0;
         loop {
-            match self.send(subject, msg_id, tick, payload).await {
+            match self.send(m).await {
                 Ok(ack) => return Ok(ack),
                 Err(e) if tries < RETRIES => {
                     tries += 1;
@@ -80,23 +127,9 @@ impl Publisher<'_> {
         }
     }
 
-    async fn publish(
-        &mut self,
-        subject: String,
-        msg_id: String,
-        tick: Option<i64>,
-        payload: Bytes,
-    ) -> Result<(), ClusterError> {
-        let ack = self
-            .send_retrying(&subject, &msg_id, tick, &payload)
-            .await?;
-        self.window.push_back(Pending {
-            subject,
-            msg_id,
-            tick,
-            payload,
-            ack,
-        });
+    async fn publish(&mut self, message: Outgoing) -> Result<(), ClusterError> {
+        let ack = self.send_retrying(&message).await?;
+        self.window.push_back(Pending { message, ack });
         if self.window.len() > IN_FLIGHT {
             self.settle_one().await?;
         }
@@ -114,9 +147,9 @@ impl Publisher<'_> {
             match pending.ack.await {
                 Ok(ack) => {
                     if ack.duplicate {
-                        self.done.duplicates += 1;
+                        self.done.duplicates += pending.message.lines;
                     } else {
-                        self.done.stored += 1;
+                        self.done.stored += pending.message.lines;
                     }
                     return Ok(());
                 }
@@ -124,14 +157,7 @@ impl Publisher<'_> {
                     tries += 1;
                     tracing::warn!("publish not acknowledged, trying again: {e}");
                     tokio::time::sleep(Duration::from_secs(1)).await;
-                    pending.ack = self
-                        .send_retrying(
-                            &pending.subject,
-                            &pending.msg_id,
-                            pending.tick,
-                            &pending.payload,
-                        )
-                        .await?;
+                    pending.ack = self.send_retrying(&pending.message).await?;
                 }
                 Err(e) => return Err(ClusterError::nats("publish", e)),
             }
@@ -146,13 +172,20 @@ impl Publisher<'_> {
     }
 }
 
-/// Publishes every line of `input` (blank lines are left out) to its lead's partition.
-pub async fn events(cluster: &Cluster, input: &mut dyn BufRead) -> Result<Published, ClusterError> {
+/// Publishes every line of `input` (blank lines are left out) to its lead's partition: each
+/// line a message of its own when `pack` is 1, else up to `pack` lines of a partition, in
+/// order, a message.
+pub async fn events(
+    cluster: &Cluster,
+    input: &mut dyn BufRead,
+    pack: usize,
+) -> Result<Published, ClusterError> {
     let mut publisher = Publisher {
         cluster,
         window: VecDeque::new(),
         done: Published::default(),
     };
+    let mut packs: Vec<Pack> = (0..cluster.partitions).map(|_| Pack::default()).collect();
     let mut line = Vec::new();
     let mut number = 0u64;
     loop {
@@ -174,16 +207,46 @@ pub async fn events(cluster: &Cluster, input: &mut dyn BufRead) -> Result<Publis
             continue;
         }
         let route = part::route(&line, number, cluster.partitions);
-        publisher
-            .publish(
-                part::event_subject(route.partition),
-                route.msg_id,
-                None,
-                Bytes::copy_from_slice(&line),
-            )
-            .await?;
+        if pack <= 1 {
+            let subject = part::event_subject(route.partition);
+            let payload = Bytes::copy_from_slice(&line);
+            publisher
+                .publish(Outgoing::line(subject, route.msg_id, payload))
+                .await?;
+            continue;
+        }
+        let p = route.partition;
+        let gathered = &mut packs[p as usize];
+        gathered.payload.extend_from_slice(&line);
+        gathered.payload.push(b'\n');
+        gathered.ids.extend_from_slice(route.msg_id.as_bytes());
+        gathered.ids.push(b'\n');
+        gathered.lines += 1;
+        if gathered.lines as usize >= pack || gathered.payload.len() >= PACK_BYTES {
+            let full = std::mem::take(gathered);
+            publisher.publish_pack(p, full).await?;
+        }
+    }
+    for (p, rest) in packs.into_iter().enumerate() {
+        if rest.lines > 0 {
+            publisher.publish_pack(p as u32, rest).await?;
+        }
     }
     publisher.finish().await
+}
+
+impl Publisher<'_> {
+    async fn publish_pack(&mut self, p: u32, pack: Pack) -> Result<(), ClusterError> {
+        self.publish(Outgoing {
+            subject: part::event_subject(p),
+            msg_id: pack.msg_id(),
+            tick: None,
+            payload: pack.payload.into(),
+            lines: pack.lines,
+            packed: true,
+        })
+        .await
+    }
 }
 
 /// Publishes a tick record to every partition: each moves its clock to `until` when it
@@ -196,13 +259,39 @@ pub async fn tick(cluster: &Cluster, until: i64) -> Result<Published, ClusterErr
     };
     for p in 0..cluster.partitions {
         publisher
-            .publish(
-                part::event_subject(p),
-                format!("tick-{p}-{until}"),
-                Some(until),
-                Bytes::new(),
-            )
+            .publish(Outgoing {
+                subject: part::event_subject(p),
+                msg_id: format!("tick-{p}-{until}"),
+                tick: Some(until),
+                payload: Bytes::new(),
+                lines: 1,
+                packed: false,
+            })
             .await?;
     }
     publisher.finish().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pack;
+
+    fn pack(ids: &[&str]) -> Pack {
+        let mut p = Pack::default();
+        for id in ids {
+            p.ids.extend_from_slice(id.as_bytes());
+            p.ids.push(b'\n');
+            p.lines += 1;
+        }
+        p
+    }
+
+    #[test]
+    fn a_packs_id_comes_from_its_lines_ids() {
+        let id = pack(&["m-1", "m-2", "m-3"]).msg_id();
+        assert!(id.starts_with("pack-3-m-1-m-3-"), "{id}");
+        assert_eq!(id, pack(&["m-1", "m-2", "m-3"]).msg_id());
+        assert_ne!(id, pack(&["m-1", "m-9", "m-3"]).msg_id());
+        assert_ne!(id, pack(&["m-1", "m-3"]).msg_id());
+    }
 }

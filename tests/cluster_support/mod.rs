@@ -212,6 +212,12 @@ impl Cluster {
         self.nurture(&["cluster", "publish", "--events", file]);
     }
 
+    /// Publishes `file` with up to `pack` lines of a partition a message.
+    pub fn publish_packed(&self, file: &str, pack: u32) {
+        let pack = pack.to_string();
+        self.nurture(&["cluster", "publish", "--events", file, "--pack", &pack]);
+    }
+
     pub fn tick(&self, until: &str) {
         self.nurture(&["cluster", "tick", "--until", until]);
     }
