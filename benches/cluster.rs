@@ -11,8 +11,9 @@
 //!   applied and covered by a checkpoint (`cluster status`), the ratios to `run` and to one
 //!   worker, and the CPU seconds the workers and nats-server spent meanwhile;
 //! - `cluster publish`'s own rate, for reference;
-//! - one worker again, on the events published with `--pack 100` (NURTURE_BENCH_PACK=N for
-//!   another size, 0 to leave it out): up to 100 lines of a partition a message.
+//! - the same worker counts again, on the events published with `--pack 100`
+//!   (NURTURE_BENCH_PACK=N for another size, 0 to leave it out): up to 100 lines of a
+//!   partition a message.
 //!
 //! NURTURE_BENCH_WORKERS=1,2,4 picks the worker counts; NURTURE_BENCH_KEEP=1 only writes the
 //! campaign and events to a directory it prints and keeps (to profile by hand).
@@ -231,9 +232,12 @@ fn main() {
         .ok()
         .map(|p| p.parse().expect("NURTURE_BENCH_PACK: a number of lines"))
         .unwrap_or(100);
-    // One worker on packed events: its rate, to `run`, to one worker on lines; CPU.
-    let (mut packed, mut packed_to_run, mut packed_to_one) = (vec![], vec![], vec![]);
-    let (mut packed_cpu, mut packed_nats) = (vec![], vec![]);
+    // The workers on packed events: rates, to `run`, to one worker on packed events; CPU.
+    let mut packed: Vec<Vec<f64>> = vec![vec![]; counts.len()];
+    let mut packed_to_run: Vec<Vec<f64>> = vec![vec![]; counts.len()];
+    let mut packed_to_one: Vec<Vec<f64>> = vec![vec![]; counts.len()];
+    let mut packed_cpu: Vec<Vec<f64>> = vec![vec![]; counts.len()];
+    let mut packed_nats: Vec<Vec<f64>> = vec![vec![]; counts.len()];
     for rep in 0..reps {
         let (took, cpu) = run(dir.path());
         let r = n / took;
@@ -262,10 +266,10 @@ fn main() {
             workers_cpu[i].push(m.workers_cpu * per_million);
             nats_cpu[i].push(m.nats_cpu * per_million);
         }
-        if pack > 0 {
-            let m = cluster(dir.path(), 1, pack);
+        for (i, &w) in counts.iter().enumerate().filter(|_| pack > 0) {
+            let m = cluster(dir.path(), w, pack);
             println!(
-                "repetition {}: 1 worker, --pack {pack}: {:.2}s (CPU s: worker {:.1}, nats-server {:.1}); publish {:.2}s",
+                "repetition {}: {w} worker(s), --pack {pack}: {:.2}s (CPU s: workers {:.1}, nats-server {:.1}); publish {:.2}s",
                 rep + 1,
                 m.took,
                 m.workers_cpu,
@@ -273,11 +277,14 @@ fn main() {
                 m.published
             );
             let rate = n / m.took;
-            packed.push(rate);
-            packed_to_run.push(rate / r);
-            packed_to_one.push(rate / one);
-            packed_cpu.push(m.workers_cpu * per_million);
-            packed_nats.push(m.nats_cpu * per_million);
+            if i == 0 {
+                one = rate;
+            }
+            packed[i].push(rate);
+            packed_to_run[i].push(rate / r);
+            packed_to_one[i].push(rate / one);
+            packed_cpu[i].push(m.workers_cpu * per_million);
+            packed_nats[i].push(m.nats_cpu * per_million);
         }
     }
     let show = |name: &str, xs: Vec<f64>, unit: &str| {
@@ -302,15 +309,15 @@ fn main() {
             "",
         );
     }
-    if pack > 0 {
-        let name = format!("1 worker, --pack {pack}");
-        show(&format!("{name}, events/s"), packed, "");
-        show(&format!("{name} / run"), packed_to_run, "x");
-        show(&format!("{name} / 1 worker"), packed_to_one, "x");
-        show(&format!("{name}, its CPU s per 1M"), packed_cpu, "");
+    for (i, w) in counts.iter().enumerate().filter(|_| pack > 0) {
+        let name = format!("{w} worker(s), --pack {pack}");
+        show(&format!("{name}, events/s"), packed[i].clone(), "");
+        show(&format!("{name} / run"), packed_to_run[i].clone(), "x");
+        show(&format!("{name} / 1 worker"), packed_to_one[i].clone(), "x");
+        show(&format!("{name}, CPU s per 1M"), packed_cpu[i].clone(), "");
         show(
-            &format!("{name}, nats-server CPU s per 1M"),
-            packed_nats,
+            &format!("{name}, nats CPU s per 1M"),
+            packed_nats[i].clone(),
             "",
         );
     }
