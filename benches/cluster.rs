@@ -218,26 +218,24 @@ fn main() {
                 .expect("NURTURE_BENCH_WORKERS: counts, comma-separated")
         })
         .collect();
-    let mut run_rates = vec![];
-    let mut publish_rates = vec![];
-    let mut rates: Vec<Vec<f64>> = vec![vec![]; counts.len()];
-    let mut to_run: Vec<Vec<f64>> = vec![vec![]; counts.len()];
-    let mut to_one: Vec<Vec<f64>> = vec![vec![]; counts.len()];
-    // CPU seconds a million events cost: run; the workers and nats-server, by count.
-    let mut run_cpu = vec![];
-    let mut workers_cpu: Vec<Vec<f64>> = vec![vec![]; counts.len()];
-    let mut nats_cpu: Vec<Vec<f64>> = vec![vec![]; counts.len()];
-    let per_million = 1e6 / n;
     let pack: usize = std::env::var("NURTURE_BENCH_PACK")
         .ok()
         .map(|p| p.parse().expect("NURTURE_BENCH_PACK: a number of lines"))
         .unwrap_or(100);
-    // The workers on packed events: rates, to `run`, to one worker on packed events; CPU.
-    let mut packed: Vec<Vec<f64>> = vec![vec![]; counts.len()];
-    let mut packed_to_run: Vec<Vec<f64>> = vec![vec![]; counts.len()];
-    let mut packed_to_one: Vec<Vec<f64>> = vec![vec![]; counts.len()];
-    let mut packed_cpu: Vec<Vec<f64>> = vec![vec![]; counts.len()];
-    let mut packed_nats: Vec<Vec<f64>> = vec![vec![]; counts.len()];
+    // Events a message, then packed (unless NURTURE_BENCH_PACK=0).
+    let packings: Vec<usize> = if pack > 0 { vec![1, pack] } else { vec![1] };
+    let mut run_rates = vec![];
+    let mut run_cpu = vec![];
+    let mut publish_rates = vec![];
+    let mut series: Vec<Series> = packings
+        .iter()
+        .flat_map(|&pack| {
+            counts
+                .iter()
+                .map(move |&workers| Series::new(workers, pack))
+        })
+        .collect();
+    let per_million = 1e6 / n;
     for rep in 0..reps {
         let (took, cpu) = run(dir.path());
         let r = n / took;
@@ -245,80 +243,79 @@ fn main() {
         run_rates.push(r);
         run_cpu.push(cpu * per_million);
         let mut one = 0.0;
-        for (i, &w) in counts.iter().enumerate() {
-            let m = cluster(dir.path(), w, 1);
+        for s in &mut series {
+            let m = cluster(dir.path(), s.workers, s.pack);
             println!(
-                "repetition {}: {w} worker(s) {:.2}s (CPU s: workers {:.1}, nats-server {:.1}); publish {:.2}s",
+                "repetition {}: {} {:.2}s (CPU s: workers {:.1}, nats-server {:.1}); publish {:.2}s",
                 rep + 1,
+                s.name(),
                 m.took,
                 m.workers_cpu,
                 m.nats_cpu,
                 m.published
             );
-            publish_rates.push(n / m.published);
+            if s.pack == 1 {
+                publish_rates.push(n / m.published);
+            }
             let rate = n / m.took;
-            if i == 0 {
+            // The ratios are to the first count of the same packing (1 worker).
+            if s.workers == counts[0] {
                 one = rate;
             }
-            rates[i].push(rate);
-            to_run[i].push(rate / r);
-            to_one[i].push(rate / one);
-            workers_cpu[i].push(m.workers_cpu * per_million);
-            nats_cpu[i].push(m.nats_cpu * per_million);
-        }
-        for (i, &w) in counts.iter().enumerate().filter(|_| pack > 0) {
-            let m = cluster(dir.path(), w, pack);
-            println!(
-                "repetition {}: {w} worker(s), --pack {pack}: {:.2}s (CPU s: workers {:.1}, nats-server {:.1}); publish {:.2}s",
-                rep + 1,
-                m.took,
-                m.workers_cpu,
-                m.nats_cpu,
-                m.published
-            );
-            let rate = n / m.took;
-            if i == 0 {
-                one = rate;
-            }
-            packed[i].push(rate);
-            packed_to_run[i].push(rate / r);
-            packed_to_one[i].push(rate / one);
-            packed_cpu[i].push(m.workers_cpu * per_million);
-            packed_nats[i].push(m.nats_cpu * per_million);
+            s.rates.push(rate);
+            s.to_run.push(rate / r);
+            s.to_one.push(rate / one);
+            s.workers_cpu.push(m.workers_cpu * per_million);
+            s.nats_cpu.push(m.nats_cpu * per_million);
         }
     }
-    let show = |name: &str, xs: Vec<f64>, unit: &str| {
-        let (m, lo, hi) = spread(xs);
-        println!("{name:<40} {m:>12.2}{unit}  (min {lo:.2}, max {hi:.2})");
-    };
     show("run --until, events/s", run_rates, "");
     show("run --until, CPU s per 1M events", run_cpu, "");
     show("cluster publish, events/s", publish_rates, "");
-    for (i, w) in counts.iter().enumerate() {
-        show(&format!("{w} worker(s), events/s"), rates[i].clone(), "");
-        show(&format!("{w} worker(s) / run"), to_run[i].clone(), "x");
-        show(&format!("{w} worker(s) / 1 worker"), to_one[i].clone(), "x");
-        show(
-            &format!("{w} worker(s), their CPU s per 1M events"),
-            workers_cpu[i].clone(),
-            "",
-        );
-        show(
-            &format!("{w} worker(s), nats-server CPU s per 1M"),
-            nats_cpu[i].clone(),
-            "",
-        );
+    for s in series {
+        let name = s.name();
+        show(&format!("{name}, events/s"), s.rates, "");
+        show(&format!("{name} / run"), s.to_run, "x");
+        show(&format!("{name} / 1 worker"), s.to_one, "x");
+        show(&format!("{name}, their CPU s per 1M"), s.workers_cpu, "");
+        show(&format!("{name}, nats-server CPU s per 1M"), s.nats_cpu, "");
     }
-    for (i, w) in counts.iter().enumerate().filter(|_| pack > 0) {
-        let name = format!("{w} worker(s), --pack {pack}");
-        show(&format!("{name}, events/s"), packed[i].clone(), "");
-        show(&format!("{name} / run"), packed_to_run[i].clone(), "x");
-        show(&format!("{name} / 1 worker"), packed_to_one[i].clone(), "x");
-        show(&format!("{name}, CPU s per 1M"), packed_cpu[i].clone(), "");
-        show(
-            &format!("{name}, nats CPU s per 1M"),
-            packed_nats[i].clone(),
-            "",
-        );
+}
+
+fn show(name: &str, xs: Vec<f64>, unit: &str) {
+    let (m, lo, hi) = spread(xs);
+    println!("{name:<50} {m:>12.2}{unit}  (min {lo:.2}, max {hi:.2})");
+}
+
+/// One worker count on one packing, over the repetitions.
+struct Series {
+    workers: usize,
+    pack: usize,
+    rates: Vec<f64>,
+    to_run: Vec<f64>,
+    to_one: Vec<f64>,
+    /// CPU seconds a million events cost the workers together, and nats-server.
+    workers_cpu: Vec<f64>,
+    nats_cpu: Vec<f64>,
+}
+
+impl Series {
+    fn new(workers: usize, pack: usize) -> Series {
+        Series {
+            workers,
+            pack,
+            rates: vec![],
+            to_run: vec![],
+            to_one: vec![],
+            workers_cpu: vec![],
+            nats_cpu: vec![],
+        }
+    }
+
+    fn name(&self) -> String {
+        match self.pack {
+            1 => format!("{} worker(s)", self.workers),
+            p => format!("{} worker(s), --pack {p}", self.workers),
+        }
     }
 }

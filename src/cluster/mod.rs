@@ -92,9 +92,10 @@ pub struct PublishArgs {
     #[arg(long, value_name = "FILE|-")]
     pub events: PathBuf,
 
-    /// Put up to N lines of a partition in one message (a bulk load: the workers read it
-    /// several times faster). A line then is deduplicated only with the same lines packed
-    /// the same way, as when the same file is published again, not on its own by its
+    /// Put up to N lines of a partition in one message, for a bulk load: a worker reads
+    /// them about twice as fast. A pack goes out when full or at the end of the input (so
+    /// not for a live stream on `-`). A line is then deduplicated only with the same lines
+    /// packed the same way, as when the same file is published again, not on its own by its
     /// `messageId` (docs/cluster.md, "Packed events").
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub pack: u64,
