@@ -9,6 +9,7 @@ use super::partition::{self as part, PACK_HEADER, TICK_HEADER};
 use async_nats::jetstream::context::PublishAckFuture;
 use async_nats::HeaderMap;
 use bytes::Bytes;
+use nurture::lang::hash::Fnv1a;
 use std::collections::VecDeque;
 use std::io::BufRead;
 use std::time::Duration;
@@ -64,25 +65,32 @@ struct Pending {
 #[derive(Default)]
 struct Pack {
     payload: Vec<u8>,
-    /// Their message ids, each followed by a newline: the pack's id is made from them.
-    ids: Vec<u8>,
     lines: u64,
+    /// Its first and last lines' message ids, and a hash of all of them: its own id.
+    first: String,
+    last: String,
+    ids: Fnv1a,
 }
 
 impl Pack {
+    fn add(&mut self, line: &[u8], msg_id: String) {
+        self.payload.extend_from_slice(line);
+        self.payload.push(b'\n');
+        self.ids.write(msg_id.as_bytes());
+        self.ids.write(b"\n");
+        if self.lines == 0 {
+            self.first.clone_from(&msg_id);
+        }
+        self.last = msg_id;
+        self.lines += 1;
+    }
+
     /// Its message id: its first line's, its last line's, how many lines, and a hash of all
     /// their ids. The same lines packed the same way (the same file published again) get
     /// the same id.
     fn msg_id(&self) -> String {
-        let mut ids = self.ids.split(|&b| b == b'\n');
-        let first = String::from_utf8_lossy(ids.next().unwrap_or_default());
-        let last = self.ids[..self.ids.len().saturating_sub(1)]
-            .rsplit(|&b| b == b'\n')
-            .next()
-            .map(String::from_utf8_lossy)
-            .unwrap_or_default();
-        let hash = nurture::lang::hash::fnv1a(&self.ids);
-        format!("pack-{}-{first}-{last}-{hash:016x}", self.lines)
+        let (n, first, last) = (self.lines, &self.first, &self.last);
+        format!("pack-{n}-{first}-{last}-{:016x}", self.ids.finish())
     }
 }
 
@@ -217,11 +225,7 @@ pub async fn events(
         }
         let p = route.partition;
         let gathered = &mut packs[p as usize];
-        gathered.payload.extend_from_slice(&line);
-        gathered.payload.push(b'\n');
-        gathered.ids.extend_from_slice(route.msg_id.as_bytes());
-        gathered.ids.push(b'\n');
-        gathered.lines += 1;
+        gathered.add(&line, route.msg_id);
         if gathered.lines as usize >= pack || gathered.payload.len() >= PACK_BYTES {
             let full = std::mem::take(gathered);
             publisher.publish_pack(p, full).await?;
@@ -279,9 +283,7 @@ mod tests {
     fn pack(ids: &[&str]) -> Pack {
         let mut p = Pack::default();
         for id in ids {
-            p.ids.extend_from_slice(id.as_bytes());
-            p.ids.push(b'\n');
-            p.lines += 1;
+            p.add(b"{}", id.to_string());
         }
         p
     }
