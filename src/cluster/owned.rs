@@ -193,8 +193,7 @@ impl Partition {
             .as_ref()
             .is_some_and(|h| h.get(PACK_HEADER).is_some());
         // What `--checkpoint-every` counts: the lines of a pack, else one.
-        let mut lines = 1;
-        if let Some(until) = tick {
+        let lines = if let Some(until) = tick {
             // A clock that has passed `until` stays where it is: time never goes back.
             // Firing every wait due in the partition can take a while: the thread is handed
             // over meanwhile, so that the worker's lease renewals are not held up.
@@ -202,17 +201,20 @@ impl Partition {
                 let (engine, actions) = (&mut self.engine, &mut self.actions);
                 tokio::task::block_in_place(|| engine.finish(Some(until), actions));
             }
+            1
         } else if packed {
-            lines = 0;
+            let mut lines = 0;
             for line in message.payload.split(|&b| b == b'\n') {
                 if !line.is_empty() {
                     self.feed(line, seq);
                     lines += 1;
                 }
             }
+            lines
         } else {
             self.feed(&message.payload, seq);
-        }
+            1
+        };
         let cluster = &shared.cluster;
         self.batches
             .gather(cluster, seq, &mut self.actions, shared.memberships)
