@@ -3,7 +3,8 @@
 //! refused by the workers, migrated once for every partition, and then gives exactly the
 //! actions of `nurture run --state` with `--migrate` on the same split; `actions --follow`
 //! writes actions produced after it started, and without `--follow` it stops once caught up;
-//! a migration after a worker was killed waits until its actions are checkpointed.
+//! a migration after a worker was killed waits until its actions are checkpointed; a
+//! checkpoint of another table layout is refused and nothing is migrated.
 //!
 //! Needs `nats-server` (Debian's package of that name): `cargo test --features external
 //! --test cluster_ops`.
@@ -328,6 +329,86 @@ fn a_migration_after_a_killed_worker_waits_until_its_actions_are_checkpointed() 
     let said = String::from_utf8_lossy(&migrated.stderr);
     assert!(migrated.status.success(), "{said}");
     assert_same_actions(&c.actions(), &expected, "run, up to the split");
+}
+
+/// Every partition's checkpoint as the object store holds it, and partition `altered`'s
+/// replaced first, when given, by a copy with table layout `layout`.
+fn checkpoints(c: &Cluster, dir: &Path, altered: Option<(usize, i32)>) -> Vec<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async {
+        let client = async_nats::connect(c.nats.url()).await.expect("connect");
+        let js = async_nats::jetstream::new(client);
+        let objects = js
+            .get_object_store("nurture_state")
+            .await
+            .expect("the state bucket");
+        if let Some((p, layout)) = altered {
+            let name = format!("partition.{p}");
+            let mut bytes = Vec::new();
+            let mut object = objects.get(&name).await.expect("a checkpoint");
+            object.read_to_end(&mut bytes).await.expect("read it");
+            let path = dir.join("altered.db");
+            std::fs::write(&path, &bytes).expect("write a copy");
+            let sqlite = rusqlite::Connection::open(&path).expect("open the copy");
+            sqlite
+                .pragma_update(None, "user_version", layout)
+                .expect("set its layout");
+            drop(sqlite);
+            let bytes = std::fs::read(&path).expect("read the copy");
+            objects
+                .put(name.as_str(), &mut bytes.as_slice())
+                .await
+                .expect("put it back");
+        }
+        let mut all = Vec::new();
+        for p in 0..4 {
+            let mut bytes = Vec::new();
+            let mut object = objects
+                .get(format!("partition.{p}"))
+                .await
+                .expect("every partition has a checkpoint");
+            object.read_to_end(&mut bytes).await.expect("read it");
+            all.push(bytes);
+        }
+        all
+    })
+}
+
+/// A checkpoint written by a nurture with another table layout is refused by `cluster
+/// migrate`, which names its partition and changes nothing: every checkpoint stays as it
+/// was, and so does the recorded campaign.
+#[test]
+fn a_checkpoint_of_another_table_layout_is_refused_and_nothing_is_migrated() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = workspace();
+    let d = dir.path();
+    let mut c = Cluster::new(d, "4", "2s");
+    c.publish("first.jsonl");
+    c.tick(SPLIT);
+    c.start_worker("a", "v1.nurture");
+    c.wait_caught_up();
+    assert!(c.signal("a", "-TERM").success(), "worker a stops cleanly");
+    let before = checkpoints(&c, d, Some((2, 99)));
+    let refused = c.nurture_fails(&["cluster", "migrate", "v2.nurture"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        "nurture cluster migrate: partition 2's checkpoint has table layout 99, and this \
+         nurture reads layout 4: run the workers with the nurture that wrote it, or start the \
+         cluster afresh (a new stream directory, `cluster init`, the events published again); \
+         nothing was changed\n"
+    );
+    assert!(
+        checkpoints(&c, d, None) == before,
+        "partitions 0 and 1, migrated before partition 2 was met, were not written back"
+    );
+    let still_v1 = c.nurture_fails(&["worker", "v2.nurture", "--name", "early"]);
+    assert!(
+        String::from_utf8_lossy(&still_v1.stderr)
+            .contains("the partitions were written by another version of the campaign"),
+        "the recorded campaign is still V1"
+    );
 }
 
 /// Lines a child writes, as they come, through a thread.

@@ -6,7 +6,7 @@
 use super::error::ClusterError;
 use super::nats::Cluster;
 use super::partition as part;
-use nurture::runtime::store::{Position, Store};
+use nurture::runtime::store::{Position, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncReadExt;
@@ -83,6 +83,21 @@ pub async fn download(cluster: &Cluster, p: u32, path: &Path) -> Result<bool, Cl
         Err(e) => return Err(ClusterError::nats(format!("read the checkpoint {name}"), e)),
     };
     Ok(found)
+}
+
+/// Opens partition `p`'s checkpoint, put at `path` by `download`. One written by a nurture
+/// with another table layout is refused for the partition, not for the worker's own copy.
+pub fn open(path: &Path, p: u32) -> Result<Store, ClusterError> {
+    Store::open(path, false).map_err(|error| match error {
+        StoreError::Layout { found, .. } => ClusterError::CheckpointLayout {
+            partition: p,
+            found,
+        },
+        error => ClusterError::Store {
+            partition: p,
+            error,
+        },
+    })
 }
 
 /// A consistent copy of a committed state database, as one file's bytes.

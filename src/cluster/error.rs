@@ -2,7 +2,7 @@
 //! them.
 
 use nurture::runtime::durable::RunError;
-use nurture::runtime::store::StoreError;
+use nurture::runtime::store::{StoreError, SCHEMA_VERSION};
 use std::path::PathBuf;
 
 #[derive(Debug)]
@@ -25,6 +25,8 @@ pub enum ClusterError {
     Io { what: String, error: std::io::Error },
     /// A partition's checkpoint (a state database).
     Store { partition: u32, error: StoreError },
+    /// A partition's checkpoint was written by a nurture with another table layout.
+    CheckpointLayout { partition: u32, found: i32 },
     /// The campaign differs from the one recorded with the partitions.
     Changed { differences: Vec<String> },
     /// A checkpoint could not be opened or migrated.
@@ -124,6 +126,13 @@ impl std::fmt::Display for ClusterError {
             ClusterError::Store { partition, error } => {
                 write!(f, "partition {partition}'s checkpoint: {error}")
             }
+            ClusterError::CheckpointLayout { partition, found } => write!(
+                f,
+                "partition {partition}'s checkpoint has table layout {found}, and this nurture \
+                 reads layout {SCHEMA_VERSION}: run the workers with the nurture that wrote it, \
+                 or start the cluster afresh (a new stream directory, `cluster init`, the events \
+                 published again); nothing was changed"
+            ),
             ClusterError::Changed { differences } => {
                 writeln!(
                     f,

@@ -2,7 +2,8 @@
 //! checkpoint, then the new program recorded. Workers must be stopped: a running one would
 //! go on writing checkpoints under the old layout. So must every partition's actions be
 //! covered by its checkpoint: the new campaign, replaying events whose actions the old one
-//! published, would skip its own actions by the old one's count.
+//! published, would skip its own actions by the old one's count. Every checkpoint is
+//! migrated before any is written back, so a refusal leaves the cluster as it was.
 
 use super::batch;
 use super::checkpoint::{self, Info};
@@ -13,7 +14,6 @@ use super::program;
 use nurture::compile::{compare, Compiled};
 use nurture::runtime::durable::{self, MigrationReport};
 use nurture::runtime::engine::Options;
-use nurture::runtime::store::Store;
 
 /// What happened to each partition.
 pub enum Outcome {
@@ -59,45 +59,68 @@ pub async fn migrate(cluster: &Cluster, compiled: Compiled) -> Result<Outcome, C
         what: "make a temporary directory".into(),
         error,
     })?;
-    let mut reports = Vec::new();
+    // Every checkpoint is migrated before any is written back: one the new campaign cannot
+    // take (another table layout, a refused change) leaves the cluster as it was.
+    let mut migrated = Vec::new();
     for p in 0..cluster.partitions {
         let path = dir.path().join(format!("partition-{p}.db"));
-        if !checkpoint::download(cluster, p, &path).await? {
-            continue;
+        if checkpoint::download(cluster, p, &path).await? {
+            migrated.push(migrate_one(cluster, p, &path, &program).await?);
         }
-        let store = Store::open(&path, false).map_err(|error| ClusterError::Store {
-            partition: p,
-            error,
-        })?;
-        let fresh = Compiled::load(&program)
-            .map_err(|e| ClusterError::Program(e.describe("the campaign")))?;
-        let opened = durable::open_state(
-            store,
-            &format!("partition {p}'s checkpoint"),
-            fresh,
-            None,
-            &Options::default(),
-            true,
-        )
-        .map_err(|error| ClusterError::Run {
-            partition: p,
-            error,
-        })?;
-        let bytes = checkpoint::snapshot(&opened.store, p)?;
-        let before = checkpoint::info(cluster, p).await?.unwrap_or_default();
-        let info = Info {
-            seq: checkpoint::applied(&opened.position),
-            clock: opened.engine.machine.now,
-            leads: opened.engine.machine.leads.len() as u64,
-            bytes: bytes.len() as u64,
-            written: checkpoint::wall_ms(),
-            worker: format!("migrated from {}", before.worker),
-        };
-        checkpoint::upload(cluster, p, &bytes, &info).await?;
-        if let Some(report) = opened.migrated {
-            reports.push((p, report));
-        }
+    }
+    let mut reports = Vec::new();
+    for m in migrated {
+        checkpoint::upload(cluster, m.partition, &m.bytes, &m.info).await?;
+        reports.extend(m.report.map(|r| (m.partition, r)));
     }
     program::record(cluster, &program).await?;
     Ok(Outcome::Migrated(reports))
+}
+
+/// A partition's checkpoint migrated, not yet written back.
+struct Migrated {
+    partition: u32,
+    bytes: Vec<u8>,
+    info: Info,
+    report: Option<MigrationReport>,
+}
+
+/// Partition `p`'s checkpoint at `path`, migrated to `program`.
+async fn migrate_one(
+    cluster: &Cluster,
+    p: u32,
+    path: &std::path::Path,
+    program: &[u8],
+) -> Result<Migrated, ClusterError> {
+    let store = checkpoint::open(path, p)?;
+    let fresh =
+        Compiled::load(program).map_err(|e| ClusterError::Program(e.describe("the campaign")))?;
+    let opened = durable::open_state(
+        store,
+        &format!("partition {p}'s checkpoint"),
+        fresh,
+        None,
+        &Options::default(),
+        true,
+    )
+    .map_err(|error| ClusterError::Run {
+        partition: p,
+        error,
+    })?;
+    let bytes = checkpoint::snapshot(&opened.store, p)?;
+    let before = checkpoint::info(cluster, p).await?.unwrap_or_default();
+    let info = Info {
+        seq: checkpoint::applied(&opened.position),
+        clock: opened.engine.machine.now,
+        leads: opened.engine.machine.leads.len() as u64,
+        bytes: bytes.len() as u64,
+        written: checkpoint::wall_ms(),
+        worker: format!("migrated from {}", before.worker),
+    };
+    Ok(Migrated {
+        partition: p,
+        bytes,
+        info,
+        report: opened.migrated,
+    })
 }

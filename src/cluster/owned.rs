@@ -131,10 +131,7 @@ impl Partition {
     async fn open(shared: &Shared, p: u32) -> Result<Partition, ClusterError> {
         let path = shared.dir.join(format!("partition-{p}.db"));
         checkpoint::download(&shared.cluster, p, &path).await?;
-        let store = Store::open(&path, false).map_err(|error| ClusterError::Store {
-            partition: p,
-            error,
-        })?;
+        let store = checkpoint::open(&path, p)?;
         let compiled = Compiled::load(&shared.program)
             .map_err(|e| ClusterError::Program(e.describe("the campaign")))?;
         let opened = durable::open_state(
