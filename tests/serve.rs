@@ -544,7 +544,7 @@ async fn what_fell_due_while_down_fires_at_start_up_and_says_how_late() {
     // Down past the 3s wait.
     tokio::time::sleep(Duration::from_millis(5500)).await;
     let service = Service::start(dir.path(), &[]);
-    wait_for("the late email", Duration::from_secs(5), || {
+    wait_for("the late email", Duration::from_secs(30), || {
         service.out().len() >= 2
     })
     .await;
@@ -553,7 +553,9 @@ async fn what_fell_due_while_down_fires_at_start_up_and_says_how_late() {
     let late = out[1]["late_by"]
         .as_f64()
         .expect("a late record says how late");
-    assert!((1.0..=5.0).contains(&late), "late by {late}s");
+    // Due 3s after the event, fired 5.5s after it plus the restart: a few seconds late, with
+    // room for a slow restart on a loaded machine.
+    assert!((1.0..=10.0).contains(&late), "late by {late}s");
     assert!(out[0].get("late_by").is_none());
 }
 
@@ -692,7 +694,7 @@ async fn dead_letters_are_listed_and_put_back_while_the_service_runs() {
     })
     .await;
     assert_eq!(distinct_keys(&receiver.got()), ids);
-    wait_for("an empty outbox", Duration::from_secs(5), || {
+    wait_for("an empty outbox", Duration::from_secs(30), || {
         let o = outbox();
         o["pending"].as_array().unwrap().is_empty()
             && o["dead_letters"].as_array().unwrap().is_empty()
