@@ -102,6 +102,14 @@ pub fn open(path: &Path, p: u32) -> Result<Store, ClusterError> {
 
 /// A consistent copy of a committed state database, as one file's bytes.
 pub fn snapshot(store: &Store, p: u32) -> Result<Vec<u8>, ClusterError> {
+    let copy = snapshot_file(store, p)?;
+    let bytes = read(&copy)?;
+    let _ = std::fs::remove_file(&copy);
+    Ok(bytes)
+}
+
+/// A consistent copy of a committed state database, as a file beside it (`.snapshot`).
+pub fn snapshot_file(store: &Store, p: u32) -> Result<PathBuf, ClusterError> {
     let copy = store.path().with_extension("snapshot");
     let _ = std::fs::remove_file(&copy);
     store
@@ -111,9 +119,12 @@ pub fn snapshot(store: &Store, p: u32) -> Result<Vec<u8>, ClusterError> {
             partition: p,
             error: store.error(e),
         })?;
-    let bytes = std::fs::read(&copy).map_err(io(format!("read {}", copy.display())))?;
-    let _ = std::fs::remove_file(&copy);
-    Ok(bytes)
+    Ok(copy)
+}
+
+/// A snapshot's bytes.
+pub fn read(copy: &Path) -> Result<Vec<u8>, ClusterError> {
+    std::fs::read(copy).map_err(io(format!("read {}", copy.display())))
 }
 
 /// Puts a checkpoint in the object store, then its summary in the meta bucket.

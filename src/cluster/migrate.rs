@@ -14,6 +14,7 @@ use super::program;
 use nurture::compile::{compare, Compiled};
 use nurture::runtime::durable::{self, MigrationReport};
 use nurture::runtime::engine::Options;
+use std::path::{Path, PathBuf};
 
 /// What happened to each partition.
 pub enum Outcome {
@@ -70,17 +71,19 @@ pub async fn migrate(cluster: &Cluster, compiled: Compiled) -> Result<Outcome, C
     }
     let mut reports = Vec::new();
     for m in migrated {
-        checkpoint::upload(cluster, m.partition, &m.bytes, &m.info).await?;
+        let bytes = checkpoint::read(&m.snapshot)?;
+        checkpoint::upload(cluster, m.partition, &bytes, &m.info).await?;
         reports.extend(m.report.map(|r| (m.partition, r)));
     }
     program::record(cluster, &program).await?;
     Ok(Outcome::Migrated(reports))
 }
 
-/// A partition's checkpoint migrated, not yet written back.
+/// A partition's checkpoint migrated, not yet written back: kept as a file, not in memory,
+/// since every partition's is kept until all are migrated.
 struct Migrated {
     partition: u32,
-    bytes: Vec<u8>,
+    snapshot: PathBuf,
     info: Info,
     report: Option<MigrationReport>,
 }
@@ -89,7 +92,7 @@ struct Migrated {
 async fn migrate_one(
     cluster: &Cluster,
     p: u32,
-    path: &std::path::Path,
+    path: &Path,
     program: &[u8],
 ) -> Result<Migrated, ClusterError> {
     let store = checkpoint::open(path, p)?;
@@ -107,19 +110,25 @@ async fn migrate_one(
         partition: p,
         error,
     })?;
-    let bytes = checkpoint::snapshot(&opened.store, p)?;
+    let snapshot = checkpoint::snapshot_file(&opened.store, p)?;
+    let bytes = std::fs::metadata(&snapshot)
+        .map_err(|error| ClusterError::Io {
+            what: format!("read {}", snapshot.display()),
+            error,
+        })?
+        .len();
     let before = checkpoint::info(cluster, p).await?.unwrap_or_default();
     let info = Info {
         seq: checkpoint::applied(&opened.position),
         clock: opened.engine.machine.now,
         leads: opened.engine.machine.leads.len() as u64,
-        bytes: bytes.len() as u64,
+        bytes,
         written: checkpoint::wall_ms(),
         worker: format!("migrated from {}", before.worker),
     };
     Ok(Migrated {
         partition: p,
-        bytes,
+        snapshot,
         info,
         report: opened.migrated,
     })
