@@ -8,6 +8,7 @@ use super::checkpoint::{self, Info};
 use super::error::ClusterError;
 use super::nats::{self, Cluster};
 use super::partition::{PACK_HEADER, TICK_HEADER};
+use async_nats::HeaderName;
 use futures_util::StreamExt;
 use nurture::compile::Compiled;
 use nurture::runtime::durable;
@@ -180,15 +181,13 @@ impl Partition {
             // when it loses one before its first event.
             return Ok(false);
         }
-        let tick = message
-            .headers
-            .as_ref()
-            .and_then(|h| h.get(TICK_HEADER))
+        // Names made from static strings: a `&str` name is copied at every lookup, and every
+        // event message has headers (its `Nats-Msg-Id`).
+        let headers = message.headers.as_ref();
+        let tick = headers
+            .and_then(|h| h.get(HeaderName::from_static(TICK_HEADER)))
             .and_then(|v| v.as_str().parse::<i64>().ok());
-        let packed = message
-            .headers
-            .as_ref()
-            .is_some_and(|h| h.get(PACK_HEADER).is_some());
+        let packed = headers.is_some_and(|h| h.get(HeaderName::from_static(PACK_HEADER)).is_some());
         // What `--checkpoint-every` counts: the lines of a pack, else one.
         let lines = if let Some(until) = tick {
             // A clock that has passed `until` stays where it is: time never goes back.
