@@ -227,6 +227,18 @@ fn a_changed_campaign_is_refused_then_migrated_as_run_migrates_it() {
         cluster_said.contains("migrated 4 checkpoint(s) to v2.nurture"),
         "{cluster_said}"
     );
+    // How the campaign changed is said once for the four partitions, first.
+    assert!(
+        cluster_said.starts_with("every partition:\n  changed: "),
+        "{cluster_said}"
+    );
+    assert_eq!(
+        cluster_said
+            .matches("  changed: workflow dormant was removed\n")
+            .count(),
+        1,
+        "{cluster_said}"
+    );
     let (lost, totals) = migration_summary(&cluster_said);
     assert_eq!((lost.clone(), totals), migration_summary(&run_said));
     assert_eq!(

@@ -155,9 +155,19 @@ fn report_migration(args: &RunArgs, report: &MigrationReport) {
 
 /// What a migration changed, carried and lost, a line each on standard error.
 pub(crate) fn report_migration_lines(report: &MigrationReport) {
+    report_migration_changes(report);
+    report_migration_carried(report);
+}
+
+/// How the campaign changed: the same for every state that ran the same campaign.
+pub(crate) fn report_migration_changes(report: &MigrationReport) {
     for d in &report.differences {
         eprintln!("  changed: {d}");
     }
+}
+
+/// What this state's migration noted, carried over and lost.
+pub(crate) fn report_migration_carried(report: &MigrationReport) {
     let m = &report.migration;
     for n in &m.notes {
         eprintln!("  note: {n}");

@@ -288,9 +288,22 @@ fn migrate(args: &MigrateArgs, compiled: nurture::compile::Compiled) -> Result<(
             eprintln!("the recorded campaign behaves as this one: nothing to migrate")
         }
         migrate::Outcome::Migrated(reports) => {
+            use crate::cli::run::{report_migration_carried, report_migration_changes};
+            // Checkpoints written by one campaign differ from the new one in the same ways:
+            // said once, not once a partition.
+            let one_campaign = reports
+                .windows(2)
+                .all(|w| w[0].1.differences == w[1].1.differences);
+            if let (true, Some((_, first))) = (one_campaign, reports.first()) {
+                eprintln!("every partition:");
+                report_migration_changes(first);
+            }
             for (p, report) in &reports {
                 eprintln!("partition {p}:");
-                crate::cli::run::report_migration_lines(report);
+                if !one_campaign {
+                    report_migration_changes(report);
+                }
+                report_migration_carried(report);
             }
             eprintln!(
                 "migrated {} checkpoint(s) to {}",
