@@ -127,6 +127,12 @@ pub fn read(copy: &Path) -> Result<Vec<u8>, ClusterError> {
     std::fs::read(copy).map_err(io(format!("read {}", copy.display())))
 }
 
+/// A snapshot's size in bytes.
+pub fn size(copy: &Path) -> Result<u64, ClusterError> {
+    let metadata = std::fs::metadata(copy).map_err(io(format!("read {}", copy.display())))?;
+    Ok(metadata.len())
+}
+
 /// Puts a checkpoint in the object store, then its summary in the meta bucket.
 pub async fn upload(
     cluster: &Cluster,

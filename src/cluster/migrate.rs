@@ -111,12 +111,7 @@ async fn migrate_one(
         error,
     })?;
     let snapshot = checkpoint::snapshot_file(&opened.store, p)?;
-    let bytes = std::fs::metadata(&snapshot)
-        .map_err(|error| ClusterError::Io {
-            what: format!("read {}", snapshot.display()),
-            error,
-        })?
-        .len();
+    let bytes = checkpoint::size(&snapshot)?;
     let before = checkpoint::info(cluster, p).await?.unwrap_or_default();
     let info = Info {
         seq: checkpoint::applied(&opened.position),
